@@ -1,0 +1,427 @@
+//! The control API under `/__admin`: health, reset, the clock, the journal, the
+//! SMS outbox, the event timeline, scenarios, and the end user's buttons.
+//!
+//! JSON in and out; errors are `{"error": {"code", "message", ...}}`.
+
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use hyper::header::{HeaderValue, ALLOW};
+use hyper::{Method, StatusCode};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::http::{self, DecodeError, Request, Response};
+use crate::journal::JournalQuery;
+use crate::outbox::Since;
+use crate::providers::{shine, Provider};
+use crate::sandbox::Sandbox;
+use crate::scenario::{Dur, Scenario};
+use crate::state::SmsDraft;
+
+/// The longest a long-poll may wait.
+const MAX_WAIT: Duration = Duration::from_secs(60);
+
+#[derive(Debug, PartialEq, Eq)]
+enum Route {
+    Health,
+    Stats,
+    Reset,
+    GetClock,
+    SetClock,
+    Journal,
+    ListSms,
+    SendSms,
+    Events,
+    GetScenario,
+    LoadScenario,
+    ShineList,
+    ShineDecide { id: String, decision: shine::Decide },
+}
+
+impl Route {
+    fn parse(method: &Method, rest: &[&str]) -> Result<Self, Option<&'static str>> {
+        let (get, post) = (method == Method::GET, method == Method::POST);
+        Ok(match rest {
+            ["health"] if get => Self::Health,
+            ["health"] => return Err(Some("GET")),
+            ["stats"] if get => Self::Stats,
+            ["stats"] => return Err(Some("GET")),
+            ["reset"] if post => Self::Reset,
+            ["reset"] => return Err(Some("POST")),
+            ["clock"] if get => Self::GetClock,
+            ["clock"] if post => Self::SetClock,
+            ["clock"] => return Err(Some("GET, POST")),
+            ["journal"] if get => Self::Journal,
+            ["journal"] => return Err(Some("GET")),
+            ["sms"] if get => Self::ListSms,
+            ["sms"] if post => Self::SendSms,
+            ["sms"] => return Err(Some("GET, POST")),
+            ["events"] if get => Self::Events,
+            ["events"] => return Err(Some("GET")),
+            ["scenarios"] if get => Self::GetScenario,
+            ["scenarios"] if post => Self::LoadScenario,
+            ["scenarios"] => return Err(Some("GET, POST")),
+            ["shine", "action_requests"] if get => Self::ShineList,
+            ["shine", "action_requests"] => return Err(Some("GET")),
+            ["shine", "action_requests", id, verb @ ("confirm" | "reject")] if post => {
+                Self::ShineDecide {
+                    id: (*id).to_owned(),
+                    decision: if *verb == "confirm" {
+                        shine::Decide::Confirm
+                    } else {
+                        shine::Decide::Reject
+                    },
+                }
+            }
+            ["shine", "action_requests", _, "confirm" | "reject"] => return Err(Some("POST")),
+            _ => return Err(None),
+        })
+    }
+}
+
+/// Answers a control API request.
+pub(crate) async fn handle(req: &Request, sandbox: &Sandbox) -> Response {
+    let segments = req.segments();
+    let route = match Route::parse(&req.method, &segments[1..]) {
+        Ok(route) => route,
+        Err(Some(allow)) => {
+            let mut res = error(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                &format!("This endpoint accepts {allow}"),
+            );
+            res.headers_mut()
+                .insert(ALLOW, HeaderValue::from_static(allow));
+            return res;
+        }
+        Err(None) => {
+            return error(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                &format!("No control endpoint at {}", req.path),
+            )
+        }
+    };
+    let result = match route {
+        Route::Health => Ok(http::json(
+            StatusCode::OK,
+            &json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }),
+        )),
+        Route::Stats => Ok(stats(sandbox)),
+        Route::Reset => {
+            sandbox.reset();
+            Ok(http::json(StatusCode::OK, &json!({ "status": "reset" })))
+        }
+        Route::GetClock => Ok(clock_state(sandbox)),
+        Route::SetClock => set_clock(req, sandbox),
+        Route::Journal => Ok(journal(req, sandbox)),
+        Route::ListSms => list_sms(req, sandbox).await,
+        Route::SendSms => send_sms(req, sandbox),
+        Route::Events => events(req, sandbox).await,
+        Route::GetScenario => Ok(scenario_info(sandbox)),
+        Route::LoadScenario => load_scenario(req, sandbox),
+        Route::ShineList => shine_list(req, sandbox),
+        Route::ShineDecide { id, decision } => shine_decide(sandbox, &id, decision),
+    };
+    result.unwrap_or_else(AdminError::into_response)
+}
+
+/// A control API failure, rendered by [`AdminError::into_response`].
+#[derive(Debug)]
+struct AdminError {
+    status: StatusCode,
+    body: Value,
+}
+
+impl AdminError {
+    fn new(status: StatusCode, code: &str, message: &str) -> Self {
+        Self {
+            status,
+            body: json!({ "error": { "code": code, "message": message } }),
+        }
+    }
+
+    fn into_response(self) -> Response {
+        http::json(self.status, &self.body)
+    }
+}
+
+type Reply<T> = std::result::Result<T, AdminError>;
+
+/// The control API's error envelope.
+pub(crate) fn error(status: StatusCode, code: &str, message: &str) -> Response {
+    AdminError::new(status, code, message).into_response()
+}
+
+fn bad_body(e: DecodeError) -> AdminError {
+    AdminError {
+        status: StatusCode::BAD_REQUEST,
+        body: json!({ "error": { "code": "invalid_body", "message": e.describe(), "field": e.field } }),
+    }
+}
+
+fn bad_query(name: &str, message: &str) -> AdminError {
+    AdminError {
+        status: StatusCode::BAD_REQUEST,
+        body: json!({ "error": { "code": "invalid_query", "message": message, "field": name } }),
+    }
+}
+
+/// What `/` answers until the dashboard exists: where everything is.
+pub(crate) fn index() -> Response {
+    let providers: Vec<Value> = Provider::ALL
+        .iter()
+        .map(|p| json!({ "name": p.name(), "base_path": format!("/{}", p.name()) }))
+        .collect();
+    http::json(
+        StatusCode::OK,
+        &json!({
+            "name": "sca-sandbox",
+            "version": env!("CARGO_PKG_VERSION"),
+            "providers": providers,
+            "control": "/__admin",
+        }),
+    )
+}
+
+fn timestamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// Live objects per store: what a soak test checks stays flat.
+fn stats(sandbox: &Sandbox) -> Response {
+    let world = sandbox.tenant().world();
+    http::json(
+        StatusCode::OK,
+        &json!({
+            "in_flight": sandbox.in_flight(),
+            "shine": world.shine.stats(),
+            "sms": world.outbox.len(),
+            "events": world.events.len(),
+        }),
+    )
+}
+
+fn clock_state(sandbox: &Sandbox) -> Response {
+    let state = sandbox.clock().state();
+    http::json(
+        StatusCode::OK,
+        &json!({ "now": timestamp(state.now), "frozen": state.frozen }),
+    )
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClockChange {
+    #[serde(default)]
+    frozen: Option<bool>,
+    #[serde(default)]
+    set: Option<DateTime<Utc>>,
+    #[serde(default)]
+    advance: Option<Dur>,
+}
+
+/// Applies `frozen`, then `set`, then `advance`, so one call can freeze the
+/// clock at an instant.
+fn set_clock(req: &Request, sandbox: &Sandbox) -> Reply<Response> {
+    let change: ClockChange = req.json().map_err(bad_body)?;
+    let clock = sandbox.clock();
+    if let Some(frozen) = change.frozen {
+        clock.set_frozen(frozen);
+    }
+    if let Some(at) = change.set {
+        clock.set(at);
+    }
+    if let Some(by) = change.advance {
+        clock.advance(by.as_delta());
+    }
+    Ok(clock_state(sandbox))
+}
+
+fn journal(req: &Request, sandbox: &Sandbox) -> Response {
+    let provider = req.query_param("provider");
+    let operation = req.query_param("operation");
+    let limit = req.query_param("limit").and_then(|l| l.parse().ok());
+    let entries = sandbox.tenant().world().journal.read(&JournalQuery {
+        provider: provider.as_deref(),
+        operation: operation.as_deref(),
+        limit,
+    });
+    http::json(StatusCode::OK, &entries)
+}
+
+/// `since` and `wait`, shared by the outbox and the timeline.
+fn feed_params(req: &Request) -> Reply<(Since, Option<Duration>)> {
+    let since = match req.query_param("since") {
+        None => Since::Start,
+        Some(raw) => Since::parse(&raw).ok_or_else(|| {
+            bad_query(
+                "since",
+                "since is a sequence number or an RFC 3339 timestamp",
+            )
+        })?,
+    };
+    let wait = match req.query_param("wait") {
+        None => None,
+        Some(raw) => Some(
+            Dur::parse(&raw)
+                .map_err(|e| bad_query("wait", &e))?
+                .0
+                .min(MAX_WAIT),
+        ),
+    };
+    Ok((since, wait))
+}
+
+async fn list_sms(req: &Request, sandbox: &Sandbox) -> Reply<Response> {
+    let (since, wait) = feed_params(req)?;
+    let to = req.query_param("to");
+    let provider = req.query_param("provider");
+    let filter = |sms: &crate::outbox::Sms| {
+        to.as_deref().is_none_or(|t| sms.to == t)
+            && provider.as_deref().is_none_or(|p| sms.provider == p)
+    };
+    let world = sandbox.tenant().world();
+    let messages = match wait {
+        Some(wait) => world.outbox.wait(since, wait, filter).await,
+        None => world.outbox.list(since, filter),
+    };
+    Ok(http::json(StatusCode::OK, &messages))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewSms {
+    to: String,
+    text: String,
+    #[serde(default)]
+    code: Option<String>,
+    #[serde(default)]
+    purpose: Option<String>,
+    #[serde(default)]
+    reference: Option<String>,
+}
+
+/// Puts a message in the outbox by hand: a provider-neutral way to exercise it.
+fn send_sms(req: &Request, sandbox: &Sandbox) -> Reply<Response> {
+    let new: NewSms = req.json().map_err(bad_body)?;
+    if new.to.trim().is_empty() {
+        return Err(bad_body(DecodeError::new(
+            Some("to".to_owned()),
+            "a phone number is required",
+        )));
+    }
+    let sms = sandbox.tenant().world().send_sms(SmsDraft {
+        provider: "sandbox",
+        to: new.to,
+        text: new.text,
+        code: new.code,
+        purpose: new.purpose.unwrap_or_else(|| "manual".to_owned()),
+        reference: new.reference,
+    });
+    Ok(http::json(StatusCode::CREATED, &sms))
+}
+
+async fn events(req: &Request, sandbox: &Sandbox) -> Reply<Response> {
+    let (since, wait) = feed_params(req)?;
+    let kind = req.query_param("type");
+    let provider = req.query_param("provider");
+    let subject = req.query_param("subject");
+    let filter = |e: &crate::outbox::Event| {
+        kind.as_deref().is_none_or(|k| e.kind == k)
+            && provider.as_deref().is_none_or(|p| e.provider == p)
+            && subject.as_deref().is_none_or(|s| e.subject == s)
+    };
+    let world = sandbox.tenant().world();
+    let events = match wait {
+        Some(wait) => world.events.wait(since, wait, filter).await,
+        None => world.events.list(since, filter),
+    };
+    Ok(http::json(StatusCode::OK, &events))
+}
+
+fn scenario_info(sandbox: &Sandbox) -> Response {
+    let world = sandbox.tenant().world();
+    let s = &world.scenario;
+    http::json(
+        StatusCode::OK,
+        &json!({
+            "active": {
+                "name": s.name,
+                "description": s.description,
+                "version": s.version.as_ref().map_or(crate::scenario::FORMAT_VERSION, |v| v.value),
+                "seed": s.seed,
+                "rules": s.rules.len(),
+            }
+        }),
+    )
+}
+
+/// Loads a YAML body and makes it active. A bad file is refused whole with its
+/// line and column, and the active scenario stays as it was.
+fn load_scenario(req: &Request, sandbox: &Sandbox) -> Reply<Response> {
+    let yaml = std::str::from_utf8(&req.body).map_err(|_| {
+        AdminError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_scenario",
+            "the scenario must be UTF-8 YAML",
+        )
+    })?;
+    let scenario = Scenario::parse("<request body>", yaml).map_err(|e| {
+        tracing::warn!(error = %e, "scenario refused");
+        AdminError {
+            status: StatusCode::BAD_REQUEST,
+            body: json!({ "error": {
+                "code": "invalid_scenario",
+                "message": e.message,
+                "line": e.line,
+                "column": e.column,
+                "location": e.to_string(),
+            }}),
+        }
+    })?;
+    sandbox.load_scenario(scenario);
+    Ok(scenario_info(sandbox))
+}
+
+fn shine_list(req: &Request, sandbox: &Sandbox) -> Reply<Response> {
+    let status = match req.query_param("status").as_deref() {
+        None => None,
+        Some("PENDING") => Some(shine::Status::Pending),
+        Some("CONFIRMED") => Some(shine::Status::Confirmed),
+        Some("REJECTED") => Some(shine::Status::Rejected),
+        Some("EXPIRED") => Some(shine::Status::Expired),
+        Some(_) => {
+            return Err(bad_query(
+                "status",
+                "status is PENDING, CONFIRMED, REJECTED or EXPIRED",
+            ))
+        }
+    };
+    let world = sandbox.tenant().world();
+    Ok(http::json(StatusCode::OK, &shine::list(&world, status)))
+}
+
+fn shine_decide(sandbox: &Sandbox, id: &str, decision: shine::Decide) -> Reply<Response> {
+    let world = sandbox.tenant().world();
+    match shine::decide(&world, id, decision) {
+        Ok(view) => Ok(http::json(StatusCode::OK, &view)),
+        Err(shine::DecideError::NotFound) => Err(AdminError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            &format!("No Shine action request {id}"),
+        )),
+        Err(shine::DecideError::NotPending(status)) => Err(AdminError::new(
+            StatusCode::CONFLICT,
+            "not_pending",
+            &format!(
+                "The action request is {}; only a PENDING request can be decided",
+                serde_json::to_value(status)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default()
+            ),
+        )),
+    }
+}

@@ -1,0 +1,293 @@
+//! The buffered request every handler sees, and the response builders.
+//!
+//! A request is read once, under the body limit, into a [`Request`]; handlers are
+//! plain functions of it. Decoding helpers report which field was wrong, so every
+//! provider can name it in its own error envelope.
+
+use std::borrow::Cow;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::header::{HeaderValue, CONTENT_TYPE, LOCATION};
+use hyper::{HeaderMap, Method, StatusCode};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// The body type of every response.
+pub(crate) type Body = Full<Bytes>;
+/// The response type of every handler.
+pub(crate) type Response = hyper::Response<Body>;
+
+/// Default maximum request body size: 1 MiB.
+pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+
+/// A request whose body has been read in full.
+#[derive(Debug)]
+pub(crate) struct Request {
+    pub(crate) method: Method,
+    /// The path below the provider prefix, e.g. `/v3/bank/transfers`.
+    pub(crate) path: String,
+    pub(crate) query: Option<String>,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Bytes,
+}
+
+/// Why a request body or query could not be decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct DecodeError {
+    /// The offending field as a dotted path (`payload.amount`), when known.
+    pub(crate) field: Option<String>,
+    pub(crate) message: String,
+}
+
+impl DecodeError {
+    pub(crate) fn new(field: impl Into<Option<String>>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    /// The message with its field, for envelopes that have only one text slot.
+    pub(crate) fn describe(&self) -> String {
+        match &self.field {
+            Some(field) => format!("{field}: {}", self.message),
+            None => self.message.clone(),
+        }
+    }
+}
+
+impl Request {
+    /// Path segments, with empty ones (from `//` or a trailing `/`) dropped.
+    pub(crate) fn segments(&self) -> Vec<&str> {
+        self.path.split('/').filter(|s| !s.is_empty()).collect()
+    }
+
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The token of an `Authorization: Bearer <token>` header.
+    pub(crate) fn bearer(&self) -> Option<&str> {
+        let value = self.header("authorization")?;
+        let (scheme, token) = value.split_once(' ')?;
+        scheme
+            .eq_ignore_ascii_case("bearer")
+            .then(|| token.trim())
+            .filter(|t| !t.is_empty())
+    }
+
+    /// The first value of a query parameter, percent-decoded.
+    pub(crate) fn query_param(&self, name: &str) -> Option<Cow<'_, str>> {
+        let query = self.query.as_deref()?;
+        form_urlencoded::parse(query.as_bytes())
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v)
+    }
+
+    /// Whether the body is absent or only white space.
+    pub(crate) fn body_is_empty(&self) -> bool {
+        self.body.iter().all(u8::is_ascii_whitespace)
+    }
+
+    /// Decodes the JSON body, naming the field that failed.
+    pub(crate) fn json<T: DeserializeOwned>(&self) -> Result<T, DecodeError> {
+        if self.body_is_empty() {
+            return Err(DecodeError::new(None, "a JSON request body is required"));
+        }
+        decode_json(&self.body)
+    }
+
+    /// Decodes an `application/x-www-form-urlencoded` body (or, with
+    /// `from_query`, the query string) as the type `T`, through JSON so that the
+    /// same field-naming errors apply.
+    pub(crate) fn form<T: DeserializeOwned>(&self, from_query: bool) -> Result<T, DecodeError> {
+        let raw: &[u8] = if from_query {
+            self.query.as_deref().unwrap_or_default().as_bytes()
+        } else {
+            &self.body
+        };
+        let map: serde_json::Map<String, serde_json::Value> = form_urlencoded::parse(raw)
+            .map(|(k, v)| (k.into_owned(), serde_json::Value::String(v.into_owned())))
+            .collect();
+        serde_path_to_error::deserialize(serde_json::Value::Object(map)).map_err(|e| {
+            let message = e.inner().to_string();
+            DecodeError::new(field_of(e.path(), &message), message)
+        })
+    }
+
+    /// Whether the body is declared as a form rather than JSON.
+    pub(crate) fn is_form(&self) -> bool {
+        self.header("content-type")
+            .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"))
+    }
+}
+
+/// Decodes JSON bytes, naming the field that failed.
+pub(crate) fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, DecodeError> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let message = e.inner().to_string();
+        DecodeError::new(field_of(e.path(), &message), message)
+    })?;
+    de.end()
+        .map_err(|e| DecodeError::new(None, format!("trailing data: {e}")))?;
+    Ok(value)
+}
+
+/// The dotted path of the failing field. serde reports a missing field on
+/// its parent, so its name is taken from the message.
+fn field_of(path: &serde_path_to_error::Path, message: &str) -> Option<String> {
+    let parent = path.to_string();
+    let parent = (parent != ".").then_some(parent);
+    let missing = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next());
+    match (parent, missing) {
+        (Some(parent), Some(name)) => Some(format!("{parent}.{name}")),
+        (None, Some(name)) => Some(name.to_owned()),
+        (parent, None) => parent,
+    }
+}
+
+/// Whether `s` is an absolute `http` or `https` URL that is safe to redirect
+/// to: a host is present, and nothing in it could smuggle in another scheme,
+/// a header, or a second URL (no white space, control characters or
+/// backslashes).
+pub(crate) fn is_web_url(s: &str) -> bool {
+    let lower = s.get(..8).unwrap_or(s).to_ascii_lowercase();
+    let rest = if lower.starts_with("https://") {
+        &s[8..]
+    } else if lower.starts_with("http://") {
+        &s[7..]
+    } else {
+        return false;
+    };
+    let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..host_end];
+    !authority.is_empty()
+        && !authority.starts_with(':')
+        && s.len() <= 2048
+        && !s
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '\\')
+}
+
+/// A JSON response. Serialising our own types cannot fail in practice; if it
+/// ever does, the client gets a 500 that says so rather than a dropped connection.
+pub(crate) fn json(status: StatusCode, body: &impl Serialize) -> Response {
+    match serde_json::to_vec(body) {
+        Ok(bytes) => with_type(status, bytes.into(), "application/json"),
+        Err(e) => with_type(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("{{\"message\":\"response encoding failed: {e}\"}}").into(),
+            "application/json",
+        ),
+    }
+}
+
+/// A response with no body.
+pub(crate) fn empty(status: StatusCode) -> Response {
+    let mut res = Response::new(Body::default());
+    *res.status_mut() = status;
+    res
+}
+
+/// A response with a body of the given content type.
+pub(crate) fn with_type(status: StatusCode, body: Bytes, content_type: &'static str) -> Response {
+    let mut res = Response::new(Body::new(body));
+    *res.status_mut() = status;
+    res.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    res
+}
+
+/// A redirect; the caller has already validated `location`.
+pub(crate) fn redirect(status: StatusCode, location: &str) -> Response {
+    let mut res = empty(status);
+    if let Ok(value) = HeaderValue::from_str(location) {
+        res.headers_mut().insert(LOCATION, value);
+    }
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Outer {
+        name: String,
+        inner: Inner,
+    }
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Inner {
+        amount: u64,
+    }
+
+    #[test]
+    fn a_wrong_type_names_its_field() {
+        let err = decode_json::<Outer>(br#"{"name":"a","inner":{"amount":"x"}}"#).unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("inner.amount"));
+        assert!(err.message.contains("invalid type"), "{}", err.message);
+    }
+
+    #[test]
+    fn a_missing_field_is_named_with_its_parent() {
+        let err = decode_json::<Outer>(br#"{"name":"a","inner":{}}"#).unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("inner.amount"));
+        let err = decode_json::<Outer>(br#"{"inner":{"amount":1}}"#).unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("name"));
+    }
+
+    #[test]
+    fn malformed_json_has_no_field_but_a_position() {
+        let err = decode_json::<Outer>(b"not json").unwrap_err();
+        assert_eq!(err.field, None);
+        assert!(err.message.contains("line 1"), "{}", err.message);
+    }
+
+    #[test]
+    fn only_absolute_web_urls_are_redirect_targets() {
+        for ok in [
+            "http://127.0.0.1:9000/done",
+            "https://example.com",
+            "HTTPS://Example.com/a?b=c#d",
+        ] {
+            assert!(is_web_url(ok), "{ok}");
+        }
+        for bad in [
+            "javascript:alert(1)",
+            "data:text/html,<script>",
+            "//evil.example",
+            "/relative",
+            "http://",
+            "https:///path",
+            "http://a b.com",
+            "http://x.com/\r\nSet-Cookie:x",
+            "http:\\\\evil.com",
+            "ftp://example.com",
+        ] {
+            assert!(!is_web_url(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn bearer_tokens_are_read_case_insensitively() {
+        let mut headers = HeaderMap::new();
+        headers.insert("authorization", HeaderValue::from_static("bearer abc"));
+        let req = Request {
+            method: Method::GET,
+            path: "/".into(),
+            query: Some("a=1&b=x%20y".into()),
+            headers,
+            body: Bytes::new(),
+        };
+        assert_eq!(req.bearer(), Some("abc"));
+        assert_eq!(req.query_param("b").as_deref(), Some("x y"));
+        assert_eq!(req.query_param("c"), None);
+    }
+}

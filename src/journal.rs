@@ -1,0 +1,95 @@
+//! The request journal: what each provider was asked, what it answered, and which
+//! scenario rule had a hand in it.
+//!
+//! Every provider request writes here, so the journal is sharded by provider:
+//! requests to different providers never contend on one lock. Readers merge the
+//! shards by sequence number.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use chrono::{DateTime, Utc};
+use parking_lot::Mutex;
+use serde::Serialize;
+
+use crate::providers::Provider;
+
+/// How many entries each provider's shard keeps.
+const SHARD_CAPACITY: usize = 10_000;
+
+/// One request as the journal records it. The query string is left out on
+/// purpose: some clients put secrets there (Shine's poll takes `client_secret`).
+#[derive(Clone, Debug, Serialize)]
+pub struct JournalEntry {
+    pub seq: u64,
+    pub at: DateTime<Utc>,
+    pub method: String,
+    pub path: String,
+    pub provider: Provider,
+    /// The operation id, or `None` when the path matched no operation.
+    pub operation: Option<&'static str>,
+    pub status: u16,
+    pub duration_ms: f64,
+    /// The scenario rule that applied, as `#<index>` or its name.
+    pub rule: Option<String>,
+}
+
+/// Filters for reading the journal.
+#[derive(Debug, Default)]
+pub(crate) struct JournalQuery<'a> {
+    pub(crate) provider: Option<&'a str>,
+    pub(crate) operation: Option<&'a str>,
+    pub(crate) limit: Option<usize>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Journal {
+    seq: AtomicU64,
+    shards: Vec<Mutex<VecDeque<JournalEntry>>>,
+}
+
+impl Default for Journal {
+    fn default() -> Self {
+        Self {
+            seq: AtomicU64::new(0),
+            shards: Provider::ALL
+                .iter()
+                .map(|_| Mutex::new(VecDeque::new()))
+                .collect(),
+        }
+    }
+}
+
+impl Journal {
+    pub(crate) fn record(&self, build: impl FnOnce(u64) -> JournalEntry) {
+        let entry = build(self.seq.fetch_add(1, Ordering::Relaxed) + 1);
+        let mut shard = self.shards[entry.provider as usize].lock();
+        if shard.len() == SHARD_CAPACITY {
+            shard.pop_front();
+        }
+        shard.push_back(entry);
+    }
+
+    /// Matching entries, oldest first; `limit` keeps the newest ones.
+    pub(crate) fn read(&self, query: &JournalQuery<'_>) -> Vec<JournalEntry> {
+        let mut out: Vec<JournalEntry> = Vec::new();
+        for (provider, shard) in Provider::ALL.iter().zip(&self.shards) {
+            if query.provider.is_some_and(|p| p != provider.name()) {
+                continue;
+            }
+            out.extend(
+                shard
+                    .lock()
+                    .iter()
+                    .filter(|e| query.operation.is_none_or(|op| e.operation == Some(op)))
+                    .cloned(),
+            );
+        }
+        out.sort_unstable_by_key(|e| e.seq);
+        if let Some(limit) = query.limit {
+            let skip = out.len().saturating_sub(limit);
+            out.drain(..skip);
+        }
+        out
+    }
+}

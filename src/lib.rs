@@ -1,0 +1,76 @@
+//! # sca-sandbox
+//!
+//! A local sandbox for payment providers' Strong Customer Authentication (PSD2
+//! SCA) APIs. One process imitates each provider under its own path prefix,
+//! keeps its state in memory, runs on a controllable clock, and follows a YAML
+//! scenario that scripts the world: fixtures, simulated users, delays and faults.
+//!
+//! ## Use it from your tests
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), sca_sandbox::Error> {
+//! use sca_sandbox::Sandbox;
+//!
+//! // Arrange: a sandbox on a free port with the embedded demo scenario.
+//! let sandbox = Sandbox::builder().start().await?;
+//! let base = sandbox.base_url(); // e.g. http://127.0.0.1:41234
+//! assert!(base.starts_with("http://127.0.0.1:"));
+//!
+//! // Point the Shine client at `{base}/shine`; move time without sleeping.
+//! let clock = sandbox.clock();
+//! clock.set_frozen(true);
+//! let before = clock.now();
+//! clock.advance(chrono::TimeDelta::minutes(3));
+//! assert_eq!(clock.now() - before, chrono::TimeDelta::minutes(3));
+//!
+//! // Dropping the handle stops the server; `shutdown` also waits for the drain.
+//! sandbox.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## Layout
+//!
+//! - [`server`](crate::serve): the accept loop and graceful drain;
+//!   `serve(listener, sandbox, shutdown)` takes a bound listener.
+//! - `sandbox`: [`Sandbox`], [`SandboxBuilder`] and [`RunningSandbox`], the
+//!   embedding API.
+//! - `router`: buffers a request once under the body limit, picks the control
+//!   API or a provider, applies scenario rules, records the journal.
+//! - `http`: the buffered request, decoding that names the bad field, response
+//!   builders.
+//! - `clock`: [`Clock`], system time with an offset, or frozen.
+//! - `state`: a tenant's clock and its current world; a reset swaps in a new
+//!   world whole.
+//! - `scenario`: the YAML model, its validation with line and column, and rules.
+//! - `outbox` and `journal`: the SMS outbox, the event timeline, the request
+//!   journal.
+//! - `admin`: the control API under `/__admin`.
+//! - `providers/<name>/`: one module per provider, each with `routes`,
+//!   `handlers`, `model`, `error`, `store` and `config`.
+
+mod admin;
+mod clock;
+mod error;
+mod http;
+mod ids;
+mod journal;
+mod outbox;
+mod providers;
+mod router;
+mod sandbox;
+mod scenario;
+mod secret;
+mod server;
+mod state;
+
+pub use clock::{Clock, ClockState};
+pub use error::Error;
+pub use http::DEFAULT_BODY_LIMIT;
+pub use journal::JournalEntry;
+pub use outbox::{Event, Sms};
+pub use providers::Provider;
+pub use sandbox::{RunningSandbox, Sandbox, SandboxBuilder};
+pub use scenario::{Dur, Scenario, ScenarioError, DEFAULT_SCENARIO, FORMAT_VERSION};
+pub use server::{serve, DRAIN_TIMEOUT};

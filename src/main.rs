@@ -1,0 +1,141 @@
+//! The `sca-sandbox` binary: flags, logging, bind, serve until Ctrl-C or SIGTERM.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, ValueEnum};
+use sca_sandbox::{Provider, Sandbox, Scenario};
+use tokio::net::TcpListener;
+
+/// A local sandbox for payment providers' Strong Customer Authentication APIs.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Args {
+    /// Address to listen on. Anything but loopback exposes the control API.
+    #[arg(long, env = "SCA_SANDBOX_HOST", default_value = "127.0.0.1")]
+    host: std::net::IpAddr,
+    /// Port to listen on; 0 picks a free one and prints it.
+    #[arg(long, env = "SCA_SANDBOX_PORT", default_value_t = 4242)]
+    port: u16,
+    /// Scenario file; the embedded default scenario when absent.
+    #[arg(long, env = "SCA_SANDBOX_SCENARIO")]
+    scenario: Option<PathBuf>,
+    /// Log format.
+    #[arg(long, env = "SCA_SANDBOX_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty)]
+    log_format: LogFormat,
+    /// Largest accepted request body, in bytes.
+    #[arg(long, env = "SCA_SANDBOX_BODY_LIMIT", default_value_t = sca_sandbox::DEFAULT_BODY_LIMIT)]
+    body_limit: usize,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Pretty,
+    Json,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    init_logging(args.log_format);
+    // A bad scenario is the user's mistake, reported as file:line:col; exit 2.
+    let scenario = match &args.scenario {
+        Some(path) => Scenario::from_file(path),
+        None => Ok(Scenario::embedded_default()),
+    };
+    let scenario = match scenario {
+        Ok(scenario) => scenario,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(run(args, scenario))
+}
+
+async fn run(args: Args, scenario: Scenario) -> ExitCode {
+    let addr = SocketAddr::new(args.host, args.port);
+    let listener = match TcpListener::bind(addr).await {
+        Ok(listener) => listener,
+        Err(e) => {
+            eprintln!("cannot listen on {addr}: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let addr = listener.local_addr().unwrap_or(addr);
+    let sandbox = match Sandbox::builder()
+        .scenario(scenario)
+        .body_limit(args.body_limit)
+        .build()
+    {
+        Ok(sandbox) => sandbox,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    println!(
+        "sca-sandbox {} listening on http://{addr}",
+        env!("CARGO_PKG_VERSION")
+    );
+    for provider in Provider::ALL {
+        println!(
+            "  {:<10} http://{addr}/{}",
+            provider.name(),
+            provider.name()
+        );
+    }
+    println!("  {:<10} http://{addr}/__admin", "control");
+    match sca_sandbox::serve(listener, sandbox, shutdown_signal()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("server failed: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Pretty => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+/// Resolves on Ctrl-C or, on Unix, SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+    tracing::info!("shutting down; letting requests in flight finish");
+}

@@ -1,0 +1,247 @@
+//! The SMS outbox and the SCA event timeline: append-only feeds with long-poll.
+//!
+//! Both are bounded rings, so a sandbox that runs for days keeps a flat memory
+//! profile: the oldest entries fall off once `capacity` is reached. Waiters never
+//! hold the lock; they watch a sequence number and re-read when it moves.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use parking_lot::Mutex;
+use serde::Serialize;
+use serde_json::Value;
+use tokio::sync::watch;
+
+/// How many entries a feed keeps before dropping the oldest.
+pub(crate) const FEED_CAPACITY: usize = 10_000;
+
+/// One text message the sandbox "sent" to an end user.
+#[derive(Clone, Debug, Serialize)]
+pub struct Sms {
+    /// Position in the outbox; `since=<seq>` returns later messages.
+    pub seq: u64,
+    pub id: String,
+    pub provider: String,
+    pub to: String,
+    pub text: String,
+    /// The one-time code in the text, when there is one.
+    pub code: Option<String>,
+    /// What the code is for, e.g. `stepup` or `change_request`.
+    pub purpose: String,
+    /// The object the message belongs to (challenge id, change request id, ...).
+    pub reference: Option<String>,
+    pub sent_at: DateTime<Utc>,
+}
+
+/// One step of an SCA flow, as shown on the timeline.
+#[derive(Clone, Debug, Serialize)]
+pub struct Event {
+    pub seq: u64,
+    pub id: String,
+    /// Dotted name such as `action_request.confirmed`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub provider: String,
+    /// The object the event is about.
+    pub subject: String,
+    pub at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Value::is_null")]
+    pub data: Value,
+}
+
+/// What a feed entry offers to filters.
+pub(crate) trait Entry: Clone {
+    fn seq(&self) -> u64;
+    fn at(&self) -> DateTime<Utc>;
+}
+
+impl Entry for Sms {
+    fn seq(&self) -> u64 {
+        self.seq
+    }
+    fn at(&self) -> DateTime<Utc> {
+        self.sent_at
+    }
+}
+
+impl Entry for Event {
+    fn seq(&self) -> u64 {
+        self.seq
+    }
+    fn at(&self) -> DateTime<Utc> {
+        self.at
+    }
+}
+
+/// Where a reader starts: after a sequence number or after an instant.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) enum Since {
+    #[default]
+    Start,
+    Seq(u64),
+    Time(DateTime<Utc>),
+}
+
+impl Since {
+    /// Accepts a sequence number or an RFC 3339 timestamp.
+    pub(crate) fn parse(raw: &str) -> Option<Self> {
+        if let Ok(seq) = raw.parse() {
+            return Some(Self::Seq(seq));
+        }
+        DateTime::parse_from_rfc3339(raw)
+            .ok()
+            .map(|t| Self::Time(t.to_utc()))
+    }
+
+    fn admits<T: Entry>(self, entry: &T) -> bool {
+        match self {
+            Self::Start => true,
+            Self::Seq(seq) => entry.seq() > seq,
+            Self::Time(t) => entry.at() > t,
+        }
+    }
+}
+
+/// A bounded, append-only feed with long-poll readers.
+#[derive(Debug)]
+pub(crate) struct Feed<T> {
+    items: Mutex<VecDeque<T>>,
+    /// The last sequence number handed out; readers wait on it.
+    last_seq: watch::Sender<u64>,
+    capacity: usize,
+}
+
+impl<T: Entry> Feed<T> {
+    pub(crate) fn new(capacity: usize) -> Self {
+        Self {
+            items: Mutex::new(VecDeque::new()),
+            last_seq: watch::channel(0).0,
+            capacity,
+        }
+    }
+
+    /// Appends the entry built from the next sequence number.
+    pub(crate) fn push(&self, build: impl FnOnce(u64) -> T) -> T {
+        let entry = {
+            let mut items = self.items.lock();
+            let seq = *self.last_seq.borrow() + 1;
+            let entry = build(seq);
+            if items.len() == self.capacity {
+                items.pop_front();
+            }
+            items.push_back(entry.clone());
+            self.last_seq.send_replace(seq);
+            entry
+        };
+        entry
+    }
+
+    /// The entries after `since` that pass `filter`, oldest first.
+    pub(crate) fn list(&self, since: Since, filter: impl Fn(&T) -> bool) -> Vec<T> {
+        self.items
+            .lock()
+            .iter()
+            .filter(|e| since.admits(*e) && filter(e))
+            .cloned()
+            .collect()
+    }
+
+    /// Like [`Feed::list`], but when nothing matches yet, waits up to `wait` for
+    /// the first matching entry to arrive.
+    pub(crate) async fn wait(
+        &self,
+        since: Since,
+        wait: Duration,
+        filter: impl Fn(&T) -> bool,
+    ) -> Vec<T> {
+        let mut changes = self.last_seq.subscribe();
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            changes.borrow_and_update();
+            let found = self.list(since, &filter);
+            if !found.is_empty() {
+                return found;
+            }
+            match tokio::time::timeout_at(deadline, changes.changed()).await {
+                Ok(Ok(())) => continue,
+                Ok(Err(_)) | Err(_) => return Vec::new(),
+            }
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.items.lock().len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sms(seq: u64, to: &str) -> Sms {
+        Sms {
+            seq,
+            id: format!("sms-{seq}"),
+            provider: "test".into(),
+            to: to.into(),
+            text: "code 123456".into(),
+            code: Some("123456".into()),
+            purpose: "test".into(),
+            reference: None,
+            sent_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn a_full_feed_drops_its_oldest_entry() {
+        let feed = Feed::new(2);
+        for _ in 0..3 {
+            feed.push(|seq| sms(seq, "+1"));
+        }
+        let seqs: Vec<u64> = feed
+            .list(Since::Start, |_| true)
+            .iter()
+            .map(|s| s.seq)
+            .collect();
+        assert_eq!(seqs, vec![2, 3]);
+    }
+
+    #[test]
+    fn since_accepts_a_sequence_number_or_a_timestamp() {
+        assert!(matches!(Since::parse("7"), Some(Since::Seq(7))));
+        assert!(matches!(
+            Since::parse("2026-01-01T00:00:00Z"),
+            Some(Since::Time(_))
+        ));
+        assert!(Since::parse("yesterday").is_none());
+    }
+
+    #[tokio::test]
+    async fn wait_returns_the_next_matching_entry() {
+        let feed = std::sync::Arc::new(Feed::new(10));
+        feed.push(|seq| sms(seq, "+1"));
+        let reader = tokio::spawn({
+            let feed = feed.clone();
+            async move {
+                feed.wait(Since::Seq(1), Duration::from_secs(10), |s| s.to == "+2")
+                    .await
+            }
+        });
+        tokio::task::yield_now().await;
+        feed.push(|seq| sms(seq, "+1"));
+        feed.push(|seq| sms(seq, "+2"));
+        let got = reader.await.unwrap();
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].seq, 3);
+    }
+
+    #[tokio::test]
+    async fn wait_gives_up_with_nothing() {
+        let feed: Feed<Sms> = Feed::new(10);
+        let got = feed
+            .wait(Since::Start, Duration::from_millis(10), |_| true)
+            .await;
+        assert!(got.is_empty());
+    }
+}

@@ -1,0 +1,125 @@
+//! The imitated providers, one module each, all of the same shape:
+//!
+//! - `routes.rs`: the `Route` enum, its pure `parse(method, segments)`, and the
+//!   operation id of each route;
+//! - `handlers.rs`: one function per operation, from a buffered request and the
+//!   world to a response;
+//! - `model.rs`: the provider's wire types;
+//! - `error.rs`: the provider's error envelope;
+//! - `store.rs`: the provider's in-memory state and its lifetimes;
+//! - `config.rs`: its part of a scenario file (settings, fixtures, simulated user).
+//!
+//! [`ProviderApi`] is the seam the router drives, so every provider gets body
+//! limits, scenario rules, the journal and not-found/405 handling the same way.
+
+use hyper::Method;
+use serde::Serialize;
+
+use crate::http::{Request, Response};
+use crate::state::World;
+
+pub(crate) mod shine;
+
+/// A provider the sandbox imitates, named by its path prefix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Provider {
+    Shine,
+}
+
+impl Provider {
+    /// Every provider, in the order of the README.
+    pub const ALL: &'static [Provider] = &[Provider::Shine];
+
+    /// The provider's name and path prefix without the slash.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Shine => "shine",
+        }
+    }
+
+    pub(crate) fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|p| p.name() == name)
+    }
+
+    /// Every operation id of this provider.
+    pub(crate) fn operations(self) -> &'static [&'static str] {
+        match self {
+            Self::Shine => shine::routes::OPERATIONS,
+        }
+    }
+}
+
+/// Every operation id of every provider, for validating scenario rules.
+pub(crate) fn all_operations() -> impl Iterator<Item = &'static str> {
+    Provider::ALL
+        .iter()
+        .flat_map(|p| p.operations().iter().copied())
+}
+
+/// The result of matching a path and method against a provider's routes.
+#[derive(Debug)]
+pub(crate) enum RouteMatch<R> {
+    Found(R),
+    NotFound,
+    /// The path exists; the value is the `Allow` header.
+    MethodNotAllowed(&'static str),
+}
+
+/// Failures every provider must be able to report in its own envelope.
+#[derive(Debug)]
+pub(crate) enum CommonError {
+    NotFound,
+    MethodNotAllowed {
+        allow: &'static str,
+    },
+    PayloadTooLarge {
+        limit: usize,
+    },
+    /// A handler failed in a way it did not foresee; never expected.
+    Internal(String),
+}
+
+/// What every provider module offers the router.
+pub(crate) trait ProviderApi {
+    const PROVIDER: Provider;
+    type Route: std::fmt::Debug;
+
+    /// Pure routing: no state, no I/O.
+    fn parse(method: &Method, segments: &[&str]) -> RouteMatch<Self::Route>;
+    /// The stable `<provider>.<resource>.<verb>` id of a route.
+    fn operation(route: &Self::Route) -> &'static str;
+    /// Runs the operation against the world.
+    fn handle(route: Self::Route, req: &Request, world: &World) -> Response;
+    /// Renders a common failure in the provider's envelope.
+    fn common_error(err: CommonError) -> Response;
+}
+
+/// Runs `f` on the provider named by `provider`'s marker type.
+macro_rules! with_provider {
+    ($provider:expr, $api:ident => $body:expr) => {
+        match $provider {
+            $crate::providers::Provider::Shine => {
+                type $api = $crate::providers::shine::Shine;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use with_provider;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operation_ids_are_unique_and_well_formed() {
+        let mut seen = std::collections::HashSet::new();
+        for op in all_operations() {
+            assert!(seen.insert(op), "duplicate operation id {op}");
+            let parts: Vec<&str> = op.split('.').collect();
+            assert_eq!(parts.len(), 3, "{op} is not <provider>.<resource>.<verb>");
+            assert!(Provider::from_name(parts[0]).is_some(), "{op}");
+        }
+    }
+}

@@ -1,0 +1,309 @@
+//! One function per Shine operation.
+
+use hyper::{Method, StatusCode};
+use serde_json::Value;
+
+use super::error::{self, ShineError};
+use super::model::{
+    ClientCredentials, CreateActionRequest, Envelope, RevokeRequest, TokenMetadata, TokenRequest,
+    TokenResponse, TransferBody, ACTION_TRANSFER_CREATE,
+};
+use super::oauth::Issued;
+use super::store::{Ctx, Directory, Happened};
+use crate::http::{self, Request, Response};
+use crate::providers::Provider;
+use crate::state::World;
+
+type Result<T> = std::result::Result<T, ShineError>;
+
+pub(crate) fn ctx(world: &World) -> Ctx<'_> {
+    Ctx {
+        now: world.now(),
+        ids: &world.ids,
+        settings: &world.scenario.settings.shine,
+        sim: &world.scenario.users.shine.action_request,
+    }
+}
+
+/// Puts what happened on the timeline, after the store's lock is released.
+pub(crate) fn publish(world: &World, happened: Vec<Happened>) {
+    for h in happened {
+        world.emit(Provider::Shine, h.kind, &h.subject, h.at, Value::Null);
+    }
+}
+
+pub(crate) fn create_action_request(req: &Request, world: &World) -> Result<Response> {
+    let body: CreateActionRequest = req.json()?;
+    let directory = &world.shine.directory;
+    directory.authenticate(&body.client_id, &body.client_secret)?;
+    if body.action != ACTION_TRANSFER_CREATE {
+        return Err(ShineError::validation(
+            "action",
+            format!(
+                "Unsupported action `{}`; the sandbox supports `{ACTION_TRANSFER_CREATE}`",
+                body.action
+            ),
+        ));
+    }
+    if !directory.users.contains_key(&body.uid) {
+        return Err(ShineError::not_found("User").on_field("uid"));
+    }
+    check_transfer(
+        directory,
+        &body.uid,
+        body.payload.get().as_bytes(),
+        "payload.",
+    )?;
+    let mut happened = Vec::new();
+    let response = world.shine.create(ctx(world), body, &mut happened, |view| {
+        http::json(StatusCode::OK, &Envelope::new(view))
+    });
+    publish(world, happened);
+    Ok(response)
+}
+
+pub(crate) fn poll_action_request(req: &Request, world: &World, id: &str) -> Result<Response> {
+    let creds: ClientCredentials = if req.method == Method::GET {
+        req.form(true)?
+    } else {
+        req.json()?
+    };
+    world
+        .shine
+        .directory
+        .authenticate(&creds.client_id, &creds.client_secret)?;
+    let mut happened = Vec::new();
+    let response = world
+        .shine
+        .poll(ctx(world), id, &creds.client_id, &mut happened, |view| {
+            http::json(StatusCode::OK, &Envelope::new(view))
+        });
+    publish(world, happened);
+    response
+}
+
+pub(crate) fn create_transfer(req: &Request, world: &World) -> Result<Response> {
+    let uid = bearer_user(req, world)?;
+    let body: Value = req.json()?;
+    let transfer = check_transfer(&world.shine.directory, &uid, &req.body, "")?;
+    let Some(token) = req.header("short-lived-token") else {
+        return Err(ShineError::forbidden("sca_required", error::SLT_MISSING));
+    };
+    let mut happened = Vec::new();
+    let created = world.shine.spend_token_on_transfer(
+        ctx(world),
+        token,
+        &uid,
+        &body,
+        &transfer,
+        &mut happened,
+    );
+    publish(world, happened);
+    Ok(http::json(StatusCode::CREATED, &Envelope::new(created?)))
+}
+
+pub(crate) fn get_transfer(req: &Request, world: &World, id: &str) -> Result<Response> {
+    let uid = bearer_user(req, world)?;
+    let transfer = world
+        .shine
+        .transfer(id, &uid)
+        .ok_or_else(|| ShineError::not_found("Bank transfer"))?;
+    Ok(http::json(StatusCode::OK, &Envelope::new(transfer)))
+}
+
+pub(crate) fn authorize(req: &Request, world: &World) -> Result<Response> {
+    let param = |name: &str| req.query_param(name).map(|v| v.into_owned());
+    let required = |name: &str| {
+        param(name).ok_or_else(|| ShineError::validation(name, format!("{name} is required")))
+    };
+    let client_id = required("client_id")?;
+    let redirect_uri = required("redirect_uri")?;
+    let directory = &world.shine.directory;
+    if !http::is_web_url(&redirect_uri) {
+        return Err(ShineError::validation(
+            "redirect_uri",
+            "redirect_uri must be an absolute http or https URL",
+        ));
+    }
+    if !directory.has_client(&client_id) {
+        return Err(ShineError::invalid_client());
+    }
+    if required("response_type")? != "code" {
+        return Err(ShineError::validation(
+            "response_type",
+            "response_type must be `code`",
+        ));
+    }
+    let uid = match param("uid") {
+        Some(uid) => uid,
+        None => directory
+            .first_user()
+            .ok_or_else(|| ShineError::not_found("User"))?
+            .to_owned(),
+    };
+    if !directory.users.contains_key(&uid) {
+        return Err(ShineError::not_found("User").on_field("uid"));
+    }
+    let code = world
+        .shine
+        .oauth
+        .lock()
+        .issue_code(ctx(world), &client_id, &uid, &redirect_uri);
+    let mut location = redirect_uri;
+    location.push(if location.contains('?') { '&' } else { '?' });
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    query.append_pair("code", &code);
+    if let Some(state) = param("state") {
+        query.append_pair("state", &state);
+    }
+    location.push_str(&query.finish());
+    Ok(http::redirect(StatusCode::FOUND, &location))
+}
+
+pub(crate) fn token(req: &Request, world: &World) -> Result<Response> {
+    let body: TokenRequest = if req.method == Method::GET {
+        req.form(true)?
+    } else if req.is_form() {
+        req.form(false)?
+    } else {
+        req.json()?
+    };
+    let directory = &world.shine.directory;
+    directory.authenticate(&body.client_id, &body.client_secret)?;
+    let ctx = ctx(world);
+    let issued = match body.grant_type.as_str() {
+        "authorization_code" => {
+            let code = body
+                .code
+                .as_deref()
+                .ok_or_else(|| ShineError::validation("code", "code is required"))?;
+            world.shine.oauth.lock().exchange_code(
+                ctx,
+                &body.client_id,
+                code,
+                body.redirect_uri.as_deref(),
+            )?
+        }
+        "refresh_token" => {
+            let token = body.refresh_token.as_deref().ok_or_else(|| {
+                ShineError::validation("refresh_token", "refresh_token is required")
+            })?;
+            world
+                .shine
+                .oauth
+                .lock()
+                .refresh(ctx, &body.client_id, token)?
+        }
+        other => return Err(ShineError::new(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            format!(
+                "grant_type `{other}` is not supported; use authorization_code or refresh_token"
+            ),
+        )
+        .on_field("grant_type")),
+    };
+    Ok(http::json(
+        StatusCode::OK,
+        &token_response(directory, issued),
+    ))
+}
+
+pub(crate) fn revoke(req: &Request, world: &World) -> Result<Response> {
+    let body: RevokeRequest = if req.is_form() {
+        req.form(false)?
+    } else {
+        req.json()?
+    };
+    world
+        .shine
+        .directory
+        .authenticate(&body.client_id, &body.client_secret)?;
+    world
+        .shine
+        .oauth
+        .lock()
+        .revoke(&body.client_id, &body.token);
+    Ok(http::empty(StatusCode::NO_CONTENT))
+}
+
+fn token_response(directory: &Directory, issued: Issued) -> TokenResponse {
+    let user = directory.users.get(&issued.uid);
+    TokenResponse {
+        access_token: issued.access_token,
+        refresh_token: issued.refresh_token,
+        expires_in: issued.expires_in,
+        metadata: TokenMetadata {
+            company_profile_id: user.and_then(|u| u.company_profile_id.clone()),
+            company_user_id: user.and_then(|u| u.company_user_id.clone()),
+            uid: issued.uid,
+        },
+    }
+}
+
+/// The user behind `Authorization: Bearer`: a fixture token or an issued one.
+fn bearer_user(req: &Request, world: &World) -> Result<String> {
+    let token = req.bearer().ok_or_else(ShineError::invalid_access_token)?;
+    if let Some(uid) = world.shine.directory.fixture_token_user(token) {
+        return Ok(uid.to_owned());
+    }
+    world
+        .shine
+        .oauth
+        .lock()
+        .user_of(token, world.now())
+        .ok_or_else(ShineError::invalid_access_token)
+}
+
+/// Validates a transfer as `POST /v3/bank/transfers` would, whether it arrives
+/// there or as the payload of an action request (`prefix` names the place).
+fn check_transfer(
+    directory: &Directory,
+    uid: &str,
+    raw: &[u8],
+    prefix: &str,
+) -> Result<TransferBody> {
+    let field = |name: &str| format!("{prefix}{name}");
+    let transfer: TransferBody = http::decode_json(raw).map_err(|e| {
+        let at = e
+            .field
+            .as_deref()
+            .map_or_else(|| prefix.trim_end_matches('.').to_owned(), &field);
+        ShineError::validation(&at, e.message)
+    })?;
+    if !transfer
+        .amount
+        .as_f64()
+        .is_some_and(|a| a.is_finite() && a > 0.0)
+    {
+        return Err(ShineError::validation(
+            &field("amount"),
+            "amount must be a positive number of euros",
+        ));
+    }
+    if directory
+        .recipient_name(&transfer.bank_transfer_recipient_id)
+        .is_none()
+    {
+        return Err(ShineError::validation(
+            &field("bankTransferRecipientId"),
+            format!(
+                "Unknown bank transfer recipient `{}`",
+                transfer.bank_transfer_recipient_id
+            ),
+        ));
+    }
+    if transfer.uid.as_deref().is_some_and(|u| u != uid) {
+        return Err(ShineError::validation(
+            &field("uid"),
+            "uid does not match the user",
+        ));
+    }
+    if transfer.currency.as_deref().is_some_and(|c| c != "EUR") {
+        return Err(ShineError::validation(
+            &field("currency"),
+            "Shine accounts transfer in EUR only",
+        ));
+    }
+    Ok(transfer)
+}

@@ -1,0 +1,97 @@
+//! Shine: action requests that the user confirms in Shine's app, polled by the
+//! partner, and single-use short-lived tokens that unlock the action.
+//!
+//! Imitates <https://developers.shine.fr/docs/strong-customer-authentication>
+//! (seed `003_32579a61f1fb41e6.txt`).
+//!
+//! Fidelity, what is not emulated:
+//! - mutual TLS and HTTP-signature checks of the regulated API;
+//! - actions other than `bank:transfers:create`;
+//! - Shine's error body is unpublished; ours is `{status, code, message, field?}`;
+//! - an expired request reports `status: "EXPIRED"`; Shine leaves that to `expiresAt`.
+
+pub(crate) mod config;
+mod error;
+mod handlers;
+mod model;
+mod oauth;
+pub(crate) mod routes;
+mod store;
+
+use hyper::Method;
+use serde_json::Value;
+
+pub(crate) use config::Decide;
+pub(crate) use model::Status;
+pub(crate) use store::{DecideError, Store};
+
+use self::error::ShineError;
+use self::routes::Route;
+use crate::http::{Request, Response};
+use crate::providers::{CommonError, Provider, ProviderApi, RouteMatch};
+use crate::state::World;
+
+/// Marker type through which the router drives Shine.
+#[derive(Debug)]
+pub(crate) struct Shine;
+
+impl ProviderApi for Shine {
+    const PROVIDER: Provider = Provider::Shine;
+    type Route = Route;
+
+    fn parse(method: &Method, segments: &[&str]) -> RouteMatch<Route> {
+        Route::parse(method, segments)
+    }
+
+    fn operation(route: &Route) -> &'static str {
+        route.operation()
+    }
+
+    fn handle(route: Route, req: &Request, world: &World) -> Response {
+        let result = match route {
+            Route::Authorize => handlers::authorize(req, world),
+            Route::Token => handlers::token(req, world),
+            Route::RevokeToken => handlers::revoke(req, world),
+            Route::CreateActionRequest => handlers::create_action_request(req, world),
+            Route::PollActionRequest { id } => handlers::poll_action_request(req, world, &id),
+            Route::CreateTransfer => handlers::create_transfer(req, world),
+            Route::GetTransfer { id } => handlers::get_transfer(req, world, &id),
+        };
+        result.unwrap_or_else(ShineError::into_response)
+    }
+
+    fn common_error(err: CommonError) -> Response {
+        ShineError::from(err).into_response()
+    }
+}
+
+/// Settles expiries and simulated decisions that have come due.
+pub(crate) fn sweep(world: &World) {
+    let ctx = handlers::ctx(world);
+    let mut happened = Vec::new();
+    world.shine.sweep(ctx, &mut happened);
+    world.shine.oauth.lock().sweep(ctx.now);
+    handlers::publish(world, happened);
+}
+
+/// The control API confirms or rejects an action request, as the user would in
+/// Shine's app.
+pub(crate) fn decide(world: &World, id: &str, decision: Decide) -> Result<Value, DecideError> {
+    let mut happened = Vec::new();
+    let view = world
+        .shine
+        .decide(handlers::ctx(world), id, decision, &mut happened, |view| {
+            serde_json::to_value(view).unwrap_or(Value::Null)
+        });
+    handlers::publish(world, happened);
+    view
+}
+
+/// Action requests for the control API, optionally of one status.
+pub(crate) fn list(world: &World, status: Option<Status>) -> Vec<Value> {
+    let mut happened = Vec::new();
+    let ctx = handlers::ctx(world);
+    let listed = world.shine.list(ctx, status, &mut happened);
+    handlers::publish(world, happened);
+    listed
+}

@@ -1,0 +1,194 @@
+//! Shine's OAuth 2 authorization-code flow: codes, access and refresh tokens.
+//!
+//! The sandbox has no login page: `authorize` consents at once on behalf of the
+//! user named by `uid` (or the first fixture user), which is what a partner's
+//! integration test needs to obtain a token.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{DateTime, Utc};
+use hyper::StatusCode;
+
+use super::error::ShineError;
+use super::store::Ctx;
+
+#[derive(Debug)]
+struct Code {
+    client_id: Box<str>,
+    uid: Box<str>,
+    redirect_uri: Box<str>,
+    expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug)]
+struct Grant {
+    client_id: Box<str>,
+    uid: Box<str>,
+    /// `None` for refresh tokens, which live until used or revoked.
+    expires_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Key {
+    Code(Box<str>),
+    Access(Box<str>),
+}
+
+/// Tokens issued to a client for a user.
+#[derive(Debug)]
+pub(crate) struct Issued {
+    pub(crate) access_token: String,
+    pub(crate) refresh_token: String,
+    pub(crate) expires_in: i64,
+    pub(crate) uid: String,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct OAuth {
+    codes: HashMap<Box<str>, Code>,
+    access: HashMap<Box<str>, Grant>,
+    refresh: HashMap<Box<str>, Grant>,
+    deadlines: BTreeSet<(DateTime<Utc>, Key)>,
+}
+
+fn invalid_grant(message: &str) -> ShineError {
+    ShineError::new(StatusCode::BAD_REQUEST, "invalid_grant", message)
+}
+
+impl OAuth {
+    pub(crate) fn issue_code(
+        &mut self,
+        ctx: Ctx<'_>,
+        client_id: &str,
+        uid: &str,
+        redirect_uri: &str,
+    ) -> String {
+        let code = ctx.ids.token(32);
+        let expires_at = ctx.now + ctx.settings.authorization_code_ttl.as_delta();
+        let key: Box<str> = code.as_str().into();
+        self.deadlines.insert((expires_at, Key::Code(key.clone())));
+        self.codes.insert(
+            key,
+            Code {
+                client_id: client_id.into(),
+                uid: uid.into(),
+                redirect_uri: redirect_uri.into(),
+                expires_at,
+            },
+        );
+        code
+    }
+
+    /// Trades a code for tokens. A code works once, for the client and
+    /// redirect URI it was issued to.
+    pub(crate) fn exchange_code(
+        &mut self,
+        ctx: Ctx<'_>,
+        client_id: &str,
+        code: &str,
+        redirect_uri: Option<&str>,
+    ) -> Result<Issued, ShineError> {
+        let Some(found) = self.codes.remove(code) else {
+            return Err(invalid_grant("Unknown or already used authorization code"));
+        };
+        if found.expires_at <= ctx.now {
+            return Err(invalid_grant("Authorization code expired"));
+        }
+        if &*found.client_id != client_id {
+            return Err(invalid_grant("Authorization code issued to another client"));
+        }
+        if redirect_uri.is_some_and(|uri| uri != &*found.redirect_uri) {
+            return Err(
+                invalid_grant("redirect_uri does not match the authorization request")
+                    .on_field("redirect_uri"),
+            );
+        }
+        Ok(self.issue_tokens(ctx, client_id, &found.uid))
+    }
+
+    /// Rotates a refresh token: the old one stops working.
+    pub(crate) fn refresh(
+        &mut self,
+        ctx: Ctx<'_>,
+        client_id: &str,
+        token: &str,
+    ) -> Result<Issued, ShineError> {
+        match self.refresh.get(token) {
+            Some(grant) if &*grant.client_id == client_id => {}
+            _ => return Err(invalid_grant("Unknown or revoked refresh token")),
+        }
+        let grant = self
+            .refresh
+            .remove(token)
+            .ok_or_else(|| invalid_grant(""))?;
+        Ok(self.issue_tokens(ctx, client_id, &grant.uid))
+    }
+
+    fn issue_tokens(&mut self, ctx: Ctx<'_>, client_id: &str, uid: &str) -> Issued {
+        let access_token = format!("sat_{}", ctx.ids.token(40));
+        let refresh_token = format!("srt_{}", ctx.ids.token(40));
+        let ttl = ctx.settings.access_token_ttl.as_delta();
+        let expires_at = ctx.now + ttl;
+        let access_key: Box<str> = access_token.as_str().into();
+        self.deadlines
+            .insert((expires_at, Key::Access(access_key.clone())));
+        self.access.insert(
+            access_key,
+            Grant {
+                client_id: client_id.into(),
+                uid: uid.into(),
+                expires_at: Some(expires_at),
+            },
+        );
+        self.refresh.insert(
+            refresh_token.as_str().into(),
+            Grant {
+                client_id: client_id.into(),
+                uid: uid.into(),
+                expires_at: None,
+            },
+        );
+        Issued {
+            access_token,
+            refresh_token,
+            expires_in: ttl.num_seconds(),
+            uid: uid.to_owned(),
+        }
+    }
+
+    /// Revokes an access or refresh token of this client's; unknown tokens are
+    /// ignored, as RFC 7009 asks.
+    pub(crate) fn revoke(&mut self, client_id: &str, token: &str) {
+        for map in [&mut self.access, &mut self.refresh] {
+            if map.get(token).is_some_and(|g| &*g.client_id == client_id) {
+                map.remove(token);
+            }
+        }
+    }
+
+    /// The user an issued access token stands for, while it is valid.
+    pub(crate) fn user_of(&self, token: &str, now: DateTime<Utc>) -> Option<String> {
+        let grant = self.access.get(token)?;
+        grant
+            .expires_at
+            .is_none_or(|at| at > now)
+            .then(|| grant.uid.to_string())
+    }
+
+    pub(crate) fn sweep(&mut self, now: DateTime<Utc>) {
+        while let Some((at, key)) = self.deadlines.first().cloned() {
+            if at > now {
+                break;
+            }
+            self.deadlines.pop_first();
+            match key {
+                Key::Code(code) => {
+                    self.codes.remove(&code);
+                }
+                Key::Access(token) => {
+                    self.access.remove(&token);
+                }
+            }
+        }
+    }
+}

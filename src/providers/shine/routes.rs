@@ -1,0 +1,149 @@
+//! Shine's routes below `/shine`, and their operation ids.
+
+use hyper::Method;
+
+use crate::providers::RouteMatch;
+
+/// One Shine operation, with its path parameters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Route {
+    Authorize,
+    Token,
+    RevokeToken,
+    CreateActionRequest,
+    PollActionRequest { id: String },
+    CreateTransfer,
+    GetTransfer { id: String },
+}
+
+/// Every Shine operation id, as scenario rules name them.
+pub(crate) const OPERATIONS: &[&str] = &[
+    "shine.oauth.authorize",
+    "shine.oauth.token",
+    "shine.oauth.revoke",
+    "shine.action_request.create",
+    "shine.action_request.poll",
+    "shine.transfer.create",
+    "shine.transfer.get",
+];
+
+impl Route {
+    pub(crate) fn operation(&self) -> &'static str {
+        match self {
+            Self::Authorize => OPERATIONS[0],
+            Self::Token => OPERATIONS[1],
+            Self::RevokeToken => OPERATIONS[2],
+            Self::CreateActionRequest => OPERATIONS[3],
+            Self::PollActionRequest { .. } => OPERATIONS[4],
+            Self::CreateTransfer => OPERATIONS[5],
+            Self::GetTransfer { .. } => OPERATIONS[6],
+        }
+    }
+
+    /// Static paths come before parameterised ones.
+    pub(crate) fn parse(method: &Method, segments: &[&str]) -> RouteMatch<Self> {
+        use RouteMatch::{Found, MethodNotAllowed, NotFound};
+        let get = method == Method::GET;
+        let post = method == Method::POST;
+        match segments {
+            ["v2", "authentication", "oauth2", rest @ ..] => match rest {
+                ["authorize"] if get => Found(Self::Authorize),
+                ["authorize"] => MethodNotAllowed("GET"),
+                // The demo app sends GET with a query, the reference POST with a body.
+                ["token"] if get || post => Found(Self::Token),
+                ["token"] => MethodNotAllowed("GET, POST"),
+                ["token", "revoke"] if post => Found(Self::RevokeToken),
+                ["token", "revoke"] => MethodNotAllowed("POST"),
+                ["action_request"] if post => Found(Self::CreateActionRequest),
+                ["action_request"] => MethodNotAllowed("POST"),
+                // The seed guide polls with GET, the API reference with POST.
+                ["action_request", id, "poll"] if get || post => Found(Self::PollActionRequest {
+                    id: (*id).to_owned(),
+                }),
+                ["action_request", _, "poll"] => MethodNotAllowed("GET, POST"),
+                _ => NotFound,
+            },
+            ["v3", "bank", "transfers"] if post => Found(Self::CreateTransfer),
+            ["v3", "bank", "transfers"] => MethodNotAllowed("POST"),
+            ["v3", "bank", "transfers", id] if get => Found(Self::GetTransfer {
+                id: (*id).to_owned(),
+            }),
+            ["v3", "bank", "transfers", _] => MethodNotAllowed("GET"),
+            _ => NotFound,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(method: Method, path: &str) -> RouteMatch<Route> {
+        let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        Route::parse(&method, &segments)
+    }
+
+    #[test]
+    fn routes_parse_with_their_parameters() {
+        let cases = [
+            (
+                Method::POST,
+                "/v2/authentication/oauth2/action_request",
+                Route::CreateActionRequest,
+            ),
+            (
+                Method::GET,
+                "/v2/authentication/oauth2/action_request/abc/poll",
+                Route::PollActionRequest { id: "abc".into() },
+            ),
+            (
+                Method::POST,
+                "/v2/authentication/oauth2/action_request/abc/poll",
+                Route::PollActionRequest { id: "abc".into() },
+            ),
+            (Method::POST, "/v3/bank/transfers", Route::CreateTransfer),
+            (
+                Method::GET,
+                "/v3/bank/transfers/t1",
+                Route::GetTransfer { id: "t1".into() },
+            ),
+            (Method::GET, "/v2/authentication/oauth2/token", Route::Token),
+            (
+                Method::POST,
+                "/v2/authentication/oauth2/token/revoke",
+                Route::RevokeToken,
+            ),
+        ];
+        for (method, path, want) in cases {
+            match parse(method.clone(), path) {
+                RouteMatch::Found(route) => assert_eq!(route, want, "{method} {path}"),
+                other => panic!("{method} {path}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_known_path_with_another_method_is_405_with_allow() {
+        assert!(matches!(
+            parse(Method::DELETE, "/v2/authentication/oauth2/action_request"),
+            RouteMatch::MethodNotAllowed("POST")
+        ));
+        assert!(matches!(
+            parse(
+                Method::PUT,
+                "/v2/authentication/oauth2/action_request/x/poll"
+            ),
+            RouteMatch::MethodNotAllowed("GET, POST")
+        ));
+    }
+
+    #[test]
+    fn unknown_paths_are_not_found() {
+        for path in ["/", "/v2", "/v3/bank", "/v2/authentication/oauth2/nope"] {
+            assert!(
+                matches!(parse(Method::GET, path), RouteMatch::NotFound),
+                "{path}"
+            );
+        }
+    }
+}

@@ -1,0 +1,552 @@
+//! Shine's state: action requests, their short-lived tokens and the transfers
+//! those tokens authorised.
+//!
+//! Lifetimes are kept in a deadline index, so the sweeper touches only what has
+//! come due, and the lazy `settle` on every read means a request is never seen in
+//! a state its deadlines have passed, even between sweeps.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{DateTime, Utc};
+use parking_lot::Mutex;
+use serde_json::value::RawValue;
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::config::{Decide, Decision, Settings};
+use super::error::{self, ShineError};
+use super::model::{
+    ActionRequestView, CreateActionRequest, Status, Transfer, TransferBody, ACTION_TRANSFER_CREATE,
+};
+use super::oauth::OAuth;
+use crate::ids::IdGen;
+use crate::scenario::Scenario;
+use crate::secret;
+
+/// What a store operation needs to know about "now" and the scenario.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Ctx<'a> {
+    pub(crate) now: DateTime<Utc>,
+    pub(crate) ids: &'a IdGen,
+    pub(crate) settings: &'a Settings,
+    pub(crate) sim: &'a Decision,
+}
+
+/// Something that happened, for the timeline.
+#[derive(Debug)]
+pub(crate) struct Happened {
+    pub(crate) kind: &'static str,
+    pub(crate) subject: String,
+    pub(crate) at: DateTime<Utc>,
+}
+
+/// The fixtures: immutable for the life of a world, so read without a lock.
+#[derive(Debug, Default)]
+pub(crate) struct Directory {
+    clients: HashMap<String, String>,
+    pub(crate) users: HashMap<String, UserInfo>,
+    tokens: HashMap<String, String>,
+    recipients: HashMap<String, String>,
+    /// The user `authorize` consents for when the request names none.
+    first_uid: Option<String>,
+}
+
+#[derive(Debug)]
+pub(crate) struct UserInfo {
+    pub(crate) company_profile_id: Option<String>,
+    pub(crate) company_user_id: Option<String>,
+}
+
+impl Directory {
+    fn new(scenario: &Scenario) -> Self {
+        let f = &scenario.fixtures.shine;
+        Self {
+            clients: f
+                .clients
+                .iter()
+                .map(|c| (c.client_id.value.clone(), c.client_secret.clone()))
+                .collect(),
+            users: f
+                .users
+                .iter()
+                .map(|u| {
+                    let info = UserInfo {
+                        company_profile_id: u.company_profile_id.clone(),
+                        company_user_id: u.company_user_id.clone(),
+                    };
+                    (u.uid.value.clone(), info)
+                })
+                .collect(),
+            tokens: f
+                .users
+                .iter()
+                .map(|u| (u.access_token.value.clone(), u.uid.value.clone()))
+                .collect(),
+            recipients: f
+                .recipients
+                .iter()
+                .map(|r| (r.id.value.clone(), r.name.clone()))
+                .collect(),
+            first_uid: f.users.first().map(|u| u.uid.value.clone()),
+        }
+    }
+
+    /// Checks a client's credentials in constant time.
+    pub(crate) fn authenticate(&self, client_id: &str, secret: &str) -> Result<(), ShineError> {
+        match self.clients.get(client_id) {
+            Some(expected) if secret::eq(expected, secret) => Ok(()),
+            _ => Err(ShineError::invalid_client()),
+        }
+    }
+
+    pub(crate) fn has_client(&self, client_id: &str) -> bool {
+        self.clients.contains_key(client_id)
+    }
+
+    pub(crate) fn first_user(&self) -> Option<&str> {
+        self.first_uid.as_deref()
+    }
+
+    pub(crate) fn recipient_name(&self, id: &str) -> Option<&str> {
+        self.recipients.get(id).map(String::as_str)
+    }
+
+    /// The uid behind a fixture access token.
+    pub(crate) fn fixture_token_user(&self, token: &str) -> Option<&str> {
+        self.tokens.get(token).map(String::as_str)
+    }
+}
+
+#[derive(Debug)]
+struct ActionRequest {
+    client_id: Box<str>,
+    action: Box<str>,
+    uid: Box<str>,
+    payload: Box<RawValue>,
+    status: Status,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+    token: Option<Box<str>>,
+    token_expires_at: DateTime<Utc>,
+    token_used: bool,
+    /// Polls answered `PENDING`, for `after_polls`.
+    polls: u32,
+}
+
+impl ActionRequest {
+    fn view(&self, id: Uuid) -> ActionRequestView<'_> {
+        ActionRequestView {
+            authentication_action_request_id: id,
+            client_id: &self.client_id,
+            action: &self.action,
+            payload: &self.payload,
+            uid: &self.uid,
+            status: self.status,
+            token: self.token.as_deref(),
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            expires_at: self.expires_at,
+        }
+    }
+
+    /// When a finished request may be forgotten.
+    fn purge_at(&self, settings: &Settings) -> DateTime<Utc> {
+        let last = if self.token.is_some() {
+            self.token_expires_at.max(self.updated_at)
+        } else {
+            self.updated_at
+        };
+        last + settings.retention.as_delta()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Key {
+    Request(Uuid),
+    Transfer(Uuid),
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    requests: HashMap<Uuid, ActionRequest>,
+    tokens: HashMap<Box<str>, Uuid>,
+    transfers: HashMap<Uuid, Transfer>,
+    deadlines: BTreeSet<(DateTime<Utc>, Key)>,
+}
+
+/// Why the control API could not decide a request.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum DecideError {
+    NotFound,
+    NotPending(Status),
+}
+
+/// Shine's whole state in one world.
+#[derive(Debug)]
+pub(crate) struct Store {
+    pub(crate) directory: Directory,
+    inner: Mutex<Inner>,
+    pub(crate) oauth: Mutex<OAuth>,
+}
+
+impl Store {
+    pub(crate) fn new(scenario: &Scenario) -> Self {
+        Self {
+            directory: Directory::new(scenario),
+            inner: Mutex::new(Inner::default()),
+            oauth: Mutex::new(OAuth::default()),
+        }
+    }
+
+    /// Creates a pending request and renders it with `render` under the lock.
+    pub(crate) fn create<R>(
+        &self,
+        ctx: Ctx<'_>,
+        new: CreateActionRequest,
+        out: &mut Vec<Happened>,
+        render: impl FnOnce(ActionRequestView<'_>) -> R,
+    ) -> R {
+        let id = ctx.ids.uuid();
+        let expires_at = ctx.now + ctx.settings.action_request_ttl.as_delta();
+        let request = ActionRequest {
+            client_id: new.client_id.into(),
+            action: new.action.into(),
+            uid: new.uid.into(),
+            payload: new.payload,
+            status: Status::Pending,
+            created_at: ctx.now,
+            updated_at: ctx.now,
+            expires_at,
+            token: None,
+            token_expires_at: ctx.now,
+            token_used: false,
+            polls: 0,
+        };
+        let mut inner = self.inner.lock();
+        inner.requests.insert(id, request);
+        inner.deadlines.insert((expires_at, Key::Request(id)));
+        out.push(Happened {
+            kind: "action_request.created",
+            subject: id.to_string(),
+            at: ctx.now,
+        });
+        let sim = ctx.sim;
+        if sim.decide() != Decide::Ignore && sim.after_polls.is_none() {
+            let due = ctx.now + sim.after.unwrap_or_default().as_delta();
+            inner.deadlines.insert((due, Key::Request(id)));
+            inner.settle(id, ctx, out);
+        }
+        let request = &inner.requests[&id];
+        render(request.view(id))
+    }
+
+    /// Answers a poll by `client_id`, letting the simulated user act first.
+    pub(crate) fn poll<R>(
+        &self,
+        ctx: Ctx<'_>,
+        id: &str,
+        client_id: &str,
+        out: &mut Vec<Happened>,
+        render: impl FnOnce(ActionRequestView<'_>) -> R,
+    ) -> Result<R, ShineError> {
+        let not_found = || ShineError::not_found("Action request");
+        let id = Uuid::parse_str(id).map_err(|_| not_found())?;
+        let mut inner = self.inner.lock();
+        match inner.requests.get(&id) {
+            Some(r) if &*r.client_id == client_id => {}
+            _ => return Err(not_found()),
+        }
+        inner.settle(id, ctx, out);
+        if let Some(after_polls) = ctx.sim.after_polls {
+            let request = inner.requests.get_mut(&id).ok_or_else(not_found)?;
+            if request.status == Status::Pending {
+                if request.polls >= after_polls {
+                    inner.decide(id, ctx.sim.decide(), ctx, ctx.now, out);
+                } else {
+                    request.polls += 1;
+                }
+            }
+        }
+        let request = inner.requests.get(&id).ok_or_else(not_found)?;
+        Ok(render(request.view(id)))
+    }
+
+    /// The control API plays the user: confirm or reject a pending request.
+    pub(crate) fn decide<R>(
+        &self,
+        ctx: Ctx<'_>,
+        id: &str,
+        decision: Decide,
+        out: &mut Vec<Happened>,
+        render: impl FnOnce(ActionRequestView<'_>) -> R,
+    ) -> Result<R, DecideError> {
+        let id = Uuid::parse_str(id).map_err(|_| DecideError::NotFound)?;
+        let mut inner = self.inner.lock();
+        if !inner.requests.contains_key(&id) {
+            return Err(DecideError::NotFound);
+        }
+        inner.settle(id, ctx, out);
+        let status = inner.requests[&id].status;
+        if status != Status::Pending {
+            return Err(DecideError::NotPending(status));
+        }
+        inner.decide(id, decision, ctx, ctx.now, out);
+        Ok(render(inner.requests[&id].view(id)))
+    }
+
+    /// Every request, settled, optionally only those with `status`.
+    pub(crate) fn list(
+        &self,
+        ctx: Ctx<'_>,
+        status: Option<Status>,
+        out: &mut Vec<Happened>,
+    ) -> Vec<Value> {
+        let mut inner = self.inner.lock();
+        let ids: Vec<Uuid> = inner.requests.keys().copied().collect();
+        for id in &ids {
+            inner.settle(*id, ctx, out);
+        }
+        let mut listed: Vec<(DateTime<Utc>, Value)> = inner
+            .requests
+            .iter()
+            .filter(|(_, r)| status.is_none_or(|s| r.status == s))
+            .filter_map(|(id, r)| Some((r.created_at, serde_json::to_value(r.view(*id)).ok()?)))
+            .collect();
+        listed.sort_by_key(|(at, _)| *at);
+        listed.into_iter().map(|(_, v)| v).collect()
+    }
+
+    /// Spends a short-lived token on a transfer, exactly once, and records the
+    /// transfer. Everything is checked before the token is spent, so a rejected
+    /// attempt does not burn it.
+    pub(crate) fn spend_token_on_transfer(
+        &self,
+        ctx: Ctx<'_>,
+        token: &str,
+        uid: &str,
+        body: &Value,
+        transfer: &TransferBody,
+        out: &mut Vec<Happened>,
+    ) -> Result<Transfer, ShineError> {
+        let mut inner = self.inner.lock();
+        let id = *inner.tokens.get(token).ok_or_else(|| {
+            ShineError::forbidden("invalid_short_lived_token", error::SLT_INVALID)
+        })?;
+        let request = inner.requests.get_mut(&id).ok_or_else(|| {
+            ShineError::forbidden("invalid_short_lived_token", error::SLT_INVALID)
+        })?;
+        if request.token_used {
+            return Err(ShineError::forbidden(
+                "short_lived_token_used",
+                error::SLT_USED,
+            ));
+        }
+        if ctx.now >= request.token_expires_at {
+            return Err(ShineError::forbidden(
+                "short_lived_token_expired",
+                error::SLT_EXPIRED,
+            ));
+        }
+        let payload: Value = serde_json::from_str(request.payload.get()).unwrap_or(Value::Null);
+        if &*request.action != ACTION_TRANSFER_CREATE
+            || &*request.uid != uid
+            || !json_eq(&payload, body)
+        {
+            return Err(ShineError::forbidden(
+                "short_lived_token_mismatch",
+                error::SLT_MISMATCH,
+            ));
+        }
+        request.token_used = true;
+        out.push(Happened {
+            kind: "token.used",
+            subject: id.to_string(),
+            at: ctx.now,
+        });
+        let record = Transfer {
+            bank_transfer_id: ctx.ids.uuid(),
+            uid: uid.to_owned(),
+            amount: transfer.amount.clone(),
+            currency: transfer
+                .currency
+                .clone()
+                .unwrap_or_else(|| "EUR".to_owned()),
+            bank_transfer_recipient_id: transfer.bank_transfer_recipient_id.clone(),
+            recipient_name: self
+                .directory
+                .recipient_name(&transfer.bank_transfer_recipient_id)
+                .unwrap_or_default()
+                .to_owned(),
+            user_label: transfer.user_label.clone(),
+            status: "PENDING",
+            authentication_action_request_id: id,
+            created_at: ctx.now,
+        };
+        let purge = ctx.now + ctx.settings.retention.as_delta();
+        inner
+            .deadlines
+            .insert((purge, Key::Transfer(record.bank_transfer_id)));
+        inner
+            .transfers
+            .insert(record.bank_transfer_id, record.clone());
+        out.push(Happened {
+            kind: "transfer.created",
+            subject: record.bank_transfer_id.to_string(),
+            at: ctx.now,
+        });
+        Ok(record)
+    }
+
+    /// A transfer of `uid`'s.
+    pub(crate) fn transfer(&self, id: &str, uid: &str) -> Option<Transfer> {
+        let id = Uuid::parse_str(id).ok()?;
+        self.inner
+            .lock()
+            .transfers
+            .get(&id)
+            .filter(|t| t.uid == uid)
+            .cloned()
+    }
+
+    /// Settles what has come due and forgets what has outlived its retention.
+    pub(crate) fn sweep(&self, ctx: Ctx<'_>, out: &mut Vec<Happened>) {
+        let mut inner = self.inner.lock();
+        while let Some((at, key)) = inner.deadlines.first().cloned() {
+            if at > ctx.now {
+                break;
+            }
+            inner.deadlines.pop_first();
+            match key {
+                Key::Request(id) => {
+                    inner.settle(id, ctx, out);
+                    let expired = inner.requests.get(&id).is_some_and(|r| {
+                        r.status != Status::Pending && r.purge_at(ctx.settings) <= ctx.now
+                    });
+                    if expired {
+                        if let Some(request) = inner.requests.remove(&id) {
+                            if let Some(token) = request.token {
+                                inner.tokens.remove(&token);
+                            }
+                        }
+                    }
+                }
+                Key::Transfer(id) => {
+                    inner.transfers.remove(&id);
+                }
+            }
+        }
+    }
+
+    /// Live objects, for the control API's stats.
+    pub(crate) fn stats(&self) -> serde_json::Value {
+        let inner = self.inner.lock();
+        serde_json::json!({
+            "action_requests": inner.requests.len(),
+            "transfers": inner.transfers.len(),
+            "tokens": inner.tokens.len(),
+        })
+    }
+}
+
+impl Inner {
+    /// Brings a request up to `ctx.now`: the simulated user's timed decision,
+    /// then expiry, each at the instant it was due.
+    fn settle(&mut self, id: Uuid, ctx: Ctx<'_>, out: &mut Vec<Happened>) {
+        let Some(request) = self.requests.get_mut(&id) else {
+            return;
+        };
+        if request.status != Status::Pending {
+            return;
+        }
+        let sim = ctx.sim;
+        if sim.decide() != Decide::Ignore && sim.after_polls.is_none() {
+            let due = request.created_at + sim.after.unwrap_or_default().as_delta();
+            if due <= ctx.now && due < request.expires_at {
+                self.decide(id, sim.decide(), ctx, due, out);
+                return;
+            }
+        }
+        if request.expires_at <= ctx.now {
+            request.status = Status::Expired;
+            request.updated_at = request.expires_at;
+            let (at, purge) = (request.expires_at, request.purge_at(ctx.settings));
+            self.deadlines.insert((purge, Key::Request(id)));
+            out.push(Happened {
+                kind: "action_request.expired",
+                subject: id.to_string(),
+                at,
+            });
+        }
+    }
+
+    /// Confirms (issuing the short-lived token) or rejects, as of `at`.
+    fn decide(
+        &mut self,
+        id: Uuid,
+        decision: Decide,
+        ctx: Ctx<'_>,
+        at: DateTime<Utc>,
+        out: &mut Vec<Happened>,
+    ) {
+        let Some(request) = self.requests.get_mut(&id) else {
+            return;
+        };
+        let kind = match decision {
+            Decide::Confirm => {
+                let token: Box<str> = format!("slt_{}", ctx.ids.token(40)).into();
+                self.tokens.insert(token.clone(), id);
+                request.token = Some(token);
+                request.token_expires_at = at + ctx.settings.token_ttl.as_delta();
+                request.status = Status::Confirmed;
+                "action_request.confirmed"
+            }
+            Decide::Reject => {
+                request.status = Status::Rejected;
+                "action_request.rejected"
+            }
+            Decide::Ignore => return,
+        };
+        request.updated_at = at;
+        self.deadlines
+            .insert((request.purge_at(ctx.settings), Key::Request(id)));
+        out.push(Happened {
+            kind,
+            subject: id.to_string(),
+            at,
+        });
+    }
+}
+
+/// JSON equality that treats `234` and `234.0` as the same amount.
+fn json_eq(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| json_eq(a, b))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn json_eq_ignores_number_representation_only() {
+        assert!(json_eq(
+            &json!({"a": 234, "b": [1]}),
+            &json!({"b": [1.0], "a": 234.0})
+        ));
+        assert!(!json_eq(&json!({"a": 234}), &json!({"a": 235})));
+        assert!(!json_eq(&json!({"a": 1}), &json!({"a": 1, "b": 2})));
+        assert!(!json_eq(&json!({"a": "1"}), &json!({"a": 1})));
+    }
+}

@@ -1,0 +1,243 @@
+//! Top-level dispatch: buffer a request once, pick the control API, a provider
+//! or the index, and never fail.
+//!
+//! For a provider request the pipeline is always the same:
+//! 1. read the body under the limit (413 in the provider's envelope);
+//! 2. route it (404 / 405 in the provider's envelope);
+//! 3. let the scenario's rules delay it, answer it, or misbehave;
+//! 4. run the operation, catching any panic as a 500 in the envelope;
+//! 5. record it in the journal.
+
+use std::panic::AssertUnwindSafe;
+use std::time::Instant;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Limited};
+use hyper::body::Incoming;
+use hyper::header::{ALLOW, CONTENT_LENGTH};
+use hyper::{HeaderMap, StatusCode};
+use tokio::sync::watch;
+
+use crate::admin;
+use crate::http::{self, Request, Response};
+use crate::journal::JournalEntry;
+use crate::providers::{with_provider, CommonError, Provider, ProviderApi, RouteMatch};
+use crate::sandbox::{InFlight, Sandbox};
+use crate::scenario::Fault;
+
+/// How a request ends.
+#[derive(Debug)]
+pub(crate) enum Outcome {
+    Respond(Response),
+    /// Close the connection without answering.
+    Drop,
+    /// Never answer; the connection closes when the server stops. The request
+    /// still counts as in flight while it hangs.
+    Hang(InFlight),
+}
+
+/// What the router needs beyond the request.
+#[derive(Debug, Clone)]
+pub(crate) struct App {
+    pub(crate) sandbox: Sandbox,
+    /// Turns `true` when the server begins to shut down.
+    pub(crate) stopping: watch::Receiver<bool>,
+}
+
+/// Why the body could not be read.
+enum BodyError {
+    TooLarge,
+    /// The client went away mid-body; there is no one to answer.
+    Gone,
+}
+
+impl App {
+    pub(crate) async fn dispatch(&self, req: hyper::Request<Incoming>) -> Outcome {
+        let path = req.uri().path().to_owned();
+        let first = path.split('/').find(|s| !s.is_empty()).unwrap_or("");
+        if first == "__admin" {
+            let limit = self.sandbox.body_limit();
+            return match buffer(req, path, limit).await {
+                Ok(req) => Outcome::Respond(admin::handle(&req, &self.sandbox).await),
+                Err(BodyError::TooLarge) => Outcome::Respond(admin::error(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    &format!("Request body exceeds {limit} bytes"),
+                )),
+                Err(BodyError::Gone) => Outcome::Drop,
+            };
+        }
+        match Provider::from_name(first) {
+            Some(provider) => {
+                // Only slashes can stand before the first segment.
+                let start = path.find(first).unwrap_or(0) + first.len();
+                let rest = path[start..].to_owned();
+                with_provider!(provider, P => self.provider::<P>(req, rest).await)
+            }
+            None if first.is_empty() => Outcome::Respond(admin::index()),
+            None => Outcome::Respond(admin::error(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                &format!("No provider or page at {path}; providers live under /<provider>/..."),
+            )),
+        }
+    }
+
+    async fn provider<P: ProviderApi>(
+        &self,
+        req: hyper::Request<Incoming>,
+        path: String,
+    ) -> Outcome {
+        let started = Instant::now();
+        let in_flight = self.sandbox.track();
+        let tenant = self.sandbox.tenant();
+        let world = tenant.world();
+        let method = req.method().clone();
+        let limit = self.sandbox.body_limit();
+        let request = match buffer(req, path, limit).await {
+            Ok(request) => request,
+            Err(BodyError::TooLarge) => {
+                return Outcome::Respond(P::common_error(CommonError::PayloadTooLarge { limit }))
+            }
+            Err(BodyError::Gone) => return Outcome::Drop,
+        };
+        let segments = request.segments();
+        let route = match P::parse(&method, &segments) {
+            RouteMatch::Found(route) => route,
+            RouteMatch::NotFound => {
+                let res = P::common_error(CommonError::NotFound);
+                record::<P>(&world, &request, None, res.status().as_u16(), started, None);
+                return Outcome::Respond(res);
+            }
+            RouteMatch::MethodNotAllowed(allow) => {
+                let mut res = P::common_error(CommonError::MethodNotAllowed { allow });
+                res.headers_mut()
+                    .insert(ALLOW, hyper::header::HeaderValue::from_static(allow));
+                record::<P>(&world, &request, None, res.status().as_u16(), started, None);
+                return Outcome::Respond(res);
+            }
+        };
+        let operation = P::operation(&route);
+        let effect = world.rules.apply(operation);
+        let rule = effect.map(|e| e.label.clone());
+
+        if let Some(delay) = effect.and_then(|e| e.delay) {
+            // A shutdown cuts the delay short so the request can still finish.
+            let mut stopping = self.stopping.clone();
+            tokio::select! {
+                _ = tenant.clock.sleep(delay) => {}
+                _ = stopping.wait_for(|stop| *stop) => {}
+            }
+        }
+        if let Some(fault) = effect.and_then(|e| e.fault) {
+            record::<P>(&world, &request, Some(operation), 0, started, rule);
+            return match fault {
+                Fault::Drop => Outcome::Drop,
+                Fault::Hang => Outcome::Hang(in_flight),
+            };
+        }
+        let response = match effect.and_then(|e| e.respond.as_ref()) {
+            Some(canned) => {
+                let mut res = match &canned.body {
+                    Some(body) => http::with_type(canned.status, body.clone(), "application/json"),
+                    None => http::empty(canned.status),
+                };
+                for (name, value) in &canned.headers {
+                    res.headers_mut().insert(name.clone(), value.clone());
+                }
+                res
+            }
+            None => run::<P>(route, &request, &world, operation),
+        };
+        record::<P>(
+            &world,
+            &request,
+            Some(operation),
+            response.status().as_u16(),
+            started,
+            rule,
+        );
+        Outcome::Respond(response)
+    }
+}
+
+/// Runs a handler; a panic becomes a 500 in the provider's envelope instead of
+/// a dropped connection. Stores use `parking_lot` locks, which do not poison,
+/// and mutate only after validating, so a panicking handler leaves no
+/// half-made change behind.
+fn run<P: ProviderApi>(
+    route: P::Route,
+    request: &Request,
+    world: &crate::state::World,
+    operation: &str,
+) -> Response {
+    match std::panic::catch_unwind(AssertUnwindSafe(|| P::handle(route, request, world))) {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::error!(operation, "handler panicked");
+            P::common_error(CommonError::Internal(format!(
+                "The sandbox failed while handling {operation}; this is a bug in the sandbox"
+            )))
+        }
+    }
+}
+
+fn record<P: ProviderApi>(
+    world: &crate::state::World,
+    request: &Request,
+    operation: Option<&'static str>,
+    status: u16,
+    started: Instant,
+    rule: Option<String>,
+) {
+    let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+    tracing::debug!(
+        provider = P::PROVIDER.name(),
+        method = %request.method,
+        path = %request.path,
+        operation,
+        status,
+        duration_ms,
+        "request"
+    );
+    world.journal.record(|seq| JournalEntry {
+        seq,
+        at: world.now(),
+        method: request.method.to_string(),
+        path: request.path.clone(),
+        provider: P::PROVIDER,
+        operation,
+        status,
+        duration_ms,
+        rule,
+    });
+}
+
+/// Reads the whole body, refusing more than `limit` bytes, up front when the
+/// client declares the length and otherwise as the bytes arrive.
+async fn buffer(
+    req: hyper::Request<Incoming>,
+    path: String,
+    limit: usize,
+) -> Result<Request, BodyError> {
+    let (parts, body) = req.into_parts();
+    if declared_length(&parts.headers).is_some_and(|len| len > limit as u64) {
+        return Err(BodyError::TooLarge);
+    }
+    let body: Bytes = match Limited::new(body, limit).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => return Err(BodyError::TooLarge),
+        Err(_) => return Err(BodyError::Gone),
+    };
+    Ok(Request {
+        method: parts.method,
+        path,
+        query: parts.uri.query().map(str::to_owned),
+        headers: parts.headers,
+        body,
+    })
+}
+
+fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    headers.get(CONTENT_LENGTH)?.to_str().ok()?.parse().ok()
+}

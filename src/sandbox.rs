@@ -1,0 +1,235 @@
+//! The embedding API: build a sandbox, start it on a port, get its URL and
+//! clock, and stop it.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::clock::Clock;
+use crate::error::Error;
+use crate::http::DEFAULT_BODY_LIMIT;
+use crate::scenario::Scenario;
+use crate::state::Tenant;
+
+/// A cheap-to-clone handle on a sandbox's state.
+#[derive(Clone, Debug)]
+pub struct Sandbox {
+    inner: Arc<Shared>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    tenant: Arc<Tenant>,
+    body_limit: usize,
+    /// Provider requests being handled now, including delayed and hanging ones.
+    in_flight: AtomicU64,
+}
+
+/// Counts a provider request as in flight for as long as it lives, however
+/// it ends (answered, dropped, or cancelled with its connection).
+#[derive(Debug)]
+pub(crate) struct InFlight(Sandbox);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.inner.in_flight.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+impl Sandbox {
+    /// Starts configuring a sandbox.
+    pub fn builder() -> SandboxBuilder {
+        SandboxBuilder::default()
+    }
+
+    /// The sandbox clock, which every lifetime and delay runs on.
+    pub fn clock(&self) -> Clock {
+        self.inner.tenant.clock.clone()
+    }
+
+    /// Drops all state, resets the clock, and reloads the scenario's fixtures.
+    pub fn reset(&self) {
+        self.inner.tenant.reset();
+    }
+
+    /// Makes `scenario` the active one, with a fresh world.
+    pub fn load_scenario(&self, scenario: Scenario) {
+        self.inner.tenant.activate(Arc::new(scenario));
+    }
+
+    pub(crate) fn tenant(&self) -> &Arc<Tenant> {
+        &self.inner.tenant
+    }
+
+    pub(crate) fn in_flight(&self) -> u64 {
+        self.inner.in_flight.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn track(&self) -> InFlight {
+        self.inner.in_flight.fetch_add(1, Ordering::Relaxed);
+        InFlight(self.clone())
+    }
+
+    pub(crate) fn body_limit(&self) -> usize {
+        self.inner.body_limit
+    }
+}
+
+/// Where the scenario comes from.
+#[derive(Debug, Default)]
+enum Source {
+    #[default]
+    Embedded,
+    File(PathBuf),
+    Yaml(String),
+    Parsed(Box<Scenario>),
+}
+
+/// Configures a [`Sandbox`]; [`SandboxBuilder::start`] also binds and serves it.
+#[derive(Debug)]
+pub struct SandboxBuilder {
+    source: Source,
+    addr: SocketAddr,
+    body_limit: usize,
+}
+
+impl Default for SandboxBuilder {
+    fn default() -> Self {
+        Self {
+            source: Source::Embedded,
+            addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            body_limit: DEFAULT_BODY_LIMIT,
+        }
+    }
+}
+
+impl SandboxBuilder {
+    /// Uses an already parsed scenario.
+    pub fn scenario(mut self, scenario: Scenario) -> Self {
+        self.source = Source::Parsed(Box::new(scenario));
+        self
+    }
+
+    /// Reads the scenario from a YAML file when the sandbox is built.
+    pub fn scenario_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.source = Source::File(path.into());
+        self
+    }
+
+    /// Parses the scenario from YAML text when the sandbox is built.
+    pub fn scenario_yaml(mut self, yaml: impl Into<String>) -> Self {
+        self.source = Source::Yaml(yaml.into());
+        self
+    }
+
+    /// The address [`SandboxBuilder::start`] binds; default `127.0.0.1:0`.
+    pub fn bind(mut self, addr: SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+
+    /// The largest request body accepted; default 1 MiB.
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+
+    /// Builds the state without serving it (see [`crate::serve`]).
+    pub fn build(self) -> Result<Sandbox, Error> {
+        let scenario = match self.source {
+            Source::Embedded => Scenario::embedded_default(),
+            Source::File(path) => Scenario::from_file(&path)?,
+            Source::Yaml(yaml) => Scenario::parse("<yaml>", &yaml)?,
+            Source::Parsed(scenario) => *scenario,
+        };
+        Ok(Sandbox {
+            inner: Arc::new(Shared {
+                tenant: Arc::new(Tenant::new(Arc::new(scenario))),
+                body_limit: self.body_limit,
+                in_flight: AtomicU64::new(0),
+            }),
+        })
+    }
+
+    /// Binds, then serves on the current tokio runtime. The port accepts
+    /// connections by the time this returns.
+    pub async fn start(self) -> Result<RunningSandbox, Error> {
+        let addr = self.addr;
+        let sandbox = self.build()?;
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| Error::Bind { addr, source })?;
+        let addr = listener.local_addr()?;
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(crate::server::serve(listener, sandbox.clone(), async {
+            let _ = stopped.await;
+        }));
+        Ok(RunningSandbox {
+            addr,
+            sandbox,
+            stop: Some(stop),
+            task: Some(task),
+        })
+    }
+}
+
+/// A sandbox serving HTTP. Dropping it stops the server without waiting;
+/// [`RunningSandbox::shutdown`] stops it and waits for the drain.
+#[must_use = "dropping the handle stops the server at once"]
+#[derive(Debug)]
+pub struct RunningSandbox {
+    addr: SocketAddr,
+    sandbox: Sandbox,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+impl RunningSandbox {
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://<addr>`, with no trailing slash.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The base URL joined with `path`, which starts with `/`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// The sandbox clock.
+    pub fn clock(&self) -> Clock {
+        self.sandbox.clock()
+    }
+
+    /// The state handle.
+    pub fn sandbox(&self) -> &Sandbox {
+        &self.sandbox
+    }
+
+    /// Stops accepting, lets requests in flight finish, and waits.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for RunningSandbox {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}

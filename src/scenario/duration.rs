@@ -1,0 +1,138 @@
+//! Durations as scenario files write them: `150ms`, `2s`, `5m`, `1h`, `1m30s`.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
+
+/// A duration written with units. A bare number is refused: `after: 2` could mean
+/// seconds or milliseconds, and a scenario must not be ambiguous.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Dur(pub Duration);
+
+impl Dur {
+    pub const fn secs(s: u64) -> Self {
+        Self(Duration::from_secs(s))
+    }
+
+    pub fn as_delta(self) -> chrono::TimeDelta {
+        chrono::TimeDelta::from_std(self.0).unwrap_or(chrono::TimeDelta::MAX)
+    }
+
+    /// Parses `1h`, `5m`, `2s`, `150ms` and concatenations like `1m30s`.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err("empty duration".to_owned());
+        }
+        let mut total = Duration::ZERO;
+        let mut rest = text;
+        while !rest.is_empty() {
+            let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+            if digits == 0 {
+                return Err(format!(
+                    "invalid duration `{text}`: expected a number followed by ms, s, m or h"
+                ));
+            }
+            let value: u64 = rest[..digits]
+                .parse()
+                .map_err(|_| format!("invalid duration `{text}`: number too large"))?;
+            rest = &rest[digits..];
+            let unit_len = rest.bytes().take_while(u8::is_ascii_alphabetic).count();
+            let unit = match &rest[..unit_len] {
+                "ms" => Duration::from_millis(value),
+                "s" => Duration::from_secs(value),
+                "m" => Duration::from_secs(value.saturating_mul(60)),
+                "h" => Duration::from_secs(value.saturating_mul(3600)),
+                "" => {
+                    return Err(format!(
+                        "invalid duration `{text}`: a unit is required (ms, s, m or h)"
+                    ))
+                }
+                other => {
+                    return Err(format!(
+                        "invalid duration `{text}`: unknown unit `{other}` (use ms, s, m or h)"
+                    ))
+                }
+            };
+            total = total.saturating_add(unit);
+            rest = &rest[unit_len..];
+        }
+        Ok(Self(total))
+    }
+}
+
+impl fmt::Display for Dur {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ms = self.0.as_millis();
+        if !ms.is_multiple_of(1000) {
+            write!(f, "{ms}ms")
+        } else if ms.is_multiple_of(3_600_000) && ms > 0 {
+            write!(f, "{}h", ms / 3_600_000)
+        } else if ms.is_multiple_of(60_000) && ms > 0 {
+            write!(f, "{}m", ms / 60_000)
+        } else {
+            write!(f, "{}s", ms / 1000)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Dur {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct DurVisitor;
+        impl Visitor<'_> for DurVisitor {
+            type Value = Dur;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a duration such as 150ms, 2s, 5m or 1h")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Dur, E> {
+                Dur::parse(v).map_err(E::custom)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Dur, E> {
+                Err(E::custom(format!(
+                    "a duration needs a unit: write `{v}s` or `{v}ms`"
+                )))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Dur, E> {
+                self.visit_u64(v.unsigned_abs())
+            }
+        }
+        deserializer.deserialize_any(DurVisitor)
+    }
+}
+
+impl Serialize for Dur {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_units_and_concatenations() {
+        assert_eq!(Dur::parse("150ms").unwrap().0, Duration::from_millis(150));
+        assert_eq!(Dur::parse("2s").unwrap().0, Duration::from_secs(2));
+        assert_eq!(Dur::parse("5m").unwrap().0, Duration::from_secs(300));
+        assert_eq!(Dur::parse("1h").unwrap().0, Duration::from_secs(3600));
+        assert_eq!(Dur::parse("1m30s").unwrap().0, Duration::from_secs(90));
+    }
+
+    #[test]
+    fn refuses_what_is_ambiguous_or_unknown() {
+        assert!(Dur::parse("2").unwrap_err().contains("unit is required"));
+        assert!(Dur::parse("2d").unwrap_err().contains("unknown unit `d`"));
+        assert!(Dur::parse("").is_err());
+        assert!(Dur::parse("s").is_err());
+    }
+
+    #[test]
+    fn displays_in_the_largest_whole_unit() {
+        for text in ["150ms", "2s", "5m", "1h", "90s"] {
+            assert_eq!(Dur::parse(text).unwrap().to_string(), text);
+        }
+    }
+}

@@ -1,0 +1,275 @@
+//! Scenario files: the world (fixtures), its settings, the simulated end users
+//! and the rules that script faults, all in one YAML document.
+//!
+//! A file is parsed, then validated, and only then used: a bad file changes
+//! nothing and is reported as `file:line:column: message`. Unknown keys are
+//! refused, so a typo never silently does nothing.
+
+mod duration;
+mod rules;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+use crate::providers;
+
+pub use duration::Dur;
+pub(crate) use rules::{Fault, RuleSet};
+
+/// The scenario embedded in the binary and used when none is given.
+pub const DEFAULT_SCENARIO: &str = include_str!("../../scenarios/default.yaml");
+
+/// The newest scenario format this build understands.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// A parsed and validated scenario.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// The file format version; absent means the current one.
+    #[serde(default)]
+    pub version: Option<Spanned<u32>>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Seeds ids, OTPs, tokens and probabilistic choices.
+    #[serde(default)]
+    pub seed: Option<u64>,
+    #[serde(default)]
+    pub settings: Settings,
+    #[serde(default)]
+    pub fixtures: Fixtures,
+    #[serde(default)]
+    pub users: Users,
+    #[serde(default)]
+    pub rules: Vec<Rule>,
+}
+
+/// Lifetimes, limits and switches, per provider.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    #[serde(default)]
+    pub shine: providers::shine::config::Settings,
+}
+
+/// The objects that exist when the world starts.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fixtures {
+    #[serde(default)]
+    pub shine: providers::shine::config::Fixtures,
+}
+
+/// The simulated end users, per provider.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Users {
+    #[serde(default)]
+    pub shine: providers::shine::config::Users,
+}
+
+/// One scripted reaction to requests of an operation.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    #[serde(default)]
+    pub name: Option<String>,
+    pub when: When,
+    /// Wait this long (sandbox time) before answering.
+    #[serde(default)]
+    pub delay: Option<Dur>,
+    /// Answer with this instead of running the operation.
+    #[serde(default)]
+    pub respond: Option<Respond>,
+    /// Misbehave at the connection level instead of answering.
+    #[serde(default)]
+    pub fault: Option<Fault>,
+}
+
+/// Which requests a rule applies to.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct When {
+    /// An operation id such as `shine.action_request.create`.
+    pub operation: Spanned<String>,
+    /// Only the n-th request of the operation (1-based) since the world started.
+    #[serde(default)]
+    pub nth: Option<Spanned<u64>>,
+}
+
+/// A canned response.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Respond {
+    #[serde(default = "default_status")]
+    pub status: Spanned<u16>,
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    #[serde(default)]
+    pub body: Option<serde_json::Value>,
+}
+
+fn default_status() -> Spanned<u16> {
+    Spanned {
+        value: 200,
+        referenced: serde_saphyr::Location::UNKNOWN,
+        defined: serde_saphyr::Location::UNKNOWN,
+    }
+}
+
+/// Why a scenario was refused, with where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScenarioError {
+    /// The file name, or a label such as `<embedded>` or `<request body>`.
+    pub source: String,
+    pub line: u64,
+    pub column: u64,
+    pub message: String,
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.source, self.line, self.column, self.message
+        )
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+impl Scenario {
+    /// Parses and validates a scenario; `source` names it in errors.
+    pub fn parse(source: &str, yaml: &str) -> Result<Self, ScenarioError> {
+        let scenario: Scenario = serde_saphyr::from_str(yaml).map_err(|e| {
+            let (line, column) = e.location().map_or((0, 0), |l| (l.line(), l.column()));
+            ScenarioError {
+                source: source.to_owned(),
+                line,
+                column,
+                message: bare_message(&e),
+            }
+        })?;
+        scenario
+            .validate()
+            .map_err(|(loc, message)| ScenarioError {
+                source: source.to_owned(),
+                line: loc.line(),
+                column: loc.column(),
+                message,
+            })?;
+        Ok(scenario)
+    }
+
+    /// Reads and parses a scenario file.
+    pub fn from_file(path: &Path) -> Result<Self, ScenarioError> {
+        let source = path.display().to_string();
+        let yaml = std::fs::read_to_string(path).map_err(|e| ScenarioError {
+            source: source.clone(),
+            line: 0,
+            column: 0,
+            message: format!("cannot read the file: {e}"),
+        })?;
+        Self::parse(&source, &yaml)
+    }
+
+    /// The scenario embedded in the binary.
+    pub fn embedded_default() -> Self {
+        // The embedded file is checked by a unit test, so this cannot fail in a
+        // released build; an empty world is the harmless fallback regardless.
+        Self::parse("<embedded>", DEFAULT_SCENARIO).unwrap_or_else(|_| Self::empty())
+    }
+
+    /// A world with nothing in it and every setting at its default.
+    pub fn empty() -> Self {
+        Self {
+            version: None,
+            name: None,
+            description: None,
+            seed: None,
+            settings: Settings::default(),
+            fixtures: Fixtures::default(),
+            users: Users::default(),
+            rules: Vec::new(),
+        }
+    }
+
+    fn validate(&self) -> Result<(), (serde_saphyr::Location, String)> {
+        if let Some(version) = &self.version {
+            if version.value == 0 || version.value > FORMAT_VERSION {
+                return Err((
+                    version.referenced,
+                    format!(
+                        "unsupported scenario version {}: this build reads version {FORMAT_VERSION}",
+                        version.value
+                    ),
+                ));
+            }
+        }
+        for rule in &self.rules {
+            rules::validate(rule)?;
+        }
+        providers::shine::config::validate(self)?;
+        Ok(())
+    }
+}
+
+/// The error text without the position and source snippet, which we report in
+/// our own `file:line:column:` form.
+fn bare_message(e: &serde_saphyr::Error) -> String {
+    let text = e.without_snippet().to_string();
+    let text = text.lines().next().unwrap_or_default();
+    match text.rfind(" at line ") {
+        Some(i) => text[..i].to_owned(),
+        None => text.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_default_scenario_is_valid() {
+        let scenario = Scenario::parse("default.yaml", DEFAULT_SCENARIO).unwrap();
+        assert_eq!(scenario.name.as_deref(), Some("default"));
+    }
+
+    #[test]
+    fn an_unknown_key_is_refused_with_its_position() {
+        let err = Scenario::parse("x.yaml", "name: a\nsetings: {}\n").unwrap_err();
+        assert_eq!((err.line, err.column), (2, 1), "{err}");
+        assert!(err.message.contains("setings"), "{err}");
+        assert!(err.to_string().starts_with("x.yaml:2:1: "), "{err}");
+    }
+
+    #[test]
+    fn an_unknown_operation_is_refused_with_its_position() {
+        let yaml = "rules:\n  - when: { operation: shine.nope.create }\n    delay: 1s\n";
+        let err = Scenario::parse("x.yaml", yaml).unwrap_err();
+        assert_eq!(err.line, 2, "{err}");
+        assert!(err.message.contains("unknown operation"), "{err}");
+    }
+
+    #[test]
+    fn a_future_version_is_refused() {
+        let err = Scenario::parse("x.yaml", "version: 9\n").unwrap_err();
+        assert!(
+            err.message.contains("unsupported scenario version 9"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn malformed_yaml_is_refused_with_its_position() {
+        let err = Scenario::parse("x.yaml", "name: [unclosed\n").unwrap_err();
+        assert!(err.line >= 1, "{err}");
+    }
+}

@@ -1,0 +1,114 @@
+//! The accept loop and graceful shutdown.
+//!
+//! [`serve`] takes a listener that is already bound and any shutdown future, so
+//! the binary binds the configured address and passes Ctrl-C/SIGTERM, while tests
+//! bind port 0 and pass a channel. On shutdown it stops accepting, lets requests
+//! in flight finish (waking scenario delays and hangs so they end at once), and
+//! waits for connections to close, for at most [`DRAIN_TIMEOUT`].
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tokio::sync::{watch, Notify};
+
+use crate::router::{App, Outcome};
+use crate::sandbox::Sandbox;
+
+/// How long shutdown waits for open connections.
+pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+/// A client has this long to send a request's headers (a slow-loris guard).
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// The largest request head we read.
+const MAX_HEAD_BYTES: usize = 64 * 1024;
+
+/// Serves `sandbox` on `listener` until `shutdown` resolves, then drains.
+pub async fn serve(
+    listener: TcpListener,
+    sandbox: Sandbox,
+    shutdown: impl Future<Output = ()> + Send,
+) -> std::io::Result<()> {
+    let (stop_tx, stopping) = watch::channel(false);
+    tokio::spawn(sandbox.tenant().clone().run_sweeper(stopping.clone()));
+    let app = Arc::new(App { sandbox, stopping });
+    let graceful = GracefulShutdown::new();
+    let mut http = http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .max_buf_size(MAX_HEAD_BYTES)
+        .keep_alive(true);
+
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    // Small JSON answers must not wait for Nagle.
+                    let _ = stream.set_nodelay(true);
+                    let kill = Arc::new(Notify::new());
+                    let service = {
+                        let (app, kill) = (app.clone(), kill.clone());
+                        service_fn(move |req| {
+                            let (app, kill) = (app.clone(), kill.clone());
+                            async move { Ok::<_, Infallible>(respond(&app, req, &kill).await) }
+                        })
+                    };
+                    let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+                    tokio::spawn(async move {
+                        tokio::select! {
+                            result = conn => if let Err(e) = result {
+                                tracing::debug!(error = %e, "connection ended with an error");
+                            },
+                            // A `drop` or `hang` fault: close the socket unanswered.
+                            _ = kill.notified() => {}
+                        }
+                    });
+                }
+                Err(e) => {
+                    // Out of file descriptors, most likely: back off instead of spinning.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            },
+            _ = &mut shutdown => break,
+        }
+    }
+    drop(listener);
+    let _ = stop_tx.send(true);
+    if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("connections still open after the drain timeout; closing them");
+    }
+    Ok(())
+}
+
+/// Turns the router's outcome into what hyper sees. `drop` and `hang` never
+/// return a response: they ask the connection task to close the socket (at
+/// once, or when the server stops) and wait to be dropped with it.
+async fn respond(
+    app: &App,
+    req: hyper::Request<hyper::body::Incoming>,
+    kill: &Notify,
+) -> crate::http::Response {
+    match app.dispatch(req).await {
+        Outcome::Respond(res) => res,
+        Outcome::Drop => {
+            kill.notify_one();
+            std::future::pending().await
+        }
+        Outcome::Hang(_in_flight) => {
+            let mut stopping = app.stopping.clone();
+            let _ = stopping.wait_for(|stop| *stop).await;
+            kill.notify_one();
+            std::future::pending().await
+        }
+    }
+}

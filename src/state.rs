@@ -1,0 +1,171 @@
+//! Shared in-memory state.
+//!
+//! A [`Tenant`] owns a clock and a current [`World`]. The world is everything a
+//! scenario produces (fixtures, provider stores, outbox, timeline, journal, rule
+//! counters) and is immutable as a whole: a reset or a scenario load builds a new
+//! one and swaps it in. Requests in flight finish against the world they started
+//! in, so a reset can never leave half-cleared state behind.
+//!
+//! Inside a world each provider keeps its own store behind its own
+//! `parking_lot` lock; no lock is held across an `.await`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use arc_swap::ArcSwap;
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use crate::clock::Clock;
+use crate::ids::IdGen;
+use crate::journal::Journal;
+use crate::outbox::{Event, Feed, Sms, FEED_CAPACITY};
+use crate::providers::{shine, Provider};
+use crate::scenario::{RuleSet, Scenario};
+
+/// One isolated sandbox: its clock and its current world.
+#[derive(Debug)]
+pub(crate) struct Tenant {
+    pub(crate) clock: Clock,
+    world: ArcSwap<World>,
+}
+
+impl Tenant {
+    pub(crate) fn new(scenario: Arc<Scenario>) -> Self {
+        let clock = Clock::new();
+        let world = World::new(scenario, clock.clone());
+        Self {
+            clock,
+            world: ArcSwap::from_pointee(world),
+        }
+    }
+
+    /// The current world. Hold it for one request, not longer.
+    pub(crate) fn world(&self) -> Arc<World> {
+        self.world.load_full()
+    }
+
+    /// Drops all state, puts the clock back to system time, and rebuilds the
+    /// world from the active scenario.
+    pub(crate) fn reset(&self) {
+        self.clock.reset();
+        let scenario = self.world.load().scenario.clone();
+        self.world
+            .store(Arc::new(World::new(scenario, self.clock.clone())));
+    }
+
+    /// Makes `scenario` the active one, with a fresh world.
+    pub(crate) fn activate(&self, scenario: Arc<Scenario>) {
+        self.clock.reset();
+        self.world
+            .store(Arc::new(World::new(scenario, self.clock.clone())));
+    }
+
+    /// Settles whatever has come due: expiries, simulated users' decisions,
+    /// purges of finished objects. Runs until `stop` resolves.
+    pub(crate) async fn run_sweeper(self: Arc<Self>, mut stop: tokio::sync::watch::Receiver<bool>) {
+        let mut clock_moves = self.clock.changes();
+        loop {
+            self.world().sweep();
+            tokio::select! {
+                _ = clock_moves.changed() => {}
+                _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+                _ = stop.changed() => return,
+            }
+        }
+    }
+}
+
+/// Everything one scenario run holds.
+#[derive(Debug)]
+pub(crate) struct World {
+    pub(crate) scenario: Arc<Scenario>,
+    pub(crate) rules: RuleSet,
+    pub(crate) ids: IdGen,
+    pub(crate) clock: Clock,
+    pub(crate) outbox: Feed<Sms>,
+    pub(crate) events: Feed<Event>,
+    pub(crate) journal: Journal,
+    pub(crate) shine: shine::Store,
+}
+
+/// An SMS about to be sent.
+#[derive(Debug)]
+pub(crate) struct SmsDraft {
+    pub(crate) provider: &'static str,
+    pub(crate) to: String,
+    pub(crate) text: String,
+    pub(crate) code: Option<String>,
+    pub(crate) purpose: String,
+    pub(crate) reference: Option<String>,
+}
+
+impl World {
+    pub(crate) fn new(scenario: Arc<Scenario>, clock: Clock) -> Self {
+        Self {
+            rules: RuleSet::compile(&scenario.rules),
+            ids: IdGen::new(scenario.seed),
+            shine: shine::Store::new(&scenario),
+            outbox: Feed::new(FEED_CAPACITY),
+            events: Feed::new(FEED_CAPACITY),
+            journal: Journal::default(),
+            clock,
+            scenario,
+        }
+    }
+
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Adds a step to the timeline.
+    pub(crate) fn emit(
+        &self,
+        provider: Provider,
+        kind: &str,
+        subject: &str,
+        at: DateTime<Utc>,
+        data: Value,
+    ) {
+        self.events.push(|seq| Event {
+            seq,
+            id: format!("evt_{seq}"),
+            kind: kind.to_owned(),
+            provider: provider.name().to_owned(),
+            subject: subject.to_owned(),
+            at,
+            data,
+        });
+    }
+
+    /// Puts a message in the outbox and records `sms.sent` on the timeline.
+    pub(crate) fn send_sms(&self, draft: SmsDraft) -> Sms {
+        let now = self.now();
+        let sms = self.outbox.push(|seq| Sms {
+            seq,
+            id: format!("sms_{seq}"),
+            provider: draft.provider.to_owned(),
+            to: draft.to,
+            text: draft.text,
+            code: draft.code,
+            purpose: draft.purpose,
+            reference: draft.reference,
+            sent_at: now,
+        });
+        self.events.push(|seq| Event {
+            seq,
+            id: format!("evt_{seq}"),
+            kind: "sms.sent".to_owned(),
+            provider: sms.provider.clone(),
+            subject: sms.id.clone(),
+            at: now,
+            data: serde_json::json!({ "to": sms.to, "purpose": sms.purpose, "reference": sms.reference }),
+        });
+        sms
+    }
+
+    /// Settles every store at the current sandbox time.
+    pub(crate) fn sweep(&self) {
+        shine::sweep(self);
+    }
+}

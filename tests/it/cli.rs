@@ -1,0 +1,63 @@
+//! The binary: flags, start-up lines, exit codes and signals.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_sca-sandbox");
+
+#[test]
+fn a_bad_scenario_file_exits_2_with_file_line_and_column() {
+    let dir = std::env::temp_dir().join(format!("sca-sandbox-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("bad.yaml");
+    std::fs::write(&file, "name: bad\nsettings:\n  shine: { token_ttl: 5 }\n").unwrap();
+    let out = Command::new(BIN)
+        .args(["--port", "0", "--scenario"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let expected = format!("{}:3:", file.display());
+    assert!(stderr.starts_with(&expected), "{stderr}");
+    assert!(stderr.contains("needs a unit"), "{stderr}");
+}
+
+#[test]
+fn port_0_prints_the_address_and_sigterm_stops_cleanly() {
+    let mut child = Command::new(BIN)
+        .args(["--port", "0"])
+        .env("SCA_SANDBOX_LOG_FORMAT", "json")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    assert!(first.contains("listening on http://127.0.0.1:"), "{first}");
+    assert!(!first.ends_with(":4242"), "{first}");
+    let shine = lines.next().unwrap().unwrap();
+    assert!(
+        shine.trim_start().starts_with("shine") && shine.ends_with("/shine"),
+        "{shine}"
+    );
+    let control = lines.next().unwrap().unwrap();
+    assert!(control.ends_with("/__admin"), "{control}");
+    let status = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}
+
+#[test]
+fn flags_can_come_from_the_environment() {
+    let out = Command::new(BIN)
+        .env("SCA_SANDBOX_PORT", "not-a-port")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "clap's usage error");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not-a-port"));
+}

@@ -1,0 +1,9 @@
+//! The integration tests: one binary, one in-process sandbox on port 0 per test,
+//! driven over HTTP. Time moves with the sandbox clock, never with sleeps.
+
+mod cli;
+mod control;
+mod scenario;
+mod server;
+mod shine;
+mod support;
