@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use hyper::header::{HeaderValue, ALLOW};
 use hyper::{Method, StatusCode};
 use serde::Deserialize;
@@ -18,6 +18,7 @@ use crate::providers::{shine, Provider};
 use crate::sandbox::Sandbox;
 use crate::scenario::{Dur, Scenario};
 use crate::state::SmsDraft;
+use crate::timefmt::{Precision, Stamp};
 
 /// The longest a long-poll may wait.
 const MAX_WAIT: Duration = Duration::from_secs(60);
@@ -186,7 +187,7 @@ pub(crate) fn index() -> Response {
 }
 
 fn timestamp(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+    Stamp::new(&t, Precision::Millis).as_str().to_owned()
 }
 
 /// Live objects per store: what a soak test checks stays flat.

@@ -99,20 +99,16 @@ impl Request {
     }
 
     /// Decodes an `application/x-www-form-urlencoded` body (or, with
-    /// `from_query`, the query string) as the type `T`, through JSON so that the
-    /// same field-naming errors apply.
+    /// `from_query`, the query string), naming a missing or malformed field.
     pub(crate) fn form<T: DeserializeOwned>(&self, from_query: bool) -> Result<T, DecodeError> {
         let raw: &[u8] = if from_query {
             self.query.as_deref().unwrap_or_default().as_bytes()
         } else {
             &self.body
         };
-        let map: serde_json::Map<String, serde_json::Value> = form_urlencoded::parse(raw)
-            .map(|(k, v)| (k.into_owned(), serde_json::Value::String(v.into_owned())))
-            .collect();
-        serde_path_to_error::deserialize(serde_json::Value::Object(map)).map_err(|e| {
-            let message = e.inner().to_string();
-            DecodeError::new(field_of(e.path(), &message), message)
+        serde_urlencoded::from_bytes(raw).map_err(|e| {
+            let message = e.to_string();
+            DecodeError::new(missing_field(&message).map(str::to_owned), message)
         })
     }
 
@@ -125,6 +121,11 @@ impl Request {
 
 /// Decodes JSON bytes, naming the field that failed.
 pub(crate) fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, DecodeError> {
+    // The common case pays nothing for field tracking; only a failure is
+    // decoded again, with paths, to name the field.
+    if let Ok(value) = serde_json::from_slice(body) {
+        return Ok(value);
+    }
     let mut de = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let message = e.inner().to_string();
@@ -140,10 +141,7 @@ pub(crate) fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, DecodeE
 fn field_of(path: &serde_path_to_error::Path, message: &str) -> Option<String> {
     let parent = path.to_string();
     let parent = (parent != ".").then_some(parent);
-    let missing = message
-        .strip_prefix("missing field `")
-        .and_then(|rest| rest.split('`').next());
-    match (parent, missing) {
+    match (parent, missing_field(message)) {
         (Some(parent), Some(name)) => Some(format!("{parent}.{name}")),
         (None, Some(name)) => Some(name.to_owned()),
         (parent, None) => parent,
@@ -173,11 +171,20 @@ pub(crate) fn is_web_url(s: &str) -> bool {
             .any(|c| c.is_whitespace() || c.is_control() || c == '\\')
 }
 
+/// The field serde names in a "missing field `x`" message.
+fn missing_field(message: &str) -> Option<&str> {
+    message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next())
+}
+
 /// A JSON response. Serialising our own types cannot fail in practice; if it
 /// ever does, the client gets a 500 that says so rather than a dropped connection.
 pub(crate) fn json(status: StatusCode, body: &impl Serialize) -> Response {
-    match serde_json::to_vec(body) {
-        Ok(bytes) => with_type(status, bytes.into(), "application/json"),
+    // Most answers are a few hundred bytes; start big enough for them.
+    let mut bytes = Vec::with_capacity(512);
+    match serde_json::to_writer(&mut bytes, body) {
+        Ok(()) => with_type(status, bytes.into(), "application/json"),
         Err(e) => with_type(
             StatusCode::INTERNAL_SERVER_ERROR,
             format!("{{\"message\":\"response encoding failed: {e}\"}}").into(),

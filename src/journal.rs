@@ -23,7 +23,8 @@ const SHARD_CAPACITY: usize = 10_000;
 pub struct JournalEntry {
     pub seq: u64,
     pub at: DateTime<Utc>,
-    pub method: String,
+    #[serde(serialize_with = "method_str")]
+    pub method: hyper::Method,
     pub path: String,
     pub provider: Provider,
     /// The operation id, or `None` when the path matched no operation.
@@ -31,7 +32,11 @@ pub struct JournalEntry {
     pub status: u16,
     pub duration_ms: f64,
     /// The scenario rule that applied, as `#<index>` or its name.
-    pub rule: Option<String>,
+    pub rule: Option<std::sync::Arc<str>>,
+}
+
+fn method_str<S: serde::Serializer>(m: &hyper::Method, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(m.as_str())
 }
 
 /// Filters for reading the journal.

@@ -64,6 +64,7 @@ mod scenario;
 mod secret;
 mod server;
 mod state;
+mod timefmt;
 
 pub use clock::{Clock, ClockState};
 pub use error::Error;

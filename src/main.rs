@@ -84,18 +84,7 @@ async fn run(args: Args, scenario: Scenario) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    println!(
-        "sca-sandbox {} listening on http://{addr}",
-        env!("CARGO_PKG_VERSION")
-    );
-    for provider in Provider::ALL {
-        println!(
-            "  {:<10} http://{addr}/{}",
-            provider.name(),
-            provider.name()
-        );
-    }
-    println!("  {:<10} http://{addr}/__admin", "control");
+    announce(addr);
     match sca_sandbox::serve(listener, sandbox, shutdown_signal()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -103,6 +92,22 @@ async fn run(args: Args, scenario: Scenario) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Prints where everything is. A closed stdout (a supervisor that read the
+/// first line and hung up) must not take the server down, so write errors are
+/// ignored rather than panicking as `println!` would.
+fn announce(addr: SocketAddr) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let version = env!("CARGO_PKG_VERSION");
+    let _ = writeln!(out, "sca-sandbox {version} listening on http://{addr}");
+    for provider in Provider::ALL {
+        let name = provider.name();
+        let _ = writeln!(out, "  {name:<10} http://{addr}/{name}");
+    }
+    let _ = writeln!(out, "  {:<10} http://{addr}/__admin", "control");
+    let _ = out.flush();
 }
 
 fn init_logging(format: LogFormat) {

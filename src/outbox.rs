@@ -22,7 +22,7 @@ pub struct Sms {
     /// Position in the outbox; `since=<seq>` returns later messages.
     pub seq: u64,
     pub id: String,
-    pub provider: String,
+    pub provider: &'static str,
     pub to: String,
     pub text: String,
     /// The one-time code in the text, when there is one.
@@ -34,20 +34,36 @@ pub struct Sms {
     pub sent_at: DateTime<Utc>,
 }
 
-/// One step of an SCA flow, as shown on the timeline.
-#[derive(Clone, Debug, Serialize)]
+/// One step of an SCA flow, as shown on the timeline. Its `id` is
+/// `evt_<seq>`, derived when serialised, so recording an event allocates only
+/// its subject.
+#[derive(Clone, Debug)]
 pub struct Event {
     pub seq: u64,
-    pub id: String,
     /// Dotted name such as `action_request.confirmed`.
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub provider: String,
+    pub kind: &'static str,
+    pub provider: &'static str,
     /// The object the event is about.
     pub subject: String,
     pub at: DateTime<Utc>,
-    #[serde(skip_serializing_if = "Value::is_null")]
     pub data: Value,
+}
+
+impl Serialize for Event {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("seq", &self.seq)?;
+        map.serialize_entry("id", &format_args!("evt_{}", self.seq))?;
+        map.serialize_entry("type", self.kind)?;
+        map.serialize_entry("provider", self.provider)?;
+        map.serialize_entry("subject", &self.subject)?;
+        map.serialize_entry("at", &self.at)?;
+        if !self.data.is_null() {
+            map.serialize_entry("data", &self.data)?;
+        }
+        map.end()
+    }
 }
 
 /// What a feed entry offers to filters.
@@ -106,41 +122,56 @@ impl Since {
 /// A bounded, append-only feed with long-poll readers.
 #[derive(Debug)]
 pub(crate) struct Feed<T> {
-    items: Mutex<VecDeque<T>>,
-    /// The last sequence number handed out; readers wait on it.
-    last_seq: watch::Sender<u64>,
+    inner: Mutex<Ring<T>>,
+    /// Wakes readers; sent only when someone is waiting, so a busy feed with
+    /// no readers pays no notification cost.
+    appended: watch::Sender<()>,
+}
+
+#[derive(Debug)]
+struct Ring<T> {
+    items: VecDeque<T>,
+    last_seq: u64,
     capacity: usize,
 }
 
 impl<T: Entry> Feed<T> {
     pub(crate) fn new(capacity: usize) -> Self {
         Self {
-            items: Mutex::new(VecDeque::new()),
-            last_seq: watch::channel(0).0,
-            capacity,
+            inner: Mutex::new(Ring {
+                items: VecDeque::new(),
+                last_seq: 0,
+                capacity,
+            }),
+            appended: watch::channel(()).0,
         }
     }
 
     /// Appends the entry built from the next sequence number.
     pub(crate) fn push(&self, build: impl FnOnce(u64) -> T) -> T {
         let entry = {
-            let mut items = self.items.lock();
-            let seq = *self.last_seq.borrow() + 1;
-            let entry = build(seq);
-            if items.len() == self.capacity {
-                items.pop_front();
+            let mut ring = self.inner.lock();
+            ring.last_seq += 1;
+            let entry = build(ring.last_seq);
+            if ring.items.len() == ring.capacity {
+                ring.items.pop_front();
             }
-            items.push_back(entry.clone());
-            self.last_seq.send_replace(seq);
+            ring.items.push_back(entry.clone());
             entry
         };
+        // A reader subscribes before it reads the ring, so one that subscribes
+        // after this check still finds the entry when it reads.
+        if self.appended.receiver_count() > 0 {
+            self.appended.send_replace(());
+        }
         entry
     }
 
     /// The entries after `since` that pass `filter`, oldest first.
     pub(crate) fn list(&self, since: Since, filter: impl Fn(&T) -> bool) -> Vec<T> {
-        self.items
+        self.inner
             .lock()
+            .items
             .iter()
             .filter(|e| since.admits(*e) && filter(e))
             .cloned()
@@ -155,15 +186,15 @@ impl<T: Entry> Feed<T> {
         wait: Duration,
         filter: impl Fn(&T) -> bool,
     ) -> Vec<T> {
-        let mut changes = self.last_seq.subscribe();
+        let mut appended = self.appended.subscribe();
         let deadline = tokio::time::Instant::now() + wait;
         loop {
-            changes.borrow_and_update();
+            appended.borrow_and_update();
             let found = self.list(since, &filter);
             if !found.is_empty() {
                 return found;
             }
-            match tokio::time::timeout_at(deadline, changes.changed()).await {
+            match tokio::time::timeout_at(deadline, appended.changed()).await {
                 Ok(Ok(())) => continue,
                 Ok(Err(_)) | Err(_) => return Vec::new(),
             }
@@ -171,7 +202,7 @@ impl<T: Entry> Feed<T> {
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.items.lock().len()
+        self.inner.lock().items.len()
     }
 }
 
@@ -183,7 +214,7 @@ mod tests {
         Sms {
             seq,
             id: format!("sms-{seq}"),
-            provider: "test".into(),
+            provider: "test",
             to: to.into(),
             text: "code 123456".into(),
             code: Some("123456".into()),

@@ -33,7 +33,7 @@ pub(crate) enum Outcome {
     Drop,
     /// Never answer; the connection closes when the server stops. The request
     /// still counts as in flight while it hangs.
-    Hang(InFlight),
+    Hang(Option<InFlight>),
 }
 
 /// What the router needs beyond the request.
@@ -53,11 +53,11 @@ enum BodyError {
 
 impl App {
     pub(crate) async fn dispatch(&self, req: hyper::Request<Incoming>) -> Outcome {
-        let path = req.uri().path().to_owned();
+        let path = req.uri().path();
         let first = path.split('/').find(|s| !s.is_empty()).unwrap_or("");
         if first == "__admin" {
             let limit = self.sandbox.body_limit();
-            return match buffer(req, path, limit).await {
+            return match buffer(req, 0, limit).await {
                 Ok(req) => Outcome::Respond(admin::handle(&req, &self.sandbox).await),
                 Err(BodyError::TooLarge) => Outcome::Respond(admin::error(
                     StatusCode::PAYLOAD_TOO_LARGE,
@@ -70,9 +70,8 @@ impl App {
         match Provider::from_name(first) {
             Some(provider) => {
                 // Only slashes can stand before the first segment.
-                let start = path.find(first).unwrap_or(0) + first.len();
-                let rest = path[start..].to_owned();
-                with_provider!(provider, P => self.provider::<P>(req, rest).await)
+                let prefix = path.find(first).unwrap_or(0) + first.len();
+                with_provider!(provider, P => self.provider::<P>(req, prefix).await)
             }
             None if first.is_empty() => Outcome::Respond(admin::index()),
             None => Outcome::Respond(admin::error(
@@ -83,18 +82,18 @@ impl App {
         }
     }
 
+    /// `prefix` is the length of the provider prefix in the path.
     async fn provider<P: ProviderApi>(
         &self,
         req: hyper::Request<Incoming>,
-        path: String,
+        prefix: usize,
     ) -> Outcome {
         let started = Instant::now();
-        let in_flight = self.sandbox.track();
         let tenant = self.sandbox.tenant();
-        let world = tenant.world();
+        let world = tenant.world_guard();
         let method = req.method().clone();
         let limit = self.sandbox.body_limit();
-        let request = match buffer(req, path, limit).await {
+        let request = match buffer(req, prefix, limit).await {
             Ok(request) => request,
             Err(BodyError::TooLarge) => {
                 return Outcome::Respond(P::common_error(CommonError::PayloadTooLarge { limit }))
@@ -106,14 +105,14 @@ impl App {
             RouteMatch::Found(route) => route,
             RouteMatch::NotFound => {
                 let res = P::common_error(CommonError::NotFound);
-                record::<P>(&world, &request, None, res.status().as_u16(), started, None);
+                record::<P>(&world, request, None, res.status().as_u16(), started, None);
                 return Outcome::Respond(res);
             }
             RouteMatch::MethodNotAllowed(allow) => {
                 let mut res = P::common_error(CommonError::MethodNotAllowed { allow });
                 res.headers_mut()
                     .insert(ALLOW, hyper::header::HeaderValue::from_static(allow));
-                record::<P>(&world, &request, None, res.status().as_u16(), started, None);
+                record::<P>(&world, request, None, res.status().as_u16(), started, None);
                 return Outcome::Respond(res);
             }
         };
@@ -121,6 +120,9 @@ impl App {
         let effect = world.rules.apply(operation);
         let rule = effect.map(|e| e.label.clone());
 
+        // Only requests a rule holds back are counted in flight: the others
+        // are over in microseconds, and counting them costs every request.
+        let in_flight = effect.map(|_| self.sandbox.track());
         if let Some(delay) = effect.and_then(|e| e.delay) {
             // A shutdown cuts the delay short so the request can still finish.
             let mut stopping = self.stopping.clone();
@@ -130,7 +132,7 @@ impl App {
             }
         }
         if let Some(fault) = effect.and_then(|e| e.fault) {
-            record::<P>(&world, &request, Some(operation), 0, started, rule);
+            record::<P>(&world, request, Some(operation), 0, started, rule);
             return match fault {
                 Fault::Drop => Outcome::Drop,
                 Fault::Hang => Outcome::Hang(in_flight),
@@ -151,7 +153,7 @@ impl App {
         };
         record::<P>(
             &world,
-            &request,
+            request,
             Some(operation),
             response.status().as_u16(),
             started,
@@ -184,11 +186,11 @@ fn run<P: ProviderApi>(
 
 fn record<P: ProviderApi>(
     world: &crate::state::World,
-    request: &Request,
+    request: Request,
     operation: Option<&'static str>,
     status: u16,
     started: Instant,
-    rule: Option<String>,
+    rule: Option<std::sync::Arc<str>>,
 ) {
     let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
     tracing::debug!(
@@ -203,8 +205,8 @@ fn record<P: ProviderApi>(
     world.journal.record(|seq| JournalEntry {
         seq,
         at: world.now(),
-        method: request.method.to_string(),
-        path: request.path.clone(),
+        method: request.method,
+        path: request.path,
         provider: P::PROVIDER,
         operation,
         status,
@@ -214,10 +216,11 @@ fn record<P: ProviderApi>(
 }
 
 /// Reads the whole body, refusing more than `limit` bytes, up front when the
-/// client declares the length and otherwise as the bytes arrive.
+/// client declares the length and otherwise as the bytes arrive. The request's
+/// path is what follows the first `prefix` bytes.
 async fn buffer(
     req: hyper::Request<Incoming>,
-    path: String,
+    prefix: usize,
     limit: usize,
 ) -> Result<Request, BodyError> {
     let (parts, body) = req.into_parts();
@@ -231,7 +234,12 @@ async fn buffer(
     };
     Ok(Request {
         method: parts.method,
-        path,
+        path: parts
+            .uri
+            .path()
+            .get(prefix..)
+            .unwrap_or_default()
+            .to_owned(),
         query: parts.uri.query().map(str::to_owned),
         headers: parts.headers,
         body,

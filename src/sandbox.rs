@@ -26,7 +26,7 @@ pub struct Sandbox {
 struct Shared {
     tenant: Arc<Tenant>,
     body_limit: usize,
-    /// Provider requests being handled now, including delayed and hanging ones.
+    /// Provider requests a scenario rule is holding back (delays and hangs).
     in_flight: AtomicU64,
 }
 

@@ -31,7 +31,7 @@ pub enum Fault {
 #[derive(Debug)]
 pub(crate) struct Effect {
     /// How the journal names the rule: its `name`, or `#<index>`.
-    pub(crate) label: String,
+    pub(crate) label: std::sync::Arc<str>,
     pub(crate) delay: Option<Duration>,
     pub(crate) respond: Option<CannedResponse>,
     pub(crate) fault: Option<Fault>,
@@ -70,7 +70,11 @@ impl RuleSet {
             let compiled = CompiledRule {
                 nth: rule.when.nth.as_ref().map(|n| n.value),
                 effect: Effect {
-                    label: rule.name.clone().unwrap_or_else(|| format!("#{index}")),
+                    label: rule
+                        .name
+                        .clone()
+                        .unwrap_or_else(|| format!("#{index}"))
+                        .into(),
                     delay: rule.delay.map(|d| d.0),
                     respond: rule.respond.as_ref().map(canned),
                     fault: rule.fault,
@@ -87,6 +91,9 @@ impl RuleSet {
 
     /// Counts a request of `operation` and returns the first rule that applies.
     pub(crate) fn apply(&self, operation: &str) -> Option<&Effect> {
+        if self.by_operation.is_empty() {
+            return None;
+        }
         let (count, rules) = self.by_operation.get(operation)?;
         let n = count.fetch_add(1, Ordering::Relaxed) + 1;
         rules
@@ -199,7 +206,7 @@ mod tests {
             "rules:\n  - name: first\n    when: { operation: shine.action_request.poll }\n    fault: drop\n  - when: { operation: shine.action_request.poll }\n    fault: hang\n",
         );
         let effect = set.apply("shine.action_request.poll").unwrap();
-        assert_eq!(effect.label, "first");
+        assert_eq!(&*effect.label, "first");
         assert_eq!(effect.fault, Some(Fault::Drop));
     }
 

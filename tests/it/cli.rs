@@ -61,3 +61,36 @@ fn flags_can_come_from_the_environment() {
     assert_eq!(out.status.code(), Some(2), "clap's usage error");
     assert!(String::from_utf8_lossy(&out.stderr).contains("not-a-port"));
 }
+
+#[test]
+fn a_closed_stdout_does_not_stop_the_server() {
+    let mut child = Command::new(BIN)
+        .args(["--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    // The reader is dropped here: the pipe is closed while lines remain to print.
+    let addr = first.rsplit("http://").next().unwrap().trim().to_owned();
+    let mut answered = false;
+    for _ in 0..100 {
+        if let Ok(mut stream) = std::net::TcpStream::connect(&addr) {
+            use std::io::{Read, Write};
+            stream
+                .write_all(b"GET /__admin/health HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+                .unwrap();
+            let mut answer = String::new();
+            let _ = stream.read_to_string(&mut answer);
+            answered = answer.starts_with("HTTP/1.1 200");
+            break;
+        }
+    }
+    assert!(answered, "the server answered after its stdout closed");
+    assert!(child.try_wait().unwrap().is_none(), "still running");
+    let _ = child.kill();
+    let _ = child.wait();
+}

@@ -28,7 +28,7 @@ pub(crate) fn ctx(world: &World) -> Ctx<'_> {
 /// Puts what happened on the timeline, after the store's lock is released.
 pub(crate) fn publish(world: &World, happened: Vec<Happened>) {
     for h in happened {
-        world.emit(Provider::Shine, h.kind, &h.subject, h.at, Value::Null);
+        world.emit(Provider::Shine, h.kind, h.subject, h.at, Value::Null);
     }
 }
 
@@ -194,14 +194,16 @@ pub(crate) fn token(req: &Request, world: &World) -> Result<Response> {
                 .lock()
                 .refresh(ctx, &body.client_id, token)?
         }
-        other => return Err(ShineError::new(
-            StatusCode::BAD_REQUEST,
-            "unsupported_grant_type",
-            format!(
+        other => {
+            return Err(ShineError::new(
+                StatusCode::BAD_REQUEST,
+                "unsupported_grant_type",
+                format!(
                 "grant_type `{other}` is not supported; use authorization_code or refresh_token"
             ),
-        )
-        .on_field("grant_type")),
+            )
+            .on_field("grant_type"))
+        }
     };
     Ok(http::json(
         StatusCode::OK,

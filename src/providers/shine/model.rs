@@ -1,9 +1,12 @@
 //! Shine's wire types, as the seed guide and the API reference show them.
 
-use chrono::{DateTime, SecondsFormat, Utc};
-use serde::{Deserialize, Serialize, Serializer};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use uuid::Uuid;
+
+/// Shine's timestamps carry nanoseconds: `2019-11-28T17:08:17.455967000Z`.
+use crate::timefmt::nanos;
 
 /// The only action whose short-lived token an endpoint here consumes.
 pub(crate) const ACTION_TRANSFER_CREATE: &str = "bank:transfers:create";
@@ -85,11 +88,11 @@ pub(crate) struct ActionRequestView<'a> {
     pub(crate) status: Status,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) token: Option<&'a str>,
-    #[serde(serialize_with = "timestamp")]
+    #[serde(serialize_with = "nanos")]
     pub(crate) created_at: DateTime<Utc>,
-    #[serde(serialize_with = "timestamp")]
+    #[serde(serialize_with = "nanos")]
     pub(crate) updated_at: DateTime<Utc>,
-    #[serde(serialize_with = "timestamp")]
+    #[serde(serialize_with = "nanos")]
     pub(crate) expires_at: DateTime<Utc>,
 }
 
@@ -127,7 +130,7 @@ pub(crate) struct Transfer {
     pub(crate) status: &'static str,
     /// The action request whose confirmation authorised this transfer.
     pub(crate) authentication_action_request_id: Uuid,
-    #[serde(serialize_with = "timestamp")]
+    #[serde(serialize_with = "nanos")]
     pub(crate) created_at: DateTime<Utc>,
 }
 
@@ -146,9 +149,4 @@ pub(crate) struct TokenMetadata {
     pub(crate) company_profile_id: Option<String>,
     pub(crate) uid: String,
     pub(crate) company_user_id: Option<String>,
-}
-
-/// Shine's timestamps carry nanoseconds: `2019-11-28T17:08:17.455967000Z`.
-pub(crate) fn timestamp<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
-    s.collect_str(&t.to_rfc3339_opts(SecondsFormat::Nanos, true))
 }
