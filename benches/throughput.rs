@@ -52,6 +52,10 @@ fn main() {
     let seconds: u64 = env_or("BENCH_SECONDS", 5);
     let connections: usize = env_or("BENCH_CONNECTIONS", 64);
     let live: u64 = env_or("BENCH_LIVE", 1_000_000);
+    // The load generator keeps to core 0 and every server under test to core
+    // 1, so client and server never trade places on a core between runs and
+    // the figures measure what one core of server can do.
+    let pinned = pin_self_to_core(0);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -99,12 +103,7 @@ fn main() {
     );
     let (mut bare, bare_addr) =
         spawn(Command::new(std::env::current_exe().unwrap()).env(BARE_ENV, "1"));
-    let (mut sandbox, addr) = spawn(
-        Command::new(BIN)
-            .args(["--port", "0", "--scenario"])
-            .arg(&scenario)
-            .env("RUST_LOG", "warn"),
-    );
+    let (mut sandbox, addr) = spawn_sandbox(&scenario);
     let pid = sandbox.id();
     let idle = rss_kib(pid);
     println!("idle RSS: {:.1} MiB", idle as f64 / 1024.0);
@@ -135,7 +134,10 @@ fn main() {
         "shine.action_request.poll:      {poll}  ({:.0}% of bare)",
         100.0 * poll.rps / bare_poll.rps
     );
-    println!("(medians of {rounds} interleaved rounds of {seconds} s, {connections} keep-alive connections)");
+    println!(
+        "(medians of {rounds} interleaved rounds of {seconds} s, {connections} keep-alive connections; {})",
+        if pinned { "load on core 0, server on core 1" } else { "not pinned" }
+    );
     let _ = bare.kill();
     let _ = bare.wait();
 
@@ -143,12 +145,7 @@ fn main() {
     let _ = sandbox.wait();
 
     // Memory: a fresh process, idle, then holding `live` pending requests.
-    let (mut sandbox, addr) = spawn(
-        Command::new(BIN)
-            .args(["--port", "0", "--scenario"])
-            .arg(&scenario)
-            .env("RUST_LOG", "warn"),
-    );
+    let (mut sandbox, addr) = spawn_sandbox(&scenario);
     let pid = sandbox.id();
     runtime.block_on(create_one(addr));
     let base = rss_kib(pid);
@@ -178,13 +175,45 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-/// Spawns a server that prints `... http://<addr>` first, and returns its address.
+/// The sandbox binary on a free port with the bench scenario.
+fn spawn_sandbox(scenario: &std::path::Path) -> (Child, SocketAddr) {
+    spawn(
+        Command::new(BIN)
+            .args(["--port", "0", "--scenario"])
+            .arg(scenario)
+            .env("RUST_LOG", "warn"),
+    )
+}
+
+/// Pins this process (and the threads it starts later) to `core`, when the
+/// machine has `taskset` and more than one core.
+fn pin_self_to_core(core: usize) -> bool {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    cores > 1
+        && Command::new("taskset")
+            .args([
+                "-p",
+                "-c",
+                &core.to_string(),
+                &std::process::id().to_string(),
+            ])
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+}
+
+/// Spawns a server that prints `... http://<addr>` first, and returns its
+/// address. The server is pinned to core 1 once it has started.
 fn spawn(cmd: &mut Command) -> (Child, SocketAddr) {
     let mut child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    let _ = Command::new("taskset")
+        .args(["-a", "-p", "-c", "1", &child.id().to_string()])
+        .stdout(Stdio::null())
+        .status();
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut line)
