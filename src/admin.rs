@@ -197,6 +197,7 @@ fn stats(sandbox: &Sandbox) -> Response {
         StatusCode::OK,
         &json!({
             "in_flight": sandbox.in_flight(),
+            "weavr": world.weavr.stats(),
             "shine": world.shine.stats(),
             "sms": world.outbox.len(),
             "events": world.events.len(),

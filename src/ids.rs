@@ -45,6 +45,20 @@ impl IdGen {
         uuid::Builder::from_random_bytes(((hi << 64) | lo).to_be_bytes()).into_uuid()
     }
 
+    /// A numeric code of `len` digits, such as an SMS one-time password.
+    pub(crate) fn digits(&self, len: usize) -> String {
+        (0..len)
+            .map(|_| char::from(b'0' + (self.next_u64() % 10) as u8))
+            .collect()
+    }
+
+    /// `len` lowercase hexadecimal digits, for ids shaped like Weavr's.
+    pub(crate) fn hex(&self, len: usize) -> String {
+        (0..len)
+            .map(|_| char::from(b"0123456789abcdef"[(self.next_u64() % 16) as usize]))
+            .collect()
+    }
+
     /// An opaque token of `len` alphanumeric characters.
     pub(crate) fn token(&self, len: usize) -> String {
         (0..len)
@@ -80,6 +94,7 @@ mod tests {
         let (a, b) = (IdGen::new(Some(42)), IdGen::new(Some(42)));
         assert_eq!(a.uuid(), b.uuid());
         assert_eq!(a.token(32), b.token(32));
+        assert_eq!(a.digits(6), b.digits(6));
         assert_ne!(IdGen::new(Some(43)).uuid(), IdGen::new(Some(42)).uuid());
     }
 
@@ -87,6 +102,10 @@ mod tests {
     fn values_have_their_shapes() {
         let ids = IdGen::new(None);
         assert_eq!(ids.uuid().get_version_num(), 4);
+        let otp = ids.digits(6);
+        assert!(otp.len() == 6 && otp.bytes().all(|b| b.is_ascii_digit()));
+        let hex = ids.hex(24);
+        assert!(hex.len() == 24 && hex.bytes().all(|b| b.is_ascii_hexdigit()));
         let token = ids.token(40);
         assert!(token.len() == 40 && token.bytes().all(|b| b.is_ascii_alphanumeric()));
     }

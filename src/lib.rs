@@ -54,6 +54,7 @@ mod admin;
 mod clock;
 mod error;
 mod http;
+mod idempotency;
 mod ids;
 mod journal;
 mod outbox;

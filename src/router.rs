@@ -18,12 +18,16 @@ use hyper::header::{ALLOW, CONTENT_LENGTH};
 use hyper::{HeaderMap, StatusCode};
 use tokio::sync::watch;
 
+use std::sync::Arc;
+
 use crate::admin;
 use crate::http::{self, Request, Response};
+use crate::idempotency::{Begin, Idempotency, Key, Ticket};
 use crate::journal::JournalEntry;
 use crate::providers::{with_provider, CommonError, Provider, ProviderApi, RouteMatch};
 use crate::sandbox::{InFlight, Sandbox};
 use crate::scenario::Fault;
+use crate::state::World;
 
 /// How a request ends.
 #[derive(Debug)]
@@ -88,9 +92,25 @@ impl App {
         req: hyper::Request<Incoming>,
         prefix: usize,
     ) -> Outcome {
-        let started = Instant::now();
         let tenant = self.sandbox.tenant();
         let world = tenant.world_guard();
+        let outcome = self.provider_outcome::<P>(req, prefix, &world).await;
+        match outcome {
+            Outcome::Respond(mut res) => {
+                P::decorate(&mut res, &world);
+                Outcome::Respond(res)
+            }
+            other => other,
+        }
+    }
+
+    async fn provider_outcome<P: ProviderApi>(
+        &self,
+        req: hyper::Request<Incoming>,
+        prefix: usize,
+        world: &Arc<World>,
+    ) -> Outcome {
+        let started = Instant::now();
         let method = req.method().clone();
         let limit = self.sandbox.body_limit();
         let request = match buffer(req, prefix, limit).await {
@@ -105,40 +125,73 @@ impl App {
             RouteMatch::Found(route) => route,
             RouteMatch::NotFound => {
                 let res = P::common_error(CommonError::NotFound);
-                record::<P>(&world, request, None, res.status().as_u16(), started, None);
+                record::<P>(world, request, None, res.status().as_u16(), started, None);
                 return Outcome::Respond(res);
             }
             RouteMatch::MethodNotAllowed(allow) => {
                 let mut res = P::common_error(CommonError::MethodNotAllowed { allow });
                 res.headers_mut()
                     .insert(ALLOW, hyper::header::HeaderValue::from_static(allow));
-                record::<P>(&world, request, None, res.status().as_u16(), started, None);
+                record::<P>(world, request, None, res.status().as_u16(), started, None);
                 return Outcome::Respond(res);
             }
         };
         let operation = P::operation(&route);
+
+        // The idempotency key is taken before any scripted delay, so a repeat
+        // sent while the first request waits sees it in progress.
+        let ticket = match idempotency_key::<P>(&request, operation) {
+            None => None,
+            Some(key) => match Idempotency::begin(world, key) {
+                Begin::Fresh(ticket) => Some(ticket),
+                Begin::InProgress => {
+                    let res = P::idempotency_in_progress();
+                    record::<P>(
+                        world,
+                        request,
+                        Some(operation),
+                        res.status().as_u16(),
+                        started,
+                        None,
+                    );
+                    return Outcome::Respond(res);
+                }
+                Begin::Replay(res) => {
+                    record::<P>(
+                        world,
+                        request,
+                        Some(operation),
+                        res.status().as_u16(),
+                        started,
+                        None,
+                    );
+                    return Outcome::Respond(res);
+                }
+            },
+        };
+
         let effect = world.rules.apply(operation);
         let rule = effect.map(|e| e.label.clone());
-
         // Only requests a rule holds back are counted in flight: the others
         // are over in microseconds, and counting them costs every request.
         let in_flight = effect.map(|_| self.sandbox.track());
         if let Some(delay) = effect.and_then(|e| e.delay) {
             // A shutdown cuts the delay short so the request can still finish.
             let mut stopping = self.stopping.clone();
+            let clock = &self.sandbox.tenant().clock;
             tokio::select! {
-                _ = tenant.clock.sleep(delay) => {}
+                _ = clock.sleep(delay) => {}
                 _ = stopping.wait_for(|stop| *stop) => {}
             }
         }
         if let Some(fault) = effect.and_then(|e| e.fault) {
-            record::<P>(&world, request, Some(operation), 0, started, rule);
+            record::<P>(world, request, Some(operation), 0, started, rule);
             return match fault {
                 Fault::Drop => Outcome::Drop,
                 Fault::Hang => Outcome::Hang(in_flight),
             };
         }
-        let response = match effect.and_then(|e| e.respond.as_ref()) {
+        let mut response = match effect.and_then(|e| e.respond.as_ref()) {
             Some(canned) => {
                 let mut res = match &canned.body {
                     Some(body) => http::with_type(canned.status, body.clone(), "application/json"),
@@ -149,10 +202,13 @@ impl App {
                 }
                 res
             }
-            None => run::<P>(route, &request, &world, operation),
+            None => run::<P>(route, &request, world, operation),
         };
+        if let Some(ticket) = ticket {
+            response = remember(ticket, response).await;
+        }
         record::<P>(
-            &world,
+            world,
             request,
             Some(operation),
             response.status().as_u16(),
@@ -163,6 +219,34 @@ impl App {
     }
 }
 
+/// The key of a POST that carries the provider's idempotency header, scoped to
+/// the caller's credentials.
+fn idempotency_key<P: ProviderApi>(request: &Request, operation: &'static str) -> Option<Key> {
+    let header = P::IDEMPOTENCY_HEADER?;
+    if request.method != hyper::Method::POST {
+        return None;
+    }
+    let reference = request.header(header)?;
+    let caller = request
+        .header("authorization")
+        .or_else(|| request.header("api-key"))
+        .unwrap_or_default();
+    Some(Key::new(operation, caller, reference, &request.body))
+}
+
+/// Keeps a copy of the answer for replays of its idempotency key.
+async fn remember(ticket: Ticket, response: Response) -> Response {
+    let (parts, body) = response.into_parts();
+    // A full body is already in memory; collecting it cannot wait or fail.
+    let bytes = body
+        .collect()
+        .await
+        .map(|c| c.to_bytes())
+        .unwrap_or_default();
+    ticket.finish(parts.status, bytes.clone());
+    Response::from_parts(parts, http::Body::new(bytes))
+}
+
 /// Runs a handler; a panic becomes a 500 in the provider's envelope instead of
 /// a dropped connection. Stores use `parking_lot` locks, which do not poison,
 /// and mutate only after validating, so a panicking handler leaves no
@@ -170,7 +254,7 @@ impl App {
 fn run<P: ProviderApi>(
     route: P::Route,
     request: &Request,
-    world: &crate::state::World,
+    world: &World,
     operation: &str,
 ) -> Response {
     match std::panic::catch_unwind(AssertUnwindSafe(|| P::handle(route, request, world))) {
@@ -185,7 +269,7 @@ fn run<P: ProviderApi>(
 }
 
 fn record<P: ProviderApi>(
-    world: &crate::state::World,
+    world: &World,
     request: Request,
     operation: Option<&'static str>,
     status: u16,

@@ -17,10 +17,11 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use crate::clock::Clock;
+use crate::idempotency::Idempotency;
 use crate::ids::IdGen;
 use crate::journal::Journal;
 use crate::outbox::{Event, Feed, Sms, FEED_CAPACITY};
-use crate::providers::{shine, Provider};
+use crate::providers::{shine, weavr, Provider};
 use crate::scenario::{RuleSet, Scenario};
 
 /// One isolated sandbox: its clock and its current world.
@@ -92,6 +93,8 @@ pub(crate) struct World {
     pub(crate) outbox: Feed<Sms>,
     pub(crate) events: Feed<Event>,
     pub(crate) journal: Journal,
+    pub(crate) idempotency: Idempotency,
+    pub(crate) weavr: weavr::Store,
     pub(crate) shine: shine::Store,
 }
 
@@ -111,10 +114,12 @@ impl World {
         Self {
             rules: RuleSet::compile(&scenario.rules),
             ids: IdGen::new(scenario.seed),
+            weavr: weavr::Store::new(&scenario),
             shine: shine::Store::new(&scenario),
             outbox: Feed::new(FEED_CAPACITY),
             events: Feed::new(FEED_CAPACITY),
             journal: Journal::default(),
+            idempotency: Idempotency::default(),
             clock,
             scenario,
         }
@@ -170,6 +175,8 @@ impl World {
 
     /// Settles every store at the current sandbox time.
     pub(crate) fn sweep(&self) {
+        self.idempotency.sweep(self.now());
+        weavr::sweep(self);
         shine::sweep(self);
     }
 }

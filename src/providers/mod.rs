@@ -19,21 +19,24 @@ use crate::http::{Request, Response};
 use crate::state::World;
 
 pub(crate) mod shine;
+pub(crate) mod weavr;
 
 /// A provider the sandbox imitates, named by its path prefix.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Provider {
+    Weavr,
     Shine,
 }
 
 impl Provider {
     /// Every provider, in the order of the README.
-    pub const ALL: &'static [Provider] = &[Provider::Shine];
+    pub const ALL: &'static [Provider] = &[Provider::Weavr, Provider::Shine];
 
     /// The provider's name and path prefix without the slash.
     pub fn name(self) -> &'static str {
         match self {
+            Self::Weavr => "weavr",
             Self::Shine => "shine",
         }
     }
@@ -45,6 +48,7 @@ impl Provider {
     /// Every operation id of this provider.
     pub(crate) fn operations(self) -> &'static [&'static str] {
         match self {
+            Self::Weavr => weavr::routes::OPERATIONS,
             Self::Shine => shine::routes::OPERATIONS,
         }
     }
@@ -93,12 +97,29 @@ pub(crate) trait ProviderApi {
     fn handle(route: Self::Route, req: &Request, world: &World) -> Response;
     /// Renders a common failure in the provider's envelope.
     fn common_error(err: CommonError) -> Response;
+
+    /// The header that carries an idempotency key, for providers that honour one.
+    const IDEMPOTENCY_HEADER: Option<&'static str> = None;
+
+    /// The answer to a repeat sent while the first request of its key runs.
+    fn idempotency_in_progress() -> Response {
+        Self::common_error(CommonError::Internal(
+            "idempotency is not supported by this provider".to_owned(),
+        ))
+    }
+
+    /// Adds what every answer of this provider carries, whatever produced it.
+    fn decorate(_response: &mut Response, _world: &World) {}
 }
 
 /// Runs `f` on the provider named by `provider`'s marker type.
 macro_rules! with_provider {
     ($provider:expr, $api:ident => $body:expr) => {
         match $provider {
+            $crate::providers::Provider::Weavr => {
+                type $api = $crate::providers::weavr::Weavr;
+                $body
+            }
             $crate::providers::Provider::Shine => {
                 type $api = $crate::providers::shine::Shine;
                 $body

@@ -55,6 +55,8 @@ pub struct Scenario {
 #[serde(deny_unknown_fields)]
 pub struct Settings {
     #[serde(default)]
+    pub weavr: providers::weavr::config::Settings,
+    #[serde(default)]
     pub shine: providers::shine::config::Settings,
 }
 
@@ -62,6 +64,8 @@ pub struct Settings {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Fixtures {
+    #[serde(default)]
+    pub weavr: providers::weavr::config::Fixtures,
     #[serde(default)]
     pub shine: providers::shine::config::Fixtures,
 }
@@ -216,6 +220,7 @@ impl Scenario {
         for rule in &self.rules {
             rules::validate(rule)?;
         }
+        providers::weavr::config::validate(self)?;
         providers::shine::config::validate(self)?;
         Ok(())
     }

@@ -7,3 +7,4 @@ mod scenario;
 mod server;
 mod shine;
 mod support;
+mod weavr;

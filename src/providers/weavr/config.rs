@@ -1,0 +1,134 @@
+//! Weavr's part of a scenario file: `settings.weavr` and `fixtures.weavr`.
+
+use std::collections::HashSet;
+
+use serde::Deserialize;
+use serde_saphyr::{Location, Spanned};
+
+use crate::scenario::{Dur, Scenario};
+
+/// Lifetimes and limits. The defaults are the seed guide's and Weavr's sandbox's.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// A new step-up challenge may be issued this long after the previous one.
+    pub retry_after: Dur,
+    /// How many re-issues a step-up challenge allows ("one retry").
+    pub max_retries: u32,
+    /// A token dies after this long without activity.
+    pub token_idle_timeout: Dur,
+    /// A challenge's code works for this long.
+    pub challenge_ttl: Dur,
+    /// Wrong codes a challenge takes before it is dead.
+    pub max_verify_attempts: u32,
+    /// Wrong passwords in a row before the login is locked.
+    pub max_login_attempts: u32,
+    /// How long a locked login stays locked.
+    pub lockout: Dur,
+    /// The code every SMS carries (`"123456"`, as Weavr's sandbox), or `random`.
+    pub otp: Otp,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            retry_after: Dur::secs(15),
+            max_retries: 1,
+            token_idle_timeout: Dur::secs(300),
+            challenge_ttl: Dur::secs(300),
+            max_verify_attempts: 3,
+            max_login_attempts: 5,
+            lockout: Dur::secs(1800),
+            otp: Otp::default(),
+        }
+    }
+}
+
+/// The API keys and users that exist from the start.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fixtures {
+    #[serde(default)]
+    pub api_keys: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub users: Vec<User>,
+}
+
+/// A buyer's user who logs in with a password.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct User {
+    pub email: Spanned<String>,
+    pub password: String,
+    #[serde(default)]
+    pub mobile: Option<String>,
+    /// Whether the SMS factor is already enrolled.
+    #[serde(default)]
+    pub sms_enrolled: bool,
+    /// `ADMIN` or `USER` (Payment Run's credential types).
+    #[serde(default = "admin")]
+    pub role: String,
+}
+
+fn admin() -> String {
+    "ADMIN".to_owned()
+}
+
+/// `"123456"`-style fixed codes, as Weavr's sandbox sends, or `random`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Otp {
+    Fixed(String),
+    Random,
+}
+
+impl Default for Otp {
+    fn default() -> Self {
+        Self::Fixed("123456".to_owned())
+    }
+}
+
+impl<'de> Deserialize<'de> for Otp {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        if text == "random" {
+            Ok(Self::Random)
+        } else if text.len() == 6 && text.bytes().all(|b| b.is_ascii_digit()) {
+            Ok(Self::Fixed(text))
+        } else {
+            Err(serde::de::Error::custom(
+                "otp is six digits (e.g. \"123456\") or `random`",
+            ))
+        }
+    }
+}
+
+pub(crate) fn validate(scenario: &Scenario) -> Result<(), (Location, String)> {
+    let fixtures = &scenario.fixtures.weavr;
+    let mut seen = HashSet::new();
+    for user in &fixtures.users {
+        if !seen.insert(user.email.value.to_ascii_lowercase()) {
+            return Err((
+                user.email.referenced,
+                format!("duplicate email `{}`", user.email.value),
+            ));
+        }
+        if !matches!(user.role.as_str(), "ADMIN" | "USER") {
+            return Err((user.email.referenced, "role is ADMIN or USER".to_owned()));
+        }
+        if user.sms_enrolled && user.mobile.is_none() {
+            return Err((
+                user.email.referenced,
+                "an enrolled SMS factor needs a mobile number".to_owned(),
+            ));
+        }
+    }
+    let settings = &scenario.settings.weavr;
+    if settings.max_verify_attempts == 0 || settings.max_login_attempts == 0 {
+        let at = fixtures
+            .api_keys
+            .first()
+            .map_or(Location::UNKNOWN, |k| k.referenced);
+        return Err((at, "attempt limits count from 1".to_owned()));
+    }
+    Ok(())
+}

@@ -1,0 +1,178 @@
+//! Weavr's error envelopes, as its OpenAPI specs give them:
+//! - 400: `{message, syntaxErrors: {invalidFields: [{params, fieldName, error}]}}`;
+//! - 403 and 409 (and the seed's 400 `INVALID_REQUEST`): `{errorCode, message?}`;
+//! - everything else (401, 404, 405, 413, 423, 500): `{code, message}`.
+
+use hyper::StatusCode;
+use serde::Serialize;
+use serde_json::json;
+
+use crate::http::{self, DecodeError, Response};
+use crate::providers::CommonError;
+
+/// One entry of `syntaxErrors.invalidFields`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct InvalidField {
+    pub(crate) params: Vec<String>,
+    pub(crate) field_name: String,
+    /// `REQUIRED`, `SIZE`, `REGEX`, `IN`, `RANGE`, `HAS_TEXT`, ...
+    pub(crate) error: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum WeavrError {
+    Syntax {
+        message: String,
+        fields: Vec<InvalidField>,
+    },
+    Code {
+        status: StatusCode,
+        error_code: &'static str,
+        message: Option<String>,
+    },
+    Default {
+        status: StatusCode,
+        code: &'static str,
+        message: String,
+    },
+}
+
+impl WeavrError {
+    /// A 400 about one field.
+    pub(crate) fn field(name: impl Into<String>, error: &'static str, params: &[&str]) -> Self {
+        let name = name.into();
+        Self::Syntax {
+            message: format!("Invalid field: {name}"),
+            fields: vec![InvalidField {
+                params: params.iter().map(|p| (*p).to_owned()).collect(),
+                field_name: name,
+                error,
+            }],
+        }
+    }
+
+    /// 409 with an error code, Weavr's answer for most SCA refusals.
+    pub(crate) fn conflict(error_code: &'static str) -> Self {
+        Self::Code {
+            status: StatusCode::CONFLICT,
+            error_code,
+            message: None,
+        }
+    }
+
+    pub(crate) fn step_up_required() -> Self {
+        Self::Code {
+            status: StatusCode::FORBIDDEN,
+            error_code: "STEP_UP_REQUIRED",
+            message: None,
+        }
+    }
+
+    pub(crate) fn code(status: StatusCode, error_code: &'static str, message: &str) -> Self {
+        Self::Code {
+            status,
+            error_code,
+            message: Some(message.to_owned()),
+        }
+    }
+
+    pub(crate) fn default(
+        status: StatusCode,
+        code: &'static str,
+        message: impl Into<String>,
+    ) -> Self {
+        Self::Default {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn unauthorized(message: &str) -> Self {
+        Self::default(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", message)
+    }
+
+    pub(crate) fn not_found(what: &str) -> Self {
+        Self::default(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            format!("{what} not found"),
+        )
+    }
+
+    pub(crate) fn into_response(self) -> Response {
+        match self {
+            Self::Syntax { message, fields } => http::json(
+                StatusCode::BAD_REQUEST,
+                &json!({ "message": message, "syntaxErrors": { "invalidFields": fields } }),
+            ),
+            Self::Code {
+                status,
+                error_code,
+                message,
+            } => match message {
+                Some(message) => http::json(
+                    status,
+                    &json!({ "errorCode": error_code, "message": message }),
+                ),
+                None => http::json(status, &json!({ "errorCode": error_code })),
+            },
+            Self::Default {
+                status,
+                code,
+                message,
+            } => http::json(status, &json!({ "code": code, "message": message })),
+        }
+    }
+}
+
+impl From<DecodeError> for WeavrError {
+    /// A body that is not JSON, or a field of the wrong type or missing.
+    fn from(e: DecodeError) -> Self {
+        let error = if e.message.starts_with("missing field") {
+            "REQUIRED"
+        } else {
+            "HAS_TEXT"
+        };
+        match e.field {
+            Some(field) => Self::Syntax {
+                message: e.message,
+                fields: vec![InvalidField {
+                    params: Vec::new(),
+                    field_name: field,
+                    error,
+                }],
+            },
+            None => Self::Syntax {
+                message: e.message,
+                fields: Vec::new(),
+            },
+        }
+    }
+}
+
+impl From<CommonError> for WeavrError {
+    fn from(e: CommonError) -> Self {
+        match e {
+            CommonError::NotFound => {
+                Self::default(StatusCode::NOT_FOUND, "NOT_FOUND", "No such endpoint")
+            }
+            CommonError::MethodNotAllowed { allow } => Self::default(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "METHOD_NOT_ALLOWED",
+                format!("This endpoint accepts {allow}"),
+            ),
+            CommonError::PayloadTooLarge { limit } => Self::default(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "PAYLOAD_TOO_LARGE",
+                format!("Request body exceeds {limit} bytes"),
+            ),
+            CommonError::Internal(message) => Self::default(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL_SERVER_ERROR",
+                message,
+            ),
+        }
+    }
+}

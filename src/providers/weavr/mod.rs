@@ -1,0 +1,75 @@
+//! Weavr: a login token stepped up with an SMS one-time password, with the
+//! retry rules of the seed guide, for the Payment Run plug-in and the Multi API.
+//!
+//! Imitates <https://docs.weavr.io/start/multi-authentication-stepup> and the
+//! Payment Run and Multi OpenAPI specs (seed `001_f9c0154f04d1239a.txt`).
+//!
+//! Fidelity, what is not emulated:
+//! - roles (`CREATOR`, `CONTROLLER`): every user may create and confirm;
+//! - funding and execution of payment runs: a run stops at `PENDING_FUNDING`;
+//! - rate limiting (429) and password expiry (409 with a temporary token);
+//! - the payment run's SCA challenge is issued through the sandbox simulator
+//!   path, as on Weavr's sandbox.
+
+mod challenge;
+pub(crate) mod config;
+mod error;
+mod handlers;
+mod model;
+pub(crate) mod routes;
+mod store;
+
+use hyper::header::HeaderValue;
+use hyper::Method;
+
+pub(crate) use store::Store;
+
+use self::error::WeavrError;
+use self::routes::Route;
+use crate::http::{Request, Response};
+use crate::providers::{CommonError, Provider, ProviderApi, RouteMatch};
+use crate::state::World;
+
+/// Marker type through which the router drives Weavr.
+#[derive(Debug)]
+pub(crate) struct Weavr;
+
+impl ProviderApi for Weavr {
+    const PROVIDER: Provider = Provider::Weavr;
+    type Route = Route;
+
+    fn parse(method: &Method, segments: &[&str]) -> RouteMatch<Route> {
+        Route::parse(method, segments)
+    }
+
+    fn operation(route: &Route) -> &'static str {
+        route.operation()
+    }
+
+    fn handle(route: Route, req: &Request, world: &World) -> Response {
+        handlers::handle(route, req, world).unwrap_or_else(WeavrError::into_response)
+    }
+
+    fn common_error(err: CommonError) -> Response {
+        WeavrError::from(err).into_response()
+    }
+
+    const IDEMPOTENCY_HEADER: Option<&'static str> = Some("idempotency-ref");
+
+    fn idempotency_in_progress() -> Response {
+        WeavrError::conflict("IDEMPOTENT_REQUEST_IN_PROGRESS").into_response()
+    }
+
+    /// Every Weavr answer carries a `request-ref`.
+    fn decorate(response: &mut Response, world: &World) {
+        let reference = world.ids.uuid().simple().to_string();
+        if let Ok(value) = HeaderValue::from_str(&reference) {
+            response.headers_mut().insert("request-ref", value);
+        }
+    }
+}
+
+/// Forgets idle tokens.
+pub(crate) fn sweep(world: &World) {
+    world.weavr.sweep(handlers::ctx(world));
+}
