@@ -142,32 +142,21 @@ impl App {
         // sent while the first request waits sees it in progress.
         let ticket = match idempotency_key::<P>(&request, operation) {
             None => None,
-            Some(key) => match Idempotency::begin(world, key) {
-                Begin::Fresh(ticket) => Some(ticket),
-                Begin::InProgress => {
-                    let res = P::idempotency_in_progress();
-                    record::<P>(
-                        world,
-                        request,
-                        Some(operation),
-                        res.status().as_u16(),
-                        started,
-                        None,
-                    );
-                    return Outcome::Respond(res);
+            Some(key) => {
+                let res = match Idempotency::begin(world, key) {
+                    Begin::Fresh(ticket) => Ok(ticket),
+                    Begin::InProgress => Err(P::idempotency_in_progress()),
+                    Begin::Replay(res) => Err(res),
+                };
+                match res {
+                    Ok(ticket) => Some(ticket),
+                    Err(res) => {
+                        let status = res.status().as_u16();
+                        record::<P>(world, request, Some(operation), status, started, None);
+                        return Outcome::Respond(res);
+                    }
                 }
-                Begin::Replay(res) => {
-                    record::<P>(
-                        world,
-                        request,
-                        Some(operation),
-                        res.status().as_u16(),
-                        started,
-                        None,
-                    );
-                    return Outcome::Respond(res);
-                }
-            },
+            }
         };
 
         let effect = world.rules.apply(operation);

@@ -129,6 +129,17 @@ macro_rules! with_provider {
 }
 pub(crate) use with_provider;
 
+/// Splits `path` and parses it with `parse`, for route tables' unit tests.
+#[cfg(test)]
+pub(crate) fn parse_path<R>(
+    parse: fn(&Method, &[&str]) -> RouteMatch<R>,
+    method: Method,
+    path: &str,
+) -> RouteMatch<R> {
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    parse(&method, &segments)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -79,8 +79,7 @@ mod tests {
     use super::*;
 
     fn parse(method: Method, path: &str) -> RouteMatch<Route> {
-        let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-        Route::parse(&method, &segments)
+        crate::providers::parse_path(Route::parse, method, path)
     }
 
     #[test]

@@ -335,11 +335,7 @@ impl SessionMut<'_> {
             }
             self.token.reissues += 1;
         }
-        let mobile = self
-            .user
-            .mobile
-            .clone()
-            .ok_or_else(|| WeavrError::conflict("MOBILE_NUMBER_INVALID"))?;
+        let mobile = self.mobile()?;
         let challenge = Challenge::issue(c.settings, c.ids, c.now, self.token.challenge.as_ref());
         let sms = sms(mobile, &challenge, "stepup");
         self.token.challenge = Some(challenge);
@@ -406,32 +402,36 @@ impl SessionMut<'_> {
     /// Confirms a run: it now waits for its SCA challenge, and the token's
     /// step-up is spent on this transaction.
     pub(crate) fn confirm_run(&mut self, id: &str) -> Result<&PaymentRun, WeavrError> {
-        self.run(id)?;
-        let run = self
-            .runs
-            .get_mut(id)
-            .ok_or_else(|| WeavrError::not_found("Payment run"))?;
+        let run = self.run_mut(id)?;
         if run.status != "PENDING_CONFIRMATION" {
             return Err(WeavrError::conflict("PAYMENT_RUN_ALREADY_CONFIRMED"));
         }
         run.status = "PENDING_CHALLENGE";
         self.token.step_up = StepUp::SpentOnTransaction;
-        Ok(run)
+        self.run(id)
+    }
+
+    /// One of this user's runs, to change.
+    fn run_mut(&mut self, id: &str) -> Result<&mut PaymentRun, WeavrError> {
+        let owner = self.user_index;
+        self.runs
+            .get_mut(id)
+            .filter(|r| r.owner == owner)
+            .ok_or_else(|| WeavrError::not_found("Payment run"))
+    }
+
+    fn mobile(&self) -> Result<String, WeavrError> {
+        self.user
+            .mobile
+            .clone()
+            .ok_or_else(|| WeavrError::conflict("MOBILE_NUMBER_INVALID"))
     }
 
     /// Sends the payment run's SCA code (the sandbox simulator's path).
     pub(crate) fn issue_run_sca(&mut self, id: &str) -> Result<SmsDraft, WeavrError> {
-        self.run(id)?;
         let c = self.ctx;
-        let mobile = self
-            .user
-            .mobile
-            .clone()
-            .ok_or_else(|| WeavrError::conflict("MOBILE_NUMBER_INVALID"))?;
-        let run = self
-            .runs
-            .get_mut(id)
-            .ok_or_else(|| WeavrError::not_found("Payment run"))?;
+        let mobile = self.mobile()?;
+        let run = self.run_mut(id)?;
         if run.status != "PENDING_CHALLENGE" {
             return Err(WeavrError::conflict("STATE_INVALID"));
         }
@@ -444,12 +444,8 @@ impl SessionMut<'_> {
     /// Verifies the payment run's SCA code; the run then waits for funding.
     /// The token's step-up is not touched: this SCA is for the transaction.
     pub(crate) fn verify_run_sca(&mut self, id: &str, code: &str) -> Result<(), WeavrError> {
-        self.run(id)?;
         let c = self.ctx;
-        let run = self
-            .runs
-            .get_mut(id)
-            .ok_or_else(|| WeavrError::not_found("Payment run"))?;
+        let run = self.run_mut(id)?;
         let challenge = run
             .sca
             .as_mut()
