@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use crate::http::{self, DecodeError, Request, Response};
 use crate::journal::JournalQuery;
 use crate::outbox::Since;
-use crate::providers::{shine, Provider};
+use crate::providers::{shine, solaris, Provider};
 use crate::sandbox::Sandbox;
 use crate::scenario::{Dur, Scenario};
 use crate::state::SmsDraft;
@@ -36,6 +36,8 @@ enum Route {
     Events,
     GetScenario,
     LoadScenario,
+    SolarisBindDevice,
+    SolarisSign { id: String },
     ShineList,
     ShineDecide { id: String, decision: shine::Decide },
 }
@@ -63,6 +65,12 @@ impl Route {
             ["scenarios"] if get => Self::GetScenario,
             ["scenarios"] if post => Self::LoadScenario,
             ["scenarios"] => return Err(Some("GET, POST")),
+            ["solaris", "devices"] if post => Self::SolarisBindDevice,
+            ["solaris", "devices"] => return Err(Some("POST")),
+            ["solaris", "devices", id, "sign"] if post => Self::SolarisSign {
+                id: (*id).to_owned(),
+            },
+            ["solaris", "devices", _, "sign"] => return Err(Some("POST")),
             ["shine", "action_requests"] if get => Self::ShineList,
             ["shine", "action_requests"] => return Err(Some("GET")),
             ["shine", "action_requests", id, verb @ ("confirm" | "reject")] if post => {
@@ -122,6 +130,8 @@ pub(crate) async fn handle(req: &Request, sandbox: &Sandbox) -> Response {
         Route::Events => events(req, sandbox).await,
         Route::GetScenario => Ok(scenario_info(sandbox)),
         Route::LoadScenario => load_scenario(req, sandbox),
+        Route::SolarisBindDevice => solaris_bind(req, sandbox),
+        Route::SolarisSign { id } => solaris_sign(req, sandbox, &id),
         Route::ShineList => shine_list(req, sandbox),
         Route::ShineDecide { id, decision } => shine_decide(sandbox, &id, decision),
     };
@@ -198,6 +208,7 @@ fn stats(sandbox: &Sandbox) -> Response {
         &json!({
             "in_flight": sandbox.in_flight(),
             "weavr": world.weavr.stats(),
+            "solaris": world.solaris.stats(),
             "shine": world.shine.stats(),
             "sms": world.outbox.len(),
             "events": world.events.len(),
@@ -385,6 +396,50 @@ fn load_scenario(req: &Request, sandbox: &Sandbox) -> Reply<Response> {
     })?;
     sandbox.load_scenario(scenario);
     Ok(scenario_info(sandbox))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VirtualDevice {
+    person_id: String,
+    #[serde(default = "restricted")]
+    key_purpose: solaris::Purpose,
+}
+
+fn restricted() -> solaris::Purpose {
+    solaris::Purpose::Restricted
+}
+
+/// Binds a device whose private key the sandbox holds, for teams without a phone.
+fn solaris_bind(req: &Request, sandbox: &Sandbox) -> Reply<Response> {
+    let body: VirtualDevice = req.json().map_err(bad_body)?;
+    let world = sandbox.tenant().world();
+    solaris::bind_virtual_device(&world, &body.person_id, body.key_purpose)
+        .map(|device| http::json(StatusCode::CREATED, &device))
+        .map_err(|detail| AdminError::new(StatusCode::NOT_FOUND, "not_found", &detail))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignRequest {
+    string_to_sign: String,
+    #[serde(default)]
+    key_purpose: Option<solaris::Purpose>,
+}
+
+/// Signs as a virtual device: hex DER ECDSA P-256 over SHA-256.
+fn solaris_sign(req: &Request, sandbox: &Sandbox, id: &str) -> Reply<Response> {
+    let body: SignRequest = req.json().map_err(bad_body)?;
+    let world = sandbox.tenant().world();
+    solaris::sign(&world, id, &body.string_to_sign, body.key_purpose)
+        .map(|signature| http::json(StatusCode::OK, &json!({ "signature": signature })))
+        .ok_or_else(|| {
+            AdminError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                &format!("No virtual device {id} with that key"),
+            )
+        })
 }
 
 fn shine_list(req: &Request, sandbox: &Sandbox) -> Reply<Response> {

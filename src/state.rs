@@ -21,7 +21,7 @@ use crate::idempotency::Idempotency;
 use crate::ids::IdGen;
 use crate::journal::Journal;
 use crate::outbox::{Event, Feed, Sms, FEED_CAPACITY};
-use crate::providers::{shine, weavr, Provider};
+use crate::providers::{shine, solaris, weavr, Provider};
 use crate::scenario::{RuleSet, Scenario};
 
 /// One isolated sandbox: its clock and its current world.
@@ -95,6 +95,7 @@ pub(crate) struct World {
     pub(crate) journal: Journal,
     pub(crate) idempotency: Idempotency,
     pub(crate) weavr: weavr::Store,
+    pub(crate) solaris: solaris::Store,
     pub(crate) shine: shine::Store,
 }
 
@@ -111,9 +112,11 @@ pub(crate) struct SmsDraft {
 
 impl World {
     pub(crate) fn new(scenario: Arc<Scenario>, clock: Clock) -> Self {
+        let ids = IdGen::new(scenario.seed);
         Self {
             rules: RuleSet::compile(&scenario.rules),
-            ids: IdGen::new(scenario.seed),
+            solaris: solaris::Store::new(&scenario, &ids),
+            ids,
             weavr: weavr::Store::new(&scenario),
             shine: shine::Store::new(&scenario),
             outbox: Feed::new(FEED_CAPACITY),
@@ -177,6 +180,7 @@ impl World {
     pub(crate) fn sweep(&self) {
         self.idempotency.sweep(self.now());
         weavr::sweep(self);
+        solaris::sweep(self);
         shine::sweep(self);
     }
 }

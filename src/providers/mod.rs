@@ -19,6 +19,7 @@ use crate::http::{Request, Response};
 use crate::state::World;
 
 pub(crate) mod shine;
+pub(crate) mod solaris;
 pub(crate) mod weavr;
 
 /// A provider the sandbox imitates, named by its path prefix.
@@ -26,17 +27,19 @@ pub(crate) mod weavr;
 #[serde(rename_all = "lowercase")]
 pub enum Provider {
     Weavr,
+    Solaris,
     Shine,
 }
 
 impl Provider {
     /// Every provider, in the order of the README.
-    pub const ALL: &'static [Provider] = &[Provider::Weavr, Provider::Shine];
+    pub const ALL: &'static [Provider] = &[Provider::Weavr, Provider::Solaris, Provider::Shine];
 
     /// The provider's name and path prefix without the slash.
     pub fn name(self) -> &'static str {
         match self {
             Self::Weavr => "weavr",
+            Self::Solaris => "solaris",
             Self::Shine => "shine",
         }
     }
@@ -49,6 +52,7 @@ impl Provider {
     pub(crate) fn operations(self) -> &'static [&'static str] {
         match self {
             Self::Weavr => weavr::routes::OPERATIONS,
+            Self::Solaris => solaris::routes::OPERATIONS,
             Self::Shine => shine::routes::OPERATIONS,
         }
     }
@@ -118,6 +122,10 @@ macro_rules! with_provider {
         match $provider {
             $crate::providers::Provider::Weavr => {
                 type $api = $crate::providers::weavr::Weavr;
+                $body
+            }
+            $crate::providers::Provider::Solaris => {
+                type $api = $crate::providers::solaris::Solaris;
                 $body
             }
             $crate::providers::Provider::Shine => {

@@ -57,6 +57,8 @@ pub struct Settings {
     #[serde(default)]
     pub weavr: providers::weavr::config::Settings,
     #[serde(default)]
+    pub solaris: providers::solaris::config::Settings,
+    #[serde(default)]
     pub shine: providers::shine::config::Settings,
 }
 
@@ -66,6 +68,8 @@ pub struct Settings {
 pub struct Fixtures {
     #[serde(default)]
     pub weavr: providers::weavr::config::Fixtures,
+    #[serde(default)]
+    pub solaris: providers::solaris::config::Fixtures,
     #[serde(default)]
     pub shine: providers::shine::config::Fixtures,
 }
@@ -221,6 +225,7 @@ impl Scenario {
             rules::validate(rule)?;
         }
         providers::weavr::config::validate(self)?;
+        providers::solaris::config::validate(self)?;
         providers::shine::config::validate(self)?;
         Ok(())
     }

@@ -37,16 +37,20 @@ fn port_0_prints_the_address_and_sigterm_stops_cleanly() {
     assert!(first.contains("listening on http://127.0.0.1:"), "{first}");
     assert!(!first.ends_with(":4242"), "{first}");
     // One line per provider with its base URL, then the control API.
-    let rest: Vec<String> = lines.by_ref().take(3).map(Result::unwrap).collect();
-    for provider in ["weavr", "shine"] {
+    let providers = sca_sandbox::Provider::ALL;
+    let rest: Vec<String> = lines
+        .by_ref()
+        .take(providers.len() + 1)
+        .map(Result::unwrap)
+        .collect();
+    for (line, provider) in rest.iter().zip(providers) {
+        let name = provider.name();
         assert!(
-            rest.iter()
-                .any(|l| l.trim_start().starts_with(provider)
-                    && l.ends_with(&format!("/{provider}"))),
+            line.trim_start().starts_with(name) && line.ends_with(&format!("/{name}")),
             "{rest:?}"
         );
     }
-    assert!(rest[2].ends_with("/__admin"), "{rest:?}");
+    assert!(rest[providers.len()].ends_with("/__admin"), "{rest:?}");
     let status = Command::new("kill")
         .arg("-TERM")
         .arg(child.id().to_string())

@@ -222,6 +222,10 @@ async fn the_index_lists_providers_and_the_control_api() {
         .iter()
         .map(|p| p["base_path"].as_str().unwrap())
         .collect();
-    assert_eq!(paths, ["/weavr", "/shine"]);
+    let expected: Vec<String> = sca_sandbox::Provider::ALL
+        .iter()
+        .map(|p| format!("/{}", p.name()))
+        .collect();
+    assert_eq!(paths, expected);
     assert_eq!(index["control"], "/__admin");
 }

@@ -6,5 +6,6 @@ mod control;
 mod scenario;
 mod server;
 mod shine;
+mod solaris;
 mod support;
 mod weavr;

@@ -1,0 +1,114 @@
+//! Solaris' part of a scenario file: `settings.solaris` and `fixtures.solaris`.
+
+use std::collections::HashSet;
+
+use serde::Deserialize;
+use serde_saphyr::{Location, Spanned};
+
+use crate::scenario::{Dur, Scenario};
+
+/// Lifetimes and limits. The defaults are the Solaris mock's.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// A change request must be confirmed this long after it was created.
+    pub change_request_ttl: Dur,
+    /// SMS, signature and device challenges live this long.
+    pub challenge_ttl: Dur,
+    /// OAuth access tokens live this long.
+    pub token_ttl: Dur,
+    /// Bound devices a person may have.
+    pub max_devices: usize,
+    /// The TAN of `delivery_method: static`.
+    pub static_tan: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            change_request_ttl: Dur::secs(300),
+            challenge_ttl: Dur::secs(300),
+            token_ttl: Dur::secs(3599),
+            max_devices: 5,
+            static_tan: "212212".to_owned(),
+        }
+    }
+}
+
+/// OAuth clients, persons and their accounts.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fixtures {
+    #[serde(default)]
+    pub clients: Vec<Client>,
+    #[serde(default)]
+    pub persons: Vec<Person>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Client {
+    pub client_id: Spanned<String>,
+    pub client_secret: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Person {
+    pub id: Spanned<String>,
+    #[serde(default)]
+    pub first_name: Option<String>,
+    #[serde(default)]
+    pub last_name: Option<String>,
+    /// A verified mobile number.
+    #[serde(default)]
+    pub mobile_number: Option<String>,
+    /// `"212212"`-style fixed codes or `random` for this person's SMS.
+    #[serde(default = "fixed_otp")]
+    pub otp: String,
+    #[serde(default)]
+    pub accounts: Vec<Account>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Account {
+    pub id: String,
+    pub iban: String,
+    /// Available balance in cents.
+    #[serde(default)]
+    pub balance: i64,
+}
+
+fn fixed_otp() -> String {
+    "212212".to_owned()
+}
+
+pub(crate) fn validate(scenario: &Scenario) -> Result<(), (Location, String)> {
+    let mut seen = HashSet::new();
+    for client in &scenario.fixtures.solaris.clients {
+        if !seen.insert(client.client_id.value.as_str()) {
+            return Err((
+                client.client_id.referenced,
+                format!("duplicate client_id `{}`", client.client_id.value),
+            ));
+        }
+    }
+    let mut seen = HashSet::new();
+    for person in &scenario.fixtures.solaris.persons {
+        if !seen.insert(person.id.value.as_str()) {
+            return Err((
+                person.id.referenced,
+                format!("duplicate person id `{}`", person.id.value),
+            ));
+        }
+        let otp = &person.otp;
+        if otp != "random" && !(otp.len() == 6 && otp.bytes().all(|b| b.is_ascii_digit())) {
+            return Err((
+                person.id.referenced,
+                "otp is six digits or `random`".to_owned(),
+            ));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,505 @@
+//! Device binding, device keys, device-signing challenges and the sandbox's
+//! virtual devices.
+//!
+//! Binding: the device registers a public key, the person gets an SMS code, and
+//! the device proves possession by signing SHA-256 of that code. Only a bound
+//! (verified) device is listed or can sign challenges.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use p256::ecdsa::{SigningKey, VerifyingKey};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::crypto::{self, CryptoError};
+use super::error::SolarisError;
+use super::store::{already_completed, expired, sms_draft, stamp, Ctx, Store};
+use crate::state::SmsDraft;
+
+/// Which key of a device: `restricted` keys need the user's presence
+/// (biometrics) and are required for data changes and transactions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Purpose {
+    Restricted,
+    Unrestricted,
+}
+
+impl Purpose {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::Restricted => "restricted",
+            Self::Unrestricted => "unrestricted",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct DeviceKey {
+    pub(crate) id: String,
+    pub(crate) purpose: Purpose,
+    pub(crate) key: VerifyingKey,
+}
+
+#[derive(Debug)]
+pub(crate) struct Device {
+    pub(crate) id: String,
+    pub(crate) person_id: String,
+    pub(crate) name: String,
+    pub(crate) verified: bool,
+    pub(crate) keys: Vec<DeviceKey>,
+    pub(crate) created_at: DateTime<Utc>,
+}
+
+impl Device {
+    fn view(&self) -> Value {
+        json!({ "id": self.id, "person_id": self.person_id, "name": self.name, "created_at": stamp(&self.created_at) })
+    }
+
+    pub(crate) fn key(&self, purpose: Purpose) -> Option<&VerifyingKey> {
+        self.keys
+            .iter()
+            .find(|k| k.purpose == purpose)
+            .map(|k| &k.key)
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct SignatureChallenge {
+    pub(crate) id: String,
+    device_id: String,
+    otp: String,
+    created_at: DateTime<Utc>,
+    pub(crate) expires_at: DateTime<Utc>,
+    done: bool,
+}
+
+#[derive(Debug)]
+pub(crate) struct DeviceChallenge {
+    id: String,
+    device_id: String,
+    purpose: Purpose,
+    string_to_sign: String,
+    created_at: DateTime<Utc>,
+    pub(crate) expires_at: DateTime<Utc>,
+    done: bool,
+}
+
+/// Private keys of the sandbox's virtual devices.
+pub(crate) type VirtualKeys = HashMap<String, Vec<(Purpose, SigningKey)>>;
+
+/// `POST /v1/mfa/devices`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct Register {
+    pub(crate) person_id: String,
+    pub(crate) key: String,
+    pub(crate) key_type: String,
+    #[serde(default)]
+    pub(crate) key_purpose: Option<String>,
+    pub(crate) name: String,
+}
+
+/// `POST /v1/mfa/devices/{id}/keys`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct AddKey {
+    pub(crate) key: String,
+    pub(crate) key_type: String,
+    pub(crate) key_purpose: String,
+    pub(crate) device_signature: DeviceSignature,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct DeviceSignature {
+    pub(crate) signature_key_purpose: String,
+    pub(crate) signature: String,
+}
+
+pub(crate) fn purpose(field: &str, value: Option<&str>) -> Result<Purpose, SolarisError> {
+    match value {
+        None | Some("") | Some("unrestricted") => Ok(Purpose::Unrestricted),
+        Some("restricted") => Ok(Purpose::Restricted),
+        Some(other) => Err(SolarisError::validation(
+            field,
+            format!("`{other}` is not restricted or unrestricted"),
+        )),
+    }
+}
+
+fn check_key(key: &str, key_type: &str) -> Result<VerifyingKey, SolarisError> {
+    if key_type != "ecdsa-p256" {
+        return Err(SolarisError::validation(
+            "key_type",
+            "key_type must be ecdsa-p256",
+        ));
+    }
+    crypto::parse_key(key)
+        .map_err(|e| SolarisError::validation("key", format!("key {}", e.describe())))
+}
+
+/// Maps a verification failure: a malformed signature is the client's
+/// encoding error (400); a well-formed one that does not verify is refused (403).
+pub(crate) fn signature_error(e: CryptoError) -> SolarisError {
+    match e {
+        CryptoError::Mismatch => {
+            SolarisError::invalid_signature("The signature does not verify with the device's key")
+        }
+        other => SolarisError::validation("signature", format!("signature {}", other.describe())),
+    }
+}
+
+impl Store {
+    /// Registers an unverified device and sends the person a code to sign.
+    pub(crate) fn register_device(
+        &self,
+        ctx: Ctx<'_>,
+        req: Register,
+    ) -> Result<(Value, SmsDraft), SolarisError> {
+        let key = check_key(&req.key, &req.key_type)?;
+        let purpose = purpose("key_purpose", req.key_purpose.as_deref())?;
+        if req.name.trim().is_empty() {
+            return Err(SolarisError::validation("name", "name must not be blank"));
+        }
+        let mut inner = self.lock();
+        let person = inner.person(&req.person_id)?;
+        let to = person
+            .verified_mobile()
+            .ok_or_else(|| SolarisError::validation("person_id", "telephone number not found"))?
+            .to_owned();
+        let otp = person.otp(ctx.ids);
+        let bound = inner
+            .devices
+            .values()
+            .filter(|d| d.person_id == req.person_id && d.verified)
+            .count();
+        if bound >= ctx.settings.max_devices {
+            return Err(SolarisError::conflict(
+                "device_limit_reached",
+                format!(
+                    "A person may have at most {} devices",
+                    ctx.settings.max_devices
+                ),
+            ));
+        }
+        let device = Device {
+            id: ctx.ids.uuid().to_string(),
+            person_id: req.person_id,
+            name: req.name,
+            verified: false,
+            keys: vec![DeviceKey {
+                id: ctx.ids.uuid().to_string(),
+                purpose,
+                key,
+            }],
+            created_at: ctx.now,
+        };
+        let challenge = SignatureChallenge {
+            id: ctx.ids.uuid().to_string(),
+            device_id: device.id.clone(),
+            otp,
+            created_at: ctx.now,
+            expires_at: ctx.expiry(),
+            done: false,
+        };
+        let sms = sms_draft(to, &challenge.otp, "device_binding", &device.id);
+        let view = json!({ "id": device.id, "challenge": signature_challenge_view(&challenge) });
+        inner.devices.insert(device.id.clone(), device);
+        inner
+            .signature_challenges
+            .insert(challenge.id.clone(), challenge);
+        Ok((view, sms))
+    }
+
+    pub(crate) fn signature_challenge(
+        &self,
+        now: DateTime<Utc>,
+        id: &str,
+    ) -> Result<Value, SolarisError> {
+        let inner = self.lock();
+        let challenge = inner
+            .signature_challenges
+            .get(id)
+            .ok_or_else(|| SolarisError::not_found("SignatureChallenge", id))?;
+        if now >= challenge.expires_at {
+            return Err(expired());
+        }
+        Ok(signature_challenge_view(challenge))
+    }
+
+    /// Verifies the device's signature over SHA-256 of the SMS code, and binds it.
+    pub(crate) fn verify_binding(
+        &self,
+        now: DateTime<Utc>,
+        id: &str,
+        signature: &str,
+    ) -> Result<String, SolarisError> {
+        let (key, otp) = {
+            let inner = self.lock();
+            let challenge = live(inner.signature_challenges.get(id), now, id)?;
+            let device = inner
+                .devices
+                .get(&challenge.device_id)
+                .ok_or_else(|| SolarisError::not_found("Device", &challenge.device_id))?;
+            (device.keys[0].key, challenge.otp.clone())
+        };
+        crypto::verify(&key, otp.as_bytes(), signature).map_err(signature_error)?;
+        let mut inner = self.lock();
+        let challenge = inner
+            .signature_challenges
+            .get_mut(id)
+            .filter(|c| !c.done)
+            .ok_or_else(already_completed)?;
+        challenge.done = true;
+        let device_id = challenge.device_id.clone();
+        if let Some(device) = inner.devices.get_mut(&device_id) {
+            device.verified = true;
+        }
+        Ok(device_id)
+    }
+
+    pub(crate) fn list_devices(&self, person_id: &str) -> Vec<Value> {
+        let inner = self.lock();
+        let mut devices: Vec<&Device> = inner
+            .devices
+            .values()
+            .filter(|d| d.person_id == person_id && d.verified)
+            .collect();
+        devices.sort_by_key(|d| d.created_at);
+        devices.into_iter().map(Device::view).collect()
+    }
+
+    pub(crate) fn device(&self, id: &str) -> Result<Value, SolarisError> {
+        let inner = self.lock();
+        verified(&inner.devices, id).map(Device::view)
+    }
+
+    pub(crate) fn delete_device(&self, id: &str) -> Result<(), SolarisError> {
+        let mut inner = self.lock();
+        inner
+            .devices
+            .remove(id)
+            .ok_or_else(|| SolarisError::not_found("Device", id))?;
+        inner.virtual_keys.remove(id);
+        Ok(())
+    }
+
+    pub(crate) fn device_keys(&self, id: &str) -> Result<Value, SolarisError> {
+        let inner = self.lock();
+        let device = verified(&inner.devices, id)?;
+        let keys: Vec<Value> = device
+            .keys
+            .iter()
+            .map(|k| json!({ "key_id": k.id, "key_purpose": k.purpose.name() }))
+            .collect();
+        Ok(
+            json!([{ "person_id": device.person_id, "device_id": device.id, "name": device.name, "keys": keys }]),
+        )
+    }
+
+    /// Adds a key, signed (over the new key's hex) by an existing key of the device.
+    pub(crate) fn add_device_key(
+        &self,
+        ctx: Ctx<'_>,
+        id: &str,
+        req: AddKey,
+    ) -> Result<Value, SolarisError> {
+        let new_key = check_key(&req.key, &req.key_type)?;
+        let new_purpose = purpose("key_purpose", Some(&req.key_purpose))?;
+        let signer = purpose(
+            "device_signature.signature_key_purpose",
+            Some(&req.device_signature.signature_key_purpose),
+        )?;
+        let existing = {
+            let inner = self.lock();
+            *verified(&inner.devices, id)?.key(signer).ok_or_else(|| {
+                SolarisError::validation(
+                    "device_signature.signature_key_purpose",
+                    "the device has no key of that purpose",
+                )
+            })?
+        };
+        crypto::verify(
+            &existing,
+            req.key.as_bytes(),
+            &req.device_signature.signature,
+        )
+        .map_err(signature_error)?;
+        let key_id = ctx.ids.uuid().to_string();
+        let mut inner = self.lock();
+        let device = inner
+            .devices
+            .get_mut(id)
+            .ok_or_else(|| SolarisError::not_found("Device", id))?;
+        device.keys.retain(|k| k.purpose != new_purpose);
+        device.keys.push(DeviceKey {
+            id: key_id.clone(),
+            purpose: new_purpose,
+            key: new_key,
+        });
+        Ok(json!({ "id": key_id }))
+    }
+
+    pub(crate) fn create_device_challenge(
+        &self,
+        ctx: Ctx<'_>,
+        device_id: &str,
+        purpose: Purpose,
+    ) -> Result<Value, SolarisError> {
+        let mut inner = self.lock();
+        let device = inner
+            .devices
+            .get(device_id)
+            .filter(|d| d.verified)
+            .ok_or_else(|| SolarisError::validation("device_id", "device-id invalid"))?;
+        if device.key(purpose).is_none() {
+            return Err(SolarisError::validation(
+                "key_purpose",
+                format!("the device has no {} key", purpose.name()),
+            ));
+        }
+        let challenge = DeviceChallenge {
+            id: ctx.ids.uuid().to_string(),
+            device_id: device_id.to_owned(),
+            purpose,
+            string_to_sign: ctx.ids.token(32),
+            created_at: ctx.now,
+            expires_at: ctx.expiry(),
+            done: false,
+        };
+        let view = json!({
+            "id": challenge.id,
+            "type": "signature",
+            "created_at": stamp(&challenge.created_at),
+            "expires_at": stamp(&challenge.expires_at),
+            "string_to_sign": challenge.string_to_sign,
+        });
+        inner
+            .device_challenges
+            .insert(challenge.id.clone(), challenge);
+        Ok(view)
+    }
+
+    /// Verifies a device-signing challenge with the key of its purpose, once.
+    pub(crate) fn verify_device_challenge(
+        &self,
+        now: DateTime<Utc>,
+        id: &str,
+        device_id: Option<&str>,
+        signature: &str,
+    ) -> Result<(), SolarisError> {
+        let (key, text) = {
+            let inner = self.lock();
+            let challenge = inner
+                .device_challenges
+                .get(id)
+                .ok_or_else(|| SolarisError::not_found("DeviceChallenge", id))?;
+            if challenge.done {
+                return Err(already_completed());
+            }
+            if now >= challenge.expires_at {
+                return Err(expired());
+            }
+            if device_id.is_some_and(|d| d != challenge.device_id) {
+                return Err(SolarisError::validation(
+                    "device_id",
+                    "the challenge belongs to another device",
+                ));
+            }
+            let key = verified(&inner.devices, &challenge.device_id)?
+                .key(challenge.purpose)
+                .copied()
+                .ok_or_else(|| SolarisError::not_found("Device", &challenge.device_id))?;
+            (key, challenge.string_to_sign.clone())
+        };
+        crypto::verify(&key, text.as_bytes(), signature).map_err(signature_error)?;
+        let mut inner = self.lock();
+        let challenge = inner
+            .device_challenges
+            .get_mut(id)
+            .filter(|c| !c.done)
+            .ok_or_else(already_completed)?;
+        challenge.done = true;
+        Ok(())
+    }
+
+    /// A device whose private key the sandbox holds, bound at once.
+    pub(crate) fn bind_virtual_device(
+        &self,
+        ctx: Ctx<'_>,
+        person_id: &str,
+        purpose: Purpose,
+    ) -> Result<Value, SolarisError> {
+        let signing = crypto::generate(ctx.ids);
+        let public = crypto::public_hex(&signing);
+        let mut inner = self.lock();
+        inner.person(person_id)?;
+        let device = Device {
+            id: ctx.ids.uuid().to_string(),
+            person_id: person_id.to_owned(),
+            name: "Sandbox virtual device".to_owned(),
+            verified: true,
+            keys: vec![DeviceKey {
+                id: ctx.ids.uuid().to_string(),
+                purpose,
+                key: *signing.verifying_key(),
+            }],
+            created_at: ctx.now,
+        };
+        let view = json!({ "id": device.id, "person_id": person_id, "key_purpose": purpose.name(), "key": public });
+        inner
+            .virtual_keys
+            .insert(device.id.clone(), vec![(purpose, signing)]);
+        inner.devices.insert(device.id.clone(), device);
+        Ok(view)
+    }
+
+    /// Signs as the virtual device: hex DER ECDSA over SHA-256.
+    pub(crate) fn sign_as_virtual_device(
+        &self,
+        id: &str,
+        text: &str,
+        purpose: Option<Purpose>,
+    ) -> Option<String> {
+        let inner = self.lock();
+        let keys = inner.virtual_keys.get(id)?;
+        let key = match purpose {
+            Some(p) => &keys.iter().find(|(kp, _)| *kp == p)?.1,
+            None => &keys.first()?.1,
+        };
+        Some(crypto::sign(key, text.as_bytes()))
+    }
+}
+
+fn signature_challenge_view(c: &SignatureChallenge) -> Value {
+    json!({
+        "id": c.id,
+        "type": "signature",
+        "created_at": stamp(&c.created_at),
+        "expires_at": stamp(&c.expires_at),
+    })
+}
+
+fn live<'a>(
+    c: Option<&'a SignatureChallenge>,
+    now: DateTime<Utc>,
+    id: &str,
+) -> Result<&'a SignatureChallenge, SolarisError> {
+    let c = c.ok_or_else(|| SolarisError::not_found("SignatureChallenge", id))?;
+    if c.done {
+        return Err(already_completed());
+    }
+    if now >= c.expires_at {
+        return Err(expired());
+    }
+    Ok(c)
+}
+
+pub(crate) fn verified<'a>(
+    devices: &'a HashMap<String, Device>,
+    id: &str,
+) -> Result<&'a Device, SolarisError> {
+    devices
+        .get(id)
+        .filter(|d| d.verified)
+        .ok_or_else(|| SolarisError::not_found("Device", id))
+}

@@ -1,0 +1,154 @@
+//! Solaris' error envelope:
+//! `{"errors": [{"id", "status", "code", "title", "detail", "source": {"field", "message"}}]}`.
+
+use hyper::StatusCode;
+use serde_json::json;
+
+use crate::http::{self, DecodeError, Response};
+use crate::providers::CommonError;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SolarisError {
+    pub(crate) status: StatusCode,
+    pub(crate) code: &'static str,
+    pub(crate) title: &'static str,
+    pub(crate) detail: String,
+    pub(crate) field: Option<String>,
+}
+
+impl SolarisError {
+    pub(crate) fn new(
+        status: StatusCode,
+        code: &'static str,
+        title: &'static str,
+        detail: impl Into<String>,
+    ) -> Self {
+        Self {
+            status,
+            code,
+            title,
+            detail: detail.into(),
+            field: None,
+        }
+    }
+
+    pub(crate) fn validation(field: &str, detail: impl Into<String>) -> Self {
+        let mut e = Self::new(
+            StatusCode::BAD_REQUEST,
+            "validation_error",
+            "Validation Error",
+            detail,
+        );
+        e.field = Some(field.to_owned());
+        e
+    }
+
+    pub(crate) fn not_found(what: &str, id: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "model_not_found",
+            "Model Not Found",
+            format!("Couldn't find '{what}' for id '{id}'."),
+        )
+    }
+
+    pub(crate) fn unauthorized(detail: &str) -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "Unauthorized",
+            detail,
+        )
+    }
+
+    pub(crate) fn invalid_tan() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "invalid_tan",
+            "Invalid TAN",
+            "Invalid or expired TAN",
+        )
+    }
+
+    pub(crate) fn invalid_signature(detail: &str) -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "invalid_signature",
+            "Invalid Signature",
+            detail,
+        )
+    }
+
+    pub(crate) fn unprocessable(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unprocessable_entity",
+            "Unprocessable Entity",
+            detail,
+        )
+    }
+
+    pub(crate) fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, code, "Conflict", detail)
+    }
+
+    pub(crate) fn into_response(self, id: &str) -> Response {
+        let mut error = json!({
+            "id": id,
+            "status": self.status.as_u16(),
+            "code": self.code,
+            "title": self.title,
+            "detail": self.detail,
+        });
+        if let Some(field) = &self.field {
+            error["source"] = json!({ "field": field, "message": self.detail });
+        }
+        http::json(self.status, &json!({ "errors": [error] }))
+    }
+}
+
+impl From<DecodeError> for SolarisError {
+    fn from(e: DecodeError) -> Self {
+        let detail = e.describe();
+        match e.field {
+            Some(field) => Self::validation(&field, detail),
+            None => Self::new(
+                StatusCode::BAD_REQUEST,
+                "validation_error",
+                "Validation Error",
+                detail,
+            ),
+        }
+    }
+}
+
+impl From<CommonError> for SolarisError {
+    fn from(e: CommonError) -> Self {
+        match e {
+            CommonError::NotFound => Self::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "Not Found",
+                "No such endpoint",
+            ),
+            CommonError::MethodNotAllowed { allow } => Self::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "Method Not Allowed",
+                format!("This endpoint accepts {allow}"),
+            ),
+            CommonError::PayloadTooLarge { limit } => Self::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "Payload Too Large",
+                format!("Request body exceeds {limit} bytes"),
+            ),
+            CommonError::Internal(detail) => Self::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal_server_error",
+                "Internal Server Error",
+                detail,
+            ),
+        }
+    }
+}

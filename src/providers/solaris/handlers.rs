@@ -1,0 +1,421 @@
+//! One function per Solaris operation.
+
+use hyper::StatusCode;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::change_requests::{Action, Authorize, Confirm};
+use super::devices::{self, AddKey, Register};
+use super::error::SolarisError;
+use super::routes::Route;
+use super::store::Ctx;
+use crate::http::{self, Request, Response};
+use crate::providers::Provider;
+use crate::state::World;
+
+type Result<T> = std::result::Result<T, SolarisError>;
+
+pub(crate) fn ctx(world: &World) -> Ctx<'_> {
+    Ctx {
+        now: world.now(),
+        ids: &world.ids,
+        settings: &world.scenario.settings.solaris,
+    }
+}
+
+fn ok(status: StatusCode, body: &Value) -> Result<Response> {
+    Ok(http::json(status, body))
+}
+
+pub(crate) fn handle(route: Route, req: &Request, world: &World) -> Result<Response> {
+    let store = &world.solaris;
+    let c = ctx(world);
+    if route != Route::Token {
+        store.check_token(c.now, req.bearer())?;
+    }
+    match route {
+        Route::Token => token(req, world),
+        Route::GetPerson(id) => ok(StatusCode::OK, &store.person_view(&id)?),
+        Route::UpdatePerson(id) => {
+            let patch: Value = req.json()?;
+            check_person_patch(&patch)?;
+            store.person_view(&id)?;
+            hold(world, &id, Action::UpdatePerson { patch })
+        }
+        Route::GetMobile(id) => ok(StatusCode::OK, &store.mobile_number(&id)?),
+        Route::AddMobile(id) => {
+            let body: Number = req.json()?;
+            check_e164(&body.number)?;
+            ok(
+                StatusCode::CREATED,
+                &store.add_mobile_number(c, &id, &body.number)?,
+            )
+        }
+        Route::DeleteMobile(id) => {
+            store.mobile_number(&id)?;
+            hold(world, &id, Action::DeleteMobileNumber)
+        }
+        Route::AuthorizeMobile(id) => {
+            let body: Number = req.json()?;
+            let (view, sms) = store.authorize_mobile_number(c, &id, &body.number)?;
+            world.send_sms(sms);
+            ok(StatusCode::CREATED, &view)
+        }
+        Route::ConfirmMobile(id) => {
+            let body: NumberWithToken = req.json()?;
+            ok(
+                StatusCode::CREATED,
+                &store.confirm_mobile_number(c.now, &id, &body.number, &body.token)?,
+            )
+        }
+        Route::SepaTransfer { person, account } => {
+            let body: Value = req.json()?;
+            check_transfer(&body)?;
+            let amount = body["amount"]["value"].as_i64().unwrap_or(0);
+            if store.balance(&person, &account)? < amount {
+                return Err(SolarisError::new(
+                    StatusCode::BAD_REQUEST,
+                    "insufficient_funds",
+                    "Insufficient Funds",
+                    "The account balance is too low",
+                ));
+            }
+            hold(
+                world,
+                &person,
+                Action::SepaCreditTransfer {
+                    account_id: account,
+                    body,
+                },
+            )
+        }
+        Route::ListTrustedIbans(id) => ok(StatusCode::OK, &store.trusted_ibans(&id)?),
+        Route::AddTrustedIban(id) => {
+            let body: Iban = req.json()?;
+            check_iban("iban", &body.iban)?;
+            store.person_view(&id)?;
+            hold(world, &id, Action::AddTrustedIban { iban: body.iban })
+        }
+        Route::CreateSmsChallenge => {
+            let body: PersonId = req.json()?;
+            let (view, sms) = store.create_sms_challenge(c, &body.person_id)?;
+            world.send_sms(sms);
+            ok(StatusCode::CREATED, &view)
+        }
+        Route::GetSmsChallenge(id) => ok(StatusCode::OK, &store.sms_challenge(&id)?),
+        Route::VerifySmsChallenge(id) => {
+            let body: Token = req.json()?;
+            store.verify_sms_challenge(c.now, &id, &body.token)?;
+            verified(world, "sms_challenge", id);
+            Ok(http::empty(StatusCode::NO_CONTENT))
+        }
+        Route::GetSignatureChallenge(id) => {
+            ok(StatusCode::OK, &store.signature_challenge(c.now, &id)?)
+        }
+        Route::VerifySignatureChallenge(id) => {
+            let body: Signature = req.json()?;
+            let device = store.verify_binding(c.now, &id, &body.signature)?;
+            world.emit(
+                Provider::Solaris,
+                "device.bound",
+                device,
+                c.now,
+                Value::Null,
+            );
+            Ok(http::empty(StatusCode::NO_CONTENT))
+        }
+        Route::CreateDeviceChallenge => {
+            let body: DeviceChallengeRequest = req.json()?;
+            let purpose = devices::purpose("key_purpose", body.key_purpose.as_deref())?;
+            ok(
+                StatusCode::CREATED,
+                &store.create_device_challenge(c, &body.device_id, purpose)?,
+            )
+        }
+        Route::VerifyDeviceChallenge(id) => {
+            let body: Signature = req.json()?;
+            store.verify_device_challenge(
+                c.now,
+                &id,
+                body.device_id.as_deref(),
+                &body.signature,
+            )?;
+            verified(world, "device_challenge", id);
+            Ok(http::empty(StatusCode::NO_CONTENT))
+        }
+        Route::ListDevices => {
+            let person = req
+                .query_param("person_id")
+                .ok_or_else(|| SolarisError::validation("person_id", "person_id is required"))?;
+            ok(StatusCode::OK, &Value::Array(store.list_devices(&person)))
+        }
+        Route::CreateDevice => {
+            let body: Register = req.json()?;
+            let (view, sms) = store.register_device(c, body)?;
+            world.send_sms(sms);
+            ok(StatusCode::ACCEPTED, &view)
+        }
+        Route::GetDevice(id) => ok(StatusCode::OK, &store.device(&id)?),
+        Route::DeleteDevice(id) => {
+            store.delete_device(&id)?;
+            Ok(http::empty(StatusCode::NO_CONTENT))
+        }
+        Route::ListDeviceKeys(id) => ok(StatusCode::OK, &store.device_keys(&id)?),
+        Route::AddDeviceKey(id) => {
+            let body: AddKey = req.json()?;
+            ok(StatusCode::CREATED, &store.add_device_key(c, &id, body)?)
+        }
+        Route::GetChangeRequest(id) => ok(StatusCode::OK, &store.change_request(c.now, &id)?),
+        Route::AuthorizeChangeRequest(id) => {
+            let body: Authorize = req.json()?;
+            let (view, sms) = store.authorize(c, &id, body)?;
+            if let Some(sms) = sms {
+                world.send_sms(sms);
+            }
+            world.emit(
+                Provider::Solaris,
+                "change_request.authorized",
+                id,
+                c.now,
+                Value::Null,
+            );
+            ok(StatusCode::CREATED, &view)
+        }
+        Route::ConfirmChangeRequest(id) => {
+            let body: Confirm = req.json()?;
+            let result = store.confirm(c, &id, body);
+            let kind = if result.is_ok() {
+                "change_request.completed"
+            } else {
+                "change_request.refused"
+            };
+            world.emit(Provider::Solaris, kind, id, c.now, Value::Null);
+            ok(StatusCode::CREATED, &result?)
+        }
+    }
+}
+
+fn hold(world: &World, person: &str, action: Action) -> Result<Response> {
+    let view = world.solaris.hold(ctx(world), person, action)?;
+    let id = view["id"].as_str().unwrap_or_default().to_owned();
+    world.emit(
+        Provider::Solaris,
+        "change_request.created",
+        id,
+        world.now(),
+        Value::Null,
+    );
+    ok(StatusCode::ACCEPTED, &view)
+}
+
+fn verified(world: &World, what: &str, id: String) {
+    world.emit(
+        Provider::Solaris,
+        "challenge.verified",
+        id,
+        world.now(),
+        json!({ "challenge": what }),
+    );
+}
+
+#[derive(Debug, Deserialize)]
+struct Number {
+    number: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct NumberWithToken {
+    number: String,
+    token: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct PersonId {
+    person_id: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct Token {
+    token: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct Iban {
+    iban: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct Signature {
+    signature: String,
+    #[serde(default)]
+    device_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct DeviceChallengeRequest {
+    device_id: String,
+    #[serde(default)]
+    key_purpose: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct TokenRequest {
+    #[serde(default)]
+    grant_type: Option<String>,
+    #[serde(default)]
+    client_id: Option<String>,
+    #[serde(default)]
+    client_secret: Option<String>,
+}
+
+/// Client credentials as JSON, or as a form (body or query) with Basic auth.
+fn token(req: &Request, world: &World) -> Result<Response> {
+    let mut body: TokenRequest = if req.is_form() || req.body_is_empty() {
+        let mut from_body: TokenRequest = req.form(false)?;
+        if from_body.grant_type.is_none() {
+            from_body.grant_type = req.query_param("grant_type").map(|g| g.into_owned());
+        }
+        from_body
+    } else {
+        req.json()?
+    };
+    if let Some((id, secret)) = req.header("authorization").and_then(basic) {
+        body.client_id = Some(id);
+        body.client_secret = Some(secret);
+    }
+    if body.grant_type.as_deref() != Some("client_credentials") {
+        return Err(SolarisError::validation(
+            "grant_type",
+            "grant_type must be client_credentials",
+        ));
+    }
+    let (Some(id), Some(secret)) = (body.client_id, body.client_secret) else {
+        return Err(SolarisError::unauthorized(
+            "Client credentials are required",
+        ));
+    };
+    let c = ctx(world);
+    let token = world.solaris.issue_token(c, &id, &secret)?;
+    ok(
+        StatusCode::CREATED,
+        &json!({ "token_type": "Bearer", "expires_in": c.settings.token_ttl.0.as_secs(), "access_token": token }),
+    )
+}
+
+/// `Basic base64(id:secret)`.
+fn basic(header: &str) -> Option<(String, String)> {
+    let (scheme, encoded) = header.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = String::from_utf8(base64_decode(encoded.trim())?).ok()?;
+    let (id, secret) = decoded.split_once(':')?;
+    Some((id.to_owned(), secret.to_owned()))
+}
+
+fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    let value = |c: u8| match c {
+        b'A'..=b'Z' => Some(c - b'A'),
+        b'a'..=b'z' => Some(c - b'a' + 26),
+        b'0'..=b'9' => Some(c - b'0' + 52),
+        b'+' => Some(62),
+        b'/' => Some(63),
+        _ => None,
+    };
+    let text = text.trim_end_matches('=').as_bytes();
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0);
+    for &c in text {
+        acc = (acc << 6) | u32::from(value(c)?);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    Some(out)
+}
+
+fn check_e164(number: &str) -> Result<()> {
+    let digits = number.strip_prefix('+').unwrap_or("");
+    if (7..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(())
+    } else {
+        Err(SolarisError::validation(
+            "number",
+            "number must be in E.164 format, e.g. +15550101",
+        ))
+    }
+}
+
+fn check_iban(field: &str, iban: &str) -> Result<()> {
+    let b = iban.as_bytes();
+    let ok = (15..=34).contains(&b.len())
+        && b[..2].iter().all(u8::is_ascii_uppercase)
+        && b[2..4].iter().all(u8::is_ascii_digit)
+        && b[4..]
+            .iter()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+    if ok {
+        Ok(())
+    } else {
+        Err(SolarisError::validation(field, "not a valid IBAN"))
+    }
+}
+
+fn check_transfer(body: &Value) -> Result<()> {
+    let amount = &body["amount"];
+    if amount["value"].as_i64().is_none_or(|v| v <= 0) {
+        return Err(SolarisError::validation(
+            "amount.value",
+            "amount.value must be a positive number of cents",
+        ));
+    }
+    if amount["unit"] != "cents" {
+        return Err(SolarisError::validation(
+            "amount.unit",
+            "amount.unit must be cents",
+        ));
+    }
+    if amount["currency"] != "EUR" {
+        return Err(SolarisError::validation(
+            "amount.currency",
+            "amount.currency must be EUR",
+        ));
+    }
+    if body["recipient_name"]
+        .as_str()
+        .is_none_or(|n| n.trim().is_empty())
+    {
+        return Err(SolarisError::validation(
+            "recipient_name",
+            "recipient_name is required",
+        ));
+    }
+    check_iban(
+        "recipient_iban",
+        body["recipient_iban"].as_str().unwrap_or_default(),
+    )
+}
+
+fn check_person_patch(patch: &Value) -> Result<()> {
+    let fields = patch
+        .as_object()
+        .ok_or_else(|| SolarisError::validation("body", "a JSON object is required"))?;
+    for (key, value) in fields {
+        match key.as_str() {
+            "first_name" | "last_name" if value.is_string() => {}
+            "address" if value.is_object() => {}
+            "first_name" | "last_name" | "address" => {
+                return Err(SolarisError::validation(key, "has the wrong type"))
+            }
+            other => {
+                return Err(SolarisError::validation(
+                    other,
+                    "cannot be changed through this endpoint",
+                ))
+            }
+        }
+    }
+    Ok(())
+}

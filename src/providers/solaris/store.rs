@@ -1,0 +1,446 @@
+//! Solaris' state: OAuth tokens, persons with their mobile numbers, accounts
+//! and trusted IBANs, SMS challenges, devices and change requests.
+//!
+//! Everything sits behind one lock per world. Signature checks, which cost a
+//! few hundred microseconds, run outside it: a handler reads what it needs,
+//! releases the lock, verifies, then takes the lock again and re-checks the
+//! state before changing it.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use hyper::StatusCode;
+use parking_lot::{Mutex, MutexGuard};
+use serde_json::{json, Value};
+
+use super::change_requests::ChangeRequest;
+use super::config::{Person as PersonFixture, Settings};
+use super::devices::{Device, DeviceChallenge, SignatureChallenge, VirtualKeys};
+use super::error::SolarisError;
+use crate::ids::IdGen;
+use crate::scenario::Scenario;
+use crate::secret;
+use crate::state::SmsDraft;
+use crate::timefmt::{Precision, Stamp};
+
+/// What a store operation needs to know about "now" and the scenario.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Ctx<'a> {
+    pub(crate) now: DateTime<Utc>,
+    pub(crate) ids: &'a IdGen,
+    pub(crate) settings: &'a Settings,
+}
+
+impl Ctx<'_> {
+    pub(crate) fn expiry(&self) -> DateTime<Utc> {
+        self.now + self.settings.challenge_ttl.as_delta()
+    }
+}
+
+/// How long an expired challenge is remembered.
+const KEEP_EXPIRED: chrono::TimeDelta = chrono::TimeDelta::hours(1);
+
+/// Solaris writes timestamps to the second: `2022-03-18T14:50:04Z`.
+pub(crate) fn stamp(t: &DateTime<Utc>) -> String {
+    let millis = Stamp::new(t, Precision::Millis);
+    format!("{}Z", &millis.as_str()[..19])
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct MobileNumber {
+    pub(crate) id: String,
+    pub(crate) number: String,
+    pub(crate) verified: bool,
+    /// The code of a pending `authorize`, and when it lapses.
+    pub(crate) pending: Option<(String, DateTime<Utc>)>,
+}
+
+impl MobileNumber {
+    pub(crate) fn view(&self) -> Value {
+        json!({ "id": self.id, "number": self.number, "verified": self.verified })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Person {
+    pub(crate) id: String,
+    pub(crate) first_name: Option<String>,
+    pub(crate) last_name: Option<String>,
+    pub(crate) address: Option<Value>,
+    pub(crate) mobile: Option<MobileNumber>,
+    /// `None`: random codes; otherwise the fixed code of every SMS.
+    pub(crate) fixed_otp: Option<String>,
+    pub(crate) accounts: Vec<(String, String, i64)>,
+    pub(crate) trusted_ibans: Vec<Value>,
+}
+
+impl Person {
+    fn from_fixture(f: &PersonFixture, ids: &IdGen) -> Self {
+        Self {
+            id: f.id.value.clone(),
+            first_name: f.first_name.clone(),
+            last_name: f.last_name.clone(),
+            address: None,
+            mobile: f.mobile_number.as_ref().map(|number| MobileNumber {
+                id: ids.hex(32),
+                number: number.clone(),
+                verified: true,
+                pending: None,
+            }),
+            fixed_otp: (f.otp != "random").then(|| f.otp.clone()),
+            accounts: f
+                .accounts
+                .iter()
+                .map(|a| (a.id.clone(), a.iban.clone(), a.balance))
+                .collect(),
+            trusted_ibans: Vec::new(),
+        }
+    }
+
+    pub(crate) fn view(&self) -> Value {
+        json!({
+            "id": self.id,
+            "first_name": self.first_name,
+            "last_name": self.last_name,
+            "address": self.address,
+            "mobile_number": self.mobile.as_ref().filter(|m| m.verified).map(|m| &m.number),
+        })
+    }
+
+    /// A one-time code for this person: fixed or fresh.
+    pub(crate) fn otp(&self, ids: &IdGen) -> String {
+        self.fixed_otp.clone().unwrap_or_else(|| ids.digits(6))
+    }
+
+    pub(crate) fn verified_mobile(&self) -> Option<&str> {
+        self.mobile
+            .as_ref()
+            .filter(|m| m.verified)
+            .map(|m| m.number.as_str())
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct SmsChallenge {
+    pub(crate) id: String,
+    pub(crate) person_id: String,
+    pub(crate) code: String,
+    pub(crate) created_at: DateTime<Utc>,
+    pub(crate) expires_at: DateTime<Utc>,
+    pub(crate) verified: bool,
+}
+
+impl SmsChallenge {
+    fn view(&self) -> Value {
+        json!({
+            "id": self.id,
+            "person_id": self.person_id,
+            "type": "sms",
+            "status": if self.verified { "COMPLETED" } else { "PENDING" },
+            "created_at": stamp(&self.created_at),
+            "expires_at": stamp(&self.expires_at),
+        })
+    }
+}
+
+/// The state behind the lock.
+#[derive(Debug, Default)]
+pub(crate) struct Inner {
+    tokens: HashMap<Box<str>, DateTime<Utc>>,
+    pub(crate) persons: HashMap<String, Person>,
+    sms: HashMap<String, SmsChallenge>,
+    pub(crate) devices: HashMap<String, Device>,
+    pub(crate) signature_challenges: HashMap<String, SignatureChallenge>,
+    pub(crate) device_challenges: HashMap<String, DeviceChallenge>,
+    pub(crate) change_requests: HashMap<String, ChangeRequest>,
+    pub(crate) virtual_keys: VirtualKeys,
+}
+
+impl Inner {
+    pub(crate) fn person(&self, id: &str) -> Result<&Person, SolarisError> {
+        self.persons
+            .get(id)
+            .ok_or_else(|| SolarisError::not_found("Person", id))
+    }
+
+    pub(crate) fn person_mut(&mut self, id: &str) -> Result<&mut Person, SolarisError> {
+        self.persons
+            .get_mut(id)
+            .ok_or_else(|| SolarisError::not_found("Person", id))
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct Store {
+    clients: HashMap<String, String>,
+    inner: Mutex<Inner>,
+}
+
+impl Store {
+    pub(crate) fn new(scenario: &Scenario, ids: &IdGen) -> Self {
+        let fixtures = &scenario.fixtures.solaris;
+        let persons = fixtures
+            .persons
+            .iter()
+            .map(|p| (p.id.value.clone(), Person::from_fixture(p, ids)))
+            .collect();
+        Self {
+            clients: fixtures
+                .clients
+                .iter()
+                .map(|c| (c.client_id.value.clone(), c.client_secret.clone()))
+                .collect(),
+            inner: Mutex::new(Inner {
+                persons,
+                ..Inner::default()
+            }),
+        }
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock()
+    }
+
+    /// Client credentials for a Bearer token.
+    pub(crate) fn issue_token(
+        &self,
+        ctx: Ctx<'_>,
+        id: &str,
+        secret: &str,
+    ) -> Result<String, SolarisError> {
+        match self.clients.get(id) {
+            Some(expected) if secret::eq(expected, secret) => {}
+            _ => return Err(SolarisError::unauthorized("Invalid client credentials")),
+        }
+        let token = ctx.ids.token(48);
+        let expires = ctx.now + ctx.settings.token_ttl.as_delta();
+        self.lock().tokens.insert(token.as_str().into(), expires);
+        Ok(token)
+    }
+
+    pub(crate) fn check_token(
+        &self,
+        now: DateTime<Utc>,
+        token: Option<&str>,
+    ) -> Result<(), SolarisError> {
+        let token =
+            token.ok_or_else(|| SolarisError::unauthorized("A Bearer access token is required"))?;
+        match self.lock().tokens.get(token) {
+            Some(expires) if now < *expires => Ok(()),
+            _ => Err(SolarisError::unauthorized(
+                "The access token is invalid or expired",
+            )),
+        }
+    }
+
+    pub(crate) fn create_sms_challenge(
+        &self,
+        ctx: Ctx<'_>,
+        person_id: &str,
+    ) -> Result<(Value, SmsDraft), SolarisError> {
+        let mut inner = self.lock();
+        let person = inner.person(person_id)?;
+        let to = person
+            .verified_mobile()
+            .ok_or_else(|| SolarisError::validation("person_id", "telephone number not found"))?
+            .to_owned();
+        let challenge = SmsChallenge {
+            id: ctx.ids.hex(32),
+            person_id: person_id.to_owned(),
+            code: person.otp(ctx.ids),
+            created_at: ctx.now,
+            expires_at: ctx.expiry(),
+            verified: false,
+        };
+        let sms = sms_draft(to, &challenge.code, "sms_challenge", &challenge.id);
+        let view = challenge.view();
+        inner.sms.insert(challenge.id.clone(), challenge);
+        Ok((view, sms))
+    }
+
+    pub(crate) fn sms_challenge(&self, id: &str) -> Result<Value, SolarisError> {
+        self.lock()
+            .sms
+            .get(id)
+            .map(SmsChallenge::view)
+            .ok_or_else(|| SolarisError::not_found("SmsChallenge", id))
+    }
+
+    /// A wrong, an expired and a reused code each get their own error.
+    pub(crate) fn verify_sms_challenge(
+        &self,
+        now: DateTime<Utc>,
+        id: &str,
+        token: &str,
+    ) -> Result<(), SolarisError> {
+        let mut inner = self.lock();
+        let challenge = inner
+            .sms
+            .get_mut(id)
+            .ok_or_else(|| SolarisError::not_found("SmsChallenge", id))?;
+        if challenge.verified {
+            return Err(already_completed());
+        }
+        if now >= challenge.expires_at {
+            return Err(expired());
+        }
+        if !secret::eq(&challenge.code, token) {
+            return Err(SolarisError::invalid_tan());
+        }
+        challenge.verified = true;
+        Ok(())
+    }
+
+    pub(crate) fn stats(&self) -> Value {
+        let inner = self.lock();
+        json!({
+            "tokens": inner.tokens.len(),
+            "devices": inner.devices.len(),
+            "change_requests": inner.change_requests.len(),
+        })
+    }
+
+    /// Forgets expired tokens, and challenges an hour after they expired: until
+    /// then a late answer is told the challenge expired rather than unknown.
+    pub(crate) fn sweep(&self, now: DateTime<Utc>) {
+        let keep = now - KEEP_EXPIRED;
+        let mut inner = self.lock();
+        inner.tokens.retain(|_, expires| now < *expires);
+        inner.sms.retain(|_, c| keep < c.expires_at);
+        inner
+            .signature_challenges
+            .retain(|_, c| keep < c.expires_at);
+        inner.device_challenges.retain(|_, c| keep < c.expires_at);
+        inner.change_requests.retain(|_, c| !c.lapsed_before(keep));
+    }
+}
+
+/// A challenge past its lifetime: Solaris answers 404 for those.
+pub(crate) fn expired() -> SolarisError {
+    SolarisError::new(
+        StatusCode::NOT_FOUND,
+        "challenge_expired",
+        "Challenge Expired",
+        "The challenge has expired",
+    )
+}
+
+/// A challenge answered once already.
+pub(crate) fn already_completed() -> SolarisError {
+    SolarisError::conflict(
+        "challenge_already_completed",
+        "The challenge has already been completed",
+    )
+}
+
+pub(crate) fn sms_draft(to: String, code: &str, purpose: &str, reference: &str) -> SmsDraft {
+    SmsDraft {
+        provider: "solaris",
+        to,
+        text: format!("Your Solaris code is {code}. Do not share it."),
+        code: Some(code.to_owned()),
+        purpose: purpose.to_owned(),
+        reference: Some(reference.to_owned()),
+    }
+}
+
+/// Mobile number management: add, authorize (an SMS), confirm.
+impl Store {
+    pub(crate) fn mobile_number(&self, person_id: &str) -> Result<Value, SolarisError> {
+        let inner = self.lock();
+        inner
+            .person(person_id)?
+            .mobile
+            .as_ref()
+            .map(MobileNumber::view)
+            .ok_or_else(|| SolarisError::not_found("MobileNumber", person_id))
+    }
+
+    pub(crate) fn add_mobile_number(
+        &self,
+        ctx: Ctx<'_>,
+        person_id: &str,
+        number: &str,
+    ) -> Result<Value, SolarisError> {
+        let mut inner = self.lock();
+        let person = inner.person_mut(person_id)?;
+        if person.mobile.is_some() {
+            return Err(SolarisError::conflict(
+                "mobile_number_exists",
+                "The person already has a mobile number",
+            ));
+        }
+        let mobile = MobileNumber {
+            id: ctx.ids.hex(32),
+            number: number.to_owned(),
+            verified: false,
+            pending: None,
+        };
+        let view = mobile.view();
+        person.mobile = Some(mobile);
+        Ok(view)
+    }
+
+    pub(crate) fn authorize_mobile_number(
+        &self,
+        ctx: Ctx<'_>,
+        person_id: &str,
+        number: &str,
+    ) -> Result<(Value, SmsDraft), SolarisError> {
+        let mut inner = self.lock();
+        let person = inner.person_mut(person_id)?;
+        let code = person.otp(ctx.ids);
+        let mobile = person
+            .mobile
+            .as_mut()
+            .filter(|m| m.number == number)
+            .ok_or_else(|| SolarisError::not_found("MobileNumber", number))?;
+        mobile.pending = Some((code.clone(), ctx.expiry()));
+        let sms = sms_draft(number.to_owned(), &code, "mobile_number", &mobile.id);
+        Ok((mobile.view(), sms))
+    }
+
+    pub(crate) fn confirm_mobile_number(
+        &self,
+        now: DateTime<Utc>,
+        person_id: &str,
+        number: &str,
+        token: &str,
+    ) -> Result<Value, SolarisError> {
+        let mut inner = self.lock();
+        let mobile = inner
+            .person_mut(person_id)?
+            .mobile
+            .as_mut()
+            .filter(|m| m.number == number)
+            .ok_or_else(|| SolarisError::not_found("MobileNumber", number))?;
+        match &mobile.pending {
+            Some((code, expires)) if now < *expires && secret::eq(code, token) => {
+                mobile.verified = true;
+                mobile.pending = None;
+                Ok(mobile.view())
+            }
+            _ => Err(SolarisError::invalid_tan()),
+        }
+    }
+
+    pub(crate) fn person_view(&self, id: &str) -> Result<Value, SolarisError> {
+        self.lock().person(id).map(Person::view)
+    }
+
+    pub(crate) fn trusted_ibans(&self, id: &str) -> Result<Value, SolarisError> {
+        Ok(Value::Array(self.lock().person(id)?.trusted_ibans.clone()))
+    }
+
+    /// The balance of a person's account in cents, checking it is theirs.
+    pub(crate) fn balance(&self, person_id: &str, account_id: &str) -> Result<i64, SolarisError> {
+        let inner = self.lock();
+        inner
+            .person(person_id)?
+            .accounts
+            .iter()
+            .find(|a| a.0 == account_id)
+            .map(|a| a.2)
+            .ok_or_else(|| SolarisError::not_found("Account", account_id))
+    }
+}
