@@ -66,6 +66,7 @@ mod secret;
 mod server;
 mod state;
 mod timefmt;
+mod validate;
 
 pub use clock::{Clock, ClockState};
 pub use error::Error;

@@ -24,7 +24,7 @@ use crate::admin;
 use crate::http::{self, Request, Response};
 use crate::idempotency::{Begin, Idempotency, Key, Ticket};
 use crate::journal::JournalEntry;
-use crate::providers::{with_provider, CommonError, Provider, ProviderApi, RouteMatch};
+use crate::providers::{with_provider, CommonError, Provider, ProviderApi, RouteMatch, RouteTable};
 use crate::sandbox::{InFlight, Sandbox};
 use crate::scenario::Fault;
 use crate::state::World;
@@ -121,7 +121,7 @@ impl App {
             Err(BodyError::Gone) => return Outcome::Drop,
         };
         let segments = request.segments();
-        let route = match P::parse(&method, &segments) {
+        let route = match P::Route::parse(&method, &segments) {
             RouteMatch::Found(route) => route,
             RouteMatch::NotFound => {
                 let res = P::common_error(CommonError::NotFound);
@@ -136,7 +136,7 @@ impl App {
                 return Outcome::Respond(res);
             }
         };
-        let operation = P::operation(&route);
+        let operation = route.operation();
 
         // The idempotency key is taken before any scripted delay, so a repeat
         // sent while the first request waits sees it in progress.

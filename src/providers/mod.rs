@@ -88,15 +88,18 @@ pub(crate) enum CommonError {
     Internal(String),
 }
 
+/// A provider's route table: pure routing, no state, no I/O.
+pub(crate) trait RouteTable: Sized + std::fmt::Debug {
+    fn parse(method: &Method, segments: &[&str]) -> RouteMatch<Self>;
+    /// The stable `<provider>.<resource>.<verb>` id of a route.
+    fn operation(&self) -> &'static str;
+}
+
 /// What every provider module offers the router.
 pub(crate) trait ProviderApi {
     const PROVIDER: Provider;
-    type Route: std::fmt::Debug;
+    type Route: RouteTable;
 
-    /// Pure routing: no state, no I/O.
-    fn parse(method: &Method, segments: &[&str]) -> RouteMatch<Self::Route>;
-    /// The stable `<provider>.<resource>.<verb>` id of a route.
-    fn operation(route: &Self::Route) -> &'static str;
     /// Runs the operation against the world.
     fn handle(route: Self::Route, req: &Request, world: &World) -> Response;
     /// Renders a common failure in the provider's envelope.

@@ -18,7 +18,6 @@ mod oauth;
 pub(crate) mod routes;
 mod store;
 
-use hyper::Method;
 use serde_json::Value;
 
 pub(crate) use config::Decide;
@@ -28,7 +27,7 @@ pub(crate) use store::{DecideError, Store};
 use self::error::ShineError;
 use self::routes::Route;
 use crate::http::{Request, Response};
-use crate::providers::{CommonError, Provider, ProviderApi, RouteMatch};
+use crate::providers::{CommonError, Provider, ProviderApi};
 use crate::state::World;
 
 /// Marker type through which the router drives Shine.
@@ -38,14 +37,6 @@ pub(crate) struct Shine;
 impl ProviderApi for Shine {
     const PROVIDER: Provider = Provider::Shine;
     type Route = Route;
-
-    fn parse(method: &Method, segments: &[&str]) -> RouteMatch<Route> {
-        Route::parse(method, segments)
-    }
-
-    fn operation(route: &Route) -> &'static str {
-        route.operation()
-    }
 
     fn handle(route: Route, req: &Request, world: &World) -> Response {
         let result = match route {

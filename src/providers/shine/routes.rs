@@ -2,7 +2,7 @@
 
 use hyper::Method;
 
-use crate::providers::RouteMatch;
+use crate::providers::{RouteMatch, RouteTable};
 
 /// One Shine operation, with its path parameters.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,8 +27,8 @@ pub(crate) const OPERATIONS: &[&str] = &[
     "shine.transfer.get",
 ];
 
-impl Route {
-    pub(crate) fn operation(&self) -> &'static str {
+impl RouteTable for Route {
+    fn operation(&self) -> &'static str {
         match self {
             Self::Authorize => OPERATIONS[0],
             Self::Token => OPERATIONS[1],
@@ -41,7 +41,7 @@ impl Route {
     }
 
     /// Static paths come before parameterised ones.
-    pub(crate) fn parse(method: &Method, segments: &[&str]) -> RouteMatch<Self> {
+    fn parse(method: &Method, segments: &[&str]) -> RouteMatch<Self> {
         use RouteMatch::{Found, MethodNotAllowed, NotFound};
         let get = method == Method::GET;
         let post = method == Method::POST;

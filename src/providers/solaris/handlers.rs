@@ -349,13 +349,7 @@ fn check_e164(number: &str) -> Result<()> {
 }
 
 fn check_iban(field: &str, iban: &str) -> Result<()> {
-    let b = iban.as_bytes();
-    let ok = (15..=34).contains(&b.len())
-        && b[..2].iter().all(u8::is_ascii_uppercase)
-        && b[2..4].iter().all(u8::is_ascii_digit)
-        && b[4..]
-            .iter()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+    let ok = crate::validate::is_iban(iban);
     if ok {
         Ok(())
     } else {

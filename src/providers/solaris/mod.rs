@@ -18,7 +18,6 @@ mod handlers;
 pub(crate) mod routes;
 mod store;
 
-use hyper::Method;
 use serde_json::Value;
 
 pub(crate) use devices::Purpose;
@@ -27,7 +26,7 @@ pub(crate) use store::Store;
 use self::error::SolarisError;
 use self::routes::Route;
 use crate::http::{Request, Response};
-use crate::providers::{CommonError, Provider, ProviderApi, RouteMatch};
+use crate::providers::{CommonError, Provider, ProviderApi};
 use crate::state::World;
 
 /// Marker type through which the router drives Solaris.
@@ -37,14 +36,6 @@ pub(crate) struct Solaris;
 impl ProviderApi for Solaris {
     const PROVIDER: Provider = Provider::Solaris;
     type Route = Route;
-
-    fn parse(method: &Method, segments: &[&str]) -> RouteMatch<Route> {
-        Route::parse(method, segments)
-    }
-
-    fn operation(route: &Route) -> &'static str {
-        route.operation()
-    }
 
     fn handle(route: Route, req: &Request, world: &World) -> Response {
         handlers::handle(route, req, world)

@@ -2,7 +2,7 @@
 
 use hyper::Method;
 
-use crate::providers::RouteMatch;
+use crate::providers::{RouteMatch, RouteTable};
 
 /// One Solaris operation, with its path parameters.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,8 +67,8 @@ pub(crate) const OPERATIONS: &[&str] = &[
     "solaris.change_request.confirm",
 ];
 
-impl Route {
-    pub(crate) fn operation(&self) -> &'static str {
+impl RouteTable for Route {
+    fn operation(&self) -> &'static str {
         let i = match self {
             Self::Token => 0,
             Self::GetPerson(_) => 1,
@@ -101,7 +101,7 @@ impl Route {
         OPERATIONS[i]
     }
 
-    pub(crate) fn parse(method: &Method, segments: &[&str]) -> RouteMatch<Self> {
+    fn parse(method: &Method, segments: &[&str]) -> RouteMatch<Self> {
         use RouteMatch::{Found, MethodNotAllowed, NotFound};
         let m = method.clone();
         let own = |s: &&str| (*s).to_owned();

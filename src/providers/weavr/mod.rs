@@ -20,14 +20,13 @@ pub(crate) mod routes;
 mod store;
 
 use hyper::header::HeaderValue;
-use hyper::Method;
 
 pub(crate) use store::Store;
 
 use self::error::WeavrError;
 use self::routes::Route;
 use crate::http::{Request, Response};
-use crate::providers::{CommonError, Provider, ProviderApi, RouteMatch};
+use crate::providers::{CommonError, Provider, ProviderApi};
 use crate::state::World;
 
 /// Marker type through which the router drives Weavr.
@@ -37,14 +36,6 @@ pub(crate) struct Weavr;
 impl ProviderApi for Weavr {
     const PROVIDER: Provider = Provider::Weavr;
     type Route = Route;
-
-    fn parse(method: &Method, segments: &[&str]) -> RouteMatch<Route> {
-        Route::parse(method, segments)
-    }
-
-    fn operation(route: &Route) -> &'static str {
-        route.operation()
-    }
 
     fn handle(route: Route, req: &Request, world: &World) -> Response {
         handlers::handle(route, req, world).unwrap_or_else(WeavrError::into_response)

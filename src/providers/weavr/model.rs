@@ -140,15 +140,7 @@ fn check_bank_details(
     flag: &mut impl FnMut(String, &'static str, &[&str]),
 ) {
     if let Some(iban) = details["iban"].as_str() {
-        // Bytes, not str slices: a non-ASCII IBAN must be refused, not split
-        // inside a character.
-        let b = iban.as_bytes();
-        let ok = (15..=34).contains(&b.len())
-            && b[..2].iter().all(u8::is_ascii_uppercase)
-            && b[2..4].iter().all(u8::is_ascii_digit)
-            && b[4..]
-                .iter()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+        let ok = crate::validate::is_iban(iban);
         if !ok {
             flag(
                 format!("{at}.iban"),

@@ -4,7 +4,7 @@
 
 use hyper::Method;
 
-use crate::providers::RouteMatch;
+use crate::providers::{RouteMatch, RouteTable};
 
 /// Which of Weavr's products a request speaks to; they differ in codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,8 +58,8 @@ pub(crate) const OPERATIONS: &[&str] = &[
     "weavr.multi_managed_account.list",
 ];
 
-impl Route {
-    pub(crate) fn operation(&self) -> &'static str {
+impl RouteTable for Route {
+    fn operation(&self) -> &'static str {
         use Profile::{Multi, PaymentRun};
         let i = match self {
             Self::Login(PaymentRun) => 0,
@@ -87,7 +87,7 @@ impl Route {
         OPERATIONS[i]
     }
 
-    pub(crate) fn parse(method: &Method, segments: &[&str]) -> RouteMatch<Self> {
+    fn parse(method: &Method, segments: &[&str]) -> RouteMatch<Self> {
         match segments {
             ["payment-run", "v1", rest @ ..] => parse_profile(method, Profile::PaymentRun, rest)
                 .or_else(|| parse_payment_run(method, rest))
