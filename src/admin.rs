@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use crate::http::{self, DecodeError, Request, Response};
 use crate::journal::JournalQuery;
 use crate::outbox::Since;
-use crate::providers::{shine, solaris, Provider};
+use crate::providers::{shine, solaris, thredd, Provider};
 use crate::sandbox::Sandbox;
 use crate::scenario::{Dur, Scenario};
 use crate::state::SmsDraft;
@@ -38,6 +38,9 @@ enum Route {
     LoadScenario,
     SolarisBindDevice,
     SolarisSign { id: String },
+    ThreddStart,
+    ThreddGet { id: String },
+    ThreddOtp { id: String },
     ShineList,
     ShineDecide { id: String, decision: shine::Decide },
 }
@@ -71,6 +74,16 @@ impl Route {
                 id: (*id).to_owned(),
             },
             ["solaris", "devices", _, "sign"] => return Err(Some("POST")),
+            ["thredd", "authentications"] if post => Self::ThreddStart,
+            ["thredd", "authentications"] => return Err(Some("POST")),
+            ["thredd", "authentications", id] if get => Self::ThreddGet {
+                id: (*id).to_owned(),
+            },
+            ["thredd", "authentications", _] => return Err(Some("GET")),
+            ["thredd", "authentications", id, "otp"] if post => Self::ThreddOtp {
+                id: (*id).to_owned(),
+            },
+            ["thredd", "authentications", _, "otp"] => return Err(Some("POST")),
             ["shine", "action_requests"] if get => Self::ShineList,
             ["shine", "action_requests"] => return Err(Some("GET")),
             ["shine", "action_requests", id, verb @ ("confirm" | "reject")] if post => {
@@ -132,6 +145,9 @@ pub(crate) async fn handle(req: &Request, sandbox: &Sandbox) -> Response {
         Route::LoadScenario => load_scenario(req, sandbox),
         Route::SolarisBindDevice => solaris_bind(req, sandbox),
         Route::SolarisSign { id } => solaris_sign(req, sandbox, &id),
+        Route::ThreddStart => thredd_start(req, sandbox),
+        Route::ThreddGet { id } => thredd_get(sandbox, &id),
+        Route::ThreddOtp { id } => thredd_otp(req, sandbox, &id),
         Route::ShineList => shine_list(req, sandbox),
         Route::ShineDecide { id, decision } => shine_decide(sandbox, &id, decision),
     };
@@ -209,6 +225,7 @@ fn stats(sandbox: &Sandbox) -> Response {
             "in_flight": sandbox.in_flight(),
             "weavr": world.weavr.stats(),
             "solaris": world.solaris.stats(),
+            "thredd": world.thredd.stats(),
             "shine": world.shine.stats(),
             "sms": world.outbox.len(),
             "events": world.events.len(),
@@ -439,6 +456,47 @@ fn solaris_sign(req: &Request, sandbox: &Sandbox, id: &str) -> Reply<Response> {
                 "not_found",
                 &format!("No virtual device {id} with that key"),
             )
+        })
+}
+
+/// Plays a cardholder's purchase: Thredd sends NotifyInitiateAction.
+fn thredd_start(req: &Request, sandbox: &Sandbox) -> Reply<Response> {
+    let purchase: thredd::Purchase = req.json().map_err(bad_body)?;
+    thredd::start(sandbox.tenant().world(), purchase)
+        .map(|view| http::json(StatusCode::CREATED, &view))
+        .map_err(|(status, code, message)| AdminError::new(status, code, &message))
+}
+
+fn thredd_get(sandbox: &Sandbox, id: &str) -> Reply<Response> {
+    thredd::get(&sandbox.tenant().world(), id)
+        .map(|view| http::json(StatusCode::OK, &view))
+        .ok_or_else(|| {
+            AdminError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                &format!("No authentication {id}"),
+            )
+        })
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Otp {
+    code: String,
+}
+
+/// Plays the cardholder typing the fallback OTP from the SMS.
+fn thredd_otp(req: &Request, sandbox: &Sandbox, id: &str) -> Reply<Response> {
+    let body: Otp = req.json().map_err(bad_body)?;
+    thredd::enter_otp(&sandbox.tenant().world(), id, &body.code)
+        .map(|view| http::json(StatusCode::OK, &view))
+        .map_err(|code| {
+            let status = match code {
+                "not_found" => StatusCode::NOT_FOUND,
+                "invalid_otp" => StatusCode::UNPROCESSABLE_ENTITY,
+                _ => StatusCode::CONFLICT,
+            };
+            AdminError::new(status, code, "The OTP was not accepted")
         })
 }
 

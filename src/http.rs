@@ -77,6 +77,17 @@ impl Request {
             .filter(|t| !t.is_empty())
     }
 
+    /// The credentials of an `Authorization: Basic base64(id:secret)` header.
+    pub(crate) fn basic_auth(&self) -> Option<(String, String)> {
+        let (scheme, encoded) = self.header("authorization")?.split_once(' ')?;
+        if !scheme.eq_ignore_ascii_case("basic") {
+            return None;
+        }
+        let decoded = String::from_utf8(base64_decode(encoded.trim())?).ok()?;
+        let (id, secret) = decoded.split_once(':')?;
+        Some((id.to_owned(), secret.to_owned()))
+    }
+
     /// The first value of a query parameter, percent-decoded.
     pub(crate) fn query_param(&self, name: &str) -> Option<Cow<'_, str>> {
         let query = self.query.as_deref()?;
@@ -169,6 +180,30 @@ pub(crate) fn is_web_url(s: &str) -> bool {
         && !s
             .chars()
             .any(|c| c.is_whitespace() || c.is_control() || c == '\\')
+}
+
+/// Standard base64 (padding optional), for Basic credentials.
+fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    let value = |c: u8| match c {
+        b'A'..=b'Z' => Some(c - b'A'),
+        b'a'..=b'z' => Some(c - b'a' + 26),
+        b'0'..=b'9' => Some(c - b'0' + 52),
+        b'+' => Some(62),
+        b'/' => Some(63),
+        _ => None,
+    };
+    let text = text.trim_end_matches('=').as_bytes();
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0);
+    for &c in text {
+        acc = (acc << 6) | u32::from(value(c)?);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    Some(out)
 }
 
 /// The field serde names in a "missing field `x`" message.
@@ -294,6 +329,20 @@ mod tests {
             body: Bytes::new(),
         };
         assert_eq!(req.bearer(), Some("abc"));
+        assert_eq!(req.basic_auth(), None);
+        let mut basic = Request {
+            headers: HeaderMap::new(),
+            ..req
+        };
+        basic.headers.insert(
+            "authorization",
+            HeaderValue::from_static("Basic dGhyZWRkLXBtOnNlY3JldA=="),
+        );
+        assert_eq!(
+            basic.basic_auth(),
+            Some(("thredd-pm".to_owned(), "secret".to_owned()))
+        );
+        let req = basic;
         assert_eq!(req.query_param("b").as_deref(), Some("x y"));
         assert_eq!(req.query_param("c"), None);
     }

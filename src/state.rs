@@ -21,7 +21,7 @@ use crate::idempotency::Idempotency;
 use crate::ids::IdGen;
 use crate::journal::Journal;
 use crate::outbox::{Event, Feed, Sms, FEED_CAPACITY};
-use crate::providers::{shine, solaris, weavr, Provider};
+use crate::providers::{shine, solaris, thredd, weavr, Provider};
 use crate::scenario::{RuleSet, Scenario};
 
 /// One isolated sandbox: its clock and its current world.
@@ -96,6 +96,7 @@ pub(crate) struct World {
     pub(crate) idempotency: Idempotency,
     pub(crate) weavr: weavr::Store,
     pub(crate) solaris: solaris::Store,
+    pub(crate) thredd: thredd::Store,
     pub(crate) shine: shine::Store,
 }
 
@@ -116,6 +117,7 @@ impl World {
         Self {
             rules: RuleSet::compile(&scenario.rules),
             solaris: solaris::Store::new(&scenario, &ids),
+            thredd: thredd::Store::new(&scenario, &ids),
             ids,
             weavr: weavr::Store::new(&scenario),
             shine: shine::Store::new(&scenario),
@@ -181,6 +183,7 @@ impl World {
         self.idempotency.sweep(self.now());
         weavr::sweep(self);
         solaris::sweep(self);
+        thredd::sweep(self);
         shine::sweep(self);
     }
 }

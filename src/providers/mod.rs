@@ -20,6 +20,7 @@ use crate::state::World;
 
 pub(crate) mod shine;
 pub(crate) mod solaris;
+pub(crate) mod thredd;
 pub(crate) mod weavr;
 
 /// A provider the sandbox imitates, named by its path prefix.
@@ -29,11 +30,17 @@ pub enum Provider {
     Weavr,
     Solaris,
     Shine,
+    Thredd,
 }
 
 impl Provider {
     /// Every provider, in the order of the README.
-    pub const ALL: &'static [Provider] = &[Provider::Weavr, Provider::Solaris, Provider::Shine];
+    pub const ALL: &'static [Provider] = &[
+        Provider::Weavr,
+        Provider::Solaris,
+        Provider::Shine,
+        Provider::Thredd,
+    ];
 
     /// The provider's name and path prefix without the slash.
     pub fn name(self) -> &'static str {
@@ -41,6 +48,7 @@ impl Provider {
             Self::Weavr => "weavr",
             Self::Solaris => "solaris",
             Self::Shine => "shine",
+            Self::Thredd => "thredd",
         }
     }
 
@@ -54,6 +62,7 @@ impl Provider {
             Self::Weavr => weavr::routes::OPERATIONS,
             Self::Solaris => solaris::routes::OPERATIONS,
             Self::Shine => shine::routes::OPERATIONS,
+            Self::Thredd => thredd::routes::OPERATIONS,
         }
     }
 }
@@ -133,6 +142,10 @@ macro_rules! with_provider {
             }
             $crate::providers::Provider::Shine => {
                 type $api = $crate::providers::shine::Shine;
+                $body
+            }
+            $crate::providers::Provider::Thredd => {
+                type $api = $crate::providers::thredd::Thredd;
                 $body
             }
         }

@@ -59,6 +59,8 @@ pub struct Settings {
     #[serde(default)]
     pub solaris: providers::solaris::config::Settings,
     #[serde(default)]
+    pub thredd: providers::thredd::config::Settings,
+    #[serde(default)]
     pub shine: providers::shine::config::Settings,
 }
 
@@ -70,6 +72,8 @@ pub struct Fixtures {
     pub weavr: providers::weavr::config::Fixtures,
     #[serde(default)]
     pub solaris: providers::solaris::config::Fixtures,
+    #[serde(default)]
+    pub thredd: providers::thredd::config::Fixtures,
     #[serde(default)]
     pub shine: providers::shine::config::Fixtures,
 }
@@ -226,6 +230,7 @@ impl Scenario {
         }
         providers::weavr::config::validate(self)?;
         providers::solaris::config::validate(self)?;
+        providers::thredd::config::validate(self)?;
         providers::shine::config::validate(self)?;
         Ok(())
     }

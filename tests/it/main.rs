@@ -8,4 +8,5 @@ mod server;
 mod shine;
 mod solaris;
 mod support;
+mod thredd;
 mod weavr;

@@ -279,7 +279,7 @@ fn token(req: &Request, world: &World) -> Result<Response> {
     } else {
         req.json()?
     };
-    if let Some((id, secret)) = req.header("authorization").and_then(basic) {
+    if let Some((id, secret)) = req.basic_auth() {
         body.client_id = Some(id);
         body.client_secret = Some(secret);
     }
@@ -300,40 +300,6 @@ fn token(req: &Request, world: &World) -> Result<Response> {
         StatusCode::CREATED,
         &json!({ "token_type": "Bearer", "expires_in": c.settings.token_ttl.0.as_secs(), "access_token": token }),
     )
-}
-
-/// `Basic base64(id:secret)`.
-fn basic(header: &str) -> Option<(String, String)> {
-    let (scheme, encoded) = header.split_once(' ')?;
-    if !scheme.eq_ignore_ascii_case("basic") {
-        return None;
-    }
-    let decoded = String::from_utf8(base64_decode(encoded.trim())?).ok()?;
-    let (id, secret) = decoded.split_once(':')?;
-    Some((id.to_owned(), secret.to_owned()))
-}
-
-fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    let value = |c: u8| match c {
-        b'A'..=b'Z' => Some(c - b'A'),
-        b'a'..=b'z' => Some(c - b'a' + 26),
-        b'0'..=b'9' => Some(c - b'0' + 52),
-        b'+' => Some(62),
-        b'/' => Some(63),
-        _ => None,
-    };
-    let text = text.trim_end_matches('=').as_bytes();
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    let (mut acc, mut bits) = (0u32, 0);
-    for &c in text {
-        acc = (acc << 6) | u32::from(value(c)?);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-        }
-    }
-    Some(out)
 }
 
 fn check_e164(number: &str) -> Result<()> {

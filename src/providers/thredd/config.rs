@@ -1,0 +1,102 @@
+//! Thredd's part of a scenario file: `settings.thredd` and `fixtures.thredd`.
+
+use std::collections::HashSet;
+
+use serde::Deserialize;
+use serde_saphyr::{Location, Spanned};
+
+use crate::scenario::{Dur, Scenario};
+
+/// The longest validation timeout Thredd allows.
+pub(crate) const MAX_VALIDATION_TIMEOUT: u64 = 900;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// Where NotifyInitiateAction goes (the PM's endpoint).
+    pub notify_initiate_action_url: Option<String>,
+    /// How long Thredd waits for NotifyValidate: 30 s by default, 900 s at most.
+    pub validation_timeout: Dur,
+    /// The program manager's code, checked on NotifyValidate.
+    pub prog_mgr_code: String,
+    /// Lifetime of oAuth access tokens (Thredd: 4 hours).
+    pub token_ttl: Dur,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            notify_initiate_action_url: None,
+            validation_timeout: Dur::secs(30),
+            prog_mgr_code: "ABC".to_owned(),
+            token_ttl: Dur::secs(14_400),
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fixtures {
+    #[serde(default)]
+    pub clients: Vec<Client>,
+    #[serde(default)]
+    pub cards: Vec<Card>,
+}
+
+/// An oAuth client: the PM's (`token`) or the validator's (`introspect`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Client {
+    pub client_id: Spanned<String>,
+    pub client_secret: String,
+    /// `pm` (gets tokens) or `validator` (may introspect them).
+    pub role: Spanned<String>,
+}
+
+/// A card enrolled for biometric / in-app authentication.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Card {
+    pub pubtoken: Spanned<u64>,
+    /// The OTP SMS fallback's phone number; none means STEPUP fails.
+    #[serde(default)]
+    pub fallback_mobile: Option<String>,
+    #[serde(default = "credential_type")]
+    pub credential_type: String,
+}
+
+fn credential_type() -> String {
+    "BIOMETRIC".to_owned()
+}
+
+pub(crate) fn validate(scenario: &Scenario) -> Result<(), (Location, String)> {
+    let settings = &scenario.settings.thredd;
+    if settings.validation_timeout.0.as_secs() > MAX_VALIDATION_TIMEOUT {
+        return Err((
+            Location::UNKNOWN,
+            format!("thredd validation_timeout is at most {MAX_VALIDATION_TIMEOUT}s"),
+        ));
+    }
+    let fixtures = &scenario.fixtures.thredd;
+    for client in &fixtures.clients {
+        if !matches!(client.role.value.as_str(), "pm" | "validator") {
+            return Err((client.role.referenced, "role is pm or validator".to_owned()));
+        }
+    }
+    let mut seen = HashSet::new();
+    for card in &fixtures.cards {
+        if card.pubtoken.value > 999_999_999 || !seen.insert(card.pubtoken.value) {
+            return Err((
+                card.pubtoken.referenced,
+                "a pubtoken is a unique number of at most 9 digits".to_owned(),
+            ));
+        }
+        if !matches!(card.credential_type.as_str(), "BIOMETRIC" | "OUTOFBAND") {
+            return Err((
+                card.pubtoken.referenced,
+                "credential_type is BIOMETRIC or OUTOFBAND".to_owned(),
+            ));
+        }
+    }
+    Ok(())
+}

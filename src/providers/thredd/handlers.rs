@@ -1,0 +1,219 @@
+//! Thredd's oAuth endpoints and NotifyValidate.
+
+use hyper::StatusCode;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::store::{Refusal, STATUSES};
+use super::{ctx, routes::Route};
+use crate::http::{self, Request, Response};
+use crate::providers::Provider;
+use crate::state::World;
+
+/// RFC 6749's error body, which Thredd's IdentityServer speaks.
+pub(crate) fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
+    http::json(
+        status,
+        &json!({ "error": error, "error_description": description }),
+    )
+}
+
+pub(crate) fn handle(route: Route, req: &Request, world: &World) -> Response {
+    match route {
+        Route::Token => token(req, world),
+        Route::Introspect => introspect(req, world),
+        Route::NotifyValidate => notify_validate(req, world),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct Form {
+    #[serde(default)]
+    grant_type: Option<String>,
+    #[serde(default)]
+    client_id: Option<String>,
+    #[serde(default)]
+    client_secret: Option<String>,
+    #[serde(default)]
+    token: Option<String>,
+}
+
+/// Form fields, with client credentials from Basic auth when present.
+fn form(req: &Request) -> Result<Form, String> {
+    let mut form: Form = req.form(false).map_err(|e| e.describe())?;
+    if let Some((id, secret)) = req.basic_auth() {
+        form.client_id = Some(id);
+        form.client_secret = Some(secret);
+    }
+    Ok(form)
+}
+
+fn token(req: &Request, world: &World) -> Response {
+    let form = match form(req) {
+        Ok(form) => form,
+        Err(e) => return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", &e),
+    };
+    if form.grant_type.as_deref() != Some("client_credentials") {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            "grant_type must be client_credentials",
+        );
+    }
+    let (id, secret) = (
+        form.client_id.unwrap_or_default(),
+        form.client_secret.unwrap_or_default(),
+    );
+    if !world.thredd.client(&id, &secret, "pm") {
+        return oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "Unknown client or wrong secret",
+        );
+    }
+    let scope = vec!["client_validate", "firbiometricapi"];
+    let (token, expires_in) = world.thredd.mint(ctx(world), &id, scope);
+    http::json(
+        StatusCode::OK,
+        &json!({ "access_token": token, "expires_in": expires_in, "token_type": "Bearer", "scope": "client_validate firbiometricapi" }),
+    )
+}
+
+/// RFC 7662, for the separate validator client.
+fn introspect(req: &Request, world: &World) -> Response {
+    let form = match form(req) {
+        Ok(form) => form,
+        Err(e) => return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", &e),
+    };
+    let (id, secret) = (
+        form.client_id.unwrap_or_default(),
+        form.client_secret.unwrap_or_default(),
+    );
+    if !world.thredd.client(&id, &secret, "validator") {
+        return oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "Introspection needs the validator client's credentials",
+        );
+    }
+    let Some(token) = form.token else {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "token is required",
+        );
+    };
+    http::json(
+        StatusCode::OK,
+        &world.thredd.introspect(world.now(), &token),
+    )
+}
+
+/// NotifyValidate answers by echoing the request with `Error` filled on failure.
+fn notify_validate(req: &Request, world: &World) -> Response {
+    if !req
+        .bearer()
+        .is_some_and(|t| world.thredd.bearer_ok(world.now(), t))
+    {
+        return oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_token",
+            "A Bearer token from /connect/token is required",
+        );
+    }
+    let body: Value = match http::decode_json(&req.body) {
+        Ok(body) => body,
+        Err(e) => {
+            return echo(
+                &Value::Null,
+                Err(refusal(world, "Invalid JSON", &e.describe())),
+            )
+        }
+    };
+    let outcome = check(world, &body).and_then(|(id, pubtoken, status, reference)| {
+        world
+            .thredd
+            .validate(ctx(world), id, pubtoken, status, reference)
+    });
+    match outcome {
+        Ok(validated) => {
+            let id = body["GPSInitiateActionID"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            world.emit(
+                Provider::Thredd,
+                "thredd.notify_validate.received",
+                id.clone(),
+                world.now(),
+                json!({ "status": validated.status }),
+            );
+            if let Some(sms) = validated.sms {
+                world.send_sms(sms);
+            }
+            echo(&body, Ok(()))
+        }
+        Err(refused) => echo(&body, Err(refused)),
+    }
+}
+
+fn refusal(world: &World, description: &'static str, message: &str) -> Refusal {
+    Refusal {
+        reference: world.ids.hex(12).to_uppercase(),
+        description,
+        message: message.to_owned(),
+    }
+}
+
+/// The field checks of NotifyValidate, before the session is looked at.
+fn check<'a>(
+    world: &World,
+    body: &'a Value,
+) -> Result<(&'a str, u64, &'static str, &'a str), Refusal> {
+    let bad = |message: &str| refusal(world, "Invalid request", message);
+    let pubtoken = body["Pubtoken"]
+        .as_u64()
+        .filter(|p| *p <= 999_999_999)
+        .ok_or_else(|| bad("Pubtoken must be a number of at most 9 digits"))?;
+    if body["ProgMgrCode"].as_str() != Some(world.scenario.settings.thredd.prog_mgr_code.as_str()) {
+        return Err(bad("ProgMgrCode does not match the program manager"));
+    }
+    let id = body["GPSInitiateActionID"]
+        .as_str()
+        .filter(|id| id.len() == 36)
+        .ok_or_else(|| {
+            bad("GPSInitiateActionID must be the 36-character id of NotifyInitiateAction")
+        })?;
+    let reference = body["PMReferenceID"]
+        .as_str()
+        .filter(|r| !r.is_empty() && r.len() <= 36)
+        .ok_or_else(|| bad("PMReferenceID must be 1 to 36 characters"))?;
+    let status = body["Status"]
+        .as_str()
+        .and_then(|s| STATUSES.iter().find(|known| **known == s).copied())
+        .ok_or_else(|| bad("Status must be SUCCESS, STEPUP, FAILURE, FAILWITHFEEDBACK or ERROR"))?;
+    Ok((id, pubtoken, status, reference))
+}
+
+fn echo(body: &Value, result: Result<(), Refusal>) -> Response {
+    let (status, error) = match result {
+        Ok(()) => (
+            StatusCode::OK,
+            json!({ "ReferenceNumber": "", "Description": "", "Message": "" }),
+        ),
+        Err(r) => (
+            StatusCode::BAD_REQUEST,
+            json!({ "ReferenceNumber": r.reference, "Description": r.description, "Message": r.message }),
+        ),
+    };
+    http::json(
+        status,
+        &json!({
+            "Pubtoken": body["Pubtoken"],
+            "GPSInitiateActionID": body["GPSInitiateActionID"],
+            "PMReferenceID": body["PMReferenceID"],
+            "Status": body["Status"],
+            "Error": error,
+        }),
+    )
+}

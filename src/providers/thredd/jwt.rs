@@ -1,0 +1,112 @@
+//! Access tokens as signed JWTs (ES256 with the world's P-256 key), shaped like
+//! those of Thredd's IdentityServer: `typ: at+jwt`, `aud`, `client_id`, `scope`.
+
+use chrono::{DateTime, Utc};
+use p256::ecdsa::signature::Signer;
+use p256::ecdsa::{Signature, SigningKey};
+use serde_json::json;
+
+pub(crate) const ISSUER: &str = "https://oauth.sca-sandbox.local";
+
+/// A compact JWS: `header.claims.signature`, base64url without padding.
+pub(crate) fn sign(
+    key: &SigningKey,
+    kid: &str,
+    client_id: &str,
+    jti: &str,
+    scope: &[&str],
+    now: DateTime<Utc>,
+    expires: DateTime<Utc>,
+) -> String {
+    let header = json!({ "alg": "ES256", "typ": "at+jwt", "kid": kid });
+    let claims = json!({
+        "iss": ISSUER,
+        "aud": ["rdxapi", "firbiometricapi"],
+        "client_id": client_id,
+        "scope": scope,
+        "nbf": now.timestamp(),
+        "exp": expires.timestamp(),
+        "jti": jti,
+    });
+    let signing_input = format!(
+        "{}.{}",
+        base64url(header.to_string().as_bytes()),
+        base64url(claims.to_string().as_bytes())
+    );
+    // JOSE wants the raw r||s form, not DER.
+    let signature: Signature = key.sign(signing_input.as_bytes());
+    format!("{signing_input}.{}", base64url(&signature.to_bytes()))
+}
+
+pub(crate) fn base64url(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n =
+            chunk.iter().fold(0u32, |acc, b| (acc << 8) | u32::from(*b)) << (8 * (3 - chunk.len()));
+        for i in 0..=chunk.len() {
+            out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use p256::ecdsa::signature::Verifier;
+
+    #[test]
+    fn base64url_has_no_padding() {
+        assert_eq!(base64url(b""), "");
+        assert_eq!(base64url(b"f"), "Zg");
+        assert_eq!(base64url(b"fo"), "Zm8");
+        assert_eq!(base64url(b"foo"), "Zm9v");
+        assert_eq!(base64url(&[0xfb, 0xff]), "-_8");
+    }
+
+    #[test]
+    fn a_token_verifies_with_the_public_key() {
+        let key = SigningKey::from_slice(&[3u8; 32]).unwrap();
+        let now = Utc::now();
+        let token = sign(
+            &key,
+            "k1",
+            "thredd-pm",
+            "j1",
+            &["client_validate"],
+            now,
+            now,
+        );
+        let parts: Vec<&str> = token.split('.').collect();
+        assert_eq!(parts.len(), 3);
+        let signature = Signature::from_slice(&decode(parts[2])).unwrap();
+        let input = format!("{}.{}", parts[0], parts[1]);
+        assert!(key
+            .verifying_key()
+            .verify(input.as_bytes(), &signature)
+            .is_ok());
+        let claims: serde_json::Value = serde_json::from_slice(&decode(parts[1])).unwrap();
+        assert_eq!(claims["client_id"], "thredd-pm");
+    }
+
+    fn decode(text: &str) -> Vec<u8> {
+        let value = |c: u8| match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'-' => 62,
+            _ => 63,
+        };
+        let (mut acc, mut bits, mut out) = (0u32, 0, Vec::new());
+        for c in text.bytes() {
+            acc = (acc << 6) | u32::from(value(c));
+            bits += 6;
+            if bits >= 8 {
+                bits -= 8;
+                out.push((acc >> bits) as u8);
+            }
+        }
+        out
+    }
+}

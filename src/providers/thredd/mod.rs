@@ -1,0 +1,262 @@
+//! Thredd: 3DS biometric / in-app authentication. The sandbox plays Thredd
+//! (and Cardinal behind it): it sends NotifyInitiateAction to the program
+//! manager and waits for NotifyValidate within the validation timeout.
+//!
+//! Imitates <https://docs.thredd.com/3dsecure/Content/3D_Secure/Using_Biometric_API.htm>
+//! (seed `004_262ab9474a4dd926.txt`).
+//!
+//! Fidelity, what is not emulated:
+//! - TLS and firewall allow-listing: NotifyInitiateAction goes to `http://` URLs;
+//! - RS256 tokens: ours are ES256 JWTs, shaped like IdentityServer's;
+//! - Cardinal's screens: the outcome is shown by the control API.
+
+pub(crate) mod config;
+pub(crate) mod delivery;
+mod handlers;
+mod jwt;
+pub(crate) mod routes;
+mod store;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::StatusCode;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+pub(crate) use store::Store;
+
+use self::routes::Route;
+use self::store::Ctx;
+use crate::http::{self, Request, Response};
+use crate::providers::{CommonError, Provider, ProviderApi};
+use crate::state::World;
+
+/// The client the sandbox mints its own tokens for, as Thredd.
+pub(crate) const THREDD_CLIENT: &str = "thredd";
+
+/// Marker type through which the router drives Thredd.
+#[derive(Debug)]
+pub(crate) struct Thredd;
+
+impl ProviderApi for Thredd {
+    const PROVIDER: Provider = Provider::Thredd;
+    type Route = Route;
+
+    fn handle(route: Route, req: &Request, world: &World) -> Response {
+        handlers::handle(route, req, world)
+    }
+
+    fn common_error(err: CommonError) -> Response {
+        let (status, error, description) = match err {
+            CommonError::NotFound => (
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "No such endpoint".to_owned(),
+            ),
+            CommonError::MethodNotAllowed { allow } => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                format!("This endpoint accepts {allow}"),
+            ),
+            CommonError::PayloadTooLarge { limit } => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                format!("Request body exceeds {limit} bytes"),
+            ),
+            CommonError::Internal(message) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, "server_error", message)
+            }
+        };
+        handlers::oauth_error(status, error, &description)
+    }
+}
+
+pub(crate) fn ctx(world: &World) -> Ctx<'_> {
+    Ctx {
+        now: world.now(),
+        ids: &world.ids,
+        settings: &world.scenario.settings.thredd,
+    }
+}
+
+/// Times out sessions whose validation timeout passed.
+pub(crate) fn sweep(world: &World) {
+    for id in world.thredd.sweep(world.now()) {
+        world.emit(
+            Provider::Thredd,
+            "thredd.authentication.timed_out",
+            id,
+            world.now(),
+            Value::Null,
+        );
+    }
+}
+
+/// `POST /__admin/thredd/authentications`: a cardholder's purchase.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Purchase {
+    pubtoken: u64,
+    amount: u64,
+    currency: String,
+    #[serde(default)]
+    merchant: Merchant,
+    #[serde(default)]
+    notify_initiate_action_url: Option<String>,
+    #[serde(default)]
+    validation_timeout: Option<crate::scenario::Dur>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Merchant {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    url: Option<String>,
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    acquirer_id: Option<String>,
+    #[serde(default)]
+    category_code: Option<String>,
+    #[serde(default)]
+    country_code: Option<String>,
+    #[serde(default)]
+    app_redirect_url: Option<String>,
+}
+
+/// ISO 4217 numeric code and exponent of a currency given as either form.
+fn currency(code: &str) -> Option<(&'static str, u32)> {
+    Some(match code {
+        "EUR" | "978" => ("978", 2),
+        "GBP" | "826" => ("826", 2),
+        "USD" | "840" => ("840", 2),
+        "SEK" | "752" => ("752", 2),
+        "JPY" | "392" => ("392", 0),
+        _ => return None,
+    })
+}
+
+/// Opens a session and sends NotifyInitiateAction in the background; the
+/// answer comes at once, with the delivery still pending.
+pub(crate) fn start(
+    world: Arc<World>,
+    purchase: Purchase,
+) -> Result<Value, (StatusCode, &'static str, String)> {
+    let settings = &world.scenario.settings.thredd;
+    let card = world
+        .thredd
+        .card(purchase.pubtoken)
+        .ok_or((
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("No card with Pubtoken {}", purchase.pubtoken),
+        ))?
+        .clone();
+    let (numeric, exponent) = currency(&purchase.currency).ok_or((
+        StatusCode::BAD_REQUEST,
+        "invalid_body",
+        "currency: an ISO 4217 code such as EUR or 978".to_owned(),
+    ))?;
+    let timeout = purchase
+        .validation_timeout
+        .unwrap_or(settings.validation_timeout);
+    if timeout.0.as_secs() > config::MAX_VALIDATION_TIMEOUT || timeout.0.is_zero() {
+        return Err((
+            StatusCode::BAD_REQUEST,
+            "invalid_body",
+            "validation_timeout: from 1s to 900s".to_owned(),
+        ));
+    }
+    let url = purchase
+        .notify_initiate_action_url
+        .or_else(|| settings.notify_initiate_action_url.clone());
+    if let Some(url) = &url {
+        if !http::is_web_url(url) {
+            return Err((
+                StatusCode::BAD_REQUEST,
+                "invalid_body",
+                "notify_initiate_action_url: an http URL".to_owned(),
+            ));
+        }
+    }
+    let id = world.ids.uuid().to_string();
+    let m = purchase.merchant;
+    let body = json!({
+        "Pubtoken": purchase.pubtoken,
+        "GPSInitiateActionID": id,
+        "MessageVersion3DS": "2.2.0",
+        "Credential": {
+            "Id": format!("{:036}", purchase.pubtoken % 1000),
+            "Type": card.credential_type,
+            "Text": "YOUR BANK MOBILE APP",
+        },
+        "ChannelCreated": "GA",
+        "MerchantInfo": {
+            "AcquirerID": m.acquirer_id.unwrap_or_else(|| "5555555".to_owned()),
+            "MerchantID": m.id.unwrap_or_else(|| "12345678".to_owned()),
+            "MerchantName": m.name.unwrap_or_else(|| "Sandbox Shop".to_owned()),
+            "MerchantURL": m.url.unwrap_or_else(|| "https://shop.example.com".to_owned()),
+            "MerchantCategoryCode": m.category_code,
+            "MerchantCountryCode": m.country_code.unwrap_or_else(|| "UK".to_owned()),
+            "MerchantAppRedirectURL": m.app_redirect_url,
+        },
+        "TransactionInfo": {
+            "TransactionTimeStamp": crate::timefmt::Stamp::new(&world.now(), crate::timefmt::Precision::Millis).as_str(),
+            "TransactionAmount": purchase.amount,
+            "TransactionCurrency": numeric,
+            "TransactionExponent": exponent,
+        },
+    });
+    let view = world.thredd.open(
+        ctx(&world),
+        id.clone(),
+        purchase.pubtoken,
+        timeout.as_delta(),
+        body.clone(),
+        url.clone(),
+    );
+    world.emit(
+        Provider::Thredd,
+        "thredd.authentication.started",
+        id.clone(),
+        world.now(),
+        Value::Null,
+    );
+    tokio::spawn(delivery::deliver(
+        world,
+        id,
+        url,
+        body,
+        Duration::from_secs(timeout.0.as_secs()),
+    ));
+    Ok(view)
+}
+
+pub(crate) fn get(world: &World, id: &str) -> Option<Value> {
+    let (view, timed_out) = world.thredd.session(world.now(), id)?;
+    if timed_out {
+        world.emit(
+            Provider::Thredd,
+            "thredd.authentication.timed_out",
+            id.to_owned(),
+            world.now(),
+            Value::Null,
+        );
+    }
+    Some(view)
+}
+
+pub(crate) fn enter_otp(world: &World, id: &str, code: &str) -> Result<Value, &'static str> {
+    let view = world.thredd.enter_otp(id, code)?;
+    world.emit(
+        Provider::Thredd,
+        "thredd.otp.entered",
+        id.to_owned(),
+        world.now(),
+        json!({ "state": view["state"] }),
+    );
+    Ok(view)
+}

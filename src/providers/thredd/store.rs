@@ -1,0 +1,399 @@
+//! Thredd's state: oAuth tokens and 3DS biometric sessions.
+//!
+//! A session starts when the sandbox (playing Thredd) sends NotifyInitiateAction
+//! and ends with the PM's NotifyValidate, or as TIMEOUT once the validation
+//! timeout passes on the sandbox clock. STEPUP hands over to the card's OTP SMS
+//! fallback, when it has one.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use p256::ecdsa::SigningKey;
+use parking_lot::Mutex;
+use serde_json::{json, Value};
+
+use super::config::{Card, Settings};
+use super::jwt;
+use crate::ids::IdGen;
+use crate::scenario::Scenario;
+use crate::secret;
+use crate::state::SmsDraft;
+use crate::timefmt::{Precision, Stamp};
+
+/// NotifyValidate's `Status` values.
+pub(crate) const STATUSES: &[&str] = &["SUCCESS", "STEPUP", "FAILURE", "FAILWITHFEEDBACK", "ERROR"];
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Ctx<'a> {
+    pub(crate) now: DateTime<Utc>,
+    pub(crate) ids: &'a IdGen,
+    pub(crate) settings: &'a Settings,
+}
+
+#[derive(Debug)]
+struct Token {
+    client_id: String,
+    scope: Vec<&'static str>,
+    nbf: DateTime<Utc>,
+    exp: DateTime<Utc>,
+}
+
+/// Where a session stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum State {
+    AwaitingValidation,
+    AwaitingOtp,
+    Authenticated,
+    FailWithFeedback,
+}
+
+impl State {
+    fn name(self) -> &'static str {
+        match self {
+            Self::AwaitingValidation => "AWAITING_VALIDATION",
+            Self::AwaitingOtp => "AWAITING_OTP",
+            Self::Authenticated => "AUTHENTICATED",
+            Self::FailWithFeedback => "FAIL_WITH_FEEDBACK",
+        }
+    }
+}
+
+/// What happened to NotifyInitiateAction. Thredd never resends it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Delivery {
+    pub(crate) url: Option<String>,
+    pub(crate) state: &'static str,
+    pub(crate) status: Option<u16>,
+    pub(crate) latency_ms: Option<f64>,
+    pub(crate) error: Option<String>,
+    pub(crate) sent_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Session {
+    pub(crate) id: String,
+    pubtoken: u64,
+    state: State,
+    /// The PM's `Status`, or `TIMEOUT`.
+    outcome: Option<&'static str>,
+    pm_reference: Option<String>,
+    created_at: DateTime<Utc>,
+    deadline: DateTime<Utc>,
+    otp: Option<(String, u32)>,
+    pub(crate) delivery: Delivery,
+    pub(crate) request: Value,
+}
+
+impl Session {
+    fn view(&self) -> Value {
+        json!({
+            "id": self.id,
+            "pubtoken": self.pubtoken,
+            "state": self.state.name(),
+            "outcome": self.outcome,
+            "pm_reference_id": self.pm_reference,
+            "created_at": Stamp::new(&self.created_at, Precision::Millis).as_str(),
+            "validation_deadline": Stamp::new(&self.deadline, Precision::Millis).as_str(),
+            "delivery": {
+                "url": self.delivery.url,
+                "state": self.delivery.state,
+                "status": self.delivery.status,
+                "latency_ms": self.delivery.latency_ms,
+                "error": self.delivery.error,
+                "sent_at": self.delivery.sent_at.map(|t| Stamp::new(&t, Precision::Millis).as_str().to_owned()),
+            },
+            "notify_initiate_action": self.request,
+        })
+    }
+
+    /// The validation timeout, once passed, ends the session as TIMEOUT.
+    fn settle(&mut self, now: DateTime<Utc>) -> bool {
+        if self.state == State::AwaitingValidation && now >= self.deadline {
+            self.state = State::FailWithFeedback;
+            self.outcome = Some("TIMEOUT");
+            return true;
+        }
+        false
+    }
+}
+
+/// Why NotifyValidate was refused; the echo carries it in `Error`.
+#[derive(Debug)]
+pub(crate) struct Refusal {
+    pub(crate) reference: String,
+    pub(crate) description: &'static str,
+    pub(crate) message: String,
+}
+
+/// What NotifyValidate changed, for the timeline and the outbox.
+#[derive(Debug)]
+pub(crate) struct Validated {
+    pub(crate) status: &'static str,
+    pub(crate) sms: Option<SmsDraft>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    tokens: HashMap<Box<str>, Token>,
+    sessions: HashMap<String, Session>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Store {
+    clients: HashMap<String, (String, String)>,
+    cards: HashMap<u64, Card>,
+    key: SigningKey,
+    kid: String,
+    inner: Mutex<Inner>,
+}
+
+impl Store {
+    pub(crate) fn new(scenario: &Scenario, ids: &IdGen) -> Self {
+        let f = &scenario.fixtures.thredd;
+        Self {
+            clients: f
+                .clients
+                .iter()
+                .map(|c| {
+                    (
+                        c.client_id.value.clone(),
+                        (c.client_secret.clone(), c.role.value.clone()),
+                    )
+                })
+                .collect(),
+            cards: f
+                .cards
+                .iter()
+                .map(|c| (c.pubtoken.value, c.clone()))
+                .collect(),
+            key: crate::providers::solaris::crypto::generate(ids),
+            kid: ids.hex(40).to_uppercase(),
+            inner: Mutex::new(Inner::default()),
+        }
+    }
+
+    /// Checks a client's secret and role in constant time.
+    pub(crate) fn client(&self, id: &str, secret: &str, role: &str) -> bool {
+        self.clients
+            .get(id)
+            .is_some_and(|(s, r)| secret::eq(s, secret) && r == role)
+    }
+
+    /// Mints a token for `client_id`; the sandbox mints its own for the calls
+    /// it makes as Thredd.
+    pub(crate) fn mint(
+        &self,
+        ctx: Ctx<'_>,
+        client_id: &str,
+        scope: Vec<&'static str>,
+    ) -> (String, i64) {
+        let ttl = ctx.settings.token_ttl.as_delta();
+        let exp = ctx.now + ttl;
+        let jti = ctx.ids.hex(32);
+        let token = jwt::sign(&self.key, &self.kid, client_id, &jti, &scope, ctx.now, exp);
+        self.inner.lock().tokens.insert(
+            token.as_str().into(),
+            Token {
+                client_id: client_id.to_owned(),
+                scope,
+                nbf: ctx.now,
+                exp,
+            },
+        );
+        (token, ttl.num_seconds())
+    }
+
+    /// RFC 7662: `active` and the claims, or just `active: false`.
+    pub(crate) fn introspect(&self, now: DateTime<Utc>, token: &str) -> Value {
+        let inner = self.inner.lock();
+        match inner.tokens.get(token) {
+            Some(t) if now < t.exp => json!({
+                "active": true,
+                "iss": jwt::ISSUER,
+                "aud": ["rdxapi", "firbiometricapi"],
+                "client_id": t.client_id,
+                "scope": t.scope.join(" "),
+                "token_type": "Bearer",
+                "nbf": t.nbf.timestamp(),
+                "exp": t.exp.timestamp(),
+            }),
+            _ => json!({ "active": false }),
+        }
+    }
+
+    /// A live token that a PM may call NotifyValidate with.
+    pub(crate) fn bearer_ok(&self, now: DateTime<Utc>, token: &str) -> bool {
+        self.inner
+            .lock()
+            .tokens
+            .get(token)
+            .is_some_and(|t| now < t.exp && t.client_id != super::THREDD_CLIENT)
+    }
+
+    pub(crate) fn card(&self, pubtoken: u64) -> Option<&Card> {
+        self.cards.get(&pubtoken)
+    }
+
+    pub(crate) fn open(
+        &self,
+        ctx: Ctx<'_>,
+        id: String,
+        pubtoken: u64,
+        timeout: TimeDelta,
+        request: Value,
+        url: Option<String>,
+    ) -> Value {
+        let session = Session {
+            id: id.clone(),
+            pubtoken,
+            state: State::AwaitingValidation,
+            outcome: None,
+            pm_reference: None,
+            created_at: ctx.now,
+            deadline: ctx.now + timeout,
+            otp: None,
+            delivery: Delivery {
+                url,
+                state: "pending",
+                ..Delivery::default()
+            },
+            request,
+        };
+        let view = session.view();
+        self.inner.lock().sessions.insert(id, session);
+        view
+    }
+
+    pub(crate) fn deadline(&self, id: &str) -> Option<DateTime<Utc>> {
+        self.inner.lock().sessions.get(id).map(|s| s.deadline)
+    }
+
+    pub(crate) fn record_delivery(&self, id: &str, delivery: Delivery) {
+        if let Some(session) = self.inner.lock().sessions.get_mut(id) {
+            session.delivery = Delivery {
+                url: session.delivery.url.clone(),
+                ..delivery
+            };
+        }
+    }
+
+    pub(crate) fn session(&self, now: DateTime<Utc>, id: &str) -> Option<(Value, bool)> {
+        let mut inner = self.inner.lock();
+        let session = inner.sessions.get_mut(id)?;
+        let timed_out = session.settle(now);
+        Some((session.view(), timed_out))
+    }
+
+    /// Applies NotifyValidate after its fields were checked: the session must
+    /// be live, for this card, and not answered yet.
+    pub(crate) fn validate(
+        &self,
+        ctx: Ctx<'_>,
+        id: &str,
+        pubtoken: u64,
+        status: &'static str,
+        pm_reference: &str,
+    ) -> Result<Validated, Refusal> {
+        let mut inner = self.inner.lock();
+        let refuse = |description, message: &str| Refusal {
+            reference: ctx.ids.hex(12).to_uppercase(),
+            description,
+            message: message.to_owned(),
+        };
+        let Some(session) = inner
+            .sessions
+            .get_mut(id)
+            .filter(|s| s.pubtoken == pubtoken)
+        else {
+            return Err(refuse(
+                "Invalid GPSInitiateActionID",
+                "No authentication session with this GPSInitiateActionID and Pubtoken",
+            ));
+        };
+        session.settle(ctx.now);
+        if session.outcome == Some("TIMEOUT") {
+            return Err(refuse(
+                "Session timed out",
+                "The validation timeout passed before NotifyValidate arrived",
+            ));
+        }
+        if session.state != State::AwaitingValidation {
+            return Err(refuse(
+                "Duplicate NotifyValidate",
+                "This session has already been validated",
+            ));
+        }
+        session.outcome = Some(status);
+        session.pm_reference = Some(pm_reference.to_owned());
+        let mut sms = None;
+        session.state = match status {
+            "SUCCESS" => State::Authenticated,
+            "STEPUP" => match self
+                .cards
+                .get(&pubtoken)
+                .and_then(|c| c.fallback_mobile.clone())
+            {
+                Some(to) => {
+                    let code = ctx.ids.digits(6);
+                    sms = Some(SmsDraft {
+                        provider: "thredd",
+                        to,
+                        text: format!("{code} is your code to approve this online payment."),
+                        code: Some(code.clone()),
+                        purpose: "3ds_otp".to_owned(),
+                        reference: Some(id.to_owned()),
+                    });
+                    session.otp = Some((code, 0));
+                    State::AwaitingOtp
+                }
+                None => State::FailWithFeedback,
+            },
+            _ => State::FailWithFeedback,
+        };
+        Ok(Validated { status, sms })
+    }
+
+    /// The cardholder types the fallback OTP: three tries.
+    pub(crate) fn enter_otp(&self, id: &str, code: &str) -> Result<Value, &'static str> {
+        let mut inner = self.inner.lock();
+        let session = inner.sessions.get_mut(id).ok_or("not_found")?;
+        if session.state != State::AwaitingOtp {
+            return Err("not_awaiting_otp");
+        }
+        let Some((expected, tries)) = session.otp.as_mut() else {
+            return Err("not_awaiting_otp");
+        };
+        if secret::eq(expected, code) {
+            session.state = State::Authenticated;
+            session.otp = None;
+        } else {
+            *tries += 1;
+            if *tries >= 3 {
+                session.state = State::FailWithFeedback;
+                session.otp = None;
+            } else {
+                return Err("invalid_otp");
+            }
+        }
+        Ok(session.view())
+    }
+
+    /// Times out sessions whose deadline passed; their ids, for the timeline.
+    pub(crate) fn sweep(&self, now: DateTime<Utc>) -> Vec<String> {
+        let mut inner = self.inner.lock();
+        inner.tokens.retain(|_, t| now < t.exp);
+        inner
+            .sessions
+            .retain(|_, s| now < s.deadline + TimeDelta::hours(1));
+        inner
+            .sessions
+            .values_mut()
+            .filter_map(|s| s.settle(now).then(|| s.id.clone()))
+            .collect()
+    }
+
+    pub(crate) fn stats(&self) -> Value {
+        let inner = self.inner.lock();
+        json!({ "tokens": inner.tokens.len(), "sessions": inner.sessions.len() })
+    }
+}

@@ -1,0 +1,531 @@
+//! Thredd: the sandbox sends NotifyInitiateAction to a program manager that
+//! runs inside the test; the test, as the PM, introspects the token and calls
+//! NotifyValidate.
+
+use std::sync::Arc;
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use tokio::sync::{mpsc, Notify};
+
+use crate::support::{Answer, TestSandbox};
+
+/// How the PM's endpoint answers NotifyInitiateAction.
+#[derive(Clone)]
+enum Behaviour {
+    Answer(u16),
+    Never,
+    WhenReleased(Arc<Notify>),
+}
+
+/// A program manager's NotifyInitiateAction endpoint.
+struct Pm {
+    url: String,
+    received: mpsc::UnboundedReceiver<(String, Value)>,
+}
+
+async fn pm(behaviour: Behaviour) -> Pm {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/thredd/notify", listener.local_addr().unwrap());
+    let (tx, received) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let (tx, behaviour) = (tx.clone(), behaviour.clone());
+            tokio::spawn(async move {
+                let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                    let (tx, behaviour) = (tx.clone(), behaviour.clone());
+                    async move {
+                        let auth = req
+                            .headers()
+                            .get("authorization")
+                            .map(|v| v.to_str().unwrap().to_owned())
+                            .unwrap_or_default();
+                        let body = req.into_body().collect().await.unwrap().to_bytes();
+                        let _ =
+                            tx.send((auth, serde_json::from_slice(&body).unwrap_or(Value::Null)));
+                        let status = match behaviour {
+                            Behaviour::Answer(status) => status,
+                            Behaviour::Never => std::future::pending().await,
+                            Behaviour::WhenReleased(release) => {
+                                release.notified().await;
+                                200
+                            }
+                        };
+                        let mut res = hyper::Response::new(Full::new(Bytes::new()));
+                        *res.status_mut() = hyper::StatusCode::from_u16(status).unwrap();
+                        Ok::<_, std::convert::Infallible>(res)
+                    }
+                });
+                let _ = http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    Pm { url, received }
+}
+
+impl TestSandbox {
+    async fn thredd_form(&self, path: &str, form: &[(&str, &str)]) -> Answer {
+        self.send(
+            self.http
+                .post(self.url(&format!("/thredd{path}")))
+                .form(form),
+        )
+        .await
+    }
+
+    async fn pm_token(&self) -> String {
+        let answer = self
+            .thredd_form(
+                "/connect/token",
+                &[
+                    ("grant_type", "client_credentials"),
+                    ("client_id", "thredd-pm"),
+                    ("client_secret", "thredd-pm-secret"),
+                ],
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.body);
+        answer.body["access_token"].as_str().unwrap().to_owned()
+    }
+
+    async fn introspect(&self, token: &str) -> Value {
+        self.send(
+            self.http
+                .post(self.url("/thredd/connect/introspect"))
+                .basic_auth("thredd-validator", Some("thredd-validator-secret"))
+                .form(&[("token", token)]),
+        )
+        .await
+        .body
+    }
+
+    async fn purchase(&self, pubtoken: u64, url: &str, timeout: &str) -> String {
+        let answer = self
+            .post(
+                "/__admin/thredd/authentications",
+                json!({"pubtoken": pubtoken, "amount": 1000, "currency": "GBP", "merchant": {"name": "Amazon", "url": "https://www.amazon.com"},
+                    "notify_initiate_action_url": url, "validation_timeout": timeout}),
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{:?}", answer.body);
+        answer.body["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Waits for the delivery's outcome event, sent or failed.
+    async fn delivery_event(&self, id: &str) -> Value {
+        let mut since = 0;
+        for _ in 0..50 {
+            let events = self
+                .get(&format!(
+                    "/__admin/events?subject={id}&since={since}&wait=10s"
+                ))
+                .await
+                .body;
+            for event in events.as_array().unwrap() {
+                since = since.max(event["seq"].as_u64().unwrap());
+                if event["type"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("thredd.notify_initiate_action.")
+                {
+                    return event.clone();
+                }
+            }
+        }
+        panic!("no delivery event for {id}");
+    }
+
+    async fn notify_validate(&self, token: &str, body: Value) -> Answer {
+        self.send(
+            self.http
+                .post(self.url("/thredd/api/v1/NotifyValidate"))
+                .bearer_auth(token)
+                .json(&body),
+        )
+        .await
+    }
+
+    async fn session(&self, id: &str) -> Value {
+        self.get(&format!("/__admin/thredd/authentications/{id}"))
+            .await
+            .body
+    }
+}
+
+fn validate_body(pubtoken: u64, id: &str, status: &str) -> Value {
+    json!({"Pubtoken": pubtoken, "ProgMgrCode": "ABC", "GPSInitiateActionID": id, "PMReferenceID": "637441368856932254", "Status": status, "Error": null})
+}
+
+#[tokio::test]
+async fn oauth_issues_jwts_and_the_validator_introspects_them() {
+    let sandbox = TestSandbox::start().await;
+    let token = sandbox.pm_token().await;
+    assert_eq!(token.split('.').count(), 3, "a JWT");
+    let claims = sandbox.introspect(&token).await;
+    assert_eq!(claims["active"], true);
+    assert_eq!(claims["client_id"], "thredd-pm");
+    assert!(claims["exp"].as_i64().unwrap() - claims["nbf"].as_i64().unwrap() == 14_400);
+    let wrong = sandbox
+        .thredd_form(
+            "/connect/token",
+            &[
+                ("grant_type", "client_credentials"),
+                ("client_id", "thredd-pm"),
+                ("client_secret", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (wrong.status, wrong.body["error"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("invalid_client"))
+    );
+    let grant = sandbox
+        .thredd_form("/connect/token", &[("grant_type", "password")])
+        .await;
+    assert_eq!(grant.body["error"], "unsupported_grant_type");
+    // The PM client may not introspect; the validator may not get tokens.
+    let pm_introspect = sandbox
+        .send(
+            sandbox
+                .http
+                .post(sandbox.url("/thredd/connect/introspect"))
+                .basic_auth("thredd-pm", Some("thredd-pm-secret"))
+                .form(&[("token", token.as_str())]),
+        )
+        .await;
+    assert_eq!(pm_introspect.status, StatusCode::UNAUTHORIZED);
+    let validator_token = sandbox
+        .thredd_form(
+            "/connect/token",
+            &[
+                ("grant_type", "client_credentials"),
+                ("client_id", "thredd-validator"),
+                ("client_secret", "thredd-validator-secret"),
+            ],
+        )
+        .await;
+    assert_eq!(validator_token.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        sandbox.introspect("made.up.token").await,
+        json!({"active": false})
+    );
+    sandbox.advance("4h").await;
+    assert_eq!(sandbox.introspect(&token).await, json!({"active": false}));
+}
+
+#[tokio::test]
+async fn a_purchase_reaches_the_pm_who_validates_it() {
+    let sandbox = TestSandbox::start().await;
+    let mut pm = pm(Behaviour::Answer(200)).await;
+    let id = sandbox.purchase(812_561_666, &pm.url, "30s").await;
+    let (auth, body) = pm.received.recv().await.unwrap();
+    // Every field of the NotifyInitiateAction table.
+    assert_eq!(body["Pubtoken"], 812_561_666);
+    assert_eq!(body["GPSInitiateActionID"], id);
+    assert_eq!(body["GPSInitiateActionID"].as_str().unwrap().len(), 36);
+    assert_eq!(body["Credential"]["Type"], "BIOMETRIC");
+    assert_eq!(body["Credential"]["Id"].as_str().unwrap().len(), 36);
+    assert_eq!(body["MerchantInfo"]["MerchantName"], "Amazon");
+    assert_eq!(body["TransactionInfo"]["TransactionAmount"], 1000);
+    assert_eq!(body["TransactionInfo"]["TransactionCurrency"], "826");
+    assert_eq!(body["TransactionInfo"]["TransactionExponent"], 2);
+    assert!(body["MessageVersion3DS"].is_string());
+    // The PM checks Thredd's token through introspection.
+    let token = auth.strip_prefix("Bearer ").unwrap();
+    assert_eq!(sandbox.introspect(token).await["active"], true);
+    assert_eq!(
+        sandbox.delivery_event(&id).await["type"],
+        "thredd.notify_initiate_action.sent"
+    );
+    let session = sandbox.session(&id).await;
+    assert_eq!(session["delivery"]["status"], 200);
+    assert!(session["delivery"]["latency_ms"].as_f64().is_some());
+
+    let pm_token = sandbox.pm_token().await;
+    let answer = sandbox
+        .notify_validate(&pm_token, validate_body(812_561_666, &id, "SUCCESS"))
+        .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(
+        answer.body["Error"],
+        json!({"ReferenceNumber": "", "Description": "", "Message": ""})
+    );
+    assert_eq!(answer.body["PMReferenceID"], "637441368856932254");
+    let session = sandbox.session(&id).await;
+    assert_eq!(
+        (session["state"].as_str(), session["outcome"].as_str()),
+        (Some("AUTHENTICATED"), Some("SUCCESS"))
+    );
+    let again = sandbox
+        .notify_validate(&pm_token, validate_body(812_561_666, &id, "SUCCESS"))
+        .await;
+    assert_eq!(again.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        again.body["Error"]["Description"],
+        "Duplicate NotifyValidate"
+    );
+    assert!(!again.body["Error"]["ReferenceNumber"]
+        .as_str()
+        .unwrap()
+        .is_empty());
+}
+
+#[tokio::test]
+async fn failures_end_in_fail_with_feedback() {
+    let sandbox = TestSandbox::start().await;
+    let pm_token = sandbox.pm_token().await;
+    for status in ["FAILURE", "FAILWITHFEEDBACK", "ERROR"] {
+        let id = sandbox
+            .purchase(812_561_666, "http://127.0.0.1:9/unused", "30s")
+            .await;
+        let answer = sandbox
+            .notify_validate(&pm_token, validate_body(812_561_666, &id, status))
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{status}");
+        let session = sandbox.session(&id).await;
+        assert_eq!(session["state"], "FAIL_WITH_FEEDBACK", "{status}");
+        assert_eq!(session["outcome"], status);
+    }
+}
+
+#[tokio::test]
+async fn stepup_falls_back_to_an_otp_sms_when_the_card_has_one() {
+    let sandbox = TestSandbox::start().await;
+    let pm_token = sandbox.pm_token().await;
+    let id = sandbox
+        .purchase(812_561_666, "http://127.0.0.1:9/unused", "30s")
+        .await;
+    sandbox
+        .notify_validate(&pm_token, validate_body(812_561_666, &id, "STEPUP"))
+        .await;
+    assert_eq!(sandbox.session(&id).await["state"], "AWAITING_OTP");
+    let sms = sandbox
+        .get("/__admin/sms?provider=thredd&to=%2B447700900456")
+        .await
+        .body;
+    let code = sms[0]["code"].as_str().unwrap().to_owned();
+    assert_eq!(sms[0]["reference"], id);
+    let wrong = sandbox
+        .post(
+            &format!("/__admin/thredd/authentications/{id}/otp"),
+            json!({"code": "000000"}),
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let right = sandbox
+        .post(
+            &format!("/__admin/thredd/authentications/{id}/otp"),
+            json!({"code": code}),
+        )
+        .await;
+    assert_eq!(right.status, StatusCode::OK);
+    assert_eq!(right.body["state"], "AUTHENTICATED");
+
+    let bare = sandbox
+        .purchase(987_654_321, "http://127.0.0.1:9/unused", "30s")
+        .await;
+    sandbox
+        .notify_validate(&pm_token, validate_body(987_654_321, &bare, "STEPUP"))
+        .await;
+    assert_eq!(
+        sandbox.session(&bare).await["state"],
+        "FAIL_WITH_FEEDBACK",
+        "no fallback: STEPUP fails"
+    );
+    assert_eq!(
+        sandbox
+            .get("/__admin/sms?to=%2B447700900456")
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn the_validation_timeout_runs_on_the_sandbox_clock() {
+    let sandbox = TestSandbox::start().await;
+    let pm_token = sandbox.pm_token().await;
+    let id = sandbox
+        .purchase(812_561_666, "http://127.0.0.1:9/unused", "30s")
+        .await;
+    sandbox.advance("29s").await;
+    assert_eq!(sandbox.session(&id).await["state"], "AWAITING_VALIDATION");
+    sandbox.advance("1s").await;
+    let session = sandbox.session(&id).await;
+    assert_eq!(
+        (session["state"].as_str(), session["outcome"].as_str()),
+        (Some("FAIL_WITH_FEEDBACK"), Some("TIMEOUT"))
+    );
+    let late = sandbox
+        .notify_validate(&pm_token, validate_body(812_561_666, &id, "SUCCESS"))
+        .await;
+    assert_eq!(late.status, StatusCode::BAD_REQUEST);
+    assert_eq!(late.body["Error"]["Description"], "Session timed out");
+    let too_long = sandbox
+        .post("/__admin/thredd/authentications", json!({"pubtoken": 812_561_666, "amount": 1, "currency": "EUR", "validation_timeout": "901s"}))
+        .await;
+    assert_eq!(too_long.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn notify_validate_checks_its_bearer_and_fields() {
+    let sandbox = TestSandbox::start().await;
+    let id = sandbox
+        .purchase(812_561_666, "http://127.0.0.1:9/unused", "30s")
+        .await;
+    let body = validate_body(812_561_666, &id, "SUCCESS");
+    let none = sandbox
+        .send(
+            sandbox
+                .http
+                .post(sandbox.url("/thredd/api/v1/NotifyValidate"))
+                .json(&body),
+        )
+        .await;
+    assert_eq!(none.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        sandbox
+            .notify_validate("made.up.token", body.clone())
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    let token = sandbox.pm_token().await;
+    let mut cases = Vec::new();
+    for (key, value, description) in [
+        ("ProgMgrCode", json!("XYZ"), "Invalid request"),
+        ("Status", json!("MAYBE"), "Invalid request"),
+        ("Pubtoken", json!(1_234_567_890u64), "Invalid request"),
+        (
+            "Pubtoken",
+            json!(987_654_321),
+            "Invalid GPSInitiateActionID",
+        ),
+        ("GPSInitiateActionID", json!("short"), "Invalid request"),
+    ] {
+        let mut bad = body.clone();
+        bad[key] = value;
+        cases.push((key, sandbox.notify_validate(&token, bad).await, description));
+    }
+    for (key, answer, description) in cases {
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{key}");
+        assert_eq!(
+            answer.body["Error"]["Description"], description,
+            "{key}: {:?}",
+            answer.body
+        );
+    }
+    let junk = sandbox
+        .send(
+            sandbox
+                .http
+                .post(sandbox.url("/thredd/api/v1/NotifyValidate"))
+                .bearer_auth(&token)
+                .body("{not json"),
+        )
+        .await;
+    assert_eq!(junk.body["Error"]["Description"], "Invalid JSON");
+    // None of that touched the session; a right call still works, until 4 h pass for the token.
+    assert_eq!(
+        sandbox.notify_validate(&token, body).await.status,
+        StatusCode::OK
+    );
+    sandbox.advance("4h").await;
+    let id = sandbox
+        .purchase(812_561_666, "http://127.0.0.1:9/unused", "30s")
+        .await;
+    let expired = sandbox
+        .notify_validate(&token, validate_body(812_561_666, &id, "SUCCESS"))
+        .await;
+    assert_eq!(expired.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn deliveries_that_fail_are_recorded_and_never_resent() {
+    let sandbox = TestSandbox::start().await;
+    // A PM that is down.
+    let down = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let down_url = format!("http://{}/x", down.local_addr().unwrap());
+    drop(down);
+    let id = sandbox.purchase(812_561_666, &down_url, "30s").await;
+    let event = sandbox.delivery_event(&id).await;
+    assert_eq!(
+        event["type"], "thredd.notify_initiate_action.failed",
+        "{event}"
+    );
+    let session = sandbox.session(&id).await;
+    assert!(
+        session["delivery"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("connection"),
+        "{session}"
+    );
+
+    // A PM that answers 500.
+    let mut failing = pm(Behaviour::Answer(500)).await;
+    let id = sandbox.purchase(812_561_666, &failing.url, "30s").await;
+    failing.received.recv().await.unwrap();
+    assert_eq!(sandbox.delivery_event(&id).await["data"]["status"], 500);
+    assert_eq!(sandbox.session(&id).await["delivery"]["state"], "failed");
+    assert!(failing.received.try_recv().is_err(), "never resent");
+}
+
+#[tokio::test]
+async fn a_slow_pm_is_waited_for_and_one_that_never_answers_is_given_up_on() {
+    let sandbox = TestSandbox::start().await;
+    let release = Arc::new(Notify::new());
+    let mut slow = pm(Behaviour::WhenReleased(release.clone())).await;
+    let id = sandbox.purchase(812_561_666, &slow.url, "30s").await;
+    slow.received.recv().await.unwrap();
+    assert_eq!(sandbox.session(&id).await["delivery"]["state"], "pending");
+    release.notify_one();
+    assert_eq!(
+        sandbox.delivery_event(&id).await["type"],
+        "thredd.notify_initiate_action.sent"
+    );
+
+    let mut silent = pm(Behaviour::Never).await;
+    let id = sandbox.purchase(812_561_666, &silent.url, "10s").await;
+    silent.received.recv().await.unwrap();
+    // Nothing else is held up while the PM sits on the call.
+    assert_eq!(sandbox.get("/__admin/health").await.status, StatusCode::OK);
+    sandbox.advance("10s").await;
+    let event = sandbox.delivery_event(&id).await;
+    assert_eq!(event["type"], "thredd.notify_initiate_action.failed");
+    assert!(event["data"]["error"]
+        .as_str()
+        .unwrap()
+        .contains("validation timeout"));
+    assert_eq!(sandbox.session(&id).await["outcome"], "TIMEOUT");
+}
+
+#[tokio::test]
+async fn a_scenario_rule_can_drop_the_callback() {
+    let sandbox = TestSandbox::with(
+        "rules:\n  - when: { operation: thredd.notify_initiate_action.send }\n    fault: drop\n",
+    )
+    .await;
+    let mut pm = pm(Behaviour::Answer(200)).await;
+    let id = sandbox.purchase(812_561_666, &pm.url, "30s").await;
+    let event = sandbox.delivery_event(&id).await;
+    assert_eq!(event["data"]["state"], "dropped_by_scenario");
+    assert!(pm.received.try_recv().is_err());
+    let unknown = sandbox
+        .post(
+            "/__admin/thredd/authentications",
+            json!({"pubtoken": 1, "amount": 1, "currency": "EUR"}),
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+}
