@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use crate::http::{self, DecodeError, Request, Response};
 use crate::journal::JournalQuery;
 use crate::outbox::Since;
-use crate::providers::{shine, solaris, thredd, Provider};
+use crate::providers::{intergiro, shine, solaris, thredd, Provider};
 use crate::sandbox::Sandbox;
 use crate::scenario::{Dur, Scenario};
 use crate::state::SmsDraft;
@@ -36,6 +36,7 @@ enum Route {
     Events,
     GetScenario,
     LoadScenario,
+    IntergiroDecide { id: String, approve: bool },
     SolarisBindDevice,
     SolarisSign { id: String },
     ThreddStart,
@@ -68,6 +69,13 @@ impl Route {
             ["scenarios"] if get => Self::GetScenario,
             ["scenarios"] if post => Self::LoadScenario,
             ["scenarios"] => return Err(Some("GET, POST")),
+            ["intergiro", "consents", id, verb @ ("approve" | "decline")] if post => {
+                Self::IntergiroDecide {
+                    id: (*id).to_owned(),
+                    approve: *verb == "approve",
+                }
+            }
+            ["intergiro", "consents", _, "approve" | "decline"] => return Err(Some("POST")),
             ["solaris", "devices"] if post => Self::SolarisBindDevice,
             ["solaris", "devices"] => return Err(Some("POST")),
             ["solaris", "devices", id, "sign"] if post => Self::SolarisSign {
@@ -143,6 +151,9 @@ pub(crate) async fn handle(req: &Request, sandbox: &Sandbox) -> Response {
         Route::Events => events(req, sandbox).await,
         Route::GetScenario => Ok(scenario_info(sandbox)),
         Route::LoadScenario => load_scenario(req, sandbox),
+        Route::IntergiroDecide { id, approve } => {
+            Ok(intergiro::decide(&sandbox.tenant().world(), &id, approve))
+        }
         Route::SolarisBindDevice => solaris_bind(req, sandbox),
         Route::SolarisSign { id } => solaris_sign(req, sandbox, &id),
         Route::ThreddStart => thredd_start(req, sandbox),
@@ -223,6 +234,7 @@ fn stats(sandbox: &Sandbox) -> Response {
         StatusCode::OK,
         &json!({
             "in_flight": sandbox.in_flight(),
+            "intergiro": world.intergiro.stats(),
             "weavr": world.weavr.stats(),
             "solaris": world.solaris.stats(),
             "thredd": world.thredd.stats(),

@@ -244,6 +244,19 @@ pub(crate) fn with_type(status: StatusCode, body: Bytes, content_type: &'static 
     res
 }
 
+/// An HTML page.
+pub(crate) fn html(status: StatusCode, page: String) -> Response {
+    let mut res = with_type(status, page.into(), "text/html; charset=utf-8");
+    // Pages show what a user typed elsewhere; they must not run anything else.
+    res.headers_mut().insert(
+        "content-security-policy",
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; form-action *; frame-ancestors 'none'",
+        ),
+    );
+    res
+}
+
 /// A redirect; the caller has already validated `location`.
 pub(crate) fn redirect(status: StatusCode, location: &str) -> Response {
     let mut res = empty(status);

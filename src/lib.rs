@@ -65,6 +65,7 @@ mod scenario;
 mod secret;
 mod server;
 mod state;
+mod templates;
 mod timefmt;
 mod validate;
 

@@ -21,7 +21,7 @@ use crate::idempotency::Idempotency;
 use crate::ids::IdGen;
 use crate::journal::Journal;
 use crate::outbox::{Event, Feed, Sms, FEED_CAPACITY};
-use crate::providers::{shine, solaris, thredd, weavr, Provider};
+use crate::providers::{intergiro, shine, solaris, thredd, weavr, Provider};
 use crate::scenario::{RuleSet, Scenario};
 
 /// One isolated sandbox: its clock and its current world.
@@ -94,6 +94,7 @@ pub(crate) struct World {
     pub(crate) events: Feed<Event>,
     pub(crate) journal: Journal,
     pub(crate) idempotency: Idempotency,
+    pub(crate) intergiro: intergiro::Store,
     pub(crate) weavr: weavr::Store,
     pub(crate) solaris: solaris::Store,
     pub(crate) thredd: thredd::Store,
@@ -119,6 +120,7 @@ impl World {
             solaris: solaris::Store::new(&scenario, &ids),
             thredd: thredd::Store::new(&scenario, &ids),
             ids,
+            intergiro: intergiro::Store::new(&scenario),
             weavr: weavr::Store::new(&scenario),
             shine: shine::Store::new(&scenario),
             outbox: Feed::new(FEED_CAPACITY),
@@ -181,6 +183,7 @@ impl World {
     /// Settles every store at the current sandbox time.
     pub(crate) fn sweep(&self) {
         self.idempotency.sweep(self.now());
+        intergiro::sweep(self);
         weavr::sweep(self);
         solaris::sweep(self);
         thredd::sweep(self);

@@ -18,6 +18,7 @@ use serde::Serialize;
 use crate::http::{Request, Response};
 use crate::state::World;
 
+pub(crate) mod intergiro;
 pub(crate) mod shine;
 pub(crate) mod solaris;
 pub(crate) mod thredd;
@@ -27,6 +28,7 @@ pub(crate) mod weavr;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Provider {
+    Intergiro,
     Weavr,
     Solaris,
     Shine,
@@ -36,6 +38,7 @@ pub enum Provider {
 impl Provider {
     /// Every provider, in the order of the README.
     pub const ALL: &'static [Provider] = &[
+        Provider::Intergiro,
         Provider::Weavr,
         Provider::Solaris,
         Provider::Shine,
@@ -45,6 +48,7 @@ impl Provider {
     /// The provider's name and path prefix without the slash.
     pub fn name(self) -> &'static str {
         match self {
+            Self::Intergiro => "intergiro",
             Self::Weavr => "weavr",
             Self::Solaris => "solaris",
             Self::Shine => "shine",
@@ -59,6 +63,7 @@ impl Provider {
     /// Every operation id of this provider.
     pub(crate) fn operations(self) -> &'static [&'static str] {
         match self {
+            Self::Intergiro => intergiro::routes::OPERATIONS,
             Self::Weavr => weavr::routes::OPERATIONS,
             Self::Solaris => solaris::routes::OPERATIONS,
             Self::Shine => shine::routes::OPERATIONS,
@@ -132,6 +137,10 @@ pub(crate) trait ProviderApi {
 macro_rules! with_provider {
     ($provider:expr, $api:ident => $body:expr) => {
         match $provider {
+            $crate::providers::Provider::Intergiro => {
+                type $api = $crate::providers::intergiro::Intergiro;
+                $body
+            }
             $crate::providers::Provider::Weavr => {
                 type $api = $crate::providers::weavr::Weavr;
                 $body

@@ -55,6 +55,8 @@ pub struct Scenario {
 #[serde(deny_unknown_fields)]
 pub struct Settings {
     #[serde(default)]
+    pub intergiro: providers::intergiro::config::Settings,
+    #[serde(default)]
     pub weavr: providers::weavr::config::Settings,
     #[serde(default)]
     pub solaris: providers::solaris::config::Settings,
@@ -69,6 +71,8 @@ pub struct Settings {
 #[serde(deny_unknown_fields)]
 pub struct Fixtures {
     #[serde(default)]
+    pub intergiro: providers::intergiro::config::Fixtures,
+    #[serde(default)]
     pub weavr: providers::weavr::config::Fixtures,
     #[serde(default)]
     pub solaris: providers::solaris::config::Fixtures,
@@ -82,6 +86,8 @@ pub struct Fixtures {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Users {
+    #[serde(default)]
+    pub intergiro: providers::intergiro::config::Users,
     #[serde(default)]
     pub shine: providers::shine::config::Users,
 }
@@ -228,6 +234,7 @@ impl Scenario {
         for rule in &self.rules {
             rules::validate(rule)?;
         }
+        providers::intergiro::config::validate(self)?;
         providers::weavr::config::validate(self)?;
         providers::solaris::config::validate(self)?;
         providers::thredd::config::validate(self)?;

@@ -3,6 +3,7 @@
 
 mod cli;
 mod control;
+mod intergiro;
 mod scenario;
 mod server;
 mod shine;

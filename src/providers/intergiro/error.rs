@@ -1,0 +1,82 @@
+//! Intergiro's error body. Its v3 reference was out of reach; the merchant API
+//! documents `{status, type, ...}` and the 3d guide "a list of errors that
+//! describe exactly what was wrong", so: `{status, type, errors:[{property?, message}]}`.
+
+use hyper::StatusCode;
+use serde_json::json;
+
+use crate::http::{self, DecodeError, Response};
+use crate::providers::CommonError;
+
+/// An error Intergiro reports, with its status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct IntergiroError {
+    status: StatusCode,
+    kind: &'static str,
+    property: Option<String>,
+    message: String,
+}
+
+impl IntergiroError {
+    pub(crate) fn into_response(self) -> Response {
+        let mut error = json!({ "message": self.message });
+        if let Some(property) = self.property {
+            error["property"] = json!(property);
+        }
+        http::json(
+            self.status,
+            &json!({ "status": self.status.as_u16(), "type": self.kind, "errors": [error] }),
+        )
+    }
+}
+
+pub(crate) fn with(
+    status: StatusCode,
+    kind: &'static str,
+    property: Option<&str>,
+    message: &str,
+) -> IntergiroError {
+    IntergiroError {
+        status,
+        kind,
+        property: property.map(str::to_owned),
+        message: message.to_owned(),
+    }
+}
+
+pub(crate) fn unauthorized(message: &str) -> IntergiroError {
+    with(StatusCode::UNAUTHORIZED, "unauthorized", None, message)
+}
+
+pub(crate) fn decode(e: DecodeError) -> IntergiroError {
+    with(
+        StatusCode::BAD_REQUEST,
+        "invalid input",
+        e.field.as_deref(),
+        &e.message,
+    )
+}
+
+pub(crate) fn common(e: CommonError) -> IntergiroError {
+    match e {
+        CommonError::NotFound => with(StatusCode::NOT_FOUND, "not found", None, "No such endpoint"),
+        CommonError::MethodNotAllowed { allow } => with(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method not allowed",
+            None,
+            &format!("This endpoint accepts {allow}"),
+        ),
+        CommonError::PayloadTooLarge { limit } => with(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload too large",
+            None,
+            &format!("Request body exceeds {limit} bytes"),
+        ),
+        CommonError::Internal(message) => with(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal error",
+            None,
+            &message,
+        ),
+    }
+}

@@ -1,0 +1,402 @@
+//! Intergiro's API: session auth, the actions that need consent, and consents.
+
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+
+use hyper::StatusCode;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::error::{self, IntergiroError};
+use super::store::{stamp, Gate, Guarded, Status, Summary};
+use super::{ctx, publish};
+use crate::http::{self, Request, Response};
+use crate::state::World;
+
+type Result<T> = std::result::Result<T, IntergiroError>;
+
+#[derive(Debug, Deserialize)]
+struct Login {
+    api_key: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct Refresh {
+    refresh_token: String,
+}
+
+pub(crate) fn login(req: &Request, world: &World) -> Result<Response> {
+    let body: Login = req.json().map_err(error::decode)?;
+    let (access, refresh) = world
+        .intergiro
+        .login(ctx(world), &body.api_key)
+        .ok_or_else(|| error::unauthorized("Invalid API key"))?;
+    Ok(http::json(
+        StatusCode::OK,
+        &json!({ "access_token": access, "refresh_token": refresh }),
+    ))
+}
+
+pub(crate) fn refresh(req: &Request, world: &World) -> Result<Response> {
+    let body: Refresh = req.json().map_err(error::decode)?;
+    let (access, refresh) = world
+        .intergiro
+        .refresh(ctx(world), &body.refresh_token)
+        .map_err(|message| {
+            error::with(
+                StatusCode::BAD_REQUEST,
+                "invalid_refresh",
+                Some("refresh_token"),
+                message,
+            )
+        })?;
+    Ok(http::json(
+        StatusCode::OK,
+        &json!({ "access_token": access, "refresh_token": refresh }),
+    ))
+}
+
+pub(crate) fn authenticate(req: &Request, world: &World) -> Result<()> {
+    if world.intergiro.authenticated(world.now(), req.bearer()) {
+        Ok(())
+    } else {
+        Err(error::unauthorized(
+            "The session expired or the access token is invalid; log in or refresh",
+        ))
+    }
+}
+
+fn fingerprint(value: &Value) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    value.to_string().hash(&mut hasher);
+    hasher.finish()
+}
+
+/// Runs `act` when consent allows; otherwise the 412, the refusal or the
+/// duplicate answer.
+fn guarded(
+    world: &World,
+    key: String,
+    fingerprint: u64,
+    once: bool,
+    scope: &'static str,
+    summary: impl FnOnce() -> Summary,
+    act: impl FnOnce() -> Response,
+) -> Result<Response> {
+    let mut events = Vec::new();
+    let action = Guarded {
+        key,
+        fingerprint,
+        once,
+        scope,
+    };
+    let gate = world
+        .intergiro
+        .gate(ctx(world), action, summary, &mut events);
+    publish(world, events);
+    match gate {
+        Gate::Consent(consent) => Ok(http::json(
+            StatusCode::PRECONDITION_FAILED,
+            &json!({ "consent": consent }),
+        )),
+        Gate::Proceed => Ok(act()),
+        Gate::Declined(id) => Err(error::with(
+            StatusCode::FORBIDDEN,
+            "consent_declined",
+            None,
+            &format!("The user declined consent {id}; start the action again to ask anew"),
+        )),
+        Gate::Duplicate => Err(error::with(
+            StatusCode::CONFLICT,
+            "duplicate_request",
+            Some("request_id"),
+            "This request_id was already executed or used for a different payment",
+        )),
+    }
+}
+
+fn money(amount: i64, currency: &str) -> String {
+    format!("{}.{:02} {currency}", amount / 100, (amount % 100).abs())
+}
+
+pub(crate) fn pay(req: &Request, world: &World) -> Result<Response> {
+    let body: Value = req.json().map_err(error::decode)?;
+    let field = |name: &str, message: &str| {
+        error::with(
+            StatusCode::BAD_REQUEST,
+            "invalid input",
+            Some(name),
+            message,
+        )
+    };
+    let request_id = body["request_id"]
+        .as_str()
+        .filter(|r| !r.is_empty())
+        .ok_or_else(|| field("request_id", "request_id is required"))?;
+    let account_id = body["account_id"]
+        .as_str()
+        .ok_or_else(|| field("account_id", "account_id is required"))?;
+    let account = world
+        .intergiro
+        .fixtures
+        .accounts
+        .iter()
+        .find(|a| a.id.value == account_id)
+        .ok_or_else(|| {
+            error::with(
+                StatusCode::NOT_FOUND,
+                "not found",
+                Some("account_id"),
+                "No such account",
+            )
+        })?
+        .clone();
+    let amount = body["amount"]
+        .as_i64()
+        .filter(|a| *a > 0)
+        .ok_or_else(|| field("amount", "amount is a positive whole number of minor units"))?;
+    let counterparty = &body["counterparty"];
+    let name = counterparty["name"]
+        .as_str()
+        .filter(|n| !n.trim().is_empty())
+        .ok_or_else(|| field("counterparty.name", "counterparty.name is required"))?;
+    let reference = body["reference"].as_str().unwrap_or_default();
+    if reference.chars().count() > 140 {
+        return Err(field("reference", "reference is at most 140 characters"));
+    }
+    let currency = account.currency.clone();
+    let transaction = |details: Value| {
+        json!({
+            "id": world.ids.uuid().to_string(),
+            "type": "bank-transfer",
+            "amount": amount,
+            "currency": currency,
+            "status": "pending",
+            "account_id": account_id,
+            "reference": reference,
+            "counterparty": details,
+            "created_at": stamp(&world.now()),
+        })
+    };
+    // To another Intergiro account: no consent needed.
+    if let Some(internal) = counterparty["account_id"].as_str() {
+        if !world
+            .intergiro
+            .fixtures
+            .accounts
+            .iter()
+            .any(|a| a.id.value == internal)
+        {
+            return Err(field(
+                "counterparty.account_id",
+                "No such Intergiro account",
+            ));
+        }
+        return Ok(http::json(
+            StatusCode::OK,
+            &transaction(json!({ "name": name, "account_id": internal })),
+        ));
+    }
+    let iban = counterparty["account"]["iban"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    if !crate::validate::is_iban(&iban) {
+        return Err(field(
+            "counterparty.account.iban",
+            "a valid IBAN, or counterparty.account_id, is required",
+        ));
+    }
+    let summary = || Summary {
+        title: "Confirm payment".to_owned(),
+        amount: Some(money(amount, &account.currency)),
+        payee: Some(name.to_owned()),
+        iban: Some(iban.clone()),
+        reference: Some(reference.to_owned()).filter(|r| !r.is_empty()),
+        account: Some(account_id.to_owned()),
+        ..Summary::default()
+    };
+    guarded(
+        world,
+        format!("pay:{request_id}"),
+        fingerprint(&body),
+        true,
+        "make_payment",
+        summary,
+        || {
+            http::json(
+                StatusCode::OK,
+                &transaction(
+                    json!({ "name": name, "account_details": { "type": "sepa", "iban": iban } }),
+                ),
+            )
+        },
+    )
+}
+
+fn card(world: &World, id: &str) -> Result<()> {
+    world
+        .intergiro
+        .fixtures
+        .cards
+        .iter()
+        .any(|c| c.id.value == id)
+        .then_some(())
+        .ok_or_else(|| error::with(StatusCode::NOT_FOUND, "not found", None, "No such card"))
+}
+
+pub(crate) fn card_credentials(world: &World, id: &str) -> Result<Response> {
+    card(world, id)?;
+    let summary = || Summary {
+        title: "Show card details".to_owned(),
+        card: Some(id.to_owned()),
+        ..Summary::default()
+    };
+    guarded(
+        world,
+        format!("credentials:{id}"),
+        0,
+        false,
+        "view_card_credentials",
+        summary,
+        || {
+            http::json(
+                StatusCode::OK,
+                &json!({ "card_id": id, "pan": "5555341244441115", "cvv": "737", "expiry_month": 3, "expiry_year": 2030, "holder": "Sandbox Cardholder" }),
+            )
+        },
+    )
+}
+
+pub(crate) fn activate_card(world: &World, id: &str) -> Result<Response> {
+    card(world, id)?;
+    let already = world
+        .intergiro
+        .fixtures
+        .cards
+        .iter()
+        .any(|c| c.id.value == id && c.active);
+    if already || world.intergiro.card_active(id) {
+        return Err(error::with(
+            StatusCode::CONFLICT,
+            "conflict",
+            None,
+            "The card is already active",
+        ));
+    }
+    let summary = || Summary {
+        title: "Activate card".to_owned(),
+        card: Some(id.to_owned()),
+        ..Summary::default()
+    };
+    guarded(
+        world,
+        format!("activate:{id}"),
+        0,
+        false,
+        "activate_card",
+        summary,
+        || {
+            world.intergiro.activate_card(id);
+            http::json(StatusCode::OK, &json!({ "id": id, "status": "active" }))
+        },
+    )
+}
+
+pub(crate) fn account_transactions(world: &World, id: &str) -> Result<Response> {
+    if !world
+        .intergiro
+        .fixtures
+        .accounts
+        .iter()
+        .any(|a| a.id.value == id)
+    {
+        return Err(error::with(
+            StatusCode::NOT_FOUND,
+            "not found",
+            None,
+            "No such account",
+        ));
+    }
+    let summary = || Summary {
+        title: "Share payment history".to_owned(),
+        account: Some(id.to_owned()),
+        ..Summary::default()
+    };
+    guarded(
+        world,
+        format!("history:{id}"),
+        0,
+        false,
+        "view_transactions",
+        summary,
+        || http::json(StatusCode::OK, &json!([])),
+    )
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Initiate {
+    #[serde(default)]
+    return_url: Option<String>,
+}
+
+pub(crate) fn initiate_consent(req: &Request, world: &World, id: &str) -> Result<Response> {
+    let body: Initiate = if req.body_is_empty() {
+        Initiate::default()
+    } else {
+        req.json().map_err(error::decode)?
+    };
+    // Checked here, before the user ever sees the page: only http and https.
+    if let Some(url) = &body.return_url {
+        if !http::is_web_url(url) {
+            return Err(error::with(
+                StatusCode::BAD_REQUEST,
+                "invalid input",
+                Some("return_url"),
+                "return_url must be an absolute http or https URL",
+            ));
+        }
+    }
+    let (token, expires) = world
+        .intergiro
+        .initiate(ctx(world), id, body.return_url)
+        .map_err(|status| consent_state_error(id, status))?;
+    publish(world, vec![("consent.initiated", id.to_owned())]);
+    let host = req
+        .header("host")
+        .filter(|h| {
+            h.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b".:-[]".contains(&b))
+        })
+        .unwrap_or("127.0.0.1:4242");
+    let redirect_url = format!("http://{host}/intergiro/sca/consent?token={token}");
+    Ok(http::json(
+        StatusCode::OK,
+        &json!({ "method": { "redirect_url": redirect_url, "token": token, "expires_at": stamp(&expires) } }),
+    ))
+}
+
+pub(crate) fn consent_state_error(id: &str, status: Option<Status>) -> IntergiroError {
+    match status {
+        None => error::with(
+            StatusCode::NOT_FOUND,
+            "not found",
+            None,
+            &format!("No consent {id}"),
+        ),
+        Some(status) => error::with(
+            StatusCode::CONFLICT,
+            "conflict",
+            None,
+            &format!("The consent is {}", status.name()),
+        ),
+    }
+}
+
+pub(crate) fn get_consent(world: &World, id: &str) -> Result<Response> {
+    let mut events = Vec::new();
+    let view = world.intergiro.consent(ctx(world), id, &mut events);
+    publish(world, events);
+    view.map(|v| http::json(StatusCode::OK, &v))
+        .ok_or_else(|| consent_state_error(id, None))
+}

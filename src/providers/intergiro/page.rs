@@ -1,0 +1,145 @@
+//! The hosted consent page at `/intergiro/sca/consent?token=...`: what is
+//! asked, a passcode, Approve and Decline. Plain HTML forms, no JavaScript;
+//! then a 303 back to `return_url` with the consent id and outcome.
+
+use hyper::StatusCode;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{ctx, publish};
+use crate::http::{self, Request, Response};
+use crate::state::World;
+use crate::templates;
+
+const ACTION: &str = "/intergiro/sca/consent";
+
+fn page(status: StatusCode, name: &str, data: &serde_json::Value) -> Response {
+    match templates::render(name, data) {
+        Ok(html) => http::html(status, html),
+        Err(e) => http::html(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!(
+                "<!doctype html><p>The page failed to render: {}</p>",
+                escape(&e)
+            ),
+        ),
+    }
+}
+
+fn escape(text: &str) -> String {
+    handlebars::html_escape(text)
+}
+
+fn message(status: StatusCode, title: &str, text: &str) -> Response {
+    page(
+        status,
+        "intergiro/message",
+        &json!({ "title": title, "text": text }),
+    )
+}
+
+fn gone() -> Response {
+    message(
+        StatusCode::GONE,
+        "This link can no longer be used",
+        "The confirmation has expired or was already completed. Return to the app and start again.",
+    )
+}
+
+fn consent_page(world: &World, token: &str, error: Option<&str>) -> Response {
+    let Some((_, summary, scope)) = world.intergiro.page(ctx(world), token) else {
+        return gone();
+    };
+    let mut data = serde_json::to_value(&summary).unwrap_or_default();
+    data["scope"] = json!(scope);
+    data["token"] = json!(token);
+    data["action"] = json!(ACTION);
+    data["error"] = json!(error);
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    page(status, "intergiro/consent", &data)
+}
+
+pub(crate) fn view(req: &Request, world: &World) -> Response {
+    match req.query_param("token") {
+        Some(token) => consent_page(world, &token, None),
+        None => message(
+            StatusCode::BAD_REQUEST,
+            "This link is not valid",
+            "The confirmation link is missing its token.",
+        ),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct Submission {
+    token: String,
+    decision: String,
+    #[serde(default)]
+    passcode: Option<String>,
+}
+
+pub(crate) fn submit(req: &Request, world: &World) -> Response {
+    let Ok(form) = req.form::<Submission>(false) else {
+        return message(
+            StatusCode::BAD_REQUEST,
+            "Something went wrong",
+            "The form was incomplete. Return to the app and start again.",
+        );
+    };
+    let Some((id, _, _)) = world.intergiro.page(ctx(world), &form.token) else {
+        return gone();
+    };
+    let approve = match form.decision.as_str() {
+        "approve" => true,
+        "decline" => false,
+        _ => {
+            return message(
+                StatusCode::BAD_REQUEST,
+                "Something went wrong",
+                "Unknown decision.",
+            )
+        }
+    };
+    if approve
+        && !world
+            .intergiro
+            .passcode_ok(ctx(world), form.passcode.as_deref().unwrap_or_default())
+    {
+        return consent_page(
+            world,
+            &form.token,
+            Some("That passcode is not right. Try again."),
+        );
+    }
+    let Ok((return_url, kind)) =
+        world
+            .intergiro
+            .decide(ctx(world), &id, Some(&form.token), approve)
+    else {
+        return gone();
+    };
+    publish(world, vec![(kind, id.clone())]);
+    let status = if approve { "approved" } else { "declined" };
+    match return_url {
+        Some(url) => {
+            let mut location = url;
+            location.push(if location.contains('?') { '&' } else { '?' });
+            location.push_str(
+                &form_urlencoded::Serializer::new(String::new())
+                    .append_pair("consent_id", &id)
+                    .append_pair("status", status)
+                    .finish(),
+            );
+            http::redirect(StatusCode::SEE_OTHER, &location)
+        }
+        None => message(
+            StatusCode::OK,
+            if approve { "Approved" } else { "Declined" },
+            "You can close this window and return to the app.",
+        ),
+    }
+}

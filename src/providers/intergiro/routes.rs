@@ -1,0 +1,108 @@
+//! Intergiro's routes below `/intergiro`, and their operation ids.
+
+use hyper::Method;
+
+use crate::providers::{RouteMatch, RouteTable};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Route {
+    Login,
+    Refresh,
+    Pay,
+    CardCredentials(String),
+    ActivateCard(String),
+    AccountTransactions(String),
+    InitiateConsent(String),
+    GetConsent(String),
+    ConsentPage,
+    SubmitConsentPage,
+}
+
+pub(crate) const OPERATIONS: &[&str] = &[
+    "intergiro.auth.login",
+    "intergiro.auth.refresh",
+    "intergiro.transaction.pay",
+    "intergiro.card.credentials",
+    "intergiro.card.activate",
+    "intergiro.account.transactions",
+    "intergiro.consent.initiate",
+    "intergiro.consent.get",
+    "intergiro.consent_page.view",
+    "intergiro.consent_page.submit",
+];
+
+impl RouteTable for Route {
+    fn operation(&self) -> &'static str {
+        OPERATIONS[match self {
+            Self::Login => 0,
+            Self::Refresh => 1,
+            Self::Pay => 2,
+            Self::CardCredentials(_) => 3,
+            Self::ActivateCard(_) => 4,
+            Self::AccountTransactions(_) => 5,
+            Self::InitiateConsent(_) => 6,
+            Self::GetConsent(_) => 7,
+            Self::ConsentPage => 8,
+            Self::SubmitConsentPage => 9,
+        }]
+    }
+
+    fn parse(method: &Method, segments: &[&str]) -> RouteMatch<Self> {
+        use RouteMatch::{Found, MethodNotAllowed, NotFound};
+        let own = |s: &&str| (*s).to_owned();
+        match (segments, method.clone()) {
+            (["v3", "auth", "login"], Method::POST) => Found(Self::Login),
+            (["v3", "auth", "refresh"], Method::POST) => Found(Self::Refresh),
+            (["v3", "auth", "login" | "refresh"], _) => MethodNotAllowed("POST"),
+            (["v3", "transactions", "pay"], Method::POST) => Found(Self::Pay),
+            (["v3", "transactions", "pay"], _) => MethodNotAllowed("POST"),
+            (["v3", "cards", id, "credentials"], Method::GET) => {
+                Found(Self::CardCredentials(own(id)))
+            }
+            (["v3", "cards", _, "credentials"], _) => MethodNotAllowed("GET"),
+            (["v3", "cards", id, "activate"], Method::POST) => Found(Self::ActivateCard(own(id))),
+            (["v3", "cards", _, "activate"], _) => MethodNotAllowed("POST"),
+            (["v3", "accounts", id, "transactions"], Method::GET) => {
+                Found(Self::AccountTransactions(own(id)))
+            }
+            (["v3", "accounts", _, "transactions"], _) => MethodNotAllowed("GET"),
+            (["v3", "consents", id], Method::POST) => Found(Self::InitiateConsent(own(id))),
+            (["v3", "consents", id], Method::GET) => Found(Self::GetConsent(own(id))),
+            (["v3", "consents", _], _) => MethodNotAllowed("GET, POST"),
+            (["sca", "consent"], Method::GET) => Found(Self::ConsentPage),
+            (["sca", "consent"], Method::POST) => Found(Self::SubmitConsentPage),
+            (["sca", "consent"], _) => MethodNotAllowed("GET, POST"),
+            _ => NotFound,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_parse() {
+        let parse = |m, p| crate::providers::parse_path(Route::parse, m, p);
+        assert!(matches!(
+            parse(Method::POST, "/v3/transactions/pay"),
+            RouteMatch::Found(Route::Pay)
+        ));
+        assert!(matches!(
+            parse(Method::GET, "/v3/cards/c1/credentials"),
+            RouteMatch::Found(Route::CardCredentials(_))
+        ));
+        assert!(matches!(
+            parse(Method::POST, "/sca/consent"),
+            RouteMatch::Found(Route::SubmitConsentPage)
+        ));
+        assert!(matches!(
+            parse(Method::DELETE, "/v3/consents/x"),
+            RouteMatch::MethodNotAllowed("GET, POST")
+        ));
+        assert!(matches!(
+            parse(Method::GET, "/v2/consents/x"),
+            RouteMatch::NotFound
+        ));
+    }
+}

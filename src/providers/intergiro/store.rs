@@ -1,0 +1,424 @@
+//! Intergiro's state: session tokens, consents and the actions they guard.
+//!
+//! An action that needs consent answers 412 with a pending consent bound to
+//! that action (a payment's `request_id`, a card or account action). Once the
+//! user approves it, repeating the action succeeds exactly once; a decline
+//! makes the action refuse.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use parking_lot::Mutex;
+use serde_json::{json, Value};
+
+use super::config::{Decide, Decision, Settings};
+use crate::ids::IdGen;
+use crate::scenario::Scenario;
+use crate::secret;
+use crate::timefmt::{Precision, Stamp};
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Ctx<'a> {
+    pub(crate) now: DateTime<Utc>,
+    pub(crate) ids: &'a IdGen,
+    pub(crate) settings: &'a Settings,
+    pub(crate) sim: &'a Decision,
+}
+
+/// Intergiro writes milliseconds: `2021-05-11T09:55:17.000Z`.
+pub(crate) fn stamp(t: &DateTime<Utc>) -> String {
+    Stamp::new(t, Precision::Millis).as_str().to_owned()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Status {
+    Pending,
+    Approved,
+    Declined,
+    Expired,
+}
+
+impl Status {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Approved => "approved",
+            Self::Declined => "declined",
+            Self::Expired => "expired",
+        }
+    }
+}
+
+/// What the consent page shows the user.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub(crate) struct Summary {
+    pub(crate) title: String,
+    pub(crate) amount: Option<String>,
+    pub(crate) payee: Option<String>,
+    pub(crate) iban: Option<String>,
+    pub(crate) reference: Option<String>,
+    pub(crate) card: Option<String>,
+    pub(crate) account: Option<String>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Consent {
+    pub(crate) id: String,
+    pub(crate) scope: &'static str,
+    pub(crate) status: Status,
+    created_at: DateTime<Utc>,
+    pub(crate) expires_at: DateTime<Utc>,
+    pub(crate) summary: Summary,
+    pub(crate) return_url: Option<String>,
+    page_token: Option<String>,
+    initiated_at: Option<DateTime<Utc>>,
+    /// The guarded action: its key and a fingerprint of its request.
+    action: String,
+    fingerprint: u64,
+    used: bool,
+}
+
+impl Consent {
+    pub(crate) fn view(&self) -> Value {
+        json!({
+            "id": self.id,
+            "status": self.status.name(),
+            "scope": [self.scope],
+            "expires_at": stamp(&self.expires_at),
+            "created_at": stamp(&self.created_at),
+        })
+    }
+
+    /// Expiry, and the simulated user's timed decision, as of `now`.
+    fn settle(&mut self, ctx: Ctx<'_>) -> Option<&'static str> {
+        if self.status != Status::Pending {
+            return None;
+        }
+        if let (Some(initiated), Some(after)) = (self.initiated_at, ctx.sim.after) {
+            let due = initiated + after.as_delta();
+            if due <= ctx.now && due < self.expires_at {
+                return match ctx.sim.decide {
+                    Decide::Approve => self.decide(true),
+                    Decide::Decline => self.decide(false),
+                    Decide::Ignore => None,
+                };
+            }
+        }
+        if ctx.now >= self.expires_at {
+            self.status = Status::Expired;
+            self.page_token = None;
+            return Some("consent.expired");
+        }
+        None
+    }
+
+    fn decide(&mut self, approve: bool) -> Option<&'static str> {
+        self.page_token = None;
+        if approve {
+            self.status = Status::Approved;
+            Some("consent.approved")
+        } else {
+            self.status = Status::Declined;
+            Some("consent.declined")
+        }
+    }
+}
+
+/// The action a consent guards: its key, a fingerprint of its request, its
+/// scope, and whether it may run only once (a payment's `request_id`).
+#[derive(Debug)]
+pub(crate) struct Guarded {
+    pub(crate) key: String,
+    pub(crate) fingerprint: u64,
+    pub(crate) once: bool,
+    pub(crate) scope: &'static str,
+}
+
+/// What a guarded action may do now.
+#[derive(Debug)]
+pub(crate) enum Gate {
+    /// Needs consent: answer 412 with this consent.
+    Consent(Value),
+    /// Approved: perform the action, now and only now.
+    Proceed,
+    Declined(String),
+    /// A payment whose `request_id` was already executed, or reused for
+    /// another payment.
+    Duplicate,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    access: HashMap<Box<str>, DateTime<Utc>>,
+    refresh: HashMap<Box<str>, (DateTime<Utc>, Box<str>)>,
+    consents: HashMap<String, Consent>,
+    pages: HashMap<String, String>,
+    actions: HashMap<String, String>,
+    activated: Vec<String>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Store {
+    api_keys: Vec<String>,
+    pub(crate) fixtures: super::config::Fixtures,
+    inner: Mutex<Inner>,
+}
+
+impl Store {
+    pub(crate) fn new(scenario: &Scenario) -> Self {
+        let f = &scenario.fixtures.intergiro;
+        Self {
+            api_keys: f.api_keys.clone(),
+            fixtures: super::config::Fixtures {
+                api_keys: Vec::new(),
+                accounts: f.accounts.clone(),
+                cards: f.cards.clone(),
+            },
+            inner: Mutex::new(Inner::default()),
+        }
+    }
+
+    pub(crate) fn login(&self, ctx: Ctx<'_>, api_key: &str) -> Option<(String, String)> {
+        self.api_keys
+            .iter()
+            .any(|k| secret::eq(k, api_key))
+            .then(|| self.issue(ctx))
+    }
+
+    fn issue(&self, ctx: Ctx<'_>) -> (String, String) {
+        let access = format!("eyJ{}", ctx.ids.token(60));
+        let refresh = ctx.ids.token(48);
+        let mut inner = self.inner.lock();
+        inner.access.insert(
+            access.as_str().into(),
+            ctx.now + ctx.settings.access_token_ttl.as_delta(),
+        );
+        inner.refresh.insert(
+            refresh.as_str().into(),
+            (
+                ctx.now + ctx.settings.refresh_token_ttl.as_delta(),
+                access.as_str().into(),
+            ),
+        );
+        (access, refresh)
+    }
+
+    /// Renews a session; refreshing while the access token still works is an
+    /// error, as Intergiro documents. The old refresh token stops working.
+    pub(crate) fn refresh(
+        &self,
+        ctx: Ctx<'_>,
+        token: &str,
+    ) -> Result<(String, String), &'static str> {
+        {
+            let mut inner = self.inner.lock();
+            let Some((expires, access)) = inner.refresh.get(token).cloned() else {
+                return Err("unknown or used refresh token");
+            };
+            if ctx.now >= expires {
+                return Err("the refresh token has expired");
+            }
+            if inner.access.get(&access).is_some_and(|exp| ctx.now < *exp) {
+                return Err("the access token has not expired yet");
+            }
+            inner.refresh.remove(token);
+            inner.access.remove(&access);
+        }
+        Ok(self.issue(ctx))
+    }
+
+    pub(crate) fn authenticated(&self, now: DateTime<Utc>, token: Option<&str>) -> bool {
+        token.is_some_and(|t| {
+            self.inner
+                .lock()
+                .access
+                .get(t)
+                .is_some_and(|exp| now < *exp)
+        })
+    }
+
+    /// Decides whether the action `key` may run. `once` actions (payments)
+    /// refuse a repeat after running; others ask for consent again.
+    pub(crate) fn gate(
+        &self,
+        ctx: Ctx<'_>,
+        action: Guarded,
+        summary: impl FnOnce() -> Summary,
+        events: &mut Vec<(&'static str, String)>,
+    ) -> Gate {
+        let Guarded {
+            key,
+            fingerprint,
+            once,
+            scope,
+        } = action;
+        let mut inner = self.inner.lock();
+        if let Some(id) = inner.actions.get(&key).cloned() {
+            if let Some(consent) = inner.consents.get_mut(&id) {
+                if let Some(kind) = consent.settle(ctx) {
+                    events.push((kind, id.clone()));
+                }
+                if consent.fingerprint != fingerprint {
+                    return Gate::Duplicate;
+                }
+                match (consent.status, consent.used) {
+                    (Status::Pending, _) => return Gate::Consent(consent.view()),
+                    (Status::Approved, false) => {
+                        consent.used = true;
+                        return Gate::Proceed;
+                    }
+                    (Status::Approved, true) if once => return Gate::Duplicate,
+                    (Status::Declined, _) => return Gate::Declined(id),
+                    _ => {}
+                }
+            }
+        }
+        let consent = Consent {
+            id: ctx.ids.uuid().to_string(),
+            scope,
+            status: Status::Pending,
+            created_at: ctx.now,
+            expires_at: ctx.now + ctx.settings.consent_ttl.as_delta(),
+            summary: summary(),
+            return_url: None,
+            page_token: None,
+            initiated_at: None,
+            action: key.clone(),
+            fingerprint,
+            used: false,
+        };
+        let view = consent.view();
+        events.push(("consent.created", consent.id.clone()));
+        inner.actions.insert(key, consent.id.clone());
+        inner.consents.insert(consent.id.clone(), consent);
+        Gate::Consent(view)
+    }
+
+    /// Starts the consent: a page token for the hosted page.
+    pub(crate) fn initiate(
+        &self,
+        ctx: Ctx<'_>,
+        id: &str,
+        return_url: Option<String>,
+    ) -> Result<(String, DateTime<Utc>), Option<Status>> {
+        let mut inner = self.inner.lock();
+        let consent = inner.consents.get_mut(id).ok_or(None)?;
+        consent.settle(ctx);
+        if consent.status != Status::Pending {
+            return Err(Some(consent.status));
+        }
+        let token = ctx.ids.token(48);
+        let previous = consent.page_token.replace(token.clone());
+        consent.return_url = return_url;
+        consent.initiated_at = Some(ctx.now);
+        let expires = consent.expires_at;
+        if let Some(previous) = previous {
+            inner.pages.remove(&previous);
+        }
+        inner.pages.insert(token.clone(), id.to_owned());
+        Ok((token, expires))
+    }
+
+    pub(crate) fn consent(
+        &self,
+        ctx: Ctx<'_>,
+        id: &str,
+        events: &mut Vec<(&'static str, String)>,
+    ) -> Option<Value> {
+        let mut inner = self.inner.lock();
+        let consent = inner.consents.get_mut(id)?;
+        if let Some(kind) = consent.settle(ctx) {
+            events.push((kind, id.to_owned()));
+        }
+        Some(consent.view())
+    }
+
+    /// The consent behind a live page token.
+    pub(crate) fn page(
+        &self,
+        ctx: Ctx<'_>,
+        token: &str,
+    ) -> Option<(String, Summary, &'static str)> {
+        let mut inner = self.inner.lock();
+        let id = inner.pages.get(token)?.clone();
+        let consent = inner.consents.get_mut(&id)?;
+        consent.settle(ctx);
+        (consent.status == Status::Pending && consent.page_token.as_deref() == Some(token))
+            .then(|| (id, consent.summary.clone(), consent.scope))
+    }
+
+    /// The user decides on the page (with a token) or through the control API
+    /// (without). Returns the consent's return URL.
+    pub(crate) fn decide(
+        &self,
+        ctx: Ctx<'_>,
+        id: &str,
+        token: Option<&str>,
+        approve: bool,
+    ) -> Result<(Option<String>, &'static str), Option<Status>> {
+        let mut inner = self.inner.lock();
+        let consent = inner.consents.get_mut(id).ok_or(None)?;
+        consent.settle(ctx);
+        if consent.status != Status::Pending {
+            return Err(Some(consent.status));
+        }
+        if token.is_some() && consent.page_token.as_deref() != token {
+            return Err(None);
+        }
+        let page = consent.page_token.clone();
+        let kind = consent.decide(approve).unwrap_or("consent.approved");
+        let url = consent.return_url.clone();
+        if let Some(page) = page {
+            inner.pages.remove(&page);
+        }
+        Ok((url, kind))
+    }
+
+    pub(crate) fn activate_card(&self, card: &str) -> bool {
+        let mut inner = self.inner.lock();
+        if inner.activated.iter().any(|c| c == card) {
+            return false;
+        }
+        inner.activated.push(card.to_owned());
+        true
+    }
+
+    pub(crate) fn card_active(&self, card: &str) -> bool {
+        self.inner.lock().activated.iter().any(|c| c == card)
+    }
+
+    /// Expires pending consents, runs the simulated user, forgets old ones.
+    pub(crate) fn sweep(&self, ctx: Ctx<'_>) -> Vec<(&'static str, String)> {
+        let mut inner = self.inner.lock();
+        let mut events = Vec::new();
+        for consent in inner.consents.values_mut() {
+            if let Some(kind) = consent.settle(ctx) {
+                events.push((kind, consent.id.clone()));
+            }
+        }
+        let keep = ctx.now - chrono::TimeDelta::hours(24);
+        inner.access.retain(|_, exp| ctx.now < *exp);
+        inner.refresh.retain(|_, (exp, _)| ctx.now < *exp);
+        let stale: Vec<String> = inner
+            .consents
+            .values()
+            .filter(|c| c.expires_at < keep)
+            .map(|c| c.id.clone())
+            .collect();
+        for id in stale {
+            if let Some(c) = inner.consents.remove(&id) {
+                inner.actions.remove(&c.action);
+            }
+        }
+        events
+    }
+
+    pub(crate) fn stats(&self) -> Value {
+        let inner = self.inner.lock();
+        json!({ "consents": inner.consents.len(), "tokens": inner.access.len() })
+    }
+
+    pub(crate) fn passcode_ok(&self, ctx: Ctx<'_>, passcode: &str) -> bool {
+        secret::eq(&ctx.settings.passcode, passcode)
+    }
+}
