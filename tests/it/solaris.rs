@@ -18,7 +18,7 @@ impl TestDevice {
     fn public_hex(&self) -> String {
         hex(self.0.verifying_key().to_sec1_point(false).as_bytes())
     }
-    /// SHA-256, ECDSA P-256, ASN.1 DER, hex, as the seed says.
+    /// SHA-256, ECDSA P-256, ASN.1 DER, hex, as Solaris' guide says.
     fn sign(&self, text: &str) -> String {
         let signature: DerSignature = self.0.sign(text.as_bytes());
         hex(signature.as_bytes())

@@ -1,8 +1,7 @@
 //! Intergiro: actions answer 412 with a pending consent; the consent is
 //! initiated; the user approves on a hosted page and is sent back.
 //!
-//! Imitates <https://developer.intergiro.com/3d/getting-started/sca.html>
-//! (seed `000_66aaa2520a4fe68d.txt`).
+//! Imitates <https://developer.intergiro.com/3d/getting-started/sca.html>.
 //!
 //! Fidelity, what is not emulated:
 //! - the mobile SDKs (the page is the web approach);

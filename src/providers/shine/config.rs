@@ -8,7 +8,7 @@ use serde_saphyr::{Location, Spanned};
 
 use crate::scenario::{Dur, Scenario};
 
-/// Lifetimes. The defaults are the seed guide's.
+/// Lifetimes. The defaults are Shine's guide's.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Settings {

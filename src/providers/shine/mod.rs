@@ -1,8 +1,7 @@
 //! Shine: action requests that the user confirms in Shine's app, polled by the
 //! partner, and single-use short-lived tokens that unlock the action.
 //!
-//! Imitates <https://developers.shine.fr/docs/strong-customer-authentication>
-//! (seed `003_32579a61f1fb41e6.txt`).
+//! Imitates <https://developers.shine.fr/docs/strong-customer-authentication>.
 //!
 //! Fidelity, what is not emulated:
 //! - mutual TLS and HTTP-signature checks of the regulated API;

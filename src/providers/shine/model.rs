@@ -1,4 +1,4 @@
-//! Shine's wire types, as the seed guide and the API reference show them.
+//! Shine's wire types, as Shine's SCA guide and its API reference show them.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -56,7 +56,7 @@ impl RouteTable for Route {
                 ["token", "revoke"] => MethodNotAllowed("POST"),
                 ["action_request"] if post => Found(Self::CreateActionRequest),
                 ["action_request"] => MethodNotAllowed("POST"),
-                // The seed guide polls with GET, the API reference with POST.
+                // Shine's guide polls with GET, the API reference with POST.
                 ["action_request", id, "poll"] if get || post => Found(Self::PollActionRequest {
                     id: (*id).to_owned(),
                 }),

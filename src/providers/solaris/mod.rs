@@ -2,7 +2,7 @@
 //! requests (202 → authorize → confirm).
 //!
 //! Imitates <https://docs.solarisgroup.com/guides/authentication/strong-customer-authentication>
-//! and the device-management API reference (seed `002_f136a6a74d91afc1.txt`).
+//! and the device-management API reference.
 //!
 //! Fidelity, what is not emulated:
 //! - the many other guarded actions (standing orders, cards, batch transfers);

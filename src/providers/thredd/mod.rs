@@ -2,8 +2,7 @@
 //! (and Cardinal behind it): it sends NotifyInitiateAction to the program
 //! manager and waits for NotifyValidate within the validation timeout.
 //!
-//! Imitates <https://docs.thredd.com/3dsecure/Content/3D_Secure/Using_Biometric_API.htm>
-//! (seed `004_262ab9474a4dd926.txt`).
+//! Imitates <https://docs.thredd.com/3dsecure/Content/3D_Secure/Using_Biometric_API.htm>.
 //!
 //! Fidelity, what is not emulated:
 //! - TLS and firewall allow-listing: NotifyInitiateAction goes to `http://` URLs;

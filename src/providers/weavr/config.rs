@@ -7,7 +7,7 @@ use serde_saphyr::{Location, Spanned};
 
 use crate::scenario::{Dur, Scenario};
 
-/// Lifetimes and limits. The defaults are the seed guide's and Weavr's sandbox's.
+/// Lifetimes and limits. The defaults are the guide's and Weavr's sandbox's.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Settings {

@@ -1,6 +1,6 @@
 //! Weavr's error envelopes, as its OpenAPI specs give them:
 //! - 400: `{message, syntaxErrors: {invalidFields: [{params, fieldName, error}]}}`;
-//! - 403 and 409 (and the seed's 400 `INVALID_REQUEST`): `{errorCode, message?}`;
+//! - 403 and 409 (and the guide's 400 `INVALID_REQUEST`): `{errorCode, message?}`;
 //! - everything else (401, 404, 405, 413, 423, 500): `{code, message}`.
 
 use hyper::StatusCode;

@@ -1,8 +1,8 @@
 //! Weavr: a login token stepped up with an SMS one-time password, with the
-//! retry rules of the seed guide, for the Payment Run plug-in and the Multi API.
+//! retry rules of the provider's guide, for the Payment Run plug-in and the Multi API.
 //!
 //! Imitates <https://docs.weavr.io/start/multi-authentication-stepup> and the
-//! Payment Run and Multi OpenAPI specs (seed `001_f9c0154f04d1239a.txt`).
+//! Payment Run and Multi OpenAPI specs.
 //!
 //! Fidelity, what is not emulated:
 //! - roles (`CREATOR`, `CONTROLLER`): every user may create and confirm;

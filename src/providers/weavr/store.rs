@@ -1,7 +1,7 @@
 //! Weavr's state: users' logins and factors, auth tokens with their step-up,
 //! and payment runs.
 //!
-//! A token's step-up is modelled the way PSD2's dynamic linking reads the seed's
+//! A token's step-up is modelled the way PSD2's dynamic linking reads the guide's
 //! caution: a step-up is good for everything until it authorises a transaction
 //! (confirming a payment run); from then on it does not count for account
 //! information, which needs a fresh step-up.
@@ -312,7 +312,7 @@ impl SessionMut<'_> {
         let c = self.ctx;
         let too_many = || {
             match profile {
-            // The seed guide's answer for the second retry.
+            // The provider's guide's answer for the second retry.
             Profile::PaymentRun => WeavrError::code(
                 StatusCode::BAD_REQUEST,
                 "INVALID_REQUEST",
