@@ -4,26 +4,16 @@ use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 
 use hyper::StatusCode;
-use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::error::{self, IntergiroError};
+use super::model::{Initiate, Login, Refresh};
 use super::store::{stamp, Gate, Guarded, Status, Summary};
 use super::{ctx, publish};
 use crate::http::{self, Request, Response};
 use crate::state::World;
 
 type Result<T> = std::result::Result<T, IntergiroError>;
-
-#[derive(Debug, Deserialize)]
-struct Login {
-    api_key: String,
-}
-
-#[derive(Debug, Deserialize)]
-struct Refresh {
-    refresh_token: String,
-}
 
 pub(crate) fn login(req: &Request, world: &World) -> Result<Response> {
     let body: Login = req.json().map_err(error::decode)?;
@@ -332,12 +322,6 @@ pub(crate) fn account_transactions(world: &World, id: &str) -> Result<Response> 
         summary,
         || http::json(StatusCode::OK, &json!([])),
     )
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct Initiate {
-    #[serde(default)]
-    return_url: Option<String>,
 }
 
 pub(crate) fn initiate_consent(req: &Request, world: &World, id: &str) -> Result<Response> {

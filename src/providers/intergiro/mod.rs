@@ -11,6 +11,7 @@
 pub(crate) mod config;
 mod error;
 mod handlers;
+mod model;
 mod page;
 pub(crate) mod routes;
 mod store;

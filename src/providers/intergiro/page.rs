@@ -3,9 +3,9 @@
 //! then a 303 back to `return_url` with the consent id and outcome.
 
 use hyper::StatusCode;
-use serde::Deserialize;
 use serde_json::json;
 
+use super::model::Submission;
 use super::{ctx, publish};
 use crate::http::{self, Request, Response};
 use crate::state::World;
@@ -72,14 +72,6 @@ pub(crate) fn view(req: &Request, world: &World) -> Response {
             "The confirmation link is missing its token.",
         ),
     }
-}
-
-#[derive(Debug, Deserialize)]
-struct Submission {
-    token: String,
-    decision: String,
-    #[serde(default)]
-    passcode: Option<String>,
 }
 
 pub(crate) fn submit(req: &Request, world: &World) -> Response {

@@ -10,6 +10,7 @@
 //! - an expired request reports `status: "EXPIRED"`; Shine leaves that to `expiresAt`.
 
 pub(crate) mod config;
+mod directory;
 mod error;
 mod handlers;
 mod model;

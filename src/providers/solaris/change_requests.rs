@@ -3,9 +3,9 @@
 //! checks it and only then applies the action, returning its result as
 //! `response_body`. A wrong TAN or signature fails the request for good.
 
+use super::model::{Authorize, Confirm};
 use chrono::{DateTime, Utc};
 use hyper::StatusCode;
-use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::crypto::{self, CryptoError};
@@ -123,28 +123,6 @@ impl ChangeRequest {
             )),
         }
     }
-}
-
-/// `POST /v1/change_requests/{id}/authorize`.
-#[derive(Debug, Deserialize)]
-pub(crate) struct Authorize {
-    pub(crate) person_id: String,
-    pub(crate) delivery_method: String,
-    #[serde(default)]
-    pub(crate) device_id: Option<String>,
-}
-
-/// `POST /v1/change_requests/{id}/confirm`: a TAN, or a device signature.
-#[derive(Debug, Deserialize)]
-pub(crate) struct Confirm {
-    #[serde(default)]
-    pub(crate) person_id: Option<String>,
-    #[serde(default)]
-    pub(crate) tan: Option<String>,
-    #[serde(default)]
-    pub(crate) device_id: Option<String>,
-    #[serde(default)]
-    pub(crate) signature: Option<String>,
 }
 
 impl Store {

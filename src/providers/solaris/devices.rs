@@ -10,6 +10,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use p256::ecdsa::{SigningKey, VerifyingKey};
 use serde::Deserialize;
+
+use super::model::{AddKey, Register};
 use serde_json::{json, Value};
 
 use super::crypto::{self, CryptoError};
@@ -88,32 +90,6 @@ pub(crate) struct DeviceChallenge {
 
 /// Private keys of the sandbox's virtual devices.
 pub(crate) type VirtualKeys = HashMap<String, Vec<(Purpose, SigningKey)>>;
-
-/// `POST /v1/mfa/devices`.
-#[derive(Debug, Deserialize)]
-pub(crate) struct Register {
-    pub(crate) person_id: String,
-    pub(crate) key: String,
-    pub(crate) key_type: String,
-    #[serde(default)]
-    pub(crate) key_purpose: Option<String>,
-    pub(crate) name: String,
-}
-
-/// `POST /v1/mfa/devices/{id}/keys`.
-#[derive(Debug, Deserialize)]
-pub(crate) struct AddKey {
-    pub(crate) key: String,
-    pub(crate) key_type: String,
-    pub(crate) key_purpose: String,
-    pub(crate) device_signature: DeviceSignature,
-}
-
-#[derive(Debug, Deserialize)]
-pub(crate) struct DeviceSignature {
-    pub(crate) signature_key_purpose: String,
-    pub(crate) signature: String,
-}
 
 pub(crate) fn purpose(field: &str, value: Option<&str>) -> Result<Purpose, SolarisError> {
     match value {

@@ -1,12 +1,15 @@
 //! One function per Solaris operation.
 
 use hyper::StatusCode;
-use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::change_requests::{Action, Authorize, Confirm};
-use super::devices::{self, AddKey, Register};
+use super::change_requests::Action;
+use super::devices;
 use super::error::SolarisError;
+use super::model::{
+    AddKey, Authorize, Confirm, DeviceChallengeRequest, Iban, Number, NumberWithToken, PersonId,
+    Register, Signature, Token, TokenRequest,
+};
 use super::routes::Route;
 use super::store::Ctx;
 use crate::http::{self, Request, Response};
@@ -216,56 +219,6 @@ fn verified(world: &World, what: &str, id: String) {
         world.now(),
         json!({ "challenge": what }),
     );
-}
-
-#[derive(Debug, Deserialize)]
-struct Number {
-    number: String,
-}
-
-#[derive(Debug, Deserialize)]
-struct NumberWithToken {
-    number: String,
-    token: String,
-}
-
-#[derive(Debug, Deserialize)]
-struct PersonId {
-    person_id: String,
-}
-
-#[derive(Debug, Deserialize)]
-struct Token {
-    token: String,
-}
-
-#[derive(Debug, Deserialize)]
-struct Iban {
-    iban: String,
-}
-
-#[derive(Debug, Deserialize)]
-struct Signature {
-    signature: String,
-    #[serde(default)]
-    device_id: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-struct DeviceChallengeRequest {
-    device_id: String,
-    #[serde(default)]
-    key_purpose: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-struct TokenRequest {
-    #[serde(default)]
-    grant_type: Option<String>,
-    #[serde(default)]
-    client_id: Option<String>,
-    #[serde(default)]
-    client_secret: Option<String>,
 }
 
 /// Client credentials as JSON, or as a form (body or query) with Basic auth.

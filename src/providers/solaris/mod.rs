@@ -15,6 +15,7 @@ pub(crate) mod crypto;
 mod devices;
 mod error;
 mod handlers;
+mod model;
 pub(crate) mod routes;
 mod store;
 

@@ -1,22 +1,15 @@
 //! Thredd's oAuth endpoints and NotifyValidate.
 
 use hyper::StatusCode;
-use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::error::oauth_error;
+use super::model::Form;
 use super::store::{Refusal, STATUSES};
 use super::{ctx, routes::Route};
 use crate::http::{self, Request, Response};
 use crate::providers::Provider;
 use crate::state::World;
-
-/// RFC 6749's error body, which Thredd's IdentityServer speaks.
-pub(crate) fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
-    http::json(
-        status,
-        &json!({ "error": error, "error_description": description }),
-    )
-}
 
 pub(crate) fn handle(route: Route, req: &Request, world: &World) -> Response {
     match route {
@@ -24,18 +17,6 @@ pub(crate) fn handle(route: Route, req: &Request, world: &World) -> Response {
         Route::Introspect => introspect(req, world),
         Route::NotifyValidate => notify_validate(req, world),
     }
-}
-
-#[derive(Debug, Deserialize)]
-struct Form {
-    #[serde(default)]
-    grant_type: Option<String>,
-    #[serde(default)]
-    client_id: Option<String>,
-    #[serde(default)]
-    client_secret: Option<String>,
-    #[serde(default)]
-    token: Option<String>,
 }
 
 /// Form fields, with client credentials from Basic auth when present.

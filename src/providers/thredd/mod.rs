@@ -11,8 +11,10 @@
 
 pub(crate) mod config;
 pub(crate) mod delivery;
+mod error;
 mod handlers;
 mod jwt;
+mod model;
 pub(crate) mod routes;
 mod store;
 
@@ -20,9 +22,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hyper::StatusCode;
-use serde::Deserialize;
 use serde_json::{json, Value};
 
+pub(crate) use model::Purchase;
 pub(crate) use store::Store;
 
 use self::routes::Route;
@@ -47,27 +49,7 @@ impl ProviderApi for Thredd {
     }
 
     fn common_error(err: CommonError) -> Response {
-        let (status, error, description) = match err {
-            CommonError::NotFound => (
-                StatusCode::NOT_FOUND,
-                "not_found",
-                "No such endpoint".to_owned(),
-            ),
-            CommonError::MethodNotAllowed { allow } => (
-                StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
-                format!("This endpoint accepts {allow}"),
-            ),
-            CommonError::PayloadTooLarge { limit } => (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                format!("Request body exceeds {limit} bytes"),
-            ),
-            CommonError::Internal(message) => {
-                (StatusCode::INTERNAL_SERVER_ERROR, "server_error", message)
-            }
-        };
-        handlers::oauth_error(status, error, &description)
+        error::common(err)
     }
 }
 
@@ -90,40 +72,6 @@ pub(crate) fn sweep(world: &World) {
             Value::Null,
         );
     }
-}
-
-/// `POST /__admin/thredd/authentications`: a cardholder's purchase.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct Purchase {
-    pubtoken: u64,
-    amount: u64,
-    currency: String,
-    #[serde(default)]
-    merchant: Merchant,
-    #[serde(default)]
-    notify_initiate_action_url: Option<String>,
-    #[serde(default)]
-    validation_timeout: Option<crate::scenario::Dur>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Merchant {
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    url: Option<String>,
-    #[serde(default)]
-    id: Option<String>,
-    #[serde(default)]
-    acquirer_id: Option<String>,
-    #[serde(default)]
-    category_code: Option<String>,
-    #[serde(default)]
-    country_code: Option<String>,
-    #[serde(default)]
-    app_redirect_url: Option<String>,
 }
 
 /// ISO 4217 numeric code and exponent of a currency given as either form.

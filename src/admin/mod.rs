@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use crate::http::{self, DecodeError, Request, Response};
 use crate::journal::JournalQuery;
 use crate::outbox::Since;
-use crate::providers::{intergiro, shine, solaris, thredd, Provider};
+use crate::providers::{intergiro, shine, Provider};
 use crate::sandbox::Sandbox;
 use crate::scenario::{Dur, Scenario};
 use crate::state::SmsDraft;
@@ -165,15 +165,21 @@ pub(crate) async fn handle(req: &Request, sandbox: &Sandbox) -> Response {
     result.unwrap_or_else(AdminError::into_response)
 }
 
+mod providers;
+
+use self::providers::{
+    shine_decide, shine_list, solaris_bind, solaris_sign, thredd_get, thredd_otp, thredd_start,
+};
+
 /// A control API failure, rendered by [`AdminError::into_response`].
 #[derive(Debug)]
-struct AdminError {
+pub(super) struct AdminError {
     status: StatusCode,
     body: Value,
 }
 
 impl AdminError {
-    fn new(status: StatusCode, code: &str, message: &str) -> Self {
+    pub(super) fn new(status: StatusCode, code: &str, message: &str) -> Self {
         Self {
             status,
             body: json!({ "error": { "code": code, "message": message } }),
@@ -185,21 +191,21 @@ impl AdminError {
     }
 }
 
-type Reply<T> = std::result::Result<T, AdminError>;
+pub(super) type Reply<T> = std::result::Result<T, AdminError>;
 
 /// The control API's error envelope.
 pub(crate) fn error(status: StatusCode, code: &str, message: &str) -> Response {
     AdminError::new(status, code, message).into_response()
 }
 
-fn bad_body(e: DecodeError) -> AdminError {
+pub(super) fn bad_body(e: DecodeError) -> AdminError {
     AdminError {
         status: StatusCode::BAD_REQUEST,
         body: json!({ "error": { "code": "invalid_body", "message": e.describe(), "field": e.field } }),
     }
 }
 
-fn bad_query(name: &str, message: &str) -> AdminError {
+pub(super) fn bad_query(name: &str, message: &str) -> AdminError {
     AdminError {
         status: StatusCode::BAD_REQUEST,
         body: json!({ "error": { "code": "invalid_query", "message": message, "field": name } }),
@@ -425,130 +431,4 @@ fn load_scenario(req: &Request, sandbox: &Sandbox) -> Reply<Response> {
     })?;
     sandbox.load_scenario(scenario);
     Ok(scenario_info(sandbox))
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct VirtualDevice {
-    person_id: String,
-    #[serde(default = "restricted")]
-    key_purpose: solaris::Purpose,
-}
-
-fn restricted() -> solaris::Purpose {
-    solaris::Purpose::Restricted
-}
-
-/// Binds a device whose private key the sandbox holds, for teams without a phone.
-fn solaris_bind(req: &Request, sandbox: &Sandbox) -> Reply<Response> {
-    let body: VirtualDevice = req.json().map_err(bad_body)?;
-    let world = sandbox.tenant().world();
-    solaris::bind_virtual_device(&world, &body.person_id, body.key_purpose)
-        .map(|device| http::json(StatusCode::CREATED, &device))
-        .map_err(|detail| AdminError::new(StatusCode::NOT_FOUND, "not_found", &detail))
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SignRequest {
-    string_to_sign: String,
-    #[serde(default)]
-    key_purpose: Option<solaris::Purpose>,
-}
-
-/// Signs as a virtual device: hex DER ECDSA P-256 over SHA-256.
-fn solaris_sign(req: &Request, sandbox: &Sandbox, id: &str) -> Reply<Response> {
-    let body: SignRequest = req.json().map_err(bad_body)?;
-    let world = sandbox.tenant().world();
-    solaris::sign(&world, id, &body.string_to_sign, body.key_purpose)
-        .map(|signature| http::json(StatusCode::OK, &json!({ "signature": signature })))
-        .ok_or_else(|| {
-            AdminError::new(
-                StatusCode::NOT_FOUND,
-                "not_found",
-                &format!("No virtual device {id} with that key"),
-            )
-        })
-}
-
-/// Plays a cardholder's purchase: Thredd sends NotifyInitiateAction.
-fn thredd_start(req: &Request, sandbox: &Sandbox) -> Reply<Response> {
-    let purchase: thredd::Purchase = req.json().map_err(bad_body)?;
-    thredd::start(sandbox.tenant().world(), purchase)
-        .map(|view| http::json(StatusCode::CREATED, &view))
-        .map_err(|(status, code, message)| AdminError::new(status, code, &message))
-}
-
-fn thredd_get(sandbox: &Sandbox, id: &str) -> Reply<Response> {
-    thredd::get(&sandbox.tenant().world(), id)
-        .map(|view| http::json(StatusCode::OK, &view))
-        .ok_or_else(|| {
-            AdminError::new(
-                StatusCode::NOT_FOUND,
-                "not_found",
-                &format!("No authentication {id}"),
-            )
-        })
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Otp {
-    code: String,
-}
-
-/// Plays the cardholder typing the fallback OTP from the SMS.
-fn thredd_otp(req: &Request, sandbox: &Sandbox, id: &str) -> Reply<Response> {
-    let body: Otp = req.json().map_err(bad_body)?;
-    thredd::enter_otp(&sandbox.tenant().world(), id, &body.code)
-        .map(|view| http::json(StatusCode::OK, &view))
-        .map_err(|code| {
-            let status = match code {
-                "not_found" => StatusCode::NOT_FOUND,
-                "invalid_otp" => StatusCode::UNPROCESSABLE_ENTITY,
-                _ => StatusCode::CONFLICT,
-            };
-            AdminError::new(status, code, "The OTP was not accepted")
-        })
-}
-
-fn shine_list(req: &Request, sandbox: &Sandbox) -> Reply<Response> {
-    let status = match req.query_param("status").as_deref() {
-        None => None,
-        Some("PENDING") => Some(shine::Status::Pending),
-        Some("CONFIRMED") => Some(shine::Status::Confirmed),
-        Some("REJECTED") => Some(shine::Status::Rejected),
-        Some("EXPIRED") => Some(shine::Status::Expired),
-        Some(_) => {
-            return Err(bad_query(
-                "status",
-                "status is PENDING, CONFIRMED, REJECTED or EXPIRED",
-            ))
-        }
-    };
-    let world = sandbox.tenant().world();
-    Ok(http::json(StatusCode::OK, &shine::list(&world, status)))
-}
-
-fn shine_decide(sandbox: &Sandbox, id: &str, decision: shine::Decide) -> Reply<Response> {
-    let world = sandbox.tenant().world();
-    match shine::decide(&world, id, decision) {
-        Ok(view) => Ok(http::json(StatusCode::OK, &view)),
-        Err(shine::DecideError::NotFound) => Err(AdminError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            &format!("No Shine action request {id}"),
-        )),
-        Err(shine::DecideError::NotPending(status)) => Err(AdminError::new(
-            StatusCode::CONFLICT,
-            "not_pending",
-            &format!(
-                "The action request is {}; only a PENDING request can be decided",
-                serde_json::to_value(status)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default()
-            ),
-        )),
-    }
 }

@@ -1,0 +1,141 @@
+//! The control API's provider endpoints: playing the end user (Shine's app,
+//! Intergiro's page, a Thredd cardholder) and Solaris' virtual devices.
+
+use hyper::StatusCode;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{bad_body, bad_query, AdminError, Reply};
+use crate::http::{self, Request, Response};
+use crate::providers::{shine, solaris, thredd};
+use crate::sandbox::Sandbox;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VirtualDevice {
+    person_id: String,
+    #[serde(default = "restricted")]
+    key_purpose: solaris::Purpose,
+}
+
+pub(super) fn restricted() -> solaris::Purpose {
+    solaris::Purpose::Restricted
+}
+
+/// Binds a device whose private key the sandbox holds, for teams without a phone.
+pub(super) fn solaris_bind(req: &Request, sandbox: &Sandbox) -> Reply<Response> {
+    let body: VirtualDevice = req.json().map_err(bad_body)?;
+    let world = sandbox.tenant().world();
+    solaris::bind_virtual_device(&world, &body.person_id, body.key_purpose)
+        .map(|device| http::json(StatusCode::CREATED, &device))
+        .map_err(|detail| AdminError::new(StatusCode::NOT_FOUND, "not_found", &detail))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignRequest {
+    string_to_sign: String,
+    #[serde(default)]
+    key_purpose: Option<solaris::Purpose>,
+}
+
+/// Signs as a virtual device: hex DER ECDSA P-256 over SHA-256.
+pub(super) fn solaris_sign(req: &Request, sandbox: &Sandbox, id: &str) -> Reply<Response> {
+    let body: SignRequest = req.json().map_err(bad_body)?;
+    let world = sandbox.tenant().world();
+    solaris::sign(&world, id, &body.string_to_sign, body.key_purpose)
+        .map(|signature| http::json(StatusCode::OK, &json!({ "signature": signature })))
+        .ok_or_else(|| {
+            AdminError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                &format!("No virtual device {id} with that key"),
+            )
+        })
+}
+
+/// Plays a cardholder's purchase: Thredd sends NotifyInitiateAction.
+pub(super) fn thredd_start(req: &Request, sandbox: &Sandbox) -> Reply<Response> {
+    let purchase: thredd::Purchase = req.json().map_err(bad_body)?;
+    thredd::start(sandbox.tenant().world(), purchase)
+        .map(|view| http::json(StatusCode::CREATED, &view))
+        .map_err(|(status, code, message)| AdminError::new(status, code, &message))
+}
+
+pub(super) fn thredd_get(sandbox: &Sandbox, id: &str) -> Reply<Response> {
+    thredd::get(&sandbox.tenant().world(), id)
+        .map(|view| http::json(StatusCode::OK, &view))
+        .ok_or_else(|| {
+            AdminError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                &format!("No authentication {id}"),
+            )
+        })
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Otp {
+    code: String,
+}
+
+/// Plays the cardholder typing the fallback OTP from the SMS.
+pub(super) fn thredd_otp(req: &Request, sandbox: &Sandbox, id: &str) -> Reply<Response> {
+    let body: Otp = req.json().map_err(bad_body)?;
+    thredd::enter_otp(&sandbox.tenant().world(), id, &body.code)
+        .map(|view| http::json(StatusCode::OK, &view))
+        .map_err(|code| {
+            let status = match code {
+                "not_found" => StatusCode::NOT_FOUND,
+                "invalid_otp" => StatusCode::UNPROCESSABLE_ENTITY,
+                _ => StatusCode::CONFLICT,
+            };
+            AdminError::new(status, code, "The OTP was not accepted")
+        })
+}
+
+pub(super) fn shine_list(req: &Request, sandbox: &Sandbox) -> Reply<Response> {
+    let status = match req.query_param("status").as_deref() {
+        None => None,
+        Some("PENDING") => Some(shine::Status::Pending),
+        Some("CONFIRMED") => Some(shine::Status::Confirmed),
+        Some("REJECTED") => Some(shine::Status::Rejected),
+        Some("EXPIRED") => Some(shine::Status::Expired),
+        Some(_) => {
+            return Err(bad_query(
+                "status",
+                "status is PENDING, CONFIRMED, REJECTED or EXPIRED",
+            ))
+        }
+    };
+    let world = sandbox.tenant().world();
+    Ok(http::json(StatusCode::OK, &shine::list(&world, status)))
+}
+
+pub(super) fn shine_decide(
+    sandbox: &Sandbox,
+    id: &str,
+    decision: shine::Decide,
+) -> Reply<Response> {
+    let world = sandbox.tenant().world();
+    match shine::decide(&world, id, decision) {
+        Ok(view) => Ok(http::json(StatusCode::OK, &view)),
+        Err(shine::DecideError::NotFound) => Err(AdminError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            &format!("No Shine action request {id}"),
+        )),
+        Err(shine::DecideError::NotPending(status)) => Err(AdminError::new(
+            StatusCode::CONFLICT,
+            "not_pending",
+            &format!(
+                "The action request is {}; only a PENDING request can be decided",
+                serde_json::to_value(status)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default()
+            ),
+        )),
+    }
+}

@@ -1,0 +1,85 @@
+//! Shine's fixtures: partner clients, users and recipients. Immutable for
+//! the life of a world, so read without a lock.
+
+use std::collections::HashMap;
+
+use super::error::ShineError;
+use crate::scenario::Scenario;
+use crate::secret;
+
+/// The fixtures of one world.
+#[derive(Debug, Default)]
+pub(crate) struct Directory {
+    clients: HashMap<String, String>,
+    pub(crate) users: HashMap<String, UserInfo>,
+    tokens: HashMap<String, String>,
+    recipients: HashMap<String, String>,
+    /// The user `authorize` consents for when the request names none.
+    first_uid: Option<String>,
+}
+
+#[derive(Debug)]
+pub(crate) struct UserInfo {
+    pub(crate) company_profile_id: Option<String>,
+    pub(crate) company_user_id: Option<String>,
+}
+
+impl Directory {
+    pub(crate) fn new(scenario: &Scenario) -> Self {
+        let f = &scenario.fixtures.shine;
+        Self {
+            clients: f
+                .clients
+                .iter()
+                .map(|c| (c.client_id.value.clone(), c.client_secret.clone()))
+                .collect(),
+            users: f
+                .users
+                .iter()
+                .map(|u| {
+                    let info = UserInfo {
+                        company_profile_id: u.company_profile_id.clone(),
+                        company_user_id: u.company_user_id.clone(),
+                    };
+                    (u.uid.value.clone(), info)
+                })
+                .collect(),
+            tokens: f
+                .users
+                .iter()
+                .map(|u| (u.access_token.value.clone(), u.uid.value.clone()))
+                .collect(),
+            recipients: f
+                .recipients
+                .iter()
+                .map(|r| (r.id.value.clone(), r.name.clone()))
+                .collect(),
+            first_uid: f.users.first().map(|u| u.uid.value.clone()),
+        }
+    }
+
+    /// Checks a client's credentials in constant time.
+    pub(crate) fn authenticate(&self, client_id: &str, secret: &str) -> Result<(), ShineError> {
+        match self.clients.get(client_id) {
+            Some(expected) if secret::eq(expected, secret) => Ok(()),
+            _ => Err(ShineError::invalid_client()),
+        }
+    }
+
+    pub(crate) fn has_client(&self, client_id: &str) -> bool {
+        self.clients.contains_key(client_id)
+    }
+
+    pub(crate) fn first_user(&self) -> Option<&str> {
+        self.first_uid.as_deref()
+    }
+
+    pub(crate) fn recipient_name(&self, id: &str) -> Option<&str> {
+        self.recipients.get(id).map(String::as_str)
+    }
+
+    /// The uid behind a fixture access token.
+    pub(crate) fn fixture_token_user(&self, token: &str) -> Option<&str> {
+        self.tokens.get(token).map(String::as_str)
+    }
+}

@@ -1,0 +1,49 @@
+//! Thredd's request bodies: the oAuth forms and the control API's purchase.
+
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct Form {
+    #[serde(default)]
+    pub(crate) grant_type: Option<String>,
+    #[serde(default)]
+    pub(crate) client_id: Option<String>,
+    #[serde(default)]
+    pub(crate) client_secret: Option<String>,
+    #[serde(default)]
+    pub(crate) token: Option<String>,
+}
+
+/// `POST /__admin/thredd/authentications`: a cardholder's purchase.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Purchase {
+    pub(crate) pubtoken: u64,
+    pub(crate) amount: u64,
+    pub(crate) currency: String,
+    #[serde(default)]
+    pub(crate) merchant: Merchant,
+    #[serde(default)]
+    pub(crate) notify_initiate_action_url: Option<String>,
+    #[serde(default)]
+    pub(crate) validation_timeout: Option<crate::scenario::Dur>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Merchant {
+    #[serde(default)]
+    pub(crate) name: Option<String>,
+    #[serde(default)]
+    pub(crate) url: Option<String>,
+    #[serde(default)]
+    pub(crate) id: Option<String>,
+    #[serde(default)]
+    pub(crate) acquirer_id: Option<String>,
+    #[serde(default)]
+    pub(crate) category_code: Option<String>,
+    #[serde(default)]
+    pub(crate) country_code: Option<String>,
+    #[serde(default)]
+    pub(crate) app_redirect_url: Option<String>,
+}
