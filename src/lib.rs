@@ -47,6 +47,8 @@
 //! - `outbox` and `journal`: the SMS outbox, the event timeline, the request
 //!   journal.
 //! - `admin`: the control API under `/__admin`.
+//! - `idempotency`: idempotency keys for providers that honour one.
+//! - `templates`: the handlebars pages, embedded, compiled once, escaped.
 //! - `providers/<name>/`: one module per provider, each with `routes`,
 //!   `handlers`, `model`, `error`, `store` and `config`.
 
