@@ -105,6 +105,8 @@ fn main() {
         spawn(Command::new(std::env::current_exe().unwrap()).env(BARE_ENV, "1"));
     let (mut sandbox, addr) = spawn_sandbox(&scenario);
     let pid = sandbox.id();
+    // Start-up allocates and frees (parsing the scenario); idle is after that.
+    std::thread::sleep(Duration::from_millis(500));
     let idle = rss_kib(pid);
     println!("idle RSS: {:.1} MiB", idle as f64 / 1024.0);
     let id = runtime.block_on(create_one(addr));

@@ -56,7 +56,11 @@ pub(crate) fn create_action_request(req: &Request, world: &World) -> Result<Resp
     )?;
     let mut happened = Vec::new();
     let response = world.shine.create(ctx(world), body, &mut happened, |view| {
-        http::json(StatusCode::OK, &Envelope::new(view))
+        http::with_type(
+            StatusCode::OK,
+            view.to_envelope_json().into(),
+            "application/json",
+        )
     });
     publish(world, happened);
     Ok(response)
@@ -76,7 +80,11 @@ pub(crate) fn poll_action_request(req: &Request, world: &World, id: &str) -> Res
     let response = world
         .shine
         .poll(ctx(world), id, &creds.client_id, &mut happened, |view| {
-            http::json(StatusCode::OK, &Envelope::new(view))
+            http::with_type(
+                StatusCode::OK,
+                view.to_envelope_json().into(),
+                "application/json",
+            )
         });
     publish(world, happened);
     response

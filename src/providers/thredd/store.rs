@@ -6,6 +6,7 @@
 //! fallback, when it has one.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use p256::ecdsa::SigningKey;
@@ -142,7 +143,11 @@ struct Inner {
 pub(crate) struct Store {
     clients: HashMap<String, (String, String)>,
     cards: HashMap<u64, Card>,
-    key: SigningKey,
+    /// Made on the first token, not with the world: deriving a key builds the
+    /// curve's tables, which costs milliseconds and megabytes at start-up.
+    key: OnceLock<SigningKey>,
+    /// Seeds the key, so a seeded scenario signs the same way every run.
+    key_seed: u64,
     kid: String,
     inner: Mutex<Inner>,
 }
@@ -166,7 +171,8 @@ impl Store {
                 .iter()
                 .map(|c| (c.pubtoken.value, c.clone()))
                 .collect(),
-            key: crate::providers::solaris::crypto::generate(ids),
+            key: OnceLock::new(),
+            key_seed: ids.next_u64(),
             kid: ids.hex(40).to_uppercase(),
             inner: Mutex::new(Inner::default()),
         }
@@ -190,7 +196,10 @@ impl Store {
         let ttl = ctx.settings.token_ttl.as_delta();
         let exp = ctx.now + ttl;
         let jti = ctx.ids.hex(32);
-        let token = jwt::sign(&self.key, &self.kid, client_id, &jti, &scope, ctx.now, exp);
+        let key = self.key.get_or_init(|| {
+            crate::providers::solaris::crypto::generate(&IdGen::new(Some(self.key_seed)))
+        });
+        let token = jwt::sign(key, &self.kid, client_id, &jti, &scope, ctx.now, exp);
         self.inner.lock().tokens.insert(
             token.as_str().into(),
             Token {
