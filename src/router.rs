@@ -27,7 +27,7 @@ use crate::journal::JournalEntry;
 use crate::providers::{with_provider, CommonError, Provider, ProviderApi, RouteMatch, RouteTable};
 use crate::sandbox::{InFlight, Sandbox};
 use crate::scenario::Fault;
-use crate::state::World;
+use crate::state::{Tenant, World};
 
 /// How a request ends.
 #[derive(Debug)]
@@ -57,12 +57,22 @@ enum BodyError {
 
 impl App {
     pub(crate) async fn dispatch(&self, req: hyper::Request<Incoming>) -> Outcome {
-        let path = req.uri().path();
+        let (tenant, skip) = match self.tenant(&req) {
+            Ok(found) => found,
+            Err(message) => {
+                return Outcome::Respond(admin::error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_tenant",
+                    &message,
+                ))
+            }
+        };
+        let path = &req.uri().path()[skip..];
         let first = path.split('/').find(|s| !s.is_empty()).unwrap_or("");
         if first == "__admin" {
             let limit = self.sandbox.body_limit();
-            return match buffer(req, 0, limit).await {
-                Ok(req) => Outcome::Respond(admin::handle(&req, &self.sandbox).await),
+            return match buffer(req, skip, limit).await {
+                Ok(req) => Outcome::Respond(admin::handle(&req, &self.sandbox, &tenant).await),
                 Err(BodyError::TooLarge) => Outcome::Respond(admin::error(
                     StatusCode::PAYLOAD_TOO_LARGE,
                     "payload_too_large",
@@ -74,8 +84,8 @@ impl App {
         match Provider::from_name(first) {
             Some(provider) => {
                 // Only slashes can stand before the first segment.
-                let prefix = path.find(first).unwrap_or(0) + first.len();
-                with_provider!(provider, P => self.provider::<P>(req, prefix).await)
+                let prefix = skip + path.find(first).unwrap_or(0) + first.len();
+                with_provider!(provider, P => self.provider::<P>(req, prefix, &tenant).await)
             }
             None if first.is_empty() => Outcome::Respond(admin::index()),
             None => Outcome::Respond(admin::error(
@@ -86,13 +96,32 @@ impl App {
         }
     }
 
-    /// `prefix` is the length of the provider prefix in the path.
+    /// The tenant a request names, by a `/t/<name>/` path prefix or the
+    /// `X-Sandbox-Tenant` header, and how many path bytes the prefix takes.
+    fn tenant(&self, req: &hyper::Request<Incoming>) -> Result<(Arc<Tenant>, usize), String> {
+        let path = req.uri().path();
+        if let Some(rest) = path.strip_prefix("/t/") {
+            let name = rest.split('/').next().unwrap_or_default();
+            return Ok((self.sandbox.tenant_named(name)?, 3 + name.len()));
+        }
+        match req.headers().get("x-sandbox-tenant") {
+            None => Ok((self.sandbox.tenant().clone(), 0)),
+            Some(value) => {
+                let name = value
+                    .to_str()
+                    .map_err(|_| "X-Sandbox-Tenant is not text".to_owned())?;
+                Ok((self.sandbox.tenant_named(name)?, 0))
+            }
+        }
+    }
+
+    /// `prefix` is the length of the tenant and provider prefixes in the path.
     async fn provider<P: ProviderApi>(
         &self,
         req: hyper::Request<Incoming>,
         prefix: usize,
+        tenant: &Tenant,
     ) -> Outcome {
-        let tenant = self.sandbox.tenant();
         let world = tenant.world_guard();
         let outcome = self.provider_outcome::<P>(req, prefix, &world).await;
         match outcome {
@@ -167,7 +196,7 @@ impl App {
         if let Some(delay) = effect.and_then(|e| e.delay) {
             // A shutdown cuts the delay short so the request can still finish.
             let mut stopping = self.stopping.clone();
-            let clock = &self.sandbox.tenant().clock;
+            let clock = &world.clock;
             tokio::select! {
                 _ = clock.sleep(delay) => {}
                 _ = stopping.wait_for(|stop| *stop) => {}

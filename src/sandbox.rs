@@ -1,6 +1,7 @@
 //! The embedding API: build a sandbox, start it on a port, get its URL and
 //! clock, and stop it.
 
+use std::collections::HashMap;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -16,6 +17,9 @@ use crate::http::DEFAULT_BODY_LIMIT;
 use crate::scenario::Scenario;
 use crate::state::Tenant;
 
+/// How many named tenants may live at once.
+const MAX_TENANTS: usize = 1024;
+
 /// A cheap-to-clone handle on a sandbox's state.
 #[derive(Clone, Debug)]
 pub struct Sandbox {
@@ -25,6 +29,8 @@ pub struct Sandbox {
 #[derive(Debug)]
 struct Shared {
     tenant: Arc<Tenant>,
+    /// Named tenants, made on first use, dropped by a reset.
+    tenants: parking_lot::RwLock<HashMap<String, Arc<Tenant>>>,
     body_limit: usize,
     /// Provider requests a scenario rule is holding back (delays and hangs).
     in_flight: AtomicU64,
@@ -52,9 +58,46 @@ impl Sandbox {
         self.inner.tenant.clock.clone()
     }
 
-    /// Drops all state, resets the clock, and reloads the scenario's fixtures.
+    /// Drops all state, resets the clock, reloads the scenario's fixtures,
+    /// and drops every named tenant.
     pub fn reset(&self) {
         self.inner.tenant.reset();
+        self.inner.tenants.write().clear();
+    }
+
+    /// The tenant called `name`, made on first use with the default tenant's
+    /// active scenario. Names are 1 to 64 of `A-Z a-z 0-9 _ -`.
+    pub(crate) fn tenant_named(&self, name: &str) -> Result<Arc<Tenant>, String> {
+        let valid = (1..=64).contains(&name.len())
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        if !valid {
+            return Err(format!(
+                "`{name}` is not a tenant name: 1 to 64 of A-Z a-z 0-9 _ -"
+            ));
+        }
+        if let Some(tenant) = self.inner.tenants.read().get(name) {
+            return Ok(tenant.clone());
+        }
+        let mut tenants = self.inner.tenants.write();
+        if let Some(tenant) = tenants.get(name) {
+            return Ok(tenant.clone());
+        }
+        if tenants.len() >= MAX_TENANTS {
+            return Err(format!(
+                "at most {MAX_TENANTS} tenants at once; reset to drop them"
+            ));
+        }
+        let scenario = self.inner.tenant.world().scenario.clone();
+        let tenant = Arc::new(Tenant::new(Some(name), scenario));
+        tokio::spawn(Tenant::run_sweeper_while_alive(Arc::downgrade(&tenant)));
+        tenants.insert(name.to_owned(), tenant.clone());
+        Ok(tenant)
+    }
+
+    pub(crate) fn tenant_count(&self) -> usize {
+        self.inner.tenants.read().len()
     }
 
     /// Makes `scenario` the active one, with a fresh world.
@@ -149,7 +192,8 @@ impl SandboxBuilder {
         };
         Ok(Sandbox {
             inner: Arc::new(Shared {
-                tenant: Arc::new(Tenant::new(Arc::new(scenario))),
+                tenant: Arc::new(Tenant::new(None, Arc::new(scenario))),
+                tenants: parking_lot::RwLock::new(HashMap::new()),
                 body_limit: self.body_limit,
                 in_flight: AtomicU64::new(0),
             }),

@@ -28,15 +28,21 @@ use crate::scenario::{RuleSet, Scenario};
 #[derive(Debug)]
 pub(crate) struct Tenant {
     pub(crate) clock: Clock,
+    /// `""` for the default tenant, `/t/<name>` for a named one: the path
+    /// prefix of links the sandbox hands out (Intergiro's consent page).
+    pub(crate) base_path: Arc<str>,
     world: ArcSwap<World>,
 }
 
 impl Tenant {
-    pub(crate) fn new(scenario: Arc<Scenario>) -> Self {
+    /// A tenant; `name` is `None` for the default one.
+    pub(crate) fn new(name: Option<&str>, scenario: Arc<Scenario>) -> Self {
         let clock = Clock::new();
-        let world = World::new(scenario, clock.clone());
+        let base_path: Arc<str> = name.map_or_else(String::new, |n| format!("/t/{n}")).into();
+        let world = World::new(scenario, clock.clone(), base_path.clone());
         Self {
             clock,
+            base_path,
             world: ArcSwap::from_pointee(world),
         }
     }
@@ -57,15 +63,35 @@ impl Tenant {
     pub(crate) fn reset(&self) {
         self.clock.reset();
         let scenario = self.world.load().scenario.clone();
-        self.world
-            .store(Arc::new(World::new(scenario, self.clock.clone())));
+        self.world.store(Arc::new(World::new(
+            scenario,
+            self.clock.clone(),
+            self.base_path.clone(),
+        )));
     }
 
     /// Makes `scenario` the active one, with a fresh world.
     pub(crate) fn activate(&self, scenario: Arc<Scenario>) {
         self.clock.reset();
-        self.world
-            .store(Arc::new(World::new(scenario, self.clock.clone())));
+        self.world.store(Arc::new(World::new(
+            scenario,
+            self.clock.clone(),
+            self.base_path.clone(),
+        )));
+    }
+
+    /// The sweeper of a named tenant: it ends once the tenant is dropped.
+    pub(crate) async fn run_sweeper_while_alive(tenant: std::sync::Weak<Self>) {
+        loop {
+            let Some(this) = tenant.upgrade() else { return };
+            this.world().sweep();
+            let mut clock_moves = this.clock.changes();
+            drop(this);
+            tokio::select! {
+                _ = clock_moves.changed() => {}
+                _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+            }
+        }
     }
 
     /// Settles whatever has come due: expiries, simulated users' decisions,
@@ -87,6 +113,8 @@ impl Tenant {
 #[derive(Debug)]
 pub(crate) struct World {
     pub(crate) scenario: Arc<Scenario>,
+    /// The tenant's path prefix, for links handed out.
+    pub(crate) base_path: Arc<str>,
     pub(crate) rules: RuleSet,
     pub(crate) ids: IdGen,
     pub(crate) clock: Clock,
@@ -113,9 +141,10 @@ pub(crate) struct SmsDraft {
 }
 
 impl World {
-    pub(crate) fn new(scenario: Arc<Scenario>, clock: Clock) -> Self {
+    pub(crate) fn new(scenario: Arc<Scenario>, clock: Clock, base_path: Arc<str>) -> Self {
         let ids = IdGen::new(scenario.seed);
         Self {
+            base_path,
             rules: RuleSet::compile(&scenario.rules),
             solaris: solaris::Store::new(&scenario, &ids),
             thredd: thredd::Store::new(&scenario, &ids),

@@ -17,7 +17,9 @@ use crate::outbox::Since;
 use crate::providers::{intergiro, shine, Provider};
 use crate::sandbox::Sandbox;
 use crate::scenario::{Dur, Scenario};
-use crate::state::SmsDraft;
+use std::sync::Arc;
+
+use crate::state::{SmsDraft, Tenant};
 use crate::timefmt::{Precision, Stamp};
 
 /// The longest a long-poll may wait.
@@ -36,6 +38,7 @@ enum Route {
     Events,
     GetScenario,
     LoadScenario,
+    SetTenantScenario { name: String },
     IntergiroDecide { id: String, approve: bool },
     SolarisBindDevice,
     SolarisSign { id: String },
@@ -69,6 +72,10 @@ impl Route {
             ["scenarios"] if get => Self::GetScenario,
             ["scenarios"] if post => Self::LoadScenario,
             ["scenarios"] => return Err(Some("GET, POST")),
+            ["tenants", name, "scenario"] if method == Method::PUT => Self::SetTenantScenario {
+                name: (*name).to_owned(),
+            },
+            ["tenants", _, "scenario"] => return Err(Some("PUT")),
             ["intergiro", "consents", id, verb @ ("approve" | "decline")] if post => {
                 Self::IntergiroDecide {
                     id: (*id).to_owned(),
@@ -110,8 +117,17 @@ impl Route {
     }
 }
 
+/// What a control API call acts on: the sandbox, and the tenant the request
+/// named (the default one unless `X-Sandbox-Tenant` or `/t/<name>/` says).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Cx<'a> {
+    pub(crate) sandbox: &'a Sandbox,
+    pub(crate) tenant: &'a Arc<Tenant>,
+}
+
 /// Answers a control API request.
-pub(crate) async fn handle(req: &Request, sandbox: &Sandbox) -> Response {
+pub(crate) async fn handle(req: &Request, sandbox: &Sandbox, tenant: &Arc<Tenant>) -> Response {
+    let cx = &Cx { sandbox, tenant };
     let segments = req.segments();
     let route = match Route::parse(&req.method, &segments[1..]) {
         Ok(route) => route,
@@ -138,29 +154,36 @@ pub(crate) async fn handle(req: &Request, sandbox: &Sandbox) -> Response {
             StatusCode::OK,
             &json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }),
         )),
-        Route::Stats => Ok(stats(sandbox)),
+        Route::Stats => Ok(stats(cx)),
         Route::Reset => {
-            sandbox.reset();
+            // The default tenant's reset drops every named tenant too; a named
+            // tenant's reset gives it a fresh world.
+            if cx.tenant.base_path.is_empty() {
+                sandbox.reset();
+            } else {
+                cx.tenant.reset();
+            }
             Ok(http::json(StatusCode::OK, &json!({ "status": "reset" })))
         }
-        Route::GetClock => Ok(clock_state(sandbox)),
-        Route::SetClock => set_clock(req, sandbox),
-        Route::Journal => Ok(journal(req, sandbox)),
-        Route::ListSms => list_sms(req, sandbox).await,
-        Route::SendSms => send_sms(req, sandbox),
-        Route::Events => events(req, sandbox).await,
-        Route::GetScenario => Ok(scenario_info(sandbox)),
-        Route::LoadScenario => load_scenario(req, sandbox),
+        Route::SetTenantScenario { name } => set_tenant_scenario(req, sandbox, &name),
+        Route::GetClock => Ok(clock_state(cx)),
+        Route::SetClock => set_clock(req, cx),
+        Route::Journal => Ok(journal(req, cx)),
+        Route::ListSms => list_sms(req, cx).await,
+        Route::SendSms => send_sms(req, cx),
+        Route::Events => events(req, cx).await,
+        Route::GetScenario => Ok(scenario_info(cx)),
+        Route::LoadScenario => load_scenario(req, cx),
         Route::IntergiroDecide { id, approve } => {
-            Ok(intergiro::decide(&sandbox.tenant().world(), &id, approve))
+            Ok(intergiro::decide(&cx.tenant.world(), &id, approve))
         }
-        Route::SolarisBindDevice => solaris_bind(req, sandbox),
-        Route::SolarisSign { id } => solaris_sign(req, sandbox, &id),
-        Route::ThreddStart => thredd_start(req, sandbox),
-        Route::ThreddGet { id } => thredd_get(sandbox, &id),
-        Route::ThreddOtp { id } => thredd_otp(req, sandbox, &id),
-        Route::ShineList => shine_list(req, sandbox),
-        Route::ShineDecide { id, decision } => shine_decide(sandbox, &id, decision),
+        Route::SolarisBindDevice => solaris_bind(req, cx),
+        Route::SolarisSign { id } => solaris_sign(req, cx, &id),
+        Route::ThreddStart => thredd_start(req, cx),
+        Route::ThreddGet { id } => thredd_get(cx, &id),
+        Route::ThreddOtp { id } => thredd_otp(req, cx, &id),
+        Route::ShineList => shine_list(req, cx),
+        Route::ShineDecide { id, decision } => shine_decide(cx, &id, decision),
     };
     result.unwrap_or_else(AdminError::into_response)
 }
@@ -234,12 +257,13 @@ fn timestamp(t: DateTime<Utc>) -> String {
 }
 
 /// Live objects per store: what a soak test checks stays flat.
-fn stats(sandbox: &Sandbox) -> Response {
-    let world = sandbox.tenant().world();
+fn stats(cx: &Cx<'_>) -> Response {
+    let world = cx.tenant.world();
     http::json(
         StatusCode::OK,
         &json!({
-            "in_flight": sandbox.in_flight(),
+            "in_flight": cx.sandbox.in_flight(),
+            "tenants": cx.sandbox.tenant_count(),
             "intergiro": world.intergiro.stats(),
             "weavr": world.weavr.stats(),
             "solaris": world.solaris.stats(),
@@ -251,8 +275,8 @@ fn stats(sandbox: &Sandbox) -> Response {
     )
 }
 
-fn clock_state(sandbox: &Sandbox) -> Response {
-    let state = sandbox.clock().state();
+fn clock_state(cx: &Cx<'_>) -> Response {
+    let state = cx.tenant.clock.clone().state();
     http::json(
         StatusCode::OK,
         &json!({ "now": timestamp(state.now), "frozen": state.frozen }),
@@ -272,9 +296,9 @@ struct ClockChange {
 
 /// Applies `frozen`, then `set`, then `advance`, so one call can freeze the
 /// clock at an instant.
-fn set_clock(req: &Request, sandbox: &Sandbox) -> Reply<Response> {
+fn set_clock(req: &Request, cx: &Cx<'_>) -> Reply<Response> {
     let change: ClockChange = req.json().map_err(bad_body)?;
-    let clock = sandbox.clock();
+    let clock = cx.tenant.clock.clone();
     if let Some(frozen) = change.frozen {
         clock.set_frozen(frozen);
     }
@@ -284,14 +308,14 @@ fn set_clock(req: &Request, sandbox: &Sandbox) -> Reply<Response> {
     if let Some(by) = change.advance {
         clock.advance(by.as_delta());
     }
-    Ok(clock_state(sandbox))
+    Ok(clock_state(cx))
 }
 
-fn journal(req: &Request, sandbox: &Sandbox) -> Response {
+fn journal(req: &Request, cx: &Cx<'_>) -> Response {
     let provider = req.query_param("provider");
     let operation = req.query_param("operation");
     let limit = req.query_param("limit").and_then(|l| l.parse().ok());
-    let entries = sandbox.tenant().world().journal.read(&JournalQuery {
+    let entries = cx.tenant.world().journal.read(&JournalQuery {
         provider: provider.as_deref(),
         operation: operation.as_deref(),
         limit,
@@ -322,7 +346,7 @@ fn feed_params(req: &Request) -> Reply<(Since, Option<Duration>)> {
     Ok((since, wait))
 }
 
-async fn list_sms(req: &Request, sandbox: &Sandbox) -> Reply<Response> {
+async fn list_sms(req: &Request, cx: &Cx<'_>) -> Reply<Response> {
     let (since, wait) = feed_params(req)?;
     let to = req.query_param("to");
     let provider = req.query_param("provider");
@@ -330,7 +354,7 @@ async fn list_sms(req: &Request, sandbox: &Sandbox) -> Reply<Response> {
         to.as_deref().is_none_or(|t| sms.to == t)
             && provider.as_deref().is_none_or(|p| sms.provider == p)
     };
-    let world = sandbox.tenant().world();
+    let world = cx.tenant.world();
     let messages = match wait {
         Some(wait) => world.outbox.wait(since, wait, filter).await,
         None => world.outbox.list(since, filter),
@@ -352,7 +376,7 @@ struct NewSms {
 }
 
 /// Puts a message in the outbox by hand: a provider-neutral way to exercise it.
-fn send_sms(req: &Request, sandbox: &Sandbox) -> Reply<Response> {
+fn send_sms(req: &Request, cx: &Cx<'_>) -> Reply<Response> {
     let new: NewSms = req.json().map_err(bad_body)?;
     if new.to.trim().is_empty() {
         return Err(bad_body(DecodeError::new(
@@ -360,7 +384,7 @@ fn send_sms(req: &Request, sandbox: &Sandbox) -> Reply<Response> {
             "a phone number is required",
         )));
     }
-    let sms = sandbox.tenant().world().send_sms(SmsDraft {
+    let sms = cx.tenant.world().send_sms(SmsDraft {
         provider: "sandbox",
         to: new.to,
         text: new.text,
@@ -371,7 +395,7 @@ fn send_sms(req: &Request, sandbox: &Sandbox) -> Reply<Response> {
     Ok(http::json(StatusCode::CREATED, &sms))
 }
 
-async fn events(req: &Request, sandbox: &Sandbox) -> Reply<Response> {
+async fn events(req: &Request, cx: &Cx<'_>) -> Reply<Response> {
     let (since, wait) = feed_params(req)?;
     let kind = req.query_param("type");
     let provider = req.query_param("provider");
@@ -381,7 +405,7 @@ async fn events(req: &Request, sandbox: &Sandbox) -> Reply<Response> {
             && provider.as_deref().is_none_or(|p| e.provider == p)
             && subject.as_deref().is_none_or(|s| e.subject == s)
     };
-    let world = sandbox.tenant().world();
+    let world = cx.tenant.world();
     let events = match wait {
         Some(wait) => world.events.wait(since, wait, filter).await,
         None => world.events.list(since, filter),
@@ -389,8 +413,8 @@ async fn events(req: &Request, sandbox: &Sandbox) -> Reply<Response> {
     Ok(http::json(StatusCode::OK, &events))
 }
 
-fn scenario_info(sandbox: &Sandbox) -> Response {
-    let world = sandbox.tenant().world();
+fn scenario_info(cx: &Cx<'_>) -> Response {
+    let world = cx.tenant.world();
     let s = &world.scenario;
     http::json(
         StatusCode::OK,
@@ -406,9 +430,24 @@ fn scenario_info(sandbox: &Sandbox) -> Response {
     )
 }
 
+/// `PUT /__admin/tenants/{name}/scenario`: a tenant's own scenario, with a
+/// fresh world; the tenant is made if it does not exist yet.
+fn set_tenant_scenario(req: &Request, sandbox: &Sandbox, name: &str) -> Reply<Response> {
+    let tenant = sandbox
+        .tenant_named(name)
+        .map_err(|e| AdminError::new(StatusCode::BAD_REQUEST, "invalid_tenant", &e))?;
+    load_scenario(
+        req,
+        &Cx {
+            sandbox,
+            tenant: &tenant,
+        },
+    )
+}
+
 /// Loads a YAML body and makes it active. A bad file is refused whole with its
 /// line and column, and the active scenario stays as it was.
-fn load_scenario(req: &Request, sandbox: &Sandbox) -> Reply<Response> {
+fn load_scenario(req: &Request, cx: &Cx<'_>) -> Reply<Response> {
     let yaml = std::str::from_utf8(&req.body).map_err(|_| {
         AdminError::new(
             StatusCode::BAD_REQUEST,
@@ -429,6 +468,6 @@ fn load_scenario(req: &Request, sandbox: &Sandbox) -> Reply<Response> {
             }}),
         }
     })?;
-    sandbox.load_scenario(scenario);
-    Ok(scenario_info(sandbox))
+    cx.tenant.activate(Arc::new(scenario));
+    Ok(scenario_info(cx))
 }

@@ -5,10 +5,9 @@ use hyper::StatusCode;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{bad_body, bad_query, AdminError, Reply};
+use super::{bad_body, bad_query, AdminError, Cx, Reply};
 use crate::http::{self, Request, Response};
 use crate::providers::{shine, solaris, thredd};
-use crate::sandbox::Sandbox;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -23,9 +22,9 @@ pub(super) fn restricted() -> solaris::Purpose {
 }
 
 /// Binds a device whose private key the sandbox holds, for teams without a phone.
-pub(super) fn solaris_bind(req: &Request, sandbox: &Sandbox) -> Reply<Response> {
+pub(super) fn solaris_bind(req: &Request, cx: &Cx<'_>) -> Reply<Response> {
     let body: VirtualDevice = req.json().map_err(bad_body)?;
-    let world = sandbox.tenant().world();
+    let world = cx.tenant.world();
     solaris::bind_virtual_device(&world, &body.person_id, body.key_purpose)
         .map(|device| http::json(StatusCode::CREATED, &device))
         .map_err(|detail| AdminError::new(StatusCode::NOT_FOUND, "not_found", &detail))
@@ -40,9 +39,9 @@ struct SignRequest {
 }
 
 /// Signs as a virtual device: hex DER ECDSA P-256 over SHA-256.
-pub(super) fn solaris_sign(req: &Request, sandbox: &Sandbox, id: &str) -> Reply<Response> {
+pub(super) fn solaris_sign(req: &Request, cx: &Cx<'_>, id: &str) -> Reply<Response> {
     let body: SignRequest = req.json().map_err(bad_body)?;
-    let world = sandbox.tenant().world();
+    let world = cx.tenant.world();
     solaris::sign(&world, id, &body.string_to_sign, body.key_purpose)
         .map(|signature| http::json(StatusCode::OK, &json!({ "signature": signature })))
         .ok_or_else(|| {
@@ -55,15 +54,15 @@ pub(super) fn solaris_sign(req: &Request, sandbox: &Sandbox, id: &str) -> Reply<
 }
 
 /// Plays a cardholder's purchase: Thredd sends NotifyInitiateAction.
-pub(super) fn thredd_start(req: &Request, sandbox: &Sandbox) -> Reply<Response> {
+pub(super) fn thredd_start(req: &Request, cx: &Cx<'_>) -> Reply<Response> {
     let purchase: thredd::Purchase = req.json().map_err(bad_body)?;
-    thredd::start(sandbox.tenant().world(), purchase)
+    thredd::start(cx.tenant.world(), purchase)
         .map(|view| http::json(StatusCode::CREATED, &view))
         .map_err(|(status, code, message)| AdminError::new(status, code, &message))
 }
 
-pub(super) fn thredd_get(sandbox: &Sandbox, id: &str) -> Reply<Response> {
-    thredd::get(&sandbox.tenant().world(), id)
+pub(super) fn thredd_get(cx: &Cx<'_>, id: &str) -> Reply<Response> {
+    thredd::get(&cx.tenant.world(), id)
         .map(|view| http::json(StatusCode::OK, &view))
         .ok_or_else(|| {
             AdminError::new(
@@ -81,9 +80,9 @@ struct Otp {
 }
 
 /// Plays the cardholder typing the fallback OTP from the SMS.
-pub(super) fn thredd_otp(req: &Request, sandbox: &Sandbox, id: &str) -> Reply<Response> {
+pub(super) fn thredd_otp(req: &Request, cx: &Cx<'_>, id: &str) -> Reply<Response> {
     let body: Otp = req.json().map_err(bad_body)?;
-    thredd::enter_otp(&sandbox.tenant().world(), id, &body.code)
+    thredd::enter_otp(&cx.tenant.world(), id, &body.code)
         .map(|view| http::json(StatusCode::OK, &view))
         .map_err(|code| {
             let status = match code {
@@ -95,7 +94,7 @@ pub(super) fn thredd_otp(req: &Request, sandbox: &Sandbox, id: &str) -> Reply<Re
         })
 }
 
-pub(super) fn shine_list(req: &Request, sandbox: &Sandbox) -> Reply<Response> {
+pub(super) fn shine_list(req: &Request, cx: &Cx<'_>) -> Reply<Response> {
     let status = match req.query_param("status").as_deref() {
         None => None,
         Some("PENDING") => Some(shine::Status::Pending),
@@ -109,16 +108,12 @@ pub(super) fn shine_list(req: &Request, sandbox: &Sandbox) -> Reply<Response> {
             ))
         }
     };
-    let world = sandbox.tenant().world();
+    let world = cx.tenant.world();
     Ok(http::json(StatusCode::OK, &shine::list(&world, status)))
 }
 
-pub(super) fn shine_decide(
-    sandbox: &Sandbox,
-    id: &str,
-    decision: shine::Decide,
-) -> Reply<Response> {
-    let world = sandbox.tenant().world();
+pub(super) fn shine_decide(cx: &Cx<'_>, id: &str, decision: shine::Decide) -> Reply<Response> {
+    let world = cx.tenant.world();
     match shine::decide(&world, id, decision) {
         Ok(view) => Ok(http::json(StatusCode::OK, &view)),
         Err(shine::DecideError::NotFound) => Err(AdminError::new(

@@ -9,5 +9,6 @@ mod server;
 mod shine;
 mod solaris;
 mod support;
+mod tenants;
 mod thredd;
 mod weavr;

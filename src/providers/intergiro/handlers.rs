@@ -353,7 +353,8 @@ pub(crate) fn initiate_consent(req: &Request, world: &World, id: &str) -> Result
                 .all(|b| b.is_ascii_alphanumeric() || b".:-[]".contains(&b))
         })
         .unwrap_or("127.0.0.1:4242");
-    let redirect_url = format!("http://{host}/intergiro/sca/consent?token={token}");
+    let base = &world.base_path;
+    let redirect_url = format!("http://{host}{base}/intergiro/sca/consent?token={token}");
     Ok(http::json(
         StatusCode::OK,
         &json!({ "method": { "redirect_url": redirect_url, "token": token, "expires_at": stamp(&expires) } }),

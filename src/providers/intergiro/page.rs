@@ -53,7 +53,7 @@ fn consent_page(world: &World, token: &str, error: Option<&str>) -> Response {
     let mut data = serde_json::to_value(&summary).unwrap_or_default();
     data["scope"] = json!(scope);
     data["token"] = json!(token);
-    data["action"] = json!(ACTION);
+    data["action"] = json!(format!("{}{ACTION}", world.base_path));
     data["error"] = json!(error);
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
