@@ -470,3 +470,50 @@ async fn the_simulated_user_approves_after_a_delay() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn three_wrong_passcodes_burn_the_link_but_not_the_consent() {
+    let sandbox = TestSandbox::start().await;
+    let token = sandbox.intergiro_login().await;
+    let (id, page_token) = sandbox.consent_page(&token, "r1", "Acme").await;
+    for _ in 0..2 {
+        assert_eq!(
+            sandbox
+                .submit(&page_token, "approve", "0000")
+                .await
+                .status(),
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+    }
+    let locked = sandbox.submit(&page_token, "approve", "0000").await;
+    assert_eq!(locked.status(), StatusCode::FORBIDDEN);
+    assert!(locked.text().await.unwrap().contains("Too many attempts"));
+    assert_eq!(
+        sandbox
+            .submit(&page_token, "approve", "1234")
+            .await
+            .status(),
+        StatusCode::GONE,
+        "the link is gone"
+    );
+    let consent = sandbox
+        .intergiro(Method::GET, &format!("/v3/consents/{id}"), &token, None)
+        .await;
+    assert_eq!(
+        consent.body["status"], "pending",
+        "the app can start it again"
+    );
+    let again = sandbox
+        .intergiro(
+            Method::POST,
+            &format!("/v3/consents/{id}"),
+            &token,
+            Some(json!({})),
+        )
+        .await;
+    let fresh = again.body["method"]["token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        sandbox.submit(&fresh, "approve", "1234").await.status(),
+        StatusCode::OK
+    );
+}

@@ -245,6 +245,37 @@ async fn sms_challenges_refuse_wrong_expired_and_reused_codes_each_their_own_way
 }
 
 #[tokio::test]
+async fn codes_cannot_be_guessed_by_trying() {
+    let sandbox = TestSandbox::start().await;
+    let token = sandbox.solaris_token().await;
+    let created = sandbox
+        .solaris(
+            Method::POST,
+            "/v1/mfa/challenges/sms",
+            &token,
+            Some(json!({"person_id": "person-1"})),
+        )
+        .await;
+    let path = format!(
+        "/v1/mfa/challenges/sms/{}",
+        created.body["id"].as_str().unwrap()
+    );
+    for _ in 0..3 {
+        let wrong = sandbox
+            .solaris(Method::PUT, &path, &token, Some(json!({"token": "000000"})))
+            .await;
+        assert_eq!(code(&wrong), "invalid_tan");
+    }
+    let right = sandbox
+        .solaris(Method::PUT, &path, &token, Some(json!({"token": "212212"})))
+        .await;
+    assert_eq!(
+        (right.status, code(&right)),
+        (StatusCode::FORBIDDEN, "too_many_attempts")
+    );
+}
+
+#[tokio::test]
 async fn a_mobile_number_is_added_authorized_and_confirmed() {
     let yaml = sca_sandbox::DEFAULT_SCENARIO.replace(
         "      - id: person-2\n",
@@ -322,6 +353,32 @@ async fn a_mobile_number_is_added_authorized_and_confirmed() {
         )
         .await;
     assert_eq!(confirmed.body["verified"], true);
+    // Three wrong codes and the pending code is gone: authorize again.
+    let confirm = |tan: &'static str| {
+        sandbox.solaris(
+            Method::POST,
+            "/v1/persons/person-3/mobile_number/confirm",
+            &token,
+            Some(json!({"number": "+15550199", "token": tan})),
+        )
+    };
+    let again = sandbox
+        .solaris(
+            Method::POST,
+            &format!("{base}/authorize"),
+            &token,
+            Some(json!({"number": "+15550199"})),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CREATED);
+    for _ in 0..3 {
+        assert_eq!(code(&confirm("000000").await), "invalid_tan");
+    }
+    assert_eq!(
+        code(&confirm("212212").await),
+        "invalid_tan",
+        "the code died with the third wrong try"
+    );
 }
 
 #[tokio::test]

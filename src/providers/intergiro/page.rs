@@ -6,6 +6,7 @@ use hyper::StatusCode;
 use serde_json::json;
 
 use super::model::Submission;
+use super::store::Passcode;
 use super::{ctx, publish};
 use crate::http::{self, Request, Response};
 use crate::state::World;
@@ -96,16 +97,22 @@ pub(crate) fn submit(req: &Request, world: &World) -> Response {
             )
         }
     };
-    if approve
-        && !world
-            .intergiro
-            .passcode_ok(ctx(world), form.passcode.as_deref().unwrap_or_default())
-    {
-        return consent_page(
-            world,
-            &form.token,
-            Some("That passcode is not right. Try again."),
-        );
+    if approve {
+        let typed = form.passcode.as_deref().unwrap_or_default();
+        match world.intergiro.passcode(ctx(world), &form.token, typed) {
+            Passcode::Right => {}
+            Passcode::Wrong => {
+                let retry = Some("That passcode is not right. Try again.");
+                return consent_page(world, &form.token, retry);
+            }
+            Passcode::Locked => {
+                return message(
+                    StatusCode::FORBIDDEN,
+                    "Too many attempts",
+                    "The passcode was wrong too many times. Return to the app and start again.",
+                )
+            }
+        }
     }
     let Ok((return_url, kind)) =
         world

@@ -76,6 +76,20 @@ pub(crate) struct Consent {
     action: String,
     fingerprint: u64,
     used: bool,
+    /// Wrong passcodes typed on the current page.
+    wrong_passcodes: u32,
+}
+
+/// Wrong passcodes a consent page takes before its link stops working.
+const MAX_WRONG_PASSCODES: u32 = 3;
+
+/// What a typed passcode did.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Passcode {
+    Right,
+    Wrong,
+    /// The last allowed try was wrong: the link is gone.
+    Locked,
 }
 
 impl Consent {
@@ -286,6 +300,7 @@ impl Store {
             action: key.clone(),
             fingerprint,
             used: false,
+            wrong_passcodes: 0,
         };
         let view = consent.view();
         events.push(("consent.created", consent.id.clone()));
@@ -308,6 +323,7 @@ impl Store {
             return Err(Some(consent.status));
         }
         let token = ctx.ids.token(48);
+        consent.wrong_passcodes = 0;
         let previous = consent.page_token.replace(token.clone());
         consent.return_url = return_url;
         consent.initiated_at = Some(ctx.now);
@@ -418,7 +434,26 @@ impl Store {
         json!({ "consents": inner.consents.len(), "tokens": inner.access.len() })
     }
 
-    pub(crate) fn passcode_ok(&self, ctx: Ctx<'_>, passcode: &str) -> bool {
-        secret::eq(&ctx.settings.passcode, passcode)
+    /// Checks a passcode typed on the page of `token`; three wrong ones burn
+    /// the link (the consent stays pending, so the app can start it again).
+    pub(crate) fn passcode(&self, ctx: Ctx<'_>, token: &str, passcode: &str) -> Passcode {
+        if secret::eq(&ctx.settings.passcode, passcode) {
+            return Passcode::Right;
+        }
+        let mut inner = self.inner.lock();
+        let Some(id) = inner.pages.get(token).cloned() else {
+            return Passcode::Locked;
+        };
+        let Some(consent) = inner.consents.get_mut(&id) else {
+            return Passcode::Locked;
+        };
+        consent.wrong_passcodes += 1;
+        if consent.wrong_passcodes < MAX_WRONG_PASSCODES {
+            return Passcode::Wrong;
+        }
+        consent.wrong_passcodes = 0;
+        consent.page_token = None;
+        inner.pages.remove(token);
+        Passcode::Locked
     }
 }

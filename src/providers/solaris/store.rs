@@ -51,8 +51,8 @@ pub(crate) struct MobileNumber {
     pub(crate) id: String,
     pub(crate) number: String,
     pub(crate) verified: bool,
-    /// The code of a pending `authorize`, and when it lapses.
-    pub(crate) pending: Option<(String, DateTime<Utc>)>,
+    /// The code of a pending `authorize`, when it lapses, and wrong tries.
+    pub(crate) pending: Option<(String, DateTime<Utc>, u32)>,
 }
 
 impl MobileNumber {
@@ -128,6 +128,22 @@ pub(crate) struct SmsChallenge {
     pub(crate) created_at: DateTime<Utc>,
     pub(crate) expires_at: DateTime<Utc>,
     pub(crate) verified: bool,
+    /// Wrong codes so far; at [`MAX_WRONG_CODES`] the challenge is dead.
+    pub(crate) wrong: u32,
+}
+
+/// Wrong codes a challenge or a pending mobile number takes before it is
+/// dead: a six-digit code must not be guessable by trying.
+pub(crate) const MAX_WRONG_CODES: u32 = 3;
+
+/// A challenge that took too many wrong codes.
+pub(crate) fn too_many_attempts() -> SolarisError {
+    SolarisError::new(
+        StatusCode::FORBIDDEN,
+        "too_many_attempts",
+        "Too Many Attempts",
+        "Too many wrong codes: request a new challenge",
+    )
 }
 
 impl SmsChallenge {
@@ -251,6 +267,7 @@ impl Store {
             created_at: ctx.now,
             expires_at: ctx.expiry(),
             verified: false,
+            wrong: 0,
         };
         let sms = sms_draft(to, &challenge.code, "sms_challenge", &challenge.id);
         let view = challenge.view();
@@ -284,7 +301,11 @@ impl Store {
         if now >= challenge.expires_at {
             return Err(expired());
         }
+        if challenge.wrong >= MAX_WRONG_CODES {
+            return Err(too_many_attempts());
+        }
         if !secret::eq(&challenge.code, token) {
+            challenge.wrong += 1;
             return Err(SolarisError::invalid_tan());
         }
         challenge.verified = true;
@@ -395,7 +416,7 @@ impl Store {
             .as_mut()
             .filter(|m| m.number == number)
             .ok_or_else(|| SolarisError::not_found("MobileNumber", number))?;
-        mobile.pending = Some((code.clone(), ctx.expiry()));
+        mobile.pending = Some((code.clone(), ctx.expiry(), 0));
         let sms = sms_draft(number.to_owned(), &code, "mobile_number", &mobile.id);
         Ok((mobile.view(), sms))
     }
@@ -414,13 +435,21 @@ impl Store {
             .as_mut()
             .filter(|m| m.number == number)
             .ok_or_else(|| SolarisError::not_found("MobileNumber", number))?;
-        match &mobile.pending {
-            Some((code, expires)) if now < *expires && secret::eq(code, token) => {
+        match &mut mobile.pending {
+            Some((code, expires, _)) if now < *expires && secret::eq(code, token) => {
                 mobile.verified = true;
                 mobile.pending = None;
                 Ok(mobile.view())
             }
-            _ => Err(SolarisError::invalid_tan()),
+            Some((_, _, wrong)) if *wrong + 1 < MAX_WRONG_CODES => {
+                *wrong += 1;
+                Err(SolarisError::invalid_tan())
+            }
+            // The last allowed try was wrong: the code is gone; authorize again.
+            _ => {
+                mobile.pending = None;
+                Err(SolarisError::invalid_tan())
+            }
         }
     }
 
