@@ -32,6 +32,21 @@ pub(crate) struct Request {
     pub(crate) body: Bytes,
 }
 
+/// OAuth 2 client credentials: `grant_type`, and the client's id and secret
+/// from the body or from `Authorization: Basic` (which wins).
+#[derive(Debug, Default, serde::Deserialize)]
+pub(crate) struct ClientCredentials {
+    #[serde(default)]
+    pub(crate) grant_type: Option<String>,
+    #[serde(default)]
+    pub(crate) client_id: Option<String>,
+    #[serde(default)]
+    pub(crate) client_secret: Option<String>,
+    /// The token to introspect or revoke, where the endpoint takes one.
+    #[serde(default)]
+    pub(crate) token: Option<String>,
+}
+
 /// Why a request body or query could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct DecodeError {
@@ -121,6 +136,28 @@ impl Request {
             let message = e.to_string();
             DecodeError::new(missing_field(&message).map(str::to_owned), message)
         })
+    }
+
+    /// Client credentials from a form body (`grant_type` may also come in the
+    /// query), or from a JSON body where the provider accepts one.
+    pub(crate) fn client_credentials(
+        &self,
+        json_allowed: bool,
+    ) -> Result<ClientCredentials, DecodeError> {
+        let mut creds: ClientCredentials =
+            if json_allowed && !self.is_form() && !self.body_is_empty() {
+                self.json()?
+            } else {
+                self.form(false)?
+            };
+        if creds.grant_type.is_none() {
+            creds.grant_type = self.query_param("grant_type").map(|g| g.into_owned());
+        }
+        if let Some((id, secret)) = self.basic_auth() {
+            creds.client_id = Some(id);
+            creds.client_secret = Some(secret);
+        }
+        Ok(creds)
     }
 
     /// Whether the body is declared as a form rather than JSON.

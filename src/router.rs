@@ -18,6 +18,7 @@ use hyper::header::{ALLOW, CONTENT_LENGTH};
 use hyper::{HeaderMap, StatusCode};
 use tokio::sync::watch;
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use crate::admin;
@@ -98,19 +99,24 @@ impl App {
 
     /// The tenant a request names, by a `/t/<name>/` path prefix or the
     /// `X-Sandbox-Tenant` header, and how many path bytes the prefix takes.
-    fn tenant(&self, req: &hyper::Request<Incoming>) -> Result<(Arc<Tenant>, usize), String> {
+    /// The default tenant is borrowed, not cloned: most requests name none,
+    /// and a reference count shared by every request costs on the hot path.
+    fn tenant(
+        &self,
+        req: &hyper::Request<Incoming>,
+    ) -> Result<(Cow<'_, Arc<Tenant>>, usize), String> {
         let path = req.uri().path();
         if let Some(rest) = path.strip_prefix("/t/") {
             let name = rest.split('/').next().unwrap_or_default();
-            return Ok((self.sandbox.tenant_named(name)?, 3 + name.len()));
+            return Ok((Cow::Owned(self.sandbox.tenant_named(name)?), 3 + name.len()));
         }
         match req.headers().get("x-sandbox-tenant") {
-            None => Ok((self.sandbox.tenant().clone(), 0)),
+            None => Ok((Cow::Borrowed(self.sandbox.tenant()), 0)),
             Some(value) => {
                 let name = value
                     .to_str()
                     .map_err(|_| "X-Sandbox-Tenant is not text".to_owned())?;
-                Ok((self.sandbox.tenant_named(name)?, 0))
+                Ok((Cow::Owned(self.sandbox.tenant_named(name)?), 0))
             }
         }
     }

@@ -9,6 +9,7 @@ use chrono::{DateTime, Datelike, Timelike, Utc};
 /// How many digits of fractional seconds to write.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Precision {
+    Seconds,
     Millis,
     Nanos,
 }
@@ -37,6 +38,7 @@ impl Stamp {
         // A leap second is carried in the nanoseconds; keep them below 1 s.
         let nanos = t.nanosecond() % 1_000_000_000;
         let len = match precision {
+            Precision::Seconds => 19,
             Precision::Millis => {
                 buf[19] = b'.';
                 put(&mut buf[20..23], nanos / 1_000_000, 3);
@@ -65,6 +67,16 @@ fn put(out: &mut [u8], mut value: u32, width: usize) {
     }
 }
 
+/// `2022-03-18T14:50:04Z`, as Solaris writes.
+pub(crate) fn seconds(t: &DateTime<Utc>) -> String {
+    Stamp::new(t, Precision::Seconds).as_str().to_owned()
+}
+
+/// `2021-05-11T09:55:17.000Z`, as Intergiro, Weavr and the control API write.
+pub(crate) fn millis(t: &DateTime<Utc>) -> String {
+    Stamp::new(t, Precision::Millis).as_str().to_owned()
+}
+
 /// `serialize_with` helper for nanosecond timestamps.
 pub(crate) fn nanos<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(Stamp::new(t, Precision::Nanos).as_str())
@@ -80,12 +92,13 @@ mod tests {
     fn agrees_with_chrono() {
         for raw in [
             "2019-11-28T17:08:17.455967000Z",
-            "2026-01-01T00:00:00.000Z",
+            "2026-01-01T00:00:00Z",
             "0999-12-31T23:59:59.999999999Z",
             "2030-05-01T10:03:00.000000001Z",
         ] {
             let t = DateTime::parse_from_rfc3339(raw).unwrap().to_utc();
             for (precision, format) in [
+                (Precision::Seconds, SecondsFormat::Secs),
                 (Precision::Millis, SecondsFormat::Millis),
                 (Precision::Nanos, SecondsFormat::Nanos),
             ] {

@@ -14,13 +14,13 @@ use serde_json::{json, Value};
 use crate::http::{self, DecodeError, Request, Response};
 use crate::journal::JournalQuery;
 use crate::outbox::Since;
-use crate::providers::{intergiro, shine, Provider};
+use crate::providers::{shine, Provider};
 use crate::sandbox::Sandbox;
 use crate::scenario::{Dur, Scenario};
 use std::sync::Arc;
 
 use crate::state::{SmsDraft, Tenant};
-use crate::timefmt::{Precision, Stamp};
+use crate::timefmt;
 
 /// The longest a long-poll may wait.
 const MAX_WAIT: Duration = Duration::from_secs(60);
@@ -174,9 +174,7 @@ pub(crate) async fn handle(req: &Request, sandbox: &Sandbox, tenant: &Arc<Tenant
         Route::Events => events(req, cx).await,
         Route::GetScenario => Ok(scenario_info(cx)),
         Route::LoadScenario => load_scenario(req, cx),
-        Route::IntergiroDecide { id, approve } => {
-            Ok(intergiro::decide(&cx.tenant.world(), &id, approve))
-        }
+        Route::IntergiroDecide { id, approve } => intergiro_decide(cx, &id, approve),
         Route::SolarisBindDevice => solaris_bind(req, cx),
         Route::SolarisSign { id } => solaris_sign(req, cx, &id),
         Route::ThreddStart => thredd_start(req, cx),
@@ -191,7 +189,8 @@ pub(crate) async fn handle(req: &Request, sandbox: &Sandbox, tenant: &Arc<Tenant
 mod providers;
 
 use self::providers::{
-    shine_decide, shine_list, solaris_bind, solaris_sign, thredd_get, thredd_otp, thredd_start,
+    intergiro_decide, shine_decide, shine_list, solaris_bind, solaris_sign, thredd_get, thredd_otp,
+    thredd_start,
 };
 
 /// A control API failure, rendered by [`AdminError::into_response`].
@@ -252,10 +251,6 @@ pub(crate) fn index() -> Response {
     )
 }
 
-fn timestamp(t: DateTime<Utc>) -> String {
-    Stamp::new(&t, Precision::Millis).as_str().to_owned()
-}
-
 /// Live objects per store: what a soak test checks stays flat.
 fn stats(cx: &Cx<'_>) -> Response {
     let world = cx.tenant.world();
@@ -279,7 +274,7 @@ fn clock_state(cx: &Cx<'_>) -> Response {
     let state = cx.tenant.clock.clone().state();
     http::json(
         StatusCode::OK,
-        &json!({ "now": timestamp(state.now), "frozen": state.frozen }),
+        &json!({ "now": timefmt::millis(&state.now), "frozen": state.frozen }),
     )
 }
 

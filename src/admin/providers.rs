@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::{bad_body, bad_query, AdminError, Cx, Reply};
 use crate::http::{self, Request, Response};
-use crate::providers::{shine, solaris, thredd};
+use crate::providers::{intergiro, shine, solaris, thredd};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -126,11 +126,25 @@ pub(super) fn shine_decide(cx: &Cx<'_>, id: &str, decision: shine::Decide) -> Re
             "not_pending",
             &format!(
                 "The action request is {}; only a PENDING request can be decided",
-                serde_json::to_value(status)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default()
+                status.name()
             ),
+        )),
+    }
+}
+
+/// Plays the user on Intergiro's consent page.
+pub(super) fn intergiro_decide(cx: &Cx<'_>, id: &str, approve: bool) -> Reply<Response> {
+    match intergiro::decide(&cx.tenant.world(), id, approve) {
+        Ok(view) => Ok(http::json(StatusCode::OK, &view)),
+        Err(None) => Err(AdminError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            &format!("No Intergiro consent {id}"),
+        )),
+        Err(Some(status)) => Err(AdminError::new(
+            StatusCode::CONFLICT,
+            "not_pending",
+            &format!("The consent is {status}; only a pending consent can be decided"),
         )),
     }
 }

@@ -109,6 +109,28 @@ pub(crate) trait RouteTable: Sized + std::fmt::Debug {
     fn operation(&self) -> &'static str;
 }
 
+impl CommonError {
+    /// The status, a `snake_case` code and a message; each provider puts
+    /// them in its own envelope.
+    pub(crate) fn parts(self) -> (hyper::StatusCode, &'static str, String) {
+        use hyper::StatusCode as S;
+        match self {
+            Self::NotFound => (S::NOT_FOUND, "not_found", "No such endpoint".to_owned()),
+            Self::MethodNotAllowed { allow } => (
+                S::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                format!("This endpoint accepts {allow}"),
+            ),
+            Self::PayloadTooLarge { limit } => (
+                S::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                format!("Request body exceeds {limit} bytes"),
+            ),
+            Self::Internal(message) => (S::INTERNAL_SERVER_ERROR, "internal_server_error", message),
+        }
+    }
+}
+
 /// What every provider module offers the router.
 pub(crate) trait ProviderApi {
     const PROVIDER: Provider;

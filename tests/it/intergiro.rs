@@ -362,6 +362,15 @@ async fn a_declined_consent_makes_the_action_refuse() {
         )
         .await;
     assert_eq!(late.status, StatusCode::CONFLICT);
+    assert_eq!(
+        late.body["error"]["code"], "not_pending",
+        "the control API's own envelope"
+    );
+    let unknown = sandbox
+        .post("/__admin/intergiro/consents/nope/decline", Value::Null)
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    assert_eq!(unknown.body["error"]["code"], "not_found");
 }
 
 #[tokio::test]

@@ -233,6 +233,14 @@ async fn logout_ends_the_token() {
         .weavr_get(&format!("{PR}/linked_accounts"), &token)
         .await;
     assert_eq!(after.status, StatusCode::UNAUTHORIZED);
+    // Logging out is an authenticated call too.
+    let again = sandbox
+        .weavr(&format!("{PR}/logout"), Some(&token), None)
+        .await;
+    assert_eq!(again.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(again.body["code"], "UNAUTHORIZED");
+    let anonymous = sandbox.weavr(&format!("{PR}/logout"), None, None).await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]

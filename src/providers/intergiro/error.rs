@@ -58,25 +58,12 @@ pub(crate) fn decode(e: DecodeError) -> IntergiroError {
 }
 
 pub(crate) fn common(e: CommonError) -> IntergiroError {
-    match e {
-        CommonError::NotFound => with(StatusCode::NOT_FOUND, "not found", None, "No such endpoint"),
-        CommonError::MethodNotAllowed { allow } => with(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method not allowed",
-            None,
-            &format!("This endpoint accepts {allow}"),
-        ),
-        CommonError::PayloadTooLarge { limit } => with(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload too large",
-            None,
-            &format!("Request body exceeds {limit} bytes"),
-        ),
-        CommonError::Internal(message) => with(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal error",
-            None,
-            &message,
-        ),
-    }
+    let (status, _, message) = e.parts();
+    let kind = match status {
+        StatusCode::NOT_FOUND => "not found",
+        StatusCode::METHOD_NOT_ALLOWED => "method not allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "payload too large",
+        _ => "internal error",
+    };
+    with(status, kind, None, &message)
 }

@@ -80,16 +80,21 @@ pub(crate) fn sweep(world: &World) {
     publish(world, events);
 }
 
-/// The control API plays the user on the consent page; the consent, or
-/// the error in Intergiro's envelope.
-pub(crate) fn decide(world: &World, id: &str, approve: bool) -> Response {
-    match world.intergiro.decide(ctx(world), id, None, approve) {
-        Ok((_, kind)) => {
-            publish(world, vec![(kind, id.to_owned())]);
-            let mut events = Vec::new();
-            let view = world.intergiro.consent(ctx(world), id, &mut events);
-            crate::http::json(hyper::StatusCode::OK, &view)
-        }
-        Err(status) => handlers::consent_state_error(id, status).into_response(),
-    }
+/// The control API plays the user on the consent page: the consent, or the
+/// consent's state when it can no longer be decided (`None`: no such consent).
+pub(crate) fn decide(
+    world: &World,
+    id: &str,
+    approve: bool,
+) -> Result<Value, Option<&'static str>> {
+    let (_, kind) = world
+        .intergiro
+        .decide(ctx(world), id, None, approve)
+        .map_err(|status| status.map(store::Status::name))?;
+    publish(world, vec![(kind, id.to_owned())]);
+    let mut events = Vec::new();
+    Ok(world
+        .intergiro
+        .consent(ctx(world), id, &mut events)
+        .unwrap_or(Value::Null))
 }

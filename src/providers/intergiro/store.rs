@@ -15,7 +15,6 @@ use super::config::{Decide, Decision, Settings};
 use crate::ids::IdGen;
 use crate::scenario::Scenario;
 use crate::secret;
-use crate::timefmt::{Precision, Stamp};
 
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Ctx<'a> {
@@ -26,9 +25,7 @@ pub(crate) struct Ctx<'a> {
 }
 
 /// Intergiro writes milliseconds: `2021-05-11T09:55:17.000Z`.
-pub(crate) fn stamp(t: &DateTime<Utc>) -> String {
-    Stamp::new(t, Precision::Millis).as_str().to_owned()
-}
+pub(crate) use crate::timefmt::millis as stamp;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Status {

@@ -107,23 +107,7 @@ impl From<DecodeError> for ShineError {
 
 impl From<CommonError> for ShineError {
     fn from(e: CommonError) -> Self {
-        match e {
-            CommonError::NotFound => {
-                Self::new(StatusCode::NOT_FOUND, "not_found", "No such endpoint")
-            }
-            CommonError::MethodNotAllowed { allow } => Self::new(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
-                format!("Method not allowed; this endpoint accepts {allow}"),
-            ),
-            CommonError::PayloadTooLarge { limit } => Self::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                format!("Request body exceeds {limit} bytes"),
-            ),
-            CommonError::Internal(message) => {
-                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", message)
-            }
-        }
+        let (status, code, message) = e.parts();
+        Self::new(status, code, message)
     }
 }

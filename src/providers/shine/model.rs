@@ -66,14 +66,19 @@ pub(crate) struct RevokeRequest {
 }
 
 /// The status of an action request.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "UPPERCASE")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Status {
     Pending,
     Confirmed,
     Rejected,
     /// Shine leaves expiry to `expiresAt`; we also say so in the status.
     Expired,
+}
+
+impl Serialize for Status {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
 }
 
 impl Status {

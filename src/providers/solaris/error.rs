@@ -124,31 +124,12 @@ impl From<DecodeError> for SolarisError {
 
 impl From<CommonError> for SolarisError {
     fn from(e: CommonError) -> Self {
-        match e {
-            CommonError::NotFound => Self::new(
-                StatusCode::NOT_FOUND,
-                "not_found",
-                "Not Found",
-                "No such endpoint",
-            ),
-            CommonError::MethodNotAllowed { allow } => Self::new(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
-                "Method Not Allowed",
-                format!("This endpoint accepts {allow}"),
-            ),
-            CommonError::PayloadTooLarge { limit } => Self::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                "Payload Too Large",
-                format!("Request body exceeds {limit} bytes"),
-            ),
-            CommonError::Internal(detail) => Self::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal_server_error",
-                "Internal Server Error",
-                detail,
-            ),
-        }
+        let (status, code, detail) = e.parts();
+        Self::new(
+            status,
+            code,
+            status.canonical_reason().unwrap_or("Error"),
+            detail,
+        )
     }
 }

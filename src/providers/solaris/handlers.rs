@@ -8,7 +8,7 @@ use super::devices;
 use super::error::SolarisError;
 use super::model::{
     AddKey, Authorize, Confirm, DeviceChallengeRequest, Iban, Number, NumberWithToken, PersonId,
-    Register, Signature, Token, TokenRequest,
+    Register, Signature, Token,
 };
 use super::routes::Route;
 use super::store::Ctx;
@@ -223,19 +223,7 @@ fn verified(world: &World, what: &str, id: String) {
 
 /// Client credentials as JSON, or as a form (body or query) with Basic auth.
 fn token(req: &Request, world: &World) -> Result<Response> {
-    let mut body: TokenRequest = if req.is_form() || req.body_is_empty() {
-        let mut from_body: TokenRequest = req.form(false)?;
-        if from_body.grant_type.is_none() {
-            from_body.grant_type = req.query_param("grant_type").map(|g| g.into_owned());
-        }
-        from_body
-    } else {
-        req.json()?
-    };
-    if let Some((id, secret)) = req.basic_auth() {
-        body.client_id = Some(id);
-        body.client_secret = Some(secret);
-    }
+    let body = req.client_credentials(true)?;
     if body.grant_type.as_deref() != Some("client_credentials") {
         return Err(SolarisError::validation(
             "grant_type",

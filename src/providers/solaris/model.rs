@@ -89,13 +89,3 @@ pub(crate) struct DeviceChallengeRequest {
     #[serde(default)]
     pub(crate) key_purpose: Option<String>,
 }
-
-#[derive(Debug, Deserialize)]
-pub(crate) struct TokenRequest {
-    #[serde(default)]
-    pub(crate) grant_type: Option<String>,
-    #[serde(default)]
-    pub(crate) client_id: Option<String>,
-    #[serde(default)]
-    pub(crate) client_secret: Option<String>,
-}

@@ -21,7 +21,6 @@ use crate::ids::IdGen;
 use crate::scenario::Scenario;
 use crate::secret;
 use crate::state::SmsDraft;
-use crate::timefmt::{Precision, Stamp};
 
 /// What a store operation needs to know about "now" and the scenario.
 #[derive(Debug, Clone, Copy)]
@@ -41,10 +40,7 @@ impl Ctx<'_> {
 const KEEP_EXPIRED: chrono::TimeDelta = chrono::TimeDelta::hours(1);
 
 /// Solaris writes timestamps to the second: `2022-03-18T14:50:04Z`.
-pub(crate) fn stamp(t: &DateTime<Utc>) -> String {
-    let millis = Stamp::new(t, Precision::Millis);
-    format!("{}Z", &millis.as_str()[..19])
-}
+pub(crate) use crate::timefmt::seconds as stamp;
 
 #[derive(Debug, Clone)]
 pub(crate) struct MobileNumber {

@@ -16,25 +16,6 @@ pub(crate) fn oauth_error(status: StatusCode, error: &str, description: &str) ->
 }
 
 pub(crate) fn common(err: CommonError) -> Response {
-    let (status, error, description) = match err {
-        CommonError::NotFound => (
-            StatusCode::NOT_FOUND,
-            "not_found",
-            "No such endpoint".to_owned(),
-        ),
-        CommonError::MethodNotAllowed { allow } => (
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            format!("This endpoint accepts {allow}"),
-        ),
-        CommonError::PayloadTooLarge { limit } => (
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            format!("Request body exceeds {limit} bytes"),
-        ),
-        CommonError::Internal(message) => {
-            (StatusCode::INTERNAL_SERVER_ERROR, "server_error", message)
-        }
-    };
+    let (status, error, description) = err.parts();
     oauth_error(status, error, &description)
 }

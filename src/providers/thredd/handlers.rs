@@ -4,7 +4,6 @@ use hyper::StatusCode;
 use serde_json::{json, Value};
 
 use super::error::oauth_error;
-use super::model::Form;
 use super::store::{Refusal, STATUSES};
 use super::{ctx, routes::Route};
 use crate::http::{self, Request, Response};
@@ -19,20 +18,11 @@ pub(crate) fn handle(route: Route, req: &Request, world: &World) -> Response {
     }
 }
 
-/// Form fields, with client credentials from Basic auth when present.
-fn form(req: &Request) -> Result<Form, String> {
-    let mut form: Form = req.form(false).map_err(|e| e.describe())?;
-    if let Some((id, secret)) = req.basic_auth() {
-        form.client_id = Some(id);
-        form.client_secret = Some(secret);
-    }
-    Ok(form)
-}
-
 fn token(req: &Request, world: &World) -> Response {
-    let form = match form(req) {
+    // IdentityServer takes forms only, with or without Basic.
+    let form = match req.client_credentials(false) {
         Ok(form) => form,
-        Err(e) => return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", &e),
+        Err(e) => return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", &e.describe()),
     };
     if form.grant_type.as_deref() != Some("client_credentials") {
         return oauth_error(
@@ -62,9 +52,10 @@ fn token(req: &Request, world: &World) -> Response {
 
 /// RFC 7662, for the separate validator client.
 fn introspect(req: &Request, world: &World) -> Response {
-    let form = match form(req) {
+    // IdentityServer takes forms only, with or without Basic.
+    let form = match req.client_credentials(false) {
         Ok(form) => form,
-        Err(e) => return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", &e),
+        Err(e) => return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", &e.describe()),
     };
     let (id, secret) = (
         form.client_id.unwrap_or_default(),

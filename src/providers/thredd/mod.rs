@@ -151,7 +151,7 @@ pub(crate) fn start(
             "MerchantAppRedirectURL": m.app_redirect_url,
         },
         "TransactionInfo": {
-            "TransactionTimeStamp": crate::timefmt::Stamp::new(&world.now(), crate::timefmt::Precision::Millis).as_str(),
+            "TransactionTimeStamp": crate::timefmt::millis(&world.now()),
             "TransactionAmount": purchase.amount,
             "TransactionCurrency": numeric,
             "TransactionExponent": exponent,

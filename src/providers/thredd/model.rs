@@ -1,18 +1,7 @@
-//! Thredd's request bodies: the oAuth forms and the control API's purchase.
+//! Thredd's request bodies: the control API's purchase. The oAuth forms are
+//! [`crate::http::ClientCredentials`].
 
 use serde::Deserialize;
-
-#[derive(Debug, Deserialize)]
-pub(crate) struct Form {
-    #[serde(default)]
-    pub(crate) grant_type: Option<String>,
-    #[serde(default)]
-    pub(crate) client_id: Option<String>,
-    #[serde(default)]
-    pub(crate) client_secret: Option<String>,
-    #[serde(default)]
-    pub(crate) token: Option<String>,
-}
 
 /// `POST /__admin/thredd/authentications`: a cardholder's purchase.
 #[derive(Debug, Deserialize)]

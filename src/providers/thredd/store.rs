@@ -19,7 +19,6 @@ use crate::ids::IdGen;
 use crate::scenario::Scenario;
 use crate::secret;
 use crate::state::SmsDraft;
-use crate::timefmt::{Precision, Stamp};
 
 /// NotifyValidate's `Status` values.
 pub(crate) const STATUSES: &[&str] = &["SUCCESS", "STEPUP", "FAILURE", "FAILWITHFEEDBACK", "ERROR"];
@@ -93,15 +92,15 @@ impl Session {
             "state": self.state.name(),
             "outcome": self.outcome,
             "pm_reference_id": self.pm_reference,
-            "created_at": Stamp::new(&self.created_at, Precision::Millis).as_str(),
-            "validation_deadline": Stamp::new(&self.deadline, Precision::Millis).as_str(),
+            "created_at": crate::timefmt::millis(&self.created_at),
+            "validation_deadline": crate::timefmt::millis(&self.deadline),
             "delivery": {
                 "url": self.delivery.url,
                 "state": self.delivery.state,
                 "status": self.delivery.status,
                 "latency_ms": self.delivery.latency_ms,
                 "error": self.delivery.error,
-                "sent_at": self.delivery.sent_at.map(|t| Stamp::new(&t, Precision::Millis).as_str().to_owned()),
+                "sent_at": self.delivery.sent_at.map(|t| crate::timefmt::millis(&t)),
             },
             "notify_initiate_action": self.request,
         })

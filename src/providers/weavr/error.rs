@@ -153,26 +153,15 @@ impl From<DecodeError> for WeavrError {
 }
 
 impl From<CommonError> for WeavrError {
+    /// Weavr's default envelope spells codes in upper snake case.
     fn from(e: CommonError) -> Self {
-        match e {
-            CommonError::NotFound => {
-                Self::default(StatusCode::NOT_FOUND, "NOT_FOUND", "No such endpoint")
-            }
-            CommonError::MethodNotAllowed { allow } => Self::default(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "METHOD_NOT_ALLOWED",
-                format!("This endpoint accepts {allow}"),
-            ),
-            CommonError::PayloadTooLarge { limit } => Self::default(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "PAYLOAD_TOO_LARGE",
-                format!("Request body exceeds {limit} bytes"),
-            ),
-            CommonError::Internal(message) => Self::default(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "INTERNAL_SERVER_ERROR",
-                message,
-            ),
-        }
+        let (status, code, message) = e.parts();
+        let code = match code {
+            "not_found" => "NOT_FOUND",
+            "method_not_allowed" => "METHOD_NOT_ALLOWED",
+            "payload_too_large" => "PAYLOAD_TOO_LARGE",
+            _ => "INTERNAL_SERVER_ERROR",
+        };
+        Self::default(status, code, message)
     }
 }

@@ -12,7 +12,6 @@ use super::store::{Ctx, SessionMut};
 use crate::http::{self, Request, Response};
 use crate::providers::Provider;
 use crate::state::{SmsDraft, World};
-use crate::timefmt::{Precision, Stamp};
 
 type Result<T> = std::result::Result<T, WeavrError>;
 
@@ -33,10 +32,10 @@ pub(crate) fn handle(route: Route, req: &Request, world: &World) -> Result<Respo
     }
     match route {
         Route::Login(profile) => login(req, world, profile),
-        Route::Logout(_) => {
-            if let Some(token) = req.bearer() {
-                world.weavr.logout(token);
-            }
+        Route::Logout(profile) => {
+            // Like any authenticated call: an unknown or expired token is a 401.
+            session(req, world, profile, |_| Ok(()))?;
+            world.weavr.logout(req.bearer().unwrap_or_default());
             Ok(http::empty(StatusCode::NO_CONTENT))
         }
         Route::ListFactors => session(req, world, Profile::Multi, |s| {
@@ -237,7 +236,7 @@ fn run_view(run: &super::store::PaymentRun) -> Value {
         "payments": payments,
         "buyerId": model::identity_id(run.owner),
         "createdBy": model::credentials_id(run.owner),
-        "createdAt": Stamp::new(&run.created_at, Precision::Millis).as_str(),
+        "createdAt": crate::timefmt::millis(&run.created_at),
     });
     for key in ["paymentRunRef", "tag", "description"] {
         if let Some(v) = run.request.get(key) {
