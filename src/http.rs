@@ -252,6 +252,16 @@ fn missing_field(message: &str) -> Option<&str> {
 
 /// A JSON response. Serialising our own types cannot fail in practice; if it
 /// ever does, the client gets a 500 that says so rather than a dropped connection.
+/// The bytes of a whole body. Ours are already in memory, so collecting
+/// cannot wait or fail.
+pub(crate) async fn body_bytes(body: Body) -> Bytes {
+    use http_body_util::BodyExt;
+    body.collect()
+        .await
+        .map(|c| c.to_bytes())
+        .unwrap_or_default()
+}
+
 pub(crate) fn json(status: StatusCode, body: &impl Serialize) -> Response {
     // Most answers are a few hundred bytes; start big enough for them.
     let mut bytes = Vec::with_capacity(512);

@@ -70,6 +70,7 @@ mod state;
 mod templates;
 mod timefmt;
 mod validate;
+mod wire;
 
 pub use clock::{Clock, ClockState};
 pub use error::Error;
@@ -78,5 +79,7 @@ pub use journal::JournalEntry;
 pub use outbox::{Event, Sms};
 pub use providers::Provider;
 pub use sandbox::{RunningSandbox, Sandbox, SandboxBuilder};
-pub use scenario::{Dur, Scenario, ScenarioError, DEFAULT_SCENARIO, FORMAT_VERSION};
+pub use scenario::{
+    Delay, Dur, Fault, Scenario, ScenarioError, SlowBody, DEFAULT_SCENARIO, FORMAT_VERSION,
+};
 pub use server::{serve, DRAIN_TIMEOUT};

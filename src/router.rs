@@ -22,12 +22,14 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use crate::admin;
+use crate::clock::Clock;
 use crate::http::{self, Request, Response};
 use crate::idempotency::{Begin, Idempotency, Key, Ticket};
 use crate::journal::JournalEntry;
 use crate::providers::{with_provider, CommonError, Provider, ProviderApi, RouteMatch, RouteTable};
 use crate::sandbox::{InFlight, Sandbox};
-use crate::scenario::Fault;
+use crate::scenario::probe::Probe;
+use crate::scenario::{Fault, SlowBody};
 use crate::state::{Tenant, World};
 
 /// How a request ends.
@@ -36,6 +38,10 @@ pub(crate) enum Outcome {
     Respond(Response),
     /// Close the connection without answering.
     Drop,
+    /// Abort the connection with a TCP reset.
+    Reset,
+    /// Answer, sending the body a chunk at a time on the sandbox clock.
+    Slow(Response, SlowBody, Clock),
     /// Never answer; the connection closes when the server stops. The request
     /// still counts as in flight while it hangs.
     Hang(Option<InFlight>),
@@ -135,6 +141,10 @@ impl App {
                 P::decorate(&mut res, &world);
                 Outcome::Respond(res)
             }
+            Outcome::Slow(mut res, slow, clock) => {
+                P::decorate(&mut res, &world);
+                Outcome::Slow(res, slow, clock)
+            }
             other => other,
         }
     }
@@ -194,12 +204,20 @@ impl App {
             }
         };
 
-        let effect = world.rules.apply(operation);
+        let probe = Probe::new(
+            method.as_str(),
+            &request.path,
+            Some(&request.headers),
+            request.query.as_deref(),
+            &request.body,
+        );
+        let applied = world.rules.apply(operation, &probe);
+        let effect = applied.as_ref().map(|a| a.effect);
         let rule = effect.map(|e| e.label.clone());
         // Only requests a rule holds back are counted in flight: the others
         // are over in microseconds, and counting them costs every request.
         let in_flight = effect.map(|_| self.sandbox.track());
-        if let Some(delay) = effect.and_then(|e| e.delay) {
+        if let Some(delay) = applied.as_ref().and_then(|a| a.delay) {
             // A shutdown cuts the delay short so the request can still finish.
             let mut stopping = self.stopping.clone();
             let clock = &world.clock;
@@ -208,26 +226,23 @@ impl App {
                 _ = stopping.wait_for(|stop| *stop) => {}
             }
         }
-        if let Some(fault) = effect.and_then(|e| e.fault) {
+        let fault = effect.and_then(|e| e.fault);
+        let ending = match fault {
+            Some(Fault::Drop) => Some(Outcome::Drop),
+            Some(Fault::Reset) => Some(Outcome::Reset),
+            Some(Fault::Hang) => Some(Outcome::Hang(in_flight)),
+            _ => None,
+        };
+        if let Some(ending) = ending {
+            drop(probe);
             record::<P>(world, request, Some(operation), 0, started, rule);
-            return match fault {
-                Fault::Drop => Outcome::Drop,
-                Fault::Hang => Outcome::Hang(in_flight),
-            };
+            return ending;
         }
         let mut response = match effect.and_then(|e| e.respond.as_ref()) {
-            Some(canned) => {
-                let mut res = match &canned.body {
-                    Some(body) => http::with_type(canned.status, body.clone(), "application/json"),
-                    None => http::empty(canned.status),
-                };
-                for (name, value) in &canned.headers {
-                    res.headers_mut().insert(name.clone(), value.clone());
-                }
-                res
-            }
+            Some(canned) => canned.render(&probe, world),
             None => run::<P>(route, &request, world, operation),
         };
+        drop(probe);
         if let Some(ticket) = ticket {
             response = remember(ticket, response).await;
         }
@@ -239,7 +254,10 @@ impl App {
             started,
             rule,
         );
-        Outcome::Respond(response)
+        match fault {
+            Some(Fault::SlowBody(slow)) => Outcome::Slow(response, slow, world.clock.clone()),
+            _ => Outcome::Respond(response),
+        }
     }
 }
 
@@ -261,12 +279,7 @@ fn idempotency_key<P: ProviderApi>(request: &Request, operation: &'static str) -
 /// Keeps a copy of the answer for replays of its idempotency key.
 async fn remember(ticket: Ticket, response: Response) -> Response {
     let (parts, body) = response.into_parts();
-    // A full body is already in memory; collecting it cannot wait or fail.
-    let bytes = body
-        .collect()
-        .await
-        .map(|c| c.to_bytes())
-        .unwrap_or_default();
+    let bytes = http::body_bytes(body).await;
     ticket.finish(parts.status, bytes.clone());
     Response::from_parts(parts, http::Body::new(bytes))
 }

@@ -8,6 +8,7 @@
 
 use std::convert::Infallible;
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,6 +21,7 @@ use tokio::sync::{watch, Notify};
 
 use crate::router::{App, Outcome};
 use crate::sandbox::Sandbox;
+use crate::wire::{SharedStream, WireBody};
 
 /// How long shutdown waits for open connections.
 pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -51,7 +53,9 @@ pub async fn serve(
                 Ok((stream, _)) => {
                     // Small JSON answers must not wait for Nagle.
                     let _ = stream.set_nodelay(true);
-                    let kill = Arc::new(Notify::new());
+                    let stream = SharedStream(Arc::new(stream));
+                    let socket = stream.0.clone();
+                    let kill = Arc::new(Kill::default());
                     let service = {
                         let (app, kill) = (app.clone(), kill.clone());
                         service_fn(move |req| {
@@ -65,8 +69,13 @@ pub async fn serve(
                             result = conn => if let Err(e) = result {
                                 tracing::debug!(error = %e, "connection ended with an error");
                             },
-                            // A `drop` or `hang` fault: close the socket unanswered.
-                            _ = kill.notified() => {}
+                            // A `drop`, `reset` or `hang` fault: close the socket unanswered.
+                            _ = kill.notify.notified() => {
+                                if kill.reset.load(Ordering::Acquire) {
+                                    // Closing with a zero linger sends RST instead of FIN.
+                                    let _ = socket.set_zero_linger();
+                                }
+                            }
                         }
                     });
                 }
@@ -90,24 +99,42 @@ pub async fn serve(
     Ok(())
 }
 
-/// Turns the router's outcome into what hyper sees. `drop` and `hang` never
-/// return a response: they ask the connection task to close the socket (at
-/// once, or when the server stops) and wait to be dropped with it.
+/// Asks a connection task to close its socket unanswered.
+#[derive(Debug, Default)]
+struct Kill {
+    notify: Notify,
+    /// Close with a reset rather than an orderly FIN.
+    reset: AtomicBool,
+}
+
+/// Turns the router's outcome into what hyper sees. `drop`, `reset` and
+/// `hang` never return a response: they ask the connection task to close the
+/// socket (at once, or when the server stops) and wait to be dropped with it.
 async fn respond(
     app: &App,
     req: hyper::Request<hyper::body::Incoming>,
-    kill: &Notify,
-) -> crate::http::Response {
+    kill: &Kill,
+) -> hyper::Response<WireBody> {
     match app.dispatch(req).await {
-        Outcome::Respond(res) => res,
+        Outcome::Respond(res) => res.map(WireBody::Whole),
+        Outcome::Slow(res, slow, clock) => {
+            let (parts, body) = res.into_parts();
+            let bytes = crate::http::body_bytes(body).await;
+            hyper::Response::from_parts(parts, WireBody::slow(bytes, slow, clock))
+        }
         Outcome::Drop => {
-            kill.notify_one();
+            kill.notify.notify_one();
+            std::future::pending().await
+        }
+        Outcome::Reset => {
+            kill.reset.store(true, Ordering::Release);
+            kill.notify.notify_one();
             std::future::pending().await
         }
         Outcome::Hang(_in_flight) => {
             let mut stopping = app.stopping.clone();
             let _ = stopping.wait_for(|stop| *stop).await;
-            kill.notify_one();
+            kill.notify.notify_one();
             std::future::pending().await
         }
     }

@@ -145,7 +145,7 @@ impl World {
         let ids = IdGen::new(scenario.seed);
         Self {
             base_path,
-            rules: RuleSet::compile(&scenario.rules),
+            rules: RuleSet::compile(&scenario.rules, scenario.seed),
             solaris: solaris::Store::new(&scenario, &ids),
             thredd: thredd::Store::new(&scenario, &ids),
             ids,

@@ -108,6 +108,47 @@ impl Serialize for Dur {
     }
 }
 
+/// A rule's `delay`: fixed (`2s`) or drawn uniformly from a range (`1s..3s`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Delay {
+    pub min: Duration,
+    pub max: Duration,
+}
+
+impl Delay {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match text.split_once("..") {
+            None => {
+                let d = Dur::parse(text)?.0;
+                Ok(Self { min: d, max: d })
+            }
+            Some((low, high)) => {
+                let (min, max) = (Dur::parse(low)?.0, Dur::parse(high)?.0);
+                if min > max {
+                    return Err(format!("delay range `{text}` runs backwards"));
+                }
+                Ok(Self { min, max })
+            }
+        }
+    }
+
+    /// The delay for one request; `draw` is a uniform random number.
+    pub(crate) fn pick(&self, draw: u64) -> Duration {
+        let span = (self.max - self.min).as_millis() as u64;
+        if span == 0 {
+            return self.min;
+        }
+        self.min + Duration::from_millis(draw % (span + 1))
+    }
+}
+
+impl<'de> Deserialize<'de> for Delay {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Delay::parse(&text).map_err(de::Error::custom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,6 +168,18 @@ mod tests {
         assert!(Dur::parse("2d").unwrap_err().contains("unknown unit `d`"));
         assert!(Dur::parse("").is_err());
         assert!(Dur::parse("s").is_err());
+    }
+
+    #[test]
+    fn delays_are_fixed_or_ranges() {
+        let fixed = Delay::parse("2s").unwrap();
+        assert_eq!(fixed.pick(12345), Duration::from_secs(2));
+        let range = Delay::parse("1s..3s").unwrap();
+        assert_eq!(range.pick(0), Duration::from_secs(1));
+        assert_eq!(range.pick(2000), Duration::from_secs(3));
+        assert!((0..1000).all(|d| range.pick(d * 7919) <= Duration::from_secs(3)));
+        assert!(Delay::parse("3s..1s").unwrap_err().contains("backwards"));
+        assert!(Delay::parse("1s..").is_err());
     }
 
     #[test]

@@ -6,7 +6,10 @@
 //! refused, so a typo never silently does nothing.
 
 mod duration;
+mod matcher;
+pub(crate) mod probe;
 mod rules;
+mod template;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -17,8 +20,9 @@ use serde_saphyr::Spanned;
 
 use crate::providers;
 
-pub use duration::Dur;
-pub(crate) use rules::{Fault, RuleSet};
+pub use duration::{Delay, Dur};
+pub(crate) use rules::RuleSet;
+pub use rules::{Fault, SlowBody};
 
 /// The scenario embedded in the binary and used when none is given.
 pub const DEFAULT_SCENARIO: &str = include_str!("../../scenarios/default.yaml");
@@ -99,26 +103,38 @@ pub struct Rule {
     #[serde(default)]
     pub name: Option<String>,
     pub when: When,
-    /// Wait this long (sandbox time) before answering.
+    /// Wait this long (sandbox time) before answering: `2s`, or `1s..3s`.
     #[serde(default)]
-    pub delay: Option<Dur>,
+    pub delay: Option<Delay>,
     /// Answer with this instead of running the operation.
     #[serde(default)]
     pub respond: Option<Respond>,
-    /// Misbehave at the connection level instead of answering.
+    /// Misbehave at the connection level.
     #[serde(default)]
     pub fault: Option<Fault>,
 }
 
-/// Which requests a rule applies to.
+/// Which requests a rule applies to. Every condition given must hold.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct When {
     /// An operation id such as `shine.action_request.create`.
     pub operation: Spanned<String>,
-    /// Only the n-th request of the operation (1-based) since the world started.
+    /// Only the n-th request (1-based) that meets the other conditions.
     #[serde(default)]
     pub nth: Option<Spanned<u64>>,
+    /// At most this many times: `times: 1` is once; without it, always.
+    #[serde(default)]
+    pub times: Option<Spanned<u64>>,
+    /// Applies with this chance, drawn from the scenario's seed.
+    #[serde(default)]
+    pub probability: Option<Spanned<f64>>,
+    /// Conditions on body fields, keyed by JSON pointer (`/amount/value`).
+    #[serde(default)]
+    pub body: BTreeMap<String, Spanned<serde_json::Value>>,
+    /// Conditions on headers, keyed by name (any case).
+    #[serde(default)]
+    pub headers: BTreeMap<String, Spanned<serde_json::Value>>,
 }
 
 /// A canned response.
@@ -129,8 +145,9 @@ pub struct Respond {
     pub status: Spanned<u16>,
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
+    /// JSON; strings may quote the request with `{{...}}` placeholders.
     #[serde(default)]
-    pub body: Option<serde_json::Value>,
+    pub body: Option<Spanned<serde_json::Value>>,
 }
 
 fn default_status() -> Spanned<u16> {

@@ -1,11 +1,18 @@
 //! Scenario rules: validation, and the compiled form the router consults on
 //! every request.
 //!
-//! Only operations that some rule names are counted, so a request to an
+//! Only operations that some rule names are looked at, so a request to an
 //! operation no rule mentions costs one hash lookup and nothing else.
+//!
+//! Each rule counts the requests that meet its conditions (`nth`) and the
+//! times it applied (`times`) on its own, and draws `probability` and delay
+//! ranges from its own generator seeded by the scenario's seed and the rule's
+//! position: the same file and seed make the same choices for the same
+//! sequence of requests, whatever else the sandbox generates meanwhile.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -14,96 +21,237 @@ use hyper::StatusCode;
 use serde::Deserialize;
 use serde_saphyr::Location;
 
-use super::Rule;
+use super::matcher::Matcher;
+use super::probe::Probe;
+use super::template::Template;
+use super::{Delay, Dur, Rule};
+use crate::http::{self, Response};
+use crate::ids::IdGen;
 use crate::providers::all_operations;
+use crate::state::World;
 
 /// A connection-level misbehaviour.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum Fault {
     /// Close the connection without answering.
     Drop,
+    /// Abort the connection with a TCP reset.
+    Reset,
     /// Never answer, until the client gives up or the server stops.
     Hang,
+    /// Answer, but send the body a few bytes at a time.
+    SlowBody(SlowBody),
+}
+
+/// How slowly a `slow_body` fault sends the body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlowBody {
+    /// Bytes per chunk (16 by default).
+    #[serde(default = "default_chunk")]
+    pub chunk: usize,
+    /// Sandbox time between chunks.
+    pub every: Dur,
+}
+
+fn default_chunk() -> usize {
+    16
 }
 
 /// What a matched rule does to a request.
 #[derive(Debug)]
 pub(crate) struct Effect {
     /// How the journal names the rule: its `name`, or `#<index>`.
-    pub(crate) label: std::sync::Arc<str>,
-    pub(crate) delay: Option<Duration>,
+    pub(crate) label: Arc<str>,
+    delay: Option<Delay>,
     pub(crate) respond: Option<CannedResponse>,
     pub(crate) fault: Option<Fault>,
 }
 
-/// A response prepared once, when the scenario is loaded.
+/// A rule that applies to one request, with its drawn delay.
+#[derive(Debug)]
+pub(crate) struct Applied<'a> {
+    pub(crate) effect: &'a Effect,
+    pub(crate) delay: Option<Duration>,
+}
+
+/// A response prepared when the scenario is loaded.
 #[derive(Debug)]
 pub(crate) struct CannedResponse {
     pub(crate) status: StatusCode,
-    pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
-    pub(crate) body: Option<Bytes>,
+    headers: Vec<(HeaderName, HeaderValue)>,
+    body: CannedBody,
+}
+
+#[derive(Debug)]
+enum CannedBody {
+    None,
+    Fixed(Bytes),
+    Templated(Template),
+}
+
+impl CannedResponse {
+    /// The answer to one request; templated bodies quote it.
+    pub(crate) fn render(&self, probe: &Probe<'_>, world: &World) -> Response {
+        let mut res = match &self.body {
+            CannedBody::None => http::empty(self.status),
+            CannedBody::Fixed(bytes) => {
+                http::with_type(self.status, bytes.clone(), "application/json")
+            }
+            CannedBody::Templated(t) => http::json(self.status, &t.render(probe, world)),
+        };
+        for (name, value) in &self.headers {
+            res.headers_mut().insert(name.clone(), value.clone());
+        }
+        res
+    }
 }
 
 #[derive(Debug)]
 struct CompiledRule {
+    body: Vec<(String, Matcher)>,
+    headers: Vec<(String, Matcher)>,
     nth: Option<u64>,
+    times: Option<u64>,
+    probability: Option<f64>,
+    /// Requests that met the conditions, for `nth`.
+    seen: AtomicU64,
+    /// Times the rule applied, for `times`.
+    applied: AtomicU64,
+    draws: IdGen,
     effect: Effect,
 }
 
-/// The rules of the active scenario, with their per-operation call counters.
+impl CompiledRule {
+    /// Whether the body and header conditions hold.
+    fn matches(&self, probe: &Probe<'_>) -> bool {
+        self.body
+            .iter()
+            .all(|(pointer, m)| m.test(probe.pointer(pointer)))
+            && self.headers.iter().all(|(name, m)| {
+                let value = probe
+                    .header(name)
+                    .map(|h| serde_json::Value::String(h.into()));
+                m.test(value.as_ref())
+            })
+    }
+
+    /// Decides, for the `n`-th request that met the conditions, whether the
+    /// rule applies to it.
+    fn take(&self, n: u64) -> bool {
+        if self.nth.is_some_and(|nth| nth != n) {
+            return false;
+        }
+        if let Some(p) = self.probability {
+            // 53 random bits give a uniform float in [0, 1).
+            let draw = (self.draws.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+            if draw >= p {
+                return false;
+            }
+        }
+        match self.times {
+            None => true,
+            // Claimed atomically: of concurrent requests, exactly `times` win.
+            Some(limit) => self
+                .applied
+                .fetch_update(Ordering::AcqRel, Ordering::Acquire, |a| {
+                    (a < limit).then_some(a + 1)
+                })
+                .is_ok(),
+        }
+    }
+}
+
+/// The rules of the active scenario, with their counters.
 #[derive(Debug, Default)]
 pub(crate) struct RuleSet {
-    by_operation: HashMap<&'static str, (AtomicU64, Vec<CompiledRule>)>,
+    by_operation: HashMap<&'static str, Vec<CompiledRule>>,
 }
 
 impl RuleSet {
     /// Compiles validated rules. Counters start at zero, so a new world (after a
-    /// reset or a scenario load) counts `nth` afresh.
-    pub(crate) fn compile(rules: &[Rule]) -> Self {
-        let mut by_operation: HashMap<&'static str, (AtomicU64, Vec<CompiledRule>)> =
-            HashMap::new();
+    /// reset or a scenario load) counts afresh.
+    pub(crate) fn compile(rules: &[Rule], seed: Option<u64>) -> Self {
+        let mut by_operation: HashMap<&'static str, Vec<CompiledRule>> = HashMap::new();
         for (index, rule) in rules.iter().enumerate() {
             let Some(op) = all_operations().find(|op| *op == rule.when.operation.value) else {
                 continue; // refused by `validate`; unreachable for a parsed scenario
             };
+            let when = &rule.when;
             let compiled = CompiledRule {
-                nth: rule.when.nth.as_ref().map(|n| n.value),
+                body: when
+                    .body
+                    .iter()
+                    .filter_map(|(k, v)| Some((k.clone(), Matcher::compile(&v.value).ok()?)))
+                    .collect(),
+                headers: when
+                    .headers
+                    .iter()
+                    .filter_map(|(k, v)| {
+                        Some((k.to_ascii_lowercase(), Matcher::compile(&v.value).ok()?))
+                    })
+                    .collect(),
+                nth: when.nth.as_ref().map(|n| n.value),
+                times: when.times.as_ref().map(|n| n.value),
+                probability: when.probability.as_ref().map(|p| p.value),
+                seen: AtomicU64::new(0),
+                applied: AtomicU64::new(0),
+                draws: IdGen::new(
+                    seed.map(|s| s ^ (index as u64 + 1).wrapping_mul(0xA24B_AED4_963E_E407)),
+                ),
                 effect: Effect {
                     label: rule
                         .name
                         .clone()
                         .unwrap_or_else(|| format!("#{index}"))
                         .into(),
-                    delay: rule.delay.map(|d| d.0),
+                    delay: rule.delay,
                     respond: rule.respond.as_ref().map(canned),
                     fault: rule.fault,
                 },
             };
-            by_operation
-                .entry(op)
-                .or_insert_with(|| (AtomicU64::new(0), Vec::new()))
-                .1
-                .push(compiled);
+            by_operation.entry(op).or_default().push(compiled);
         }
         Self { by_operation }
     }
 
-    /// Counts a request of `operation` and returns the first rule that applies.
-    pub(crate) fn apply(&self, operation: &str) -> Option<&Effect> {
+    /// Counts a request of `operation` against every rule of the operation
+    /// and returns the first that applies. Every rule whose conditions hold
+    /// counts the request, even after an earlier rule won, so each rule's
+    /// `nth` means the same whatever rules come before it.
+    pub(crate) fn apply(&self, operation: &str, probe: &Probe<'_>) -> Option<Applied<'_>> {
         if self.by_operation.is_empty() {
             return None;
         }
-        let (count, rules) = self.by_operation.get(operation)?;
-        let n = count.fetch_add(1, Ordering::Relaxed) + 1;
-        rules
-            .iter()
-            .find(|r| r.nth.is_none_or(|nth| nth == n))
-            .map(|r| &r.effect)
+        let rules = self.by_operation.get(operation)?;
+        let mut winner = None;
+        for rule in rules {
+            if !rule.matches(probe) {
+                continue;
+            }
+            let n = rule.seen.fetch_add(1, Ordering::Relaxed) + 1;
+            if winner.is_none() && rule.take(n) {
+                winner = Some(rule);
+            }
+        }
+        winner.map(|rule| Applied {
+            effect: &rule.effect,
+            delay: rule.effect.delay.map(|d| d.pick(rule.draws.next_u64())),
+        })
     }
 }
 
 fn canned(respond: &super::Respond) -> CannedResponse {
+    let body = match &respond.body {
+        None => CannedBody::None,
+        Some(body) => match Template::compile(&body.value) {
+            Ok(Some(template)) => CannedBody::Templated(template),
+            _ => CannedBody::Fixed(Bytes::from(
+                serde_json::to_vec(&body.value).unwrap_or_default(),
+            )),
+        },
+    };
     CannedResponse {
         status: StatusCode::from_u16(respond.status.value).unwrap_or(StatusCode::OK),
         headers: respond
@@ -116,17 +264,14 @@ fn canned(respond: &super::Respond) -> CannedResponse {
                 ))
             })
             .collect(),
-        body: respond
-            .body
-            .as_ref()
-            .and_then(|b| serde_json::to_vec(b).ok())
-            .map(Bytes::from),
+        body,
     }
 }
 
-/// Checks what serde cannot: known operation ids, sane values, one effect.
+/// Checks what serde cannot: known operation ids, sane values, compatible effects.
 pub(super) fn validate(rule: &Rule) -> Result<(), (Location, String)> {
-    let op = &rule.when.operation;
+    let when = &rule.when;
+    let op = &when.operation;
     if !all_operations().any(|known| known == op.value) {
         return Err((
             op.referenced,
@@ -136,16 +281,48 @@ pub(super) fn validate(rule: &Rule) -> Result<(), (Location, String)> {
             ),
         ));
     }
-    if let Some(nth) = &rule.when.nth {
-        if nth.value == 0 {
-            return Err((nth.referenced, "`nth` counts from 1".to_owned()));
+    for (key, count) in [("nth", &when.nth), ("times", &when.times)] {
+        if let Some(n) = count.as_ref().filter(|n| n.value == 0) {
+            return Err((n.referenced, format!("`{key}` counts from 1")));
         }
     }
-    if rule.respond.is_some() && rule.fault.is_some() {
+    if let Some(p) = when.probability.as_ref() {
+        if !(p.value > 0.0 && p.value <= 1.0) {
+            return Err((
+                p.referenced,
+                "`probability` is a number above 0 and at most 1".to_owned(),
+            ));
+        }
+    }
+    for (pointer, raw) in &when.body {
+        if !pointer.starts_with('/') {
+            return Err((
+                raw.referenced,
+                format!("body conditions are keyed by JSON pointer: write `/{pointer}`"),
+            ));
+        }
+        Matcher::compile(&raw.value).map_err(|e| (raw.referenced, e))?;
+    }
+    for (name, raw) in &when.headers {
+        if HeaderName::from_bytes(name.as_bytes()).is_err() {
+            return Err((raw.referenced, format!("`{name}` is not a header name")));
+        }
+        Matcher::compile(&raw.value).map_err(|e| (raw.referenced, e))?;
+    }
+    let blocking = rule.fault.is_some_and(|f| !matches!(f, Fault::SlowBody(_)));
+    if rule.respond.is_some() && blocking {
         return Err((
             op.referenced,
-            "a rule has either `respond` or `fault`, not both".to_owned(),
+            "a rule has either `respond` or `fault: drop | reset | hang`, not both".to_owned(),
         ));
+    }
+    if let Some(Fault::SlowBody(slow)) = rule.fault {
+        if slow.chunk == 0 || slow.every.0.is_zero() {
+            return Err((
+                op.referenced,
+                "slow_body needs a chunk of at least 1 byte and a non-zero `every`".to_owned(),
+            ));
+        }
     }
     if rule.delay.is_none() && rule.respond.is_none() && rule.fault.is_none() {
         return Err((
@@ -171,6 +348,9 @@ pub(super) fn validate(rule: &Rule) -> Result<(), (Location, String)> {
                 ));
             }
         }
+        if let Some(body) = &respond.body {
+            Template::compile(&body.value).map_err(|e| (body.referenced, e))?;
+        }
     }
     Ok(())
 }
@@ -181,59 +361,147 @@ mod tests {
 
     use super::*;
 
+    const POLL: &str = "shine.action_request.poll";
+
     fn rules(yaml: &str) -> RuleSet {
-        RuleSet::compile(&Scenario::parse("t.yaml", yaml).unwrap().rules)
+        let scenario = Scenario::parse("t.yaml", yaml).unwrap();
+        RuleSet::compile(&scenario.rules, scenario.seed)
+    }
+
+    fn empty() -> Probe<'static> {
+        Probe::new("GET", "/", None, None, b"")
+    }
+
+    fn label(set: &RuleSet, op: &str, probe: &Probe<'_>) -> Option<String> {
+        set.apply(op, probe).map(|a| a.effect.label.to_string())
     }
 
     #[test]
     fn nth_applies_to_that_request_only() {
-        let set = rules(
-            "rules:\n  - when: { operation: shine.action_request.poll, nth: 2 }\n    respond: { status: 503 }\n",
-        );
-        assert!(set.apply("shine.action_request.poll").is_none());
-        let effect = set.apply("shine.action_request.poll").unwrap();
+        let set = rules(&format!(
+            "rules:\n  - when: {{ operation: {POLL}, nth: 2 }}\n    respond: {{ status: 503 }}\n"
+        ));
+        assert!(set.apply(POLL, &empty()).is_none());
+        let applied = set.apply(POLL, &empty()).unwrap();
         assert_eq!(
-            effect.respond.as_ref().unwrap().status,
+            applied.effect.respond.as_ref().unwrap().status,
             StatusCode::SERVICE_UNAVAILABLE
         );
-        assert!(set.apply("shine.action_request.poll").is_none());
-        assert!(set.apply("shine.action_request.create").is_none());
+        assert!(set.apply(POLL, &empty()).is_none());
+        assert!(set.apply("shine.action_request.create", &empty()).is_none());
     }
 
     #[test]
-    fn the_first_matching_rule_wins() {
-        let set = rules(
-            "rules:\n  - name: first\n    when: { operation: shine.action_request.poll }\n    fault: drop\n  - when: { operation: shine.action_request.poll }\n    fault: hang\n",
+    fn the_first_matching_rule_wins_and_later_rules_still_count() {
+        let set = rules(&format!(
+            "rules:\n  - name: first\n    when: {{ operation: {POLL}, times: 1 }}\n    fault: drop\n  - name: second\n    when: {{ operation: {POLL}, nth: 2 }}\n    fault: hang\n"
+        ));
+        let applied = set.apply(POLL, &empty()).unwrap();
+        assert_eq!(&*applied.effect.label, "first");
+        assert_eq!(applied.effect.fault, Some(Fault::Drop));
+        assert_eq!(label(&set, POLL, &empty()).as_deref(), Some("second"));
+        assert_eq!(label(&set, POLL, &empty()), None);
+    }
+
+    #[test]
+    fn times_limits_how_often_a_rule_applies() {
+        let set = rules(&format!(
+            "rules:\n  - when: {{ operation: {POLL}, times: 2 }}\n    delay: 1s\n"
+        ));
+        let hits = (0..5)
+            .filter(|_| set.apply(POLL, &empty()).is_some())
+            .count();
+        assert_eq!(hits, 2);
+    }
+
+    #[test]
+    fn probability_is_seeded() {
+        let yaml = format!(
+            "seed: 7\nrules:\n  - when: {{ operation: {POLL}, probability: 0.3 }}\n    fault: drop\n"
         );
-        let effect = set.apply("shine.action_request.poll").unwrap();
-        assert_eq!(&*effect.label, "first");
-        assert_eq!(effect.fault, Some(Fault::Drop));
+        let run = || {
+            let set = rules(&yaml);
+            (0..1000)
+                .map(|_| set.apply(POLL, &empty()).is_some())
+                .collect::<Vec<_>>()
+        };
+        let (a, b) = (run(), run());
+        assert_eq!(a, b, "the same seed makes the same choices");
+        let hits = a.iter().filter(|h| **h).count();
+        assert!((220..380).contains(&hits), "about 30% of 1000: {hits}");
     }
 
     #[test]
-    fn a_rule_without_effect_or_with_two_is_refused() {
-        let none = "rules:\n  - when: { operation: shine.action_request.poll }\n";
-        assert!(Scenario::parse("t", none)
+    fn body_and_header_conditions_select_requests() {
+        let set = rules(&format!(
+            "rules:\n  - name: big\n    when:\n      operation: {POLL}\n      body: {{ /amount: {{ gt: 100 }}, /currency: EUR }}\n      headers: {{ X-Case: slow }}\n    delay: 1s\n"
+        ));
+        let mut headers = hyper::HeaderMap::new();
+        headers.insert("x-case", "slow".parse().unwrap());
+        let probe = |body: &'static [u8], h| Probe::new("POST", "/", h, None, body);
+        let big = br#"{"amount": 150, "currency": "EUR"}"#;
+        assert_eq!(
+            label(&set, POLL, &probe(big, Some(&headers))).as_deref(),
+            Some("big")
+        );
+        assert_eq!(label(&set, POLL, &probe(big, None)), None);
+        let small = br#"{"amount": 50, "currency": "EUR"}"#;
+        assert_eq!(label(&set, POLL, &probe(small, Some(&headers))), None);
+    }
+
+    #[test]
+    fn delay_ranges_are_drawn_within_bounds() {
+        let set = rules(&format!(
+            "seed: 1\nrules:\n  - when: {{ operation: {POLL} }}\n    delay: 100ms..300ms\n"
+        ));
+        let delays: Vec<_> = (0..200)
+            .map(|_| set.apply(POLL, &empty()).unwrap().delay.unwrap())
+            .collect();
+        assert!(delays.iter().all(|d| (100..=300).contains(&d.as_millis())));
+        assert!(delays.iter().any(|d| d.as_millis() < 150));
+        assert!(delays.iter().any(|d| d.as_millis() > 250));
+    }
+
+    #[test]
+    fn a_rule_without_effect_or_with_clashing_ones_is_refused() {
+        let none = format!("rules:\n  - when: {{ operation: {POLL} }}\n");
+        assert!(Scenario::parse("t", &none)
             .unwrap_err()
             .message
             .contains("needs an effect"));
-        let both = "rules:\n  - when: { operation: shine.action_request.poll }\n    fault: drop\n    respond: { status: 500 }\n";
-        assert!(Scenario::parse("t", both)
+        let both = format!(
+            "rules:\n  - when: {{ operation: {POLL} }}\n    fault: drop\n    respond: {{ status: 500 }}\n"
+        );
+        assert!(Scenario::parse("t", &both)
             .unwrap_err()
             .message
             .contains("not both"));
+        let slow = format!(
+            "rules:\n  - when: {{ operation: {POLL} }}\n    fault: {{ slow_body: {{ chunk: 4, every: 1s }} }}\n    respond: {{ status: 500 }}\n"
+        );
+        assert!(
+            Scenario::parse("t", &slow).is_ok(),
+            "a slow body may carry a canned answer"
+        );
     }
 
     #[test]
-    fn a_bad_status_or_nth_is_refused_with_its_line() {
-        let yaml = "rules:\n  - when: { operation: shine.action_request.poll }\n    respond:\n      status: 999\n";
-        let err = Scenario::parse("t", yaml).unwrap_err();
-        assert_eq!(err.line, 4, "{err}");
-        let yaml =
-            "rules:\n  - when: { operation: shine.action_request.poll, nth: 0 }\n    fault: drop\n";
-        assert!(Scenario::parse("t", yaml)
-            .unwrap_err()
-            .message
-            .contains("counts from 1"));
+    fn bad_values_are_refused_with_their_line() {
+        for (yaml, says, line) in [
+            ("  - when: { operation: OP }\n    respond:\n      status: 999\n", "not an HTTP status", 4),
+            ("  - when: { operation: OP, nth: 0 }\n    fault: drop\n", "counts from 1", 2),
+            ("  - when: { operation: OP, times: 0 }\n    fault: drop\n", "counts from 1", 2),
+            ("  - when: { operation: OP, probability: 1.5 }\n    fault: drop\n", "probability", 2),
+            ("  - when:\n      operation: OP\n      body: { amount: 1 }\n    fault: drop\n", "JSON pointer", 4),
+            ("  - when:\n      operation: OP\n      body: { /a: { gt: x } }\n    fault: drop\n", "takes a number", 4),
+            ("  - when: { operation: OP }\n    respond:\n      body:\n        a: \"{{ nope }}\"\n", "unknown placeholder", 5),
+            ("  - when: { operation: OP }\n    delay: 3s..1s\n", "backwards", 3),
+            ("  - when: { operation: OP }\n    fault: explode\n", "explode", 3),
+        ] {
+            let yaml = format!("rules:\n{}", yaml.replace("OP", POLL));
+            let err = Scenario::parse("t", &yaml).unwrap_err();
+            assert!(err.message.contains(says), "{yaml}: {err}");
+            assert_eq!(err.line, line, "{yaml}: {err}");
+        }
     }
 }

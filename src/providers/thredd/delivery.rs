@@ -16,6 +16,7 @@ use tokio::net::TcpStream;
 use super::store::Delivery;
 use super::{ctx, THREDD_CLIENT};
 use crate::providers::Provider;
+use crate::scenario::probe::Probe;
 use crate::scenario::Fault;
 use crate::state::World;
 
@@ -67,13 +68,16 @@ async fn attempt(
         );
     };
     let deadline = world.thredd.deadline(id).unwrap_or_else(|| world.now());
-    if let Some(effect) = world.rules.apply(OPERATION) {
-        if let Some(delay) = effect.delay {
+    let payload = body.to_string();
+    let probe = Probe::new("POST", url, None, None, payload.as_bytes());
+    if let Some(applied) = world.rules.apply(OPERATION, &probe) {
+        let effect = applied.effect;
+        if let Some(delay) = applied.delay {
             world.clock.sleep(delay).await;
         }
         if effect
             .fault
-            .is_some_and(|f| matches!(f, Fault::Drop | Fault::Hang))
+            .is_some_and(|f| matches!(f, Fault::Drop | Fault::Reset | Fault::Hang))
         {
             return failed(
                 "dropped_by_scenario",
@@ -106,7 +110,7 @@ async fn attempt(
     );
     let sent_at = world.now();
     let started = Instant::now();
-    let send = post(&authority, &path, &token, body.to_string());
+    let send = post(&authority, &path, &token, payload);
     let result = tokio::select! {
         result = send => result,
         _ = tokio::time::sleep(timeout) => Err("no answer within the validation timeout".to_owned()),
