@@ -80,6 +80,7 @@ pub use outbox::{Event, Sms};
 pub use providers::Provider;
 pub use sandbox::{RunningSandbox, Sandbox, SandboxBuilder};
 pub use scenario::{
-    Delay, Dur, Fault, Scenario, ScenarioError, SlowBody, DEFAULT_SCENARIO, FORMAT_VERSION,
+    Arrival, Delay, Dur, Fault, Otp, Scenario, ScenarioError, SlowBody, SmsUser, DEFAULT_SCENARIO,
+    FORMAT_VERSION,
 };
 pub use server::{serve, DRAIN_TIMEOUT};

@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use arc_swap::ArcSwap;
 use chrono::{DateTime, Utc};
+use parking_lot::Mutex;
 use serde_json::Value;
 
 use crate::clock::Clock;
@@ -22,7 +23,7 @@ use crate::ids::IdGen;
 use crate::journal::Journal;
 use crate::outbox::{Event, Feed, Sms, FEED_CAPACITY};
 use crate::providers::{intergiro, shine, solaris, thredd, weavr, Provider};
-use crate::scenario::{RuleSet, Scenario};
+use crate::scenario::{Arrival, RuleSet, Scenario};
 
 /// One isolated sandbox: its clock and its current world.
 #[derive(Debug)]
@@ -119,6 +120,8 @@ pub(crate) struct World {
     pub(crate) ids: IdGen,
     pub(crate) clock: Clock,
     pub(crate) outbox: Feed<Sms>,
+    /// Messages the scenario delays, with when they arrive.
+    late_sms: Mutex<Vec<(DateTime<Utc>, SmsDraft)>>,
     pub(crate) events: Feed<Event>,
     pub(crate) journal: Journal,
     pub(crate) idempotency: Idempotency,
@@ -153,6 +156,7 @@ impl World {
             weavr: weavr::Store::new(&scenario),
             shine: shine::Store::new(&scenario),
             outbox: Feed::new(FEED_CAPACITY),
+            late_sms: Mutex::new(Vec::new()),
             events: Feed::new(FEED_CAPACITY),
             journal: Journal::default(),
             idempotency: Idempotency::default(),
@@ -184,8 +188,60 @@ impl World {
         });
     }
 
+    /// Sends a message as the scenario's users receive them: into the outbox
+    /// at once, later (held until the clock reaches it), or never. Returns
+    /// the message when it arrived at once.
+    pub(crate) fn send_sms(&self, draft: SmsDraft) -> Option<Sms> {
+        let now = self.now();
+        match self.scenario.users.sms_for(draft.provider) {
+            Some(Arrival::Never) => {
+                self.events.push(|seq| Event {
+                    seq,
+                    kind: "sms.lost",
+                    provider: draft.provider,
+                    subject: draft.reference.clone().unwrap_or_default(),
+                    at: now,
+                    data: serde_json::json!({ "to": draft.to, "purpose": draft.purpose }),
+                });
+                None
+            }
+            Some(Arrival::After(delay)) if !delay.0.is_zero() => {
+                let due = now + delay.as_delta();
+                self.events.push(|seq| Event {
+                    seq,
+                    kind: "sms.delayed",
+                    provider: draft.provider,
+                    subject: draft.reference.clone().unwrap_or_default(),
+                    at: now,
+                    data: serde_json::json!({ "to": draft.to, "purpose": draft.purpose, "deliver_at": crate::timefmt::millis(&due) }),
+                });
+                self.late_sms.lock().push((due, draft));
+                None
+            }
+            _ => Some(self.deliver_sms(draft)),
+        }
+    }
+
+    /// Delivers held messages whose time has come, oldest first.
+    fn release_late_sms(&self) {
+        let now = self.now();
+        let due: Vec<SmsDraft> = {
+            let mut late = self.late_sms.lock();
+            if late.is_empty() {
+                return;
+            }
+            // Stable, so messages due at the same instant keep their order.
+            late.sort_by_key(|(at, _)| *at);
+            let ready = late.partition_point(|(at, _)| *at <= now);
+            late.drain(..ready).map(|(_, d)| d).collect()
+        };
+        for draft in due {
+            self.deliver_sms(draft);
+        }
+    }
+
     /// Puts a message in the outbox and records `sms.sent` on the timeline.
-    pub(crate) fn send_sms(&self, draft: SmsDraft) -> Sms {
+    fn deliver_sms(&self, draft: SmsDraft) -> Sms {
         let now = self.now();
         let sms = self.outbox.push(|seq| Sms {
             seq,
@@ -211,6 +267,7 @@ impl World {
 
     /// Settles every store at the current sandbox time.
     pub(crate) fn sweep(&self) {
+        self.release_late_sms();
         self.idempotency.sweep(self.now());
         intergiro::sweep(self);
         weavr::sweep(self);

@@ -10,6 +10,7 @@ mod matcher;
 pub(crate) mod probe;
 mod rules;
 mod template;
+mod users;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -23,6 +24,7 @@ use crate::providers;
 pub use duration::{Delay, Dur};
 pub(crate) use rules::RuleSet;
 pub use rules::{Fault, SlowBody};
+pub use users::{Arrival, Otp, SmsUser};
 
 /// The scenario embedded in the binary and used when none is given.
 pub const DEFAULT_SCENARIO: &str = include_str!("../../scenarios/default.yaml");
@@ -90,10 +92,32 @@ pub struct Fixtures {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Users {
+    /// How every provider's SMS arrive, unless the provider's block says otherwise.
+    #[serde(default)]
+    pub sms: SmsUser,
     #[serde(default)]
     pub intergiro: providers::intergiro::config::Users,
     #[serde(default)]
+    pub weavr: providers::weavr::config::Users,
+    #[serde(default)]
+    pub solaris: providers::solaris::config::Users,
+    #[serde(default)]
+    pub thredd: providers::thredd::config::Users,
+    #[serde(default)]
     pub shine: providers::shine::config::Users,
+}
+
+impl Users {
+    /// How SMS of `provider` (a provider name, or `sandbox`) arrive.
+    pub(crate) fn sms_for(&self, provider: &str) -> Option<Arrival> {
+        let own = match provider {
+            "weavr" => self.weavr.sms,
+            "solaris" => self.solaris.sms,
+            "thredd" => self.thredd.sms,
+            _ => None,
+        };
+        own.unwrap_or(self.sms).deliver_after
+    }
 }
 
 /// One scripted reaction to requests of an operation.
@@ -183,7 +207,7 @@ impl std::error::Error for ScenarioError {}
 impl Scenario {
     /// Parses and validates a scenario; `source` names it in errors.
     pub fn parse(source: &str, yaml: &str) -> Result<Self, ScenarioError> {
-        let scenario: Scenario = serde_saphyr::from_str(yaml).map_err(|e| {
+        let mut scenario: Scenario = serde_saphyr::from_str(yaml).map_err(|e| {
             let (line, column) = e.location().map_or((0, 0), |l| (l.line(), l.column()));
             ScenarioError {
                 source: source.to_owned(),
@@ -200,7 +224,21 @@ impl Scenario {
                 column: loc.column(),
                 message,
             })?;
+        scenario.apply_users();
         Ok(scenario)
+    }
+
+    /// Folds the users' one-time-code choices into the settings and fixtures
+    /// the providers read, so each provider looks in one place.
+    fn apply_users(&mut self) {
+        if let Some(otp) = self.users.weavr.otp.clone() {
+            self.settings.weavr.otp = otp;
+        }
+        if let Some(otp) = &self.users.solaris.otp {
+            for person in &mut self.fixtures.solaris.persons {
+                otp.as_text().clone_into(&mut person.otp);
+            }
+        }
     }
 
     /// Reads and parses a scenario file.

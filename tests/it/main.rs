@@ -12,4 +12,5 @@ mod solaris;
 mod support;
 mod tenants;
 mod thredd;
+mod users;
 mod weavr;

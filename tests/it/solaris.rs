@@ -30,7 +30,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 impl TestSandbox {
-    async fn solaris_token(&self) -> String {
+    pub(crate) async fn solaris_token(&self) -> String {
         let answer = self
             .post(
                 "/solaris/oauth/token",
@@ -41,7 +41,7 @@ impl TestSandbox {
         answer.body["access_token"].as_str().unwrap().to_owned()
     }
 
-    async fn solaris(
+    pub(crate) async fn solaris(
         &self,
         method: Method,
         path: &str,
@@ -58,7 +58,7 @@ impl TestSandbox {
         self.send(req).await
     }
 
-    async fn last_code(&self, to: &str) -> String {
+    pub(crate) async fn last_code(&self, to: &str) -> String {
         let sms = self
             .get(&format!("/__admin/sms?to={}", to.replace('+', "%2B")))
             .await

@@ -152,7 +152,7 @@ impl TestSandbox {
         .await
     }
 
-    async fn session(&self, id: &str) -> Value {
+    pub(crate) async fn session(&self, id: &str) -> Value {
         self.get(&format!("/__admin/thredd/authentications/{id}"))
             .await
             .body

@@ -19,7 +19,12 @@ async fn random_otp() -> TestSandbox {
 }
 
 impl TestSandbox {
-    async fn weavr(&self, path: &str, token: Option<&str>, body: Option<Value>) -> Answer {
+    pub(crate) async fn weavr(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Answer {
         let mut req = self
             .http
             .post(self.url(&format!("/weavr{path}")))
@@ -42,7 +47,7 @@ impl TestSandbox {
         self.send(req).await
     }
 
-    async fn weavr_login(&self, prefix: &str, email: &str) -> String {
+    pub(crate) async fn weavr_login(&self, prefix: &str, email: &str) -> String {
         let answer = self
             .weavr(
                 &format!("{prefix}/login_with_password"),
@@ -82,7 +87,7 @@ impl TestSandbox {
             .to_owned()
     }
 
-    async fn weavr_verify(&self, prefix: &str, token: &str, code: &str) -> Answer {
+    pub(crate) async fn weavr_verify(&self, prefix: &str, token: &str, code: &str) -> Answer {
         self.weavr(
             &format!("{prefix}/stepup/challenges/otp/SMS/verify"),
             Some(token),

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use serde::Deserialize;
 use serde_saphyr::{Location, Spanned};
 
-use crate::scenario::{Dur, Scenario};
+use crate::scenario::{Dur, Otp, Scenario, SmsUser};
 
 /// Lifetimes and limits. The defaults are the Solaris mock's.
 #[derive(Debug, Deserialize)]
@@ -78,6 +78,17 @@ pub struct Account {
     /// Available balance in cents.
     #[serde(default)]
     pub balance: i64,
+}
+
+/// The simulated Solaris customer's phone.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Users {
+    /// Overrides every person's `otp`.
+    #[serde(default)]
+    pub otp: Option<Otp>,
+    #[serde(default)]
+    pub sms: Option<SmsUser>,
 }
 
 fn fixed_otp() -> String {

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use serde::Deserialize;
 use serde_saphyr::{Location, Spanned};
 
-use crate::scenario::{Dur, Scenario};
+use crate::scenario::{Dur, Scenario, SmsUser};
 
 /// The longest validation timeout Thredd allows.
 pub(crate) const MAX_VALIDATION_TIMEOUT: u64 = 900;
@@ -67,6 +67,55 @@ pub struct Card {
 
 fn credential_type() -> String {
     "BIOMETRIC".to_owned()
+}
+
+/// The simulated program manager and cardholder.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Users {
+    /// When set, the sandbox plays the PM itself: no NotifyInitiateAction is
+    /// sent, and NotifyValidate is applied as this block says.
+    #[serde(default)]
+    pub pm: Option<Pm>,
+    /// The fallback OTP SMS of STEPUP.
+    #[serde(default)]
+    pub sms: Option<SmsUser>,
+}
+
+/// How the simulated PM answers NotifyInitiateAction.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pm {
+    pub decide: PmDecision,
+    /// How long after the authentication starts the PM calls NotifyValidate.
+    #[serde(default)]
+    pub after: Dur,
+}
+
+/// The `Status` the simulated PM sends, or `ignore` to never call back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PmDecision {
+    Success,
+    Stepup,
+    Failure,
+    Failwithfeedback,
+    Error,
+    Ignore,
+}
+
+impl PmDecision {
+    /// NotifyValidate's `Status`; `None` for `ignore`.
+    pub(crate) fn status(self) -> Option<&'static str> {
+        Some(match self {
+            Self::Success => "SUCCESS",
+            Self::Stepup => "STEPUP",
+            Self::Failure => "FAILURE",
+            Self::Failwithfeedback => "FAILWITHFEEDBACK",
+            Self::Error => "ERROR",
+            Self::Ignore => return None,
+        })
+    }
 }
 
 pub(crate) fn validate(scenario: &Scenario) -> Result<(), (Location, String)> {

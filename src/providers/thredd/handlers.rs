@@ -7,7 +7,6 @@ use super::error::oauth_error;
 use super::store::{Refusal, STATUSES};
 use super::{ctx, routes::Route};
 use crate::http::{self, Request, Response};
-use crate::providers::Provider;
 use crate::state::World;
 
 pub(crate) fn handle(route: Route, req: &Request, world: &World) -> Response {
@@ -109,20 +108,8 @@ fn notify_validate(req: &Request, world: &World) -> Response {
     });
     match outcome {
         Ok(validated) => {
-            let id = body["GPSInitiateActionID"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned();
-            world.emit(
-                Provider::Thredd,
-                "thredd.notify_validate.received",
-                id.clone(),
-                world.now(),
-                json!({ "status": validated.status }),
-            );
-            if let Some(sms) = validated.sms {
-                world.send_sms(sms);
-            }
+            let id = body["GPSInitiateActionID"].as_str().unwrap_or_default();
+            super::validated(world, id, validated);
             echo(&body, Ok(()))
         }
         Err(refused) => echo(&body, Err(refused)),

@@ -61,8 +61,23 @@ pub(crate) fn ctx(world: &World) -> Ctx<'_> {
     }
 }
 
-/// Times out sessions whose validation timeout passed.
+/// Applies the simulated PM's calls that came due, then times out sessions
+/// whose validation timeout passed.
 pub(crate) fn sweep(world: &World) {
+    for (at, id, pubtoken, status) in world.thredd.due_pm_calls(world.now()) {
+        // Judged at the instant the PM called, which may be before a long
+        // clock advance also passed the validation deadline.
+        let ctx = Ctx {
+            now: at,
+            ..ctx(world)
+        };
+        if let Ok(done) = world
+            .thredd
+            .validate(ctx, &id, pubtoken, status, "SANDBOX-PM")
+        {
+            validated(world, &id, done);
+        }
+    }
     for id in world.thredd.sweep(world.now()) {
         world.emit(
             Provider::Thredd,
@@ -172,14 +187,55 @@ pub(crate) fn start(
         world.now(),
         Value::Null,
     );
-    tokio::spawn(delivery::deliver(
-        world,
-        id,
-        url,
-        body,
-        Duration::from_secs(timeout.0.as_secs()),
-    ));
+    match settings_pm(&world) {
+        Some(pm) => {
+            // No call goes out; the PM's answer is applied by the sweeper
+            // when the sandbox clock reaches it (`ignore` never answers).
+            world.thredd.record_delivery(
+                &id,
+                store::Delivery {
+                    state: "simulated",
+                    ..store::Delivery::default()
+                },
+            );
+            if let Some(status) = pm.decide.status() {
+                world
+                    .thredd
+                    .plan_pm(&id, world.now() + pm.after.as_delta(), status);
+                sweep(&world);
+            }
+        }
+        None => {
+            tokio::spawn(delivery::deliver(
+                world,
+                id,
+                url,
+                body,
+                Duration::from_secs(timeout.0.as_secs()),
+            ));
+        }
+    }
     Ok(view)
+}
+
+/// The scenario's simulated PM, if it plays one.
+fn settings_pm(world: &World) -> Option<&config::Pm> {
+    world.scenario.users.thredd.pm.as_ref()
+}
+
+/// Records an accepted NotifyValidate: the timeline, and the fallback SMS
+/// of STEPUP.
+pub(crate) fn validated(world: &World, id: &str, validated: store::Validated) {
+    world.emit(
+        Provider::Thredd,
+        "thredd.notify_validate.received",
+        id.to_owned(),
+        world.now(),
+        json!({ "status": validated.status }),
+    );
+    if let Some(sms) = validated.sms {
+        world.send_sms(sms);
+    }
 }
 
 pub(crate) fn get(world: &World, id: &str) -> Option<Value> {

@@ -80,6 +80,8 @@ pub(crate) struct Session {
     created_at: DateTime<Utc>,
     deadline: DateTime<Utc>,
     otp: Option<(String, u32)>,
+    /// When the scenario's simulated PM calls NotifyValidate, and with what.
+    pm_plan: Option<(DateTime<Utc>, &'static str)>,
     pub(crate) delivery: Delivery,
     pub(crate) request: Value,
 }
@@ -260,6 +262,7 @@ impl Store {
             created_at: ctx.now,
             deadline: ctx.now + timeout,
             otp: None,
+            pm_plan: None,
             delivery: Delivery {
                 url,
                 state: "pending",
@@ -270,6 +273,32 @@ impl Store {
         let view = session.view();
         self.inner.lock().sessions.insert(id, session);
         view
+    }
+
+    /// Schedules the simulated PM's NotifyValidate.
+    pub(crate) fn plan_pm(&self, id: &str, due: DateTime<Utc>, status: &'static str) {
+        if let Some(session) = self.inner.lock().sessions.get_mut(id) {
+            session.pm_plan = Some((due, status));
+        }
+    }
+
+    /// The simulated PM calls that have come due: (when, id, pubtoken, status).
+    pub(crate) fn due_pm_calls(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Vec<(DateTime<Utc>, String, u64, &'static str)> {
+        let mut inner = self.inner.lock();
+        let mut due: Vec<_> = inner
+            .sessions
+            .values_mut()
+            .filter(|s| s.pm_plan.is_some_and(|(at, _)| at <= now))
+            .filter_map(|s| {
+                let (at, status) = s.pm_plan.take()?;
+                Some((at, s.id.clone(), s.pubtoken, status))
+            })
+            .collect();
+        due.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+        due
     }
 
     pub(crate) fn deadline(&self, id: &str) -> Option<DateTime<Utc>> {

@@ -4,9 +4,10 @@
 
 use chrono::{DateTime, Utc};
 
-use super::config::{Otp, Settings};
+use super::config::Settings;
 use super::error::WeavrError;
 use crate::ids::IdGen;
+use crate::scenario::Otp;
 use crate::secret;
 
 #[derive(Debug, Clone)]

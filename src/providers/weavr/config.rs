@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use serde::Deserialize;
 use serde_saphyr::{Location, Spanned};
 
-use crate::scenario::{Dur, Scenario};
+use crate::scenario::{Dur, Otp, Scenario, SmsUser};
 
 /// Lifetimes and limits. The defaults are the guide's and Weavr's sandbox's.
 #[derive(Debug, Deserialize)]
@@ -74,32 +74,15 @@ fn admin() -> String {
     "ADMIN".to_owned()
 }
 
-/// `"123456"`-style fixed codes, as Weavr's sandbox sends, or `random`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Otp {
-    Fixed(String),
-    Random,
-}
-
-impl Default for Otp {
-    fn default() -> Self {
-        Self::Fixed("123456".to_owned())
-    }
-}
-
-impl<'de> Deserialize<'de> for Otp {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        if text == "random" {
-            Ok(Self::Random)
-        } else if text.len() == 6 && text.bytes().all(|b| b.is_ascii_digit()) {
-            Ok(Self::Fixed(text))
-        } else {
-            Err(serde::de::Error::custom(
-                "otp is six digits (e.g. \"123456\") or `random`",
-            ))
-        }
-    }
+/// The simulated Weavr user's phone: its codes and when its SMS arrive.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Users {
+    /// Overrides `settings.weavr.otp`.
+    #[serde(default)]
+    pub otp: Option<Otp>,
+    #[serde(default)]
+    pub sms: Option<SmsUser>,
 }
 
 pub(crate) fn validate(scenario: &Scenario) -> Result<(), (Location, String)> {
