@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, ValueEnum};
-use sca_sandbox::{Provider, Sandbox, Scenario};
+use sca_sandbox::{Provider, Sandbox};
 use tokio::net::TcpListener;
 
 /// A local sandbox for payment providers' Strong Customer Authentication APIs.
@@ -18,9 +18,13 @@ struct Args {
     /// Port to listen on; 0 picks a free one and prints it.
     #[arg(long, env = "SCA_SANDBOX_PORT", default_value_t = 4242)]
     port: u16,
-    /// Scenario file; the embedded default scenario when absent.
+    /// Scenario file, or a folder of them (each joins the library under its
+    /// file name; `default.yaml` is active); the embedded default when absent.
     #[arg(long, env = "SCA_SANDBOX_SCENARIO")]
     scenario: Option<PathBuf>,
+    /// Read the scenario file or folder again when it changes.
+    #[arg(long, env = "SCA_SANDBOX_WATCH", requires = "scenario")]
+    watch: bool,
     /// Log format.
     #[arg(long, env = "SCA_SANDBOX_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty)]
     log_format: LogFormat,
@@ -38,13 +42,13 @@ enum LogFormat {
 fn main() -> ExitCode {
     let args = Args::parse();
     init_logging(args.log_format);
+    let mut builder = Sandbox::builder().body_limit(args.body_limit);
+    if let Some(path) = &args.scenario {
+        builder = builder.scenario_file(path);
+    }
     // A bad scenario is the user's mistake, reported as file:line:col; exit 2.
-    let scenario = match &args.scenario {
-        Some(path) => Scenario::from_file(path),
-        None => Ok(Scenario::embedded_default()),
-    };
-    let scenario = match scenario {
-        Ok(scenario) => scenario,
+    let sandbox = match builder.build() {
+        Ok(sandbox) => sandbox,
         Err(e) => {
             eprintln!("{e}");
             return ExitCode::from(2);
@@ -60,10 +64,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(run(args, scenario))
+    runtime.block_on(run(args, sandbox))
 }
 
-async fn run(args: Args, scenario: Scenario) -> ExitCode {
+async fn run(args: Args, sandbox: Sandbox) -> ExitCode {
     let addr = SocketAddr::new(args.host, args.port);
     let listener = match TcpListener::bind(addr).await {
         Ok(listener) => listener,
@@ -73,17 +77,9 @@ async fn run(args: Args, scenario: Scenario) -> ExitCode {
         }
     };
     let addr = listener.local_addr().unwrap_or(addr);
-    let sandbox = match Sandbox::builder()
-        .scenario(scenario)
-        .body_limit(args.body_limit)
-        .build()
-    {
-        Ok(sandbox) => sandbox,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(2);
-        }
-    };
+    if args.watch {
+        sandbox.spawn_watcher();
+    }
     announce(addr);
     match sca_sandbox::serve(listener, sandbox, shutdown_signal()).await {
         Ok(()) => ExitCode::SUCCESS,

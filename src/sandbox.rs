@@ -14,6 +14,7 @@ use tokio::task::JoinHandle;
 use crate::clock::Clock;
 use crate::error::Error;
 use crate::http::DEFAULT_BODY_LIMIT;
+use crate::library::{Library, DEFAULT_NAME, WATCH_EVERY};
 use crate::scenario::Scenario;
 use crate::state::Tenant;
 
@@ -29,6 +30,8 @@ pub struct Sandbox {
 #[derive(Debug)]
 struct Shared {
     tenant: Arc<Tenant>,
+    /// Scenarios by name, and the files that failed to load.
+    library: parking_lot::Mutex<Library>,
     /// Named tenants, made on first use, dropped by a reset.
     tenants: parking_lot::RwLock<HashMap<String, Arc<Tenant>>>,
     body_limit: usize,
@@ -89,8 +92,12 @@ impl Sandbox {
                 "at most {MAX_TENANTS} tenants at once; reset to drop them"
             ));
         }
-        let scenario = self.inner.tenant.world().scenario.clone();
-        let tenant = Arc::new(Tenant::new(Some(name), scenario));
+        let default = &self.inner.tenant;
+        let tenant = Arc::new(Tenant::new(
+            Some(name),
+            default.world().scenario.clone(),
+            default.origin(),
+        ));
         tokio::spawn(Tenant::run_sweeper_while_alive(Arc::downgrade(&tenant)));
         tenants.insert(name.to_owned(), tenant.clone());
         Ok(tenant)
@@ -102,7 +109,53 @@ impl Sandbox {
 
     /// Makes `scenario` the active one, with a fresh world.
     pub fn load_scenario(&self, scenario: Scenario) {
-        self.inner.tenant.activate(Arc::new(scenario));
+        self.inner.tenant.activate(Arc::new(scenario), None);
+    }
+
+    pub(crate) fn library(&self) -> parking_lot::MutexGuard<'_, Library> {
+        self.inner.library.lock()
+    }
+
+    /// Every tenant, the default one first.
+    fn all_tenants(&self) -> Vec<Arc<Tenant>> {
+        let mut all = vec![self.inner.tenant.clone()];
+        all.extend(self.inner.tenants.read().values().cloned());
+        all
+    }
+
+    /// Reads the scenario files again (what `--watch` does every
+    /// [`WATCH_EVERY`]): tenants running a changed scenario get a fresh world
+    /// with it; a file that does not parse is logged and listed by
+    /// `GET /__admin/scenarios`, and changes nothing.
+    pub fn rescan_scenarios(&self) {
+        let rescan = self.library().rescan();
+        for e in &rescan.refused {
+            tracing::error!(file = %e.source, line = e.line, column = e.column, message = %e.message, "scenario refused; the old one stays active");
+        }
+        for name in &rescan.reloaded {
+            let Some(scenario) = self.library().get(name) else {
+                continue;
+            };
+            tracing::info!(scenario = %name, "scenario reloaded");
+            for tenant in self.all_tenants() {
+                if tenant.origin().as_deref() == Some(name) {
+                    tenant.activate(scenario.clone(), Some(name.clone()));
+                }
+            }
+        }
+    }
+
+    /// Rescans the scenario files every [`WATCH_EVERY`] until the sandbox is
+    /// dropped. Needs a tokio runtime.
+    pub fn spawn_watcher(&self) -> JoinHandle<()> {
+        let weak = Arc::downgrade(&self.inner);
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(WATCH_EVERY).await;
+                let Some(inner) = weak.upgrade() else { return };
+                Sandbox { inner }.rescan_scenarios();
+            }
+        })
     }
 
     pub(crate) fn tenant(&self) -> &Arc<Tenant> {
@@ -139,6 +192,7 @@ pub struct SandboxBuilder {
     source: Source,
     addr: SocketAddr,
     body_limit: usize,
+    watch: bool,
 }
 
 impl Default for SandboxBuilder {
@@ -147,6 +201,7 @@ impl Default for SandboxBuilder {
             source: Source::Embedded,
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             body_limit: DEFAULT_BODY_LIMIT,
+            watch: false,
         }
     }
 }
@@ -158,7 +213,9 @@ impl SandboxBuilder {
         self
     }
 
-    /// Reads the scenario from a YAML file when the sandbox is built.
+    /// Reads scenarios when the sandbox is built: one YAML file, which becomes
+    /// the active scenario, or a folder whose files all join the library
+    /// (named after their files; `default.yaml`, if there, is active).
     pub fn scenario_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.source = Source::File(path.into());
         self
@@ -176,6 +233,13 @@ impl SandboxBuilder {
         self
     }
 
+    /// Watch the scenario file or folder and reload what changes
+    /// ([`Sandbox::spawn_watcher`]), from [`SandboxBuilder::start`].
+    pub fn watch(mut self, watch: bool) -> Self {
+        self.watch = watch;
+        self
+    }
+
     /// The largest request body accepted; default 1 MiB.
     pub fn body_limit(mut self, bytes: usize) -> Self {
         self.body_limit = bytes;
@@ -184,15 +248,21 @@ impl SandboxBuilder {
 
     /// Builds the state without serving it (see [`crate::serve`]).
     pub fn build(self) -> Result<Sandbox, Error> {
-        let scenario = match self.source {
-            Source::Embedded => Scenario::embedded_default(),
-            Source::File(path) => Scenario::from_file(&path)?,
-            Source::Yaml(yaml) => Scenario::parse("<yaml>", &yaml)?,
-            Source::Parsed(scenario) => *scenario,
+        let single = |scenario: Scenario, source: &str| Library::single(Arc::new(scenario), source);
+        let library = match self.source {
+            Source::Embedded => single(Scenario::embedded_default(), "<embedded>"),
+            Source::File(path) => Library::load(&path)?,
+            Source::Yaml(yaml) => single(Scenario::parse("<yaml>", &yaml)?, "<yaml>"),
+            Source::Parsed(scenario) => single(*scenario, "<library>"),
         };
+        let active = library
+            .get(DEFAULT_NAME)
+            .unwrap_or_else(|| Arc::new(Scenario::empty()));
+        let tenant = Tenant::new(None, active, Some(DEFAULT_NAME.to_owned()));
         Ok(Sandbox {
             inner: Arc::new(Shared {
-                tenant: Arc::new(Tenant::new(None, Arc::new(scenario))),
+                tenant: Arc::new(tenant),
+                library: parking_lot::Mutex::new(library),
                 tenants: parking_lot::RwLock::new(HashMap::new()),
                 body_limit: self.body_limit,
                 in_flight: AtomicU64::new(0),
@@ -203,8 +273,11 @@ impl SandboxBuilder {
     /// Binds, then serves on the current tokio runtime. The port accepts
     /// connections by the time this returns.
     pub async fn start(self) -> Result<RunningSandbox, Error> {
-        let addr = self.addr;
+        let (addr, watch) = (self.addr, self.watch);
         let sandbox = self.build()?;
+        if watch {
+            sandbox.spawn_watcher();
+        }
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| Error::Bind { addr, source })?;

@@ -32,18 +32,22 @@ pub(crate) struct Tenant {
     /// `""` for the default tenant, `/t/<name>` for a named one: the path
     /// prefix of links the sandbox hands out (Intergiro's consent page).
     pub(crate) base_path: Arc<str>,
+    /// The library name of the active scenario, if it came from the library:
+    /// `--watch` gives tenants running a changed file a fresh world.
+    origin: Mutex<Option<String>>,
     world: ArcSwap<World>,
 }
 
 impl Tenant {
     /// A tenant; `name` is `None` for the default one.
-    pub(crate) fn new(name: Option<&str>, scenario: Arc<Scenario>) -> Self {
+    pub(crate) fn new(name: Option<&str>, scenario: Arc<Scenario>, origin: Option<String>) -> Self {
         let clock = Clock::new();
         let base_path: Arc<str> = name.map_or_else(String::new, |n| format!("/t/{n}")).into();
         let world = World::new(scenario, clock.clone(), base_path.clone());
         Self {
             clock,
             base_path,
+            origin: Mutex::new(origin),
             world: ArcSwap::from_pointee(world),
         }
     }
@@ -71,14 +75,21 @@ impl Tenant {
         )));
     }
 
-    /// Makes `scenario` the active one, with a fresh world.
-    pub(crate) fn activate(&self, scenario: Arc<Scenario>) {
+    /// Makes `scenario` the active one, with a fresh world; `origin` is its
+    /// library name.
+    pub(crate) fn activate(&self, scenario: Arc<Scenario>, origin: Option<String>) {
+        *self.origin.lock() = origin;
         self.clock.reset();
         self.world.store(Arc::new(World::new(
             scenario,
             self.clock.clone(),
             self.base_path.clone(),
         )));
+    }
+
+    /// The library name of the active scenario.
+    pub(crate) fn origin(&self) -> Option<String> {
+        self.origin.lock().clone()
     }
 
     /// The sweeper of a named tenant: it ends once the tenant is dropped.

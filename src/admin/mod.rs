@@ -16,7 +16,7 @@ use crate::journal::JournalQuery;
 use crate::outbox::Since;
 use crate::providers::{shine, Provider};
 use crate::sandbox::Sandbox;
-use crate::scenario::{Dur, Scenario};
+use crate::scenario::Dur;
 use std::sync::Arc;
 
 use crate::state::{SmsDraft, Tenant};
@@ -38,6 +38,7 @@ enum Route {
     Events,
     GetScenario,
     LoadScenario,
+    ActivateScenario { name: String },
     SetTenantScenario { name: String },
     IntergiroDecide { id: String, approve: bool },
     SolarisBindDevice,
@@ -72,6 +73,10 @@ impl Route {
             ["scenarios"] if get => Self::GetScenario,
             ["scenarios"] if post => Self::LoadScenario,
             ["scenarios"] => return Err(Some("GET, POST")),
+            ["scenarios", name, "activate"] if post => Self::ActivateScenario {
+                name: (*name).to_owned(),
+            },
+            ["scenarios", _, "activate"] => return Err(Some("POST")),
             ["tenants", name, "scenario"] if method == Method::PUT => Self::SetTenantScenario {
                 name: (*name).to_owned(),
             },
@@ -165,15 +170,16 @@ pub(crate) async fn handle(req: &Request, sandbox: &Sandbox, tenant: &Arc<Tenant
             }
             Ok(http::json(StatusCode::OK, &json!({ "status": "reset" })))
         }
-        Route::SetTenantScenario { name } => set_tenant_scenario(req, sandbox, &name),
+        Route::SetTenantScenario { name } => scenarios::set_for_tenant(req, sandbox, &name),
         Route::GetClock => Ok(clock_state(cx)),
         Route::SetClock => set_clock(req, cx),
         Route::Journal => Ok(journal(req, cx)),
         Route::ListSms => list_sms(req, cx).await,
         Route::SendSms => send_sms(req, cx),
         Route::Events => events(req, cx).await,
-        Route::GetScenario => Ok(scenario_info(cx)),
-        Route::LoadScenario => load_scenario(req, cx),
+        Route::GetScenario => Ok(scenarios::info(cx)),
+        Route::LoadScenario => scenarios::load(req, cx),
+        Route::ActivateScenario { name } => scenarios::activate(cx, &name),
         Route::IntergiroDecide { id, approve } => intergiro_decide(cx, &id, approve),
         Route::SolarisBindDevice => solaris_bind(req, cx),
         Route::SolarisSign { id } => solaris_sign(req, cx, &id),
@@ -187,6 +193,7 @@ pub(crate) async fn handle(req: &Request, sandbox: &Sandbox, tenant: &Arc<Tenant
 }
 
 mod providers;
+mod scenarios;
 
 use self::providers::{
     intergiro_decide, shine_decide, shine_list, solaris_bind, solaris_sign, thredd_get, thredd_otp,
@@ -413,63 +420,4 @@ async fn events(req: &Request, cx: &Cx<'_>) -> Reply<Response> {
         None => world.events.list(since, filter),
     };
     Ok(http::json(StatusCode::OK, &events))
-}
-
-fn scenario_info(cx: &Cx<'_>) -> Response {
-    let world = cx.tenant.world();
-    let s = &world.scenario;
-    http::json(
-        StatusCode::OK,
-        &json!({
-            "active": {
-                "name": s.name,
-                "description": s.description,
-                "version": s.version.as_ref().map_or(crate::scenario::FORMAT_VERSION, |v| v.value),
-                "seed": s.seed,
-                "rules": s.rules.len(),
-            }
-        }),
-    )
-}
-
-/// `PUT /__admin/tenants/{name}/scenario`: a tenant's own scenario, with a
-/// fresh world; the tenant is made if it does not exist yet.
-fn set_tenant_scenario(req: &Request, sandbox: &Sandbox, name: &str) -> Reply<Response> {
-    let tenant = sandbox
-        .tenant_named(name)
-        .map_err(|e| AdminError::new(StatusCode::BAD_REQUEST, "invalid_tenant", &e))?;
-    load_scenario(
-        req,
-        &Cx {
-            sandbox,
-            tenant: &tenant,
-        },
-    )
-}
-
-/// Loads a YAML body and makes it active. A bad file is refused whole with its
-/// line and column, and the active scenario stays as it was.
-fn load_scenario(req: &Request, cx: &Cx<'_>) -> Reply<Response> {
-    let yaml = std::str::from_utf8(&req.body).map_err(|_| {
-        AdminError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_scenario",
-            "the scenario must be UTF-8 YAML",
-        )
-    })?;
-    let scenario = Scenario::parse("<request body>", yaml).map_err(|e| {
-        tracing::warn!(error = %e, "scenario refused");
-        AdminError {
-            status: StatusCode::BAD_REQUEST,
-            body: json!({ "error": {
-                "code": "invalid_scenario",
-                "message": e.message,
-                "line": e.line,
-                "column": e.column,
-                "location": e.to_string(),
-            }}),
-        }
-    })?;
-    cx.tenant.activate(Arc::new(scenario));
-    Ok(scenario_info(cx))
 }

@@ -4,6 +4,7 @@
 mod cli;
 mod control;
 mod intergiro;
+mod library;
 mod rules;
 mod scenario;
 mod server;

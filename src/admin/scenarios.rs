@@ -1,0 +1,99 @@
+//! The control API's scenario endpoints: what is active, the library, loading
+//! YAML, and activating a scenario by name for a tenant.
+
+use std::sync::Arc;
+
+use hyper::StatusCode;
+use serde_json::json;
+
+use super::{AdminError, Cx, Reply};
+use crate::http::{self, Request, Response};
+use crate::library::error_json;
+use crate::sandbox::Sandbox;
+use crate::scenario::Scenario;
+
+/// `GET /__admin/scenarios`: the tenant's active scenario, the library, and
+/// the files `--watch` refused.
+pub(super) fn info(cx: &Cx<'_>) -> Response {
+    let world = cx.tenant.world();
+    let s = &world.scenario;
+    let (library, errors) = cx.sandbox.library().describe();
+    http::json(
+        StatusCode::OK,
+        &json!({
+            "active": {
+                "name": s.name,
+                "library_name": cx.tenant.origin(),
+                "description": s.description,
+                "version": s.version.as_ref().map_or(crate::scenario::FORMAT_VERSION, |v| v.value),
+                "seed": s.seed,
+                "rules": s.rules.len(),
+            },
+            "library": library,
+            "errors": errors,
+        }),
+    )
+}
+
+/// `PUT /__admin/tenants/{name}/scenario`: a tenant's own scenario, with a
+/// fresh world; the tenant is made if it does not exist yet.
+pub(super) fn set_for_tenant(req: &Request, sandbox: &Sandbox, name: &str) -> Reply<Response> {
+    let tenant = sandbox
+        .tenant_named(name)
+        .map_err(|e| AdminError::new(StatusCode::BAD_REQUEST, "invalid_tenant", &e))?;
+    load(
+        req,
+        &Cx {
+            sandbox,
+            tenant: &tenant,
+        },
+    )
+}
+
+/// `POST /__admin/scenarios`: loads a YAML body and makes it active. A named
+/// scenario also joins the library under its name. A bad file is refused
+/// whole with its line and column, and nothing changes.
+pub(super) fn load(req: &Request, cx: &Cx<'_>) -> Reply<Response> {
+    let yaml = std::str::from_utf8(&req.body).map_err(|_| {
+        AdminError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_scenario",
+            "the scenario must be UTF-8 YAML",
+        )
+    })?;
+    let scenario = Scenario::parse("<request body>", yaml).map_err(|e| {
+        tracing::warn!(error = %e, "scenario refused");
+        let mut body = error_json(&e);
+        body["code"] = json!("invalid_scenario");
+        AdminError {
+            status: StatusCode::BAD_REQUEST,
+            body: json!({ "error": body }),
+        }
+    })?;
+    let scenario = Arc::new(scenario);
+    let name = scenario.name.clone();
+    if let Some(name) = &name {
+        cx.sandbox.library().insert(
+            name.clone(),
+            scenario.clone(),
+            "<request body>".to_owned(),
+            None,
+        );
+    }
+    cx.tenant.activate(scenario, name);
+    Ok(info(cx))
+}
+
+/// `POST /__admin/scenarios/{name}/activate`: the library's scenario becomes
+/// the tenant's, with a fresh world.
+pub(super) fn activate(cx: &Cx<'_>, name: &str) -> Reply<Response> {
+    let scenario = cx.sandbox.library().get(name).ok_or_else(|| {
+        AdminError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            &format!("No scenario `{name}` in the library; GET /__admin/scenarios lists them"),
+        )
+    })?;
+    cx.tenant.activate(scenario, Some(name.to_owned()));
+    Ok(info(cx))
+}

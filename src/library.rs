@@ -1,0 +1,235 @@
+//! The scenario library: every scenario the sandbox knows by name, from the
+//! embedded default, a `--scenario` file or folder, and YAML bodies posted to
+//! the control API. Tenants activate one by name.
+//!
+//! With `--watch`, the files are read again every [`WATCH_EVERY`]: a changed
+//! file that parses replaces its entry and gives the tenants running it a
+//! fresh world; one that does not parse keeps the old entry and is reported
+//! (log and control API) with its file, line and column until it is fixed.
+
+use std::collections::hash_map::DefaultHasher;
+use std::collections::BTreeMap;
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::scenario::{Scenario, ScenarioError};
+
+/// How often `--watch` reads the files again.
+pub const WATCH_EVERY: Duration = Duration::from_millis(500);
+
+/// The name of the scenario the default tenant starts with.
+pub(crate) const DEFAULT_NAME: &str = "default";
+
+#[derive(Debug)]
+struct Entry {
+    scenario: Arc<Scenario>,
+    /// The file it came from, or `<embedded>` / `<request body>`.
+    source: String,
+    /// A hash of the file's text, to notice changes.
+    digest: Option<u64>,
+}
+
+/// Named scenarios and the files that failed to load.
+#[derive(Debug, Default)]
+pub(crate) struct Library {
+    entries: BTreeMap<String, Entry>,
+    /// Where scenario files are read from, for `--watch`.
+    path: Option<PathBuf>,
+    /// Files that changed but do not parse, by file.
+    errors: BTreeMap<String, ScenarioError>,
+}
+
+/// What a rescan changed.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Rescan {
+    /// Entries that now hold a new scenario.
+    pub(crate) reloaded: Vec<String>,
+    /// Files refused, with where.
+    pub(crate) refused: Vec<ScenarioError>,
+}
+
+impl Library {
+    /// Only `scenario`, as `default`.
+    pub(crate) fn single(scenario: Arc<Scenario>, source: &str) -> Self {
+        let mut library = Self::default();
+        library.insert(DEFAULT_NAME.to_owned(), scenario, source.to_owned(), None);
+        library
+    }
+
+    /// The embedded default plus every scenario at `path`: one file, or every
+    /// `.yaml`/`.yml` file of a folder, each named after its file. A file
+    /// named `default.yaml` replaces the embedded default; a single file is
+    /// always the default. Any bad file refuses the whole load.
+    pub(crate) fn load(path: &Path) -> Result<Self, ScenarioError> {
+        let mut library = Self::single(Arc::new(Scenario::embedded_default()), "<embedded>");
+        library.path = Some(path.to_owned());
+        for (name, file) in files(path)? {
+            let text = read(&file)?;
+            let scenario = Scenario::parse(&file.display().to_string(), &text)?;
+            let name = if path.is_dir() {
+                name
+            } else {
+                DEFAULT_NAME.to_owned()
+            };
+            let source = file.display().to_string();
+            library.insert(name, Arc::new(scenario), source, Some(digest(&text)));
+        }
+        Ok(library)
+    }
+
+    pub(crate) fn insert(
+        &mut self,
+        name: String,
+        scenario: Arc<Scenario>,
+        source: String,
+        digest: Option<u64>,
+    ) {
+        self.entries.insert(
+            name,
+            Entry {
+                scenario,
+                source,
+                digest,
+            },
+        );
+    }
+
+    pub(crate) fn get(&self, name: &str) -> Option<Arc<Scenario>> {
+        self.entries.get(name).map(|e| e.scenario.clone())
+    }
+
+    /// Reads the files again; see the module documentation.
+    pub(crate) fn rescan(&mut self) -> Rescan {
+        let mut out = Rescan::default();
+        let Some(path) = self.path.clone() else {
+            return out;
+        };
+        let listed = match files(&path) {
+            Ok(listed) => listed,
+            Err(e) => {
+                out.refused.push(e.clone());
+                self.errors.insert(e.source.clone(), e);
+                return out;
+            }
+        };
+        let single = !path.is_dir();
+        for (name, file) in listed {
+            let name = if single {
+                DEFAULT_NAME.to_owned()
+            } else {
+                name
+            };
+            let source = file.display().to_string();
+            let text = match read(&file) {
+                Ok(text) => text,
+                Err(e) => {
+                    self.errors.insert(source, e.clone());
+                    out.refused.push(e);
+                    continue;
+                }
+            };
+            let digest = digest(&text);
+            let known = self.entries.get(&name).and_then(|e| e.digest);
+            let failed_before = self.errors.contains_key(&source);
+            if known == Some(digest) && !failed_before {
+                continue;
+            }
+            match Scenario::parse(&source, &text) {
+                Ok(scenario) => {
+                    self.errors.remove(&source);
+                    self.insert(name.clone(), Arc::new(scenario), source, Some(digest));
+                    out.reloaded.push(name);
+                }
+                Err(e) => {
+                    // Reported once per version of the file, not every scan.
+                    let new = self.errors.get(&source) != Some(&e);
+                    self.errors.insert(source, e.clone());
+                    if new {
+                        out.refused.push(e);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The list and the errors, for `GET /__admin/scenarios`.
+    pub(crate) fn describe(&self) -> (Value, Value) {
+        let entries = self
+            .entries
+            .iter()
+            .map(|(name, e)| {
+                json!({
+                    "name": name,
+                    "description": e.scenario.description,
+                    "source": e.source,
+                    "rules": e.scenario.rules.len(),
+                })
+            })
+            .collect();
+        let errors = self.errors.values().map(error_json).collect();
+        (Value::Array(entries), Value::Array(errors))
+    }
+}
+
+/// A refused scenario as the control API shows it.
+pub(crate) fn error_json(e: &ScenarioError) -> Value {
+    json!({
+        "source": e.source,
+        "line": e.line,
+        "column": e.column,
+        "message": e.message,
+        "location": e.to_string(),
+    })
+}
+
+/// The scenario files at `path` with their names (file stems), sorted.
+fn files(path: &Path) -> Result<Vec<(String, PathBuf)>, ScenarioError> {
+    let cannot = |e: std::io::Error| ScenarioError {
+        source: path.display().to_string(),
+        line: 0,
+        column: 0,
+        message: format!("cannot read: {e}"),
+    };
+    if !path.is_dir() {
+        let name = stem(path).unwrap_or_else(|| DEFAULT_NAME.to_owned());
+        return Ok(vec![(name, path.to_owned())]);
+    }
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(path).map_err(cannot)? {
+        let file = entry.map_err(cannot)?.path();
+        let yaml = file
+            .extension()
+            .is_some_and(|ext| ext == "yaml" || ext == "yml");
+        if yaml && file.is_file() {
+            if let Some(name) = stem(&file) {
+                found.push((name, file));
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+fn stem(path: &Path) -> Option<String> {
+    path.file_stem().and_then(|s| s.to_str()).map(str::to_owned)
+}
+
+fn read(file: &Path) -> Result<String, ScenarioError> {
+    std::fs::read_to_string(file).map_err(|e| ScenarioError {
+        source: file.display().to_string(),
+        line: 0,
+        column: 0,
+        message: format!("cannot read the file: {e}"),
+    })
+}
+
+fn digest(text: &str) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    text.hash(&mut hasher);
+    hasher.finish()
+}
