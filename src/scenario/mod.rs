@@ -48,7 +48,8 @@ pub struct Scenario {
     pub seed: Option<u64>,
     #[serde(default)]
     pub settings: Settings,
-    #[serde(default)]
+    /// Absent: the demo world of the embedded default. `fixtures: {}` is empty.
+    #[serde(default = "Fixtures::absent")]
     pub fixtures: Fixtures,
     #[serde(default)]
     pub users: Users,
@@ -76,6 +77,9 @@ pub struct Settings {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Fixtures {
+    /// False when the file has no `fixtures` key at all.
+    #[serde(skip, default = "given")]
+    given: bool,
     #[serde(default)]
     pub intergiro: providers::intergiro::config::Fixtures,
     #[serde(default)]
@@ -86,6 +90,16 @@ pub struct Fixtures {
     pub thredd: providers::thredd::config::Fixtures,
     #[serde(default)]
     pub shine: providers::shine::config::Fixtures,
+}
+
+fn given() -> bool {
+    true
+}
+
+impl Fixtures {
+    fn absent() -> Self {
+        Self::default()
+    }
 }
 
 /// The simulated end users, per provider.
@@ -216,6 +230,11 @@ impl Scenario {
                 message: bare_message(&e),
             }
         })?;
+        if !scenario.fixtures.given {
+            // A script without a world plays in the demo world, so an
+            // example can be the few lines that make it different.
+            scenario.fixtures = Self::embedded_default().fixtures;
+        }
         scenario
             .validate()
             .map_err(|(loc, message)| ScenarioError {
@@ -268,7 +287,10 @@ impl Scenario {
             description: None,
             seed: None,
             settings: Settings::default(),
-            fixtures: Fixtures::default(),
+            fixtures: Fixtures {
+                given: true,
+                ..Fixtures::default()
+            },
             users: Users::default(),
             rules: Vec::new(),
         }
@@ -333,6 +355,16 @@ mod tests {
         let err = Scenario::parse("x.yaml", yaml).unwrap_err();
         assert_eq!(err.line, 2, "{err}");
         assert!(err.message.contains("unknown operation"), "{err}");
+    }
+
+    #[test]
+    fn a_file_without_fixtures_plays_in_the_demo_world() {
+        let without = Scenario::parse("x.yaml", "name: x\n").unwrap();
+        assert_eq!(without.fixtures.shine.clients.len(), 1);
+        assert_eq!(without.fixtures.solaris.persons.len(), 2);
+        let empty = Scenario::parse("x.yaml", "name: x\nfixtures: {}\n").unwrap();
+        assert!(empty.fixtures.shine.clients.is_empty());
+        assert!(Scenario::empty().fixtures.shine.clients.is_empty());
     }
 
     #[test]

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use crate::support::{Answer, TestSandbox};
 
 impl TestSandbox {
-    async fn intergiro_login(&self) -> String {
+    pub(crate) async fn intergiro_login(&self) -> String {
         let answer = self
             .post(
                 "/intergiro/v3/auth/login",
@@ -17,7 +17,7 @@ impl TestSandbox {
         answer.body["access_token"].as_str().unwrap().to_owned()
     }
 
-    async fn intergiro(
+    pub(crate) async fn intergiro(
         &self,
         method: Method,
         path: &str,
@@ -34,7 +34,7 @@ impl TestSandbox {
         self.send(req).await
     }
 
-    async fn pay_iban(&self, token: &str, request_id: &str, payee: &str) -> Answer {
+    pub(crate) async fn pay_iban(&self, token: &str, request_id: &str, payee: &str) -> Answer {
         self.intergiro(
             Method::POST,
             "/v3/transactions/pay",

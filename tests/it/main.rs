@@ -3,8 +3,10 @@
 
 mod cli;
 mod control;
+mod examples;
 mod intergiro;
 mod library;
+mod reproducible;
 mod rules;
 mod scenario;
 mod server;

@@ -102,7 +102,7 @@ impl TestSandbox {
         registered.body["id"].as_str().unwrap().to_owned()
     }
 
-    async fn transfer(&self, token: &str, cents: i64) -> Answer {
+    pub(crate) async fn transfer(&self, token: &str, cents: i64) -> Answer {
         self.solaris(
             Method::POST,
             "/v1/persons/person-1/accounts/account-1/transactions/sepa_credit_transfer",

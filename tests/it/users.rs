@@ -9,7 +9,7 @@ use crate::support::TestSandbox;
 const STEPUP: &str = "/payment-run/v1/stepup/challenges/otp/SMS";
 
 impl TestSandbox {
-    async fn sms_count(&self) -> usize {
+    pub(crate) async fn sms_count(&self) -> usize {
         self.get("/__admin/sms")
             .await
             .body
@@ -18,7 +18,7 @@ impl TestSandbox {
             .len()
     }
 
-    async fn event_types(&self) -> Vec<String> {
+    pub(crate) async fn event_types(&self) -> Vec<String> {
         let events = self.get("/__admin/events").await.body;
         events
             .as_array()
@@ -28,7 +28,7 @@ impl TestSandbox {
             .collect()
     }
 
-    async fn start_3ds(&self, pubtoken: u64) -> String {
+    pub(crate) async fn start_3ds(&self, pubtoken: u64) -> String {
         let answer = self
             .post(
                 "/__admin/thredd/authentications",
