@@ -74,7 +74,7 @@ pub struct Settings {
 }
 
 /// The objects that exist when the world starts.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Fixtures {
     /// False when the file has no `fixtures` key at all.
@@ -233,7 +233,10 @@ impl Scenario {
         if !scenario.fixtures.given {
             // A script without a world plays in the demo world, so an
             // example can be the few lines that make it different.
-            scenario.fixtures = Self::embedded_default().fixtures;
+            static DEMO: std::sync::OnceLock<Fixtures> = std::sync::OnceLock::new();
+            scenario.fixtures = DEMO
+                .get_or_init(|| Self::embedded_default().fixtures)
+                .clone();
         }
         scenario
             .validate()

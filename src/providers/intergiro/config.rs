@@ -28,7 +28,7 @@ impl Default for Settings {
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Fixtures {
     #[serde(default)]

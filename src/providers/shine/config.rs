@@ -39,7 +39,7 @@ impl Default for Settings {
 }
 
 /// The partner clients, users and recipients that exist from the start.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Fixtures {
     #[serde(default)]
@@ -51,7 +51,7 @@ pub struct Fixtures {
 }
 
 /// A partner application registered with Shine.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Client {
     pub client_id: Spanned<String>,
@@ -59,7 +59,7 @@ pub struct Client {
 }
 
 /// A Shine user who has connected the partner application.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct User {
     pub uid: Spanned<String>,
@@ -75,7 +75,7 @@ pub struct User {
 }
 
 /// A transfer recipient (beneficiary) known to Shine.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Recipient {
     pub id: Spanned<String>,

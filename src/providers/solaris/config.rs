@@ -36,7 +36,7 @@ impl Default for Settings {
 }
 
 /// OAuth clients, persons and their accounts.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Fixtures {
     #[serde(default)]
@@ -45,7 +45,7 @@ pub struct Fixtures {
     pub persons: Vec<Person>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Client {
     pub client_id: Spanned<String>,

@@ -34,7 +34,7 @@ impl Default for Settings {
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Fixtures {
     #[serde(default)]
@@ -44,7 +44,7 @@ pub struct Fixtures {
 }
 
 /// An oAuth client: the PM's (`token`) or the validator's (`introspect`).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Client {
     pub client_id: Spanned<String>,

@@ -45,7 +45,7 @@ impl Default for Settings {
 }
 
 /// The API keys and users that exist from the start.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Fixtures {
     #[serde(default)]
