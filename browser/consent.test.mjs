@@ -1,51 +1,17 @@
 // Intergiro's hosted consent page in a real browser (Debian's chromium, driven
 // by playwright-core): a payment asks for consent, the user types the passcode
 // and approves, lands on the shop's return_url, and the repeated payment goes
-// through. Run by .ci/run after `cargo test`; SANDBOX_BIN names the binary.
+// through. Run by .ci/run after `cargo test`.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import http from 'node:http';
-import { chromium } from 'playwright-core';
+import { artifacts, call, run, startSandbox, startShop } from './harness.mjs';
 
-const bin = process.env.SANDBOX_BIN ?? '../target/debug/sca-sandbox';
-const artifacts = process.env.ARTIFACTS ?? '../artifacts';
-const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
-mkdirSync(artifacts, { recursive: true });
-
-/** Starts the sandbox on a free port and resolves to its base URL. */
-function startSandbox() {
-  const child = spawn(bin, ['--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-      const match = out.match(/listening on (http:\/\/[\d.:]+)/);
-      if (match) resolve({ child, base: match[1] });
-    });
-    child.once('exit', (code) => reject(new Error(`sandbox exited with ${code}`)));
-  });
-}
-
-/** The shop's return_url: shows the query it was sent back with. */
-function startShop() {
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url, 'http://shop');
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-    res.end(`<!doctype html><p data-testid="shop-status">status=${url.searchParams.get('status')}</p>`
-      + `<p data-testid="shop-consent">${url.searchParams.get('consent_id')}</p>`);
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
-
-async function api(base, path, { token, body, method = 'POST' } = {}) {
-  const res = await fetch(`${base}/intergiro${path}`, {
+function api(base, path, { token, body, method = 'POST' } = {}) {
+  return call(`${base}/intergiro${path}`, {
     method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
+    body,
+    headers: token ? { authorization: `Bearer ${token}` } : {},
   });
-  return { status: res.status, body: await res.json() };
 }
 
 function payment(requestId, payee) {
@@ -115,33 +81,11 @@ const tests = [
 const { child, base } = await startSandbox();
 const shop = await startShop();
 const shopUrl = `http://127.0.0.1:${shop.address().port}`;
-const browser = await chromium.launch({
-  executablePath: chromiumPath,
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-});
-let passed = 0;
-let failed = 0;
+let ok = false;
 try {
-  for (const [name, run] of tests) {
-    const page = await browser.newPage({ viewport: { width: 420, height: 860 } });
-    try {
-      await run({ base, shopUrl, page });
-      passed += 1;
-      console.log(`ok - ${name}`);
-    } catch (error) {
-      failed += 1;
-      console.log(`FAILED - ${name}\n${error.stack}`);
-      await page.screenshot({ path: `${artifacts}/failed-${passed + failed}.png` }).catch(() => {});
-    } finally {
-      await page.close();
-    }
-  }
+  ok = await run('consent', tests, { base, shopUrl });
 } finally {
-  await browser.close();
   shop.close();
   child.kill();
 }
-console.log(`browser: ${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+process.exit(ok ? 0 : 1);

@@ -54,6 +54,7 @@
 
 mod admin;
 mod clock;
+mod dashboard;
 mod error;
 mod http;
 mod idempotency;

@@ -23,6 +23,7 @@ use std::sync::Arc;
 
 use crate::admin;
 use crate::clock::Clock;
+use crate::dashboard;
 use crate::http::{self, Request, Response};
 use crate::idempotency::{Begin, Idempotency, Key, Ticket};
 use crate::journal::JournalEntry;
@@ -85,6 +86,16 @@ impl App {
                     "payload_too_large",
                     &format!("Request body exceeds {limit} bytes"),
                 )),
+                Err(BodyError::Gone) => Outcome::Drop,
+            };
+        }
+        if (first.is_empty() && dashboard::wants_page(&req)) || dashboard::PATHS.contains(&first) {
+            let limit = self.sandbox.body_limit();
+            return match buffer(req, skip, limit).await {
+                Ok(req) => Outcome::Respond(dashboard::handle(&req, &self.sandbox)),
+                Err(BodyError::TooLarge) => {
+                    Outcome::Respond(http::empty(StatusCode::PAYLOAD_TOO_LARGE))
+                }
                 Err(BodyError::Gone) => Outcome::Drop,
             };
         }

@@ -103,6 +103,18 @@ impl Sandbox {
         Ok(tenant)
     }
 
+    /// The named tenant, if a request has made it.
+    pub(crate) fn existing_tenant(&self, name: &str) -> Option<Arc<Tenant>> {
+        self.inner.tenants.read().get(name).cloned()
+    }
+
+    /// The named tenants, sorted.
+    pub(crate) fn tenant_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.inner.tenants.read().keys().cloned().collect();
+        names.sort();
+        names
+    }
+
     pub(crate) fn tenant_count(&self) -> usize {
         self.inner.tenants.read().len()
     }

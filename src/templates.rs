@@ -20,6 +20,34 @@ const TEMPLATES: &[(&str, &str)] = &[
         "intergiro/style",
         include_str!("../templates/intergiro/style.hbs"),
     ),
+    (
+        "dashboard/home",
+        include_str!("../templates/dashboard/home.hbs"),
+    ),
+    (
+        "dashboard/timeline",
+        include_str!("../templates/dashboard/timeline.hbs"),
+    ),
+    (
+        "dashboard/journal",
+        include_str!("../templates/dashboard/journal.hbs"),
+    ),
+    (
+        "dashboard/top",
+        include_str!("../templates/dashboard/top.hbs"),
+    ),
+    (
+        "dashboard/head",
+        include_str!("../templates/dashboard/head.hbs"),
+    ),
+    (
+        "dashboard/hidden",
+        include_str!("../templates/dashboard/hidden.hbs"),
+    ),
+    (
+        "dashboard/style",
+        include_str!("../templates/dashboard/style.hbs"),
+    ),
 ];
 
 fn registry() -> &'static Result<Handlebars<'static>, String> {

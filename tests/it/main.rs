@@ -3,6 +3,7 @@
 
 mod cli;
 mod control;
+mod dashboard;
 mod examples;
 mod intergiro;
 mod library;

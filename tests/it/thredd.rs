@@ -80,7 +80,7 @@ impl TestSandbox {
         .await
     }
 
-    async fn pm_token(&self) -> String {
+    pub(crate) async fn pm_token(&self) -> String {
         let answer = self
             .thredd_form(
                 "/connect/token",
@@ -142,7 +142,7 @@ impl TestSandbox {
         panic!("no delivery event for {id}");
     }
 
-    async fn notify_validate(&self, token: &str, body: Value) -> Answer {
+    pub(crate) async fn notify_validate(&self, token: &str, body: Value) -> Answer {
         self.send(
             self.http
                 .post(self.url("/thredd/api/v1/NotifyValidate"))
@@ -159,7 +159,7 @@ impl TestSandbox {
     }
 }
 
-fn validate_body(pubtoken: u64, id: &str, status: &str) -> Value {
+pub(crate) fn validate_body(pubtoken: u64, id: &str, status: &str) -> Value {
     json!({"Pubtoken": pubtoken, "ProgMgrCode": "ABC", "GPSInitiateActionID": id, "PMReferenceID": "637441368856932254", "Status": status, "Error": null})
 }
 

@@ -426,6 +426,28 @@ impl Store {
         events
     }
 
+    /// Pending consents for the dashboard, oldest first, each with the path of
+    /// its hosted page once initiated.
+    pub(crate) fn pending(&self, now: DateTime<Utc>, base_path: &str) -> Vec<Value> {
+        let inner = self.inner.lock();
+        let mut pending: Vec<&Consent> = inner
+            .consents
+            .values()
+            .filter(|c| c.status == Status::Pending && now < c.expires_at)
+            .collect();
+        pending.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+        pending
+            .into_iter()
+            .map(|c| {
+                let page = c
+                    .page_token
+                    .as_ref()
+                    .map(|t| format!("{base_path}/intergiro/sca/consent?token={t}"));
+                json!({ "id": c.id, "scope": c.scope, "summary": c.summary, "expires_at": stamp(&c.expires_at), "page": page })
+            })
+            .collect()
+    }
+
     pub(crate) fn stats(&self) -> Value {
         let inner = self.inner.lock();
         json!({ "consents": inner.consents.len(), "tokens": inner.access.len() })

@@ -93,6 +93,28 @@ impl ChangeRequest {
         view
     }
 
+    /// For the dashboard: the request while it can still be authorised or
+    /// confirmed, with who and until when.
+    pub(crate) fn open_view(&self, now: DateTime<Utc>) -> Option<Value> {
+        let open = matches!(
+            self.status,
+            Status::AuthorizationRequired | Status::ConfirmationRequired
+        );
+        (open && now < self.expires_at).then(|| {
+            let mut view = self.view();
+            view["person_id"] = json!(self.person_id);
+            view["expires_at"] = json!(stamp(&self.expires_at));
+            view
+        })
+    }
+
+    /// Settles expiry; whether the request expired just now.
+    pub(crate) fn lapse(&mut self, now: DateTime<Utc>) -> bool {
+        let before = self.status;
+        self.settle(now);
+        before != self.status
+    }
+
     /// Whether it lapsed before `cutoff`, so the sweeper may forget it.
     pub(crate) fn lapsed_before(&self, cutoff: DateTime<Utc>) -> bool {
         self.expires_at < cutoff

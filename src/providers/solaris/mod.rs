@@ -48,9 +48,18 @@ impl ProviderApi for Solaris {
     }
 }
 
-/// Forgets expired tokens and challenges.
+/// Forgets expired tokens and challenges; puts change requests that expired
+/// on the timeline.
 pub(crate) fn sweep(world: &World) {
-    world.solaris.sweep(world.now());
+    for id in world.solaris.sweep(world.now()) {
+        world.emit(
+            Provider::Solaris,
+            "change_request.expired",
+            id,
+            world.now(),
+            Value::Null,
+        );
+    }
 }
 
 /// The control API binds a device whose private key the sandbox holds.
@@ -75,4 +84,67 @@ pub(crate) fn sign(
     world
         .solaris
         .sign_as_virtual_device(device_id, text, purpose)
+}
+
+/// The dashboard's "sign with a virtual device and confirm": authorises the
+/// change request for device signing with the person's virtual device (bound
+/// now if there is none), signs the challenge and confirms, as a phone would.
+pub(crate) fn confirm_with_virtual_device(world: &World, id: &str) -> Result<Value, String> {
+    let c = handlers::ctx(world);
+    let open = world.solaris.open_change_requests(c.now);
+    let request = open
+        .iter()
+        .find(|r| r["id"] == id)
+        .ok_or_else(|| format!("No open change request {id}"))?;
+    let person_id = request["person_id"].as_str().unwrap_or_default().to_owned();
+    let device_id = match world.solaris.virtual_device_of(&person_id) {
+        Some(device) => device,
+        None => {
+            let bound = bind_virtual_device(world, &person_id, Purpose::Restricted)?;
+            bound["id"].as_str().unwrap_or_default().to_owned()
+        }
+    };
+    let (view, _) = world
+        .solaris
+        .authorize(
+            c,
+            id,
+            model::Authorize {
+                person_id: person_id.clone(),
+                delivery_method: "device_signing".to_owned(),
+                device_id: Some(device_id.clone()),
+            },
+        )
+        .map_err(|e| e.detail)?;
+    world.emit(
+        Provider::Solaris,
+        "change_request.authorized",
+        id.to_owned(),
+        c.now,
+        Value::Null,
+    );
+    let text = view["string_to_sign"].as_str().unwrap_or_default();
+    let signature = sign(world, &device_id, text, Some(Purpose::Restricted))
+        .ok_or_else(|| "the virtual device cannot sign".to_owned())?;
+    let done = world
+        .solaris
+        .confirm(
+            c,
+            id,
+            model::Confirm {
+                person_id: Some(person_id),
+                tan: None,
+                device_id: Some(device_id),
+                signature: Some(signature),
+            },
+        )
+        .map_err(|e| e.detail)?;
+    world.emit(
+        Provider::Solaris,
+        "change_request.completed",
+        id.to_owned(),
+        c.now,
+        Value::Null,
+    );
+    Ok(done)
 }

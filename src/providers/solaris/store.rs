@@ -308,6 +308,37 @@ impl Store {
         Ok(())
     }
 
+    /// Change requests still waiting for authorisation or confirmation.
+    pub(crate) fn open_change_requests(&self, now: DateTime<Utc>) -> Vec<Value> {
+        let inner = self.lock();
+        let mut open: Vec<Value> = inner
+            .change_requests
+            .values()
+            .filter_map(|c| c.open_view(now))
+            .collect();
+        open.sort_by(|a, b| a["expires_at"].as_str().cmp(&b["expires_at"].as_str()));
+        open
+    }
+
+    /// A bound virtual device of the person's with a restricted key.
+    pub(crate) fn virtual_device_of(&self, person_id: &str) -> Option<String> {
+        let inner = self.lock();
+        let mut ids: Vec<&String> = inner
+            .virtual_keys
+            .iter()
+            .filter(|(_, keys)| keys.iter().any(|(p, _)| *p == super::Purpose::Restricted))
+            .map(|(id, _)| id)
+            .filter(|id| {
+                inner
+                    .devices
+                    .get(*id)
+                    .is_some_and(|d| d.person_id == person_id)
+            })
+            .collect();
+        ids.sort();
+        ids.first().map(|id| (*id).clone())
+    }
+
     pub(crate) fn stats(&self) -> Value {
         let inner = self.lock();
         json!({
@@ -319,9 +350,17 @@ impl Store {
 
     /// Forgets expired tokens, and challenges an hour after they expired: until
     /// then a late answer is told the challenge expired rather than unknown.
-    pub(crate) fn sweep(&self, now: DateTime<Utc>) {
+    /// Forgets what lapsed long ago; returns the change requests that
+    /// expired just now, for the timeline.
+    pub(crate) fn sweep(&self, now: DateTime<Utc>) -> Vec<String> {
         let keep = now - KEEP_EXPIRED;
         let mut inner = self.lock();
+        let mut expired: Vec<String> = inner
+            .change_requests
+            .iter_mut()
+            .filter_map(|(id, c)| c.lapse(now).then(|| id.clone()))
+            .collect();
+        expired.sort();
         inner.tokens.retain(|_, expires| now < *expires);
         inner.sms.retain(|_, c| keep < c.expires_at);
         inner
@@ -329,6 +368,7 @@ impl Store {
             .retain(|_, c| keep < c.expires_at);
         inner.device_challenges.retain(|_, c| keep < c.expires_at);
         inner.change_requests.retain(|_, c| !c.lapsed_before(keep));
+        expired
     }
 }
 

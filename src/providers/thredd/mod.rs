@@ -238,6 +238,21 @@ pub(crate) fn validated(world: &World, id: &str, validated: store::Validated) {
     }
 }
 
+/// The dashboard plays the PM: NotifyValidate with `status`, as if called.
+pub(crate) fn play_pm(world: &World, id: &str, status: &'static str) -> Result<(), String> {
+    let (view, _) = world
+        .thredd
+        .session(world.now(), id)
+        .ok_or_else(|| format!("No authentication {id}"))?;
+    let pubtoken = view["pubtoken"].as_u64().unwrap_or_default();
+    let done = world
+        .thredd
+        .validate(ctx(world), id, pubtoken, status, "SANDBOX-DASHBOARD")
+        .map_err(|r| r.message)?;
+    validated(world, id, done);
+    Ok(())
+}
+
 pub(crate) fn get(world: &World, id: &str) -> Option<Value> {
     let (view, timed_out) = world.thredd.session(world.now(), id)?;
     if timed_out {

@@ -429,6 +429,22 @@ impl Store {
             .collect()
     }
 
+    /// Sessions waiting for the PM or the cardholder, oldest first.
+    pub(crate) fn open_sessions(&self, now: DateTime<Utc>) -> Vec<Value> {
+        let mut inner = self.inner.lock();
+        let mut open: Vec<&mut Session> = inner
+            .sessions
+            .values_mut()
+            .filter(|s| matches!(s.state, State::AwaitingValidation | State::AwaitingOtp))
+            .collect();
+        open.retain_mut(|s| {
+            s.settle(now);
+            s.state != State::FailWithFeedback
+        });
+        open.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+        open.iter().map(|s| s.view()).collect()
+    }
+
     pub(crate) fn stats(&self) -> Value {
         let inner = self.inner.lock();
         json!({ "tokens": inner.tokens.len(), "sessions": inner.sessions.len() })

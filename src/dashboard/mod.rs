@@ -1,0 +1,267 @@
+//! The dashboard: pages that play the end user in a browser. Rendered on the
+//! server with handlebars and usable without JavaScript: every button is a
+//! form that POSTs to `/actions` and is redirected back (303) to the page it
+//! came from. A small script, served from `/dashboard.js`, reloads the page
+//! when the timeline moves.
+//!
+//! Pages: `/` (clock, SMS inbox, pending work), `/timeline`, `/journal`. Each
+//! shows one tenant: the default one, or `?tenant=<name>`.
+
+mod data;
+
+use std::sync::Arc;
+
+use hyper::header::HeaderValue;
+use hyper::{Method, StatusCode};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::http::{self, Request, Response};
+use crate::providers::{intergiro, shine, solaris, thredd};
+use crate::sandbox::Sandbox;
+use crate::state::Tenant;
+use crate::templates;
+
+/// The first path segments the dashboard answers, besides `/`.
+pub(crate) const PATHS: &[&str] = &["timeline", "journal", "actions", "dashboard.js"];
+
+const SCRIPT: &str = include_str!("../../templates/dashboard/dashboard.js");
+
+/// Whether a request for `/` wants the page rather than the JSON index.
+pub(crate) fn wants_page(req: &hyper::Request<hyper::body::Incoming>) -> bool {
+    req.method() == Method::GET
+        && req
+            .headers()
+            .get(hyper::header::ACCEPT)
+            .and_then(|a| a.to_str().ok())
+            .is_some_and(|a| a.contains("text/html"))
+}
+
+/// Answers a dashboard request whose body has been read.
+pub(crate) fn handle(req: &Request, sandbox: &Sandbox) -> Response {
+    let first = req.segments().first().copied().unwrap_or("");
+    match (&req.method, first) {
+        (&Method::GET, "dashboard.js") => {
+            let mut res = http::with_type(
+                StatusCode::OK,
+                SCRIPT.into(),
+                "text/javascript; charset=utf-8",
+            );
+            res.headers_mut()
+                .insert("cache-control", HeaderValue::from_static("no-cache"));
+            res
+        }
+        (&Method::POST, "actions") => act(req, sandbox),
+        (&Method::GET, page @ ("" | "timeline" | "journal")) => render(req, sandbox, page),
+        _ => {
+            let mut res = http::empty(StatusCode::METHOD_NOT_ALLOWED);
+            let allow = if first == "actions" { "POST" } else { "GET" };
+            res.headers_mut()
+                .insert(hyper::header::ALLOW, HeaderValue::from_static(allow));
+            res
+        }
+    }
+}
+
+/// The tenant a page or form names; `Err` when it names one that does not
+/// exist (pages never create tenants).
+fn tenant(sandbox: &Sandbox, name: Option<&str>) -> Result<(Arc<Tenant>, String), String> {
+    match name.filter(|n| !n.is_empty()) {
+        None => Ok((sandbox.tenant().clone(), String::new())),
+        Some(name) => sandbox
+            .existing_tenant(name)
+            .map(|t| (t, name.to_owned()))
+            .ok_or_else(|| format!("No tenant `{name}` yet; it appears once a request names it")),
+    }
+}
+
+fn render(req: &Request, sandbox: &Sandbox, page: &str) -> Response {
+    let asked = req.query_param("tenant");
+    let (tenant, name, notice) = match tenant(sandbox, asked.as_deref()) {
+        Ok((tenant, name)) => (
+            tenant,
+            name,
+            req.query_param("notice").map(|n| n.into_owned()),
+        ),
+        Err(e) => (sandbox.tenant().clone(), String::new(), Some(e)),
+    };
+    let world = tenant.world();
+    let tenant_query = if name.is_empty() {
+        String::new()
+    } else {
+        format!("&tenant={name}")
+    };
+    let mut data = json!({
+        "page": if page.is_empty() { "home" } else { page },
+        "tenant": name,
+        "tenant_query": tenant_query,
+        "tenants": sandbox.tenant_names(),
+        "notice": notice,
+        "clock": data::clock(&world),
+        "since": data::last_event(&world),
+        "back": back_of(req),
+        "steps": ["1m", "5m", "15m"],
+    });
+    let template = match page {
+        "timeline" => {
+            let provider = req.query_param("provider");
+            let subject = req.query_param("subject");
+            data["events"] = data::timeline(&world, provider.as_deref(), subject.as_deref());
+            data["providers"] = data::providers(provider.as_deref());
+            data["subject"] = json!(subject);
+            "dashboard/timeline"
+        }
+        "journal" => {
+            data["entries"] = data::journal(&world);
+            "dashboard/journal"
+        }
+        _ => {
+            data["inbox"] = data::inbox(&world, &tenant_query);
+            data["pending"] = data::pending(&world);
+            "dashboard/home"
+        }
+    };
+    match templates::render(template, &data) {
+        Ok(page) => page_response(page),
+        Err(e) => {
+            tracing::error!(error = %e, "dashboard page failed to render");
+            http::empty(StatusCode::INTERNAL_SERVER_ERROR)
+        }
+    }
+}
+
+/// The page's own path and query, where its forms come back to.
+fn back_of(req: &Request) -> String {
+    let mut back = req.path.clone();
+    if let Some(query) = &req.query {
+        let kept: String = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form_urlencoded::parse(query.as_bytes()).filter(|(k, _)| k != "notice"))
+            .finish();
+        if !kept.is_empty() {
+            back = format!("{back}?{kept}");
+        }
+    }
+    back
+}
+
+/// HTML with a policy that allows only our own script and calls.
+fn page_response(page: String) -> Response {
+    let mut res = http::html(StatusCode::OK, page);
+    res.headers_mut().insert(
+        "content-security-policy",
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; connect-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'",
+        ),
+    );
+    res
+}
+
+/// A button press.
+#[derive(Debug, Deserialize)]
+struct Action {
+    action: String,
+    #[serde(default)]
+    id: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    by: String,
+    #[serde(default)]
+    tenant: String,
+    #[serde(default)]
+    back: String,
+}
+
+fn act(req: &Request, sandbox: &Sandbox) -> Response {
+    let form: Action = match req.form(false) {
+        Ok(form) => form,
+        Err(e) => return redirect("/", Some(&e.describe())),
+    };
+    let back = local_path(&form.back);
+    let outcome = tenant(sandbox, Some(&form.tenant)).and_then(|(tenant, _)| {
+        let world = tenant.world();
+        match form.action.as_str() {
+            "advance" => {
+                let by = match form.by.as_str() {
+                    "1m" | "5m" | "15m" => crate::scenario::Dur::parse(&form.by)?,
+                    other => return Err(format!("cannot advance the clock by `{other}`")),
+                };
+                tenant.clock.advance(by.as_delta());
+                tenant.world().sweep();
+                Ok(format!("The clock moved on {by}"))
+            }
+            "shine_confirm" | "shine_reject" => {
+                let decision = if form.action == "shine_confirm" {
+                    shine::Decide::Confirm
+                } else {
+                    shine::Decide::Reject
+                };
+                shine::decide(&world, &form.id, decision)
+                    .map(|_| "Action request decided".to_owned())
+                    .map_err(|_| "That action request is no longer pending".to_owned())
+            }
+            "intergiro_decline" => intergiro::decide(&world, &form.id, false)
+                .map(|_| "Consent declined".to_owned())
+                .map_err(|_| "That consent is no longer pending".to_owned()),
+            "solaris_sign" => solaris::confirm_with_virtual_device(&world, &form.id)
+                .map(|_| "Signed with the virtual device and confirmed".to_owned()),
+            "thredd_approve" => thredd::play_pm(&world, &form.id, "SUCCESS")
+                .map(|()| "Approved in the app".to_owned()),
+            "thredd_fail" => thredd::play_pm(&world, &form.id, "FAILURE")
+                .map(|()| "Failed in the app".to_owned()),
+            "thredd_otp" => thredd::enter_otp(&world, &form.id, form.code.trim())
+                .map(|view| format!("Code entered: {}", view["state"].as_str().unwrap_or("")))
+                .map_err(|e| format!("The code was not accepted ({e})")),
+            other => Err(format!("Unknown action `{other}`")),
+        }
+    });
+    let notice = match outcome {
+        Ok(done) => done,
+        Err(e) => e,
+    };
+    redirect(&back, Some(&notice))
+}
+
+/// A form's `back` if it is a path on this server, else `/`: a redirect
+/// never leaves the sandbox.
+fn local_path(back: &str) -> String {
+    let ok = back.starts_with('/')
+        && !back.starts_with("//")
+        && !back.contains('\\')
+        && !back.chars().any(|c| c.is_control() || c.is_whitespace());
+    if ok {
+        back.to_owned()
+    } else {
+        "/".to_owned()
+    }
+}
+
+fn redirect(back: &str, notice: Option<&str>) -> Response {
+    let mut location = back.to_owned();
+    if let Some(notice) = notice {
+        let sep = if location.contains('?') { '&' } else { '?' };
+        let encoded: String = form_urlencoded::byte_serialize(notice.as_bytes()).collect();
+        location = format!("{location}{sep}notice={encoded}");
+    }
+    http::redirect(StatusCode::SEE_OTHER, &location)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn redirects_stay_on_the_sandbox() {
+        assert_eq!(local_path("/timeline?tenant=a"), "/timeline?tenant=a");
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil",
+            "",
+            "javascript:x",
+            "/a b",
+        ] {
+            assert_eq!(local_path(bad), "/", "{bad}");
+        }
+    }
+}
