@@ -7,6 +7,13 @@
   var since = body.getAttribute("data-since") || "0";
   var tenant = body.getAttribute("data-tenant");
   var headers = tenant ? { "X-Sandbox-Tenant": tenant } : {};
+  // A button press is already leaving the page: a reload now would cancel it.
+  var leaving = false;
+  document.addEventListener("submit", function () { leaving = true; });
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("a[href]")) { leaving = true; }
+  });
+  window.addEventListener("pagehide", function () { leaving = true; });
   function typing() {
     var el = document.activeElement;
     return el && (el.tagName === "INPUT" || el.tagName === "SELECT") && el.type !== "hidden";
@@ -17,6 +24,7 @@
       .then(function (events) {
         if (events.length === 0) { return poll(); }
         since = String(events[events.length - 1].seq);
+        if (leaving) { return; }
         if (typing()) { return poll(); }
         window.location.reload();
       })
