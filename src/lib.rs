@@ -44,6 +44,9 @@
 //! - `state`: a tenant's clock and its current world; a reset swaps in a new
 //!   world whole.
 //! - `scenario`: the YAML model, its validation with line and column, and rules.
+//! - `library`: named scenarios from a file or folder, and `--watch`.
+//! - `wire`: the shared socket behind the `reset` fault, and slow bodies.
+//! - `dashboard`: the pages at `/`, `/timeline` and `/journal`.
 //! - `outbox` and `journal`: the SMS outbox, the event timeline, the request
 //!   journal.
 //! - `admin`: the control API under `/__admin`.
