@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::scenario::{Scenario, ScenarioError};
+use crate::scenario::{read_file, Scenario, ScenarioError};
 
 /// How often `--watch` reads the files again.
 pub const WATCH_EVERY: Duration = Duration::from_millis(500);
@@ -68,7 +68,7 @@ impl Library {
         let mut library = Self::single(Arc::new(Scenario::embedded_default()), "<embedded>");
         library.path = Some(path.to_owned());
         for (name, file) in files(path)? {
-            let text = read(&file)?;
+            let text = read_file(&file)?;
             let scenario = Scenario::parse(&file.display().to_string(), &text)?;
             let name = if path.is_dir() {
                 name
@@ -124,7 +124,7 @@ impl Library {
                 name
             };
             let source = file.display().to_string();
-            let text = match read(&file) {
+            let text = match read_file(&file) {
                 Ok(text) => text,
                 Err(e) => {
                     self.errors.insert(source, e.clone());
@@ -217,15 +217,6 @@ fn files(path: &Path) -> Result<Vec<(String, PathBuf)>, ScenarioError> {
 
 fn stem(path: &Path) -> Option<String> {
     path.file_stem().and_then(|s| s.to_str()).map(str::to_owned)
-}
-
-fn read(file: &Path) -> Result<String, ScenarioError> {
-    std::fs::read_to_string(file).map_err(|e| ScenarioError {
-        source: file.display().to_string(),
-        line: 0,
-        column: 0,
-        message: format!("cannot read the file: {e}"),
-    })
 }
 
 fn digest(text: &str) -> u64 {

@@ -265,14 +265,7 @@ impl Scenario {
 
     /// Reads and parses a scenario file.
     pub fn from_file(path: &Path) -> Result<Self, ScenarioError> {
-        let source = path.display().to_string();
-        let yaml = std::fs::read_to_string(path).map_err(|e| ScenarioError {
-            source: source.clone(),
-            line: 0,
-            column: 0,
-            message: format!("cannot read the file: {e}"),
-        })?;
-        Self::parse(&source, &yaml)
+        Self::parse(&path.display().to_string(), &read_file(path)?)
     }
 
     /// The scenario embedded in the binary.
@@ -321,6 +314,16 @@ impl Scenario {
         providers::shine::config::validate(self)?;
         Ok(())
     }
+}
+
+/// A scenario file's text; a file that cannot be read is an error at line 0.
+pub(crate) fn read_file(path: &Path) -> Result<String, ScenarioError> {
+    std::fs::read_to_string(path).map_err(|e| ScenarioError {
+        source: path.display().to_string(),
+        line: 0,
+        column: 0,
+        message: format!("cannot read the file: {e}"),
+    })
 }
 
 /// The error text without the position and source snippet, which we report in

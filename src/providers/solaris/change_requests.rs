@@ -148,6 +148,18 @@ impl ChangeRequest {
 }
 
 impl Store {
+    /// Change requests still waiting for authorisation or confirmation.
+    pub(crate) fn open_change_requests(&self, now: DateTime<Utc>) -> Vec<Value> {
+        let inner = self.lock();
+        let mut open: Vec<Value> = inner
+            .change_requests
+            .values()
+            .filter_map(|c| c.open_view(now))
+            .collect();
+        open.sort_by(|a, b| a["expires_at"].as_str().cmp(&b["expires_at"].as_str()));
+        open
+    }
+
     /// Holds `action` back behind a change request; 403 without a verified
     /// mobile number, as Solaris answers.
     pub(crate) fn hold(

@@ -125,6 +125,25 @@ pub(crate) fn signature_error(e: CryptoError) -> SolarisError {
 }
 
 impl Store {
+    /// A bound virtual device of the person's with a restricted key.
+    pub(crate) fn virtual_device_of(&self, person_id: &str) -> Option<String> {
+        let inner = self.lock();
+        let mut ids: Vec<&String> = inner
+            .virtual_keys
+            .iter()
+            .filter(|(_, keys)| keys.iter().any(|(p, _)| *p == Purpose::Restricted))
+            .map(|(id, _)| id)
+            .filter(|id| {
+                inner
+                    .devices
+                    .get(*id)
+                    .is_some_and(|d| d.person_id == person_id)
+            })
+            .collect();
+        ids.sort();
+        ids.first().map(|id| (*id).clone())
+    }
+
     /// Registers an unverified device and sends the person a code to sign.
     pub(crate) fn register_device(
         &self,

@@ -308,37 +308,6 @@ impl Store {
         Ok(())
     }
 
-    /// Change requests still waiting for authorisation or confirmation.
-    pub(crate) fn open_change_requests(&self, now: DateTime<Utc>) -> Vec<Value> {
-        let inner = self.lock();
-        let mut open: Vec<Value> = inner
-            .change_requests
-            .values()
-            .filter_map(|c| c.open_view(now))
-            .collect();
-        open.sort_by(|a, b| a["expires_at"].as_str().cmp(&b["expires_at"].as_str()));
-        open
-    }
-
-    /// A bound virtual device of the person's with a restricted key.
-    pub(crate) fn virtual_device_of(&self, person_id: &str) -> Option<String> {
-        let inner = self.lock();
-        let mut ids: Vec<&String> = inner
-            .virtual_keys
-            .iter()
-            .filter(|(_, keys)| keys.iter().any(|(p, _)| *p == super::Purpose::Restricted))
-            .map(|(id, _)| id)
-            .filter(|id| {
-                inner
-                    .devices
-                    .get(*id)
-                    .is_some_and(|d| d.person_id == person_id)
-            })
-            .collect();
-        ids.sort();
-        ids.first().map(|id| (*id).clone())
-    }
-
     pub(crate) fn stats(&self) -> Value {
         let inner = self.lock();
         json!({
