@@ -10,7 +10,6 @@
 //! both share the machine's cores the same way for the sandbox and the bare
 //! server; the ratio between them is the figure to watch.
 
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -19,9 +18,11 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
-use hyper::client::conn::http1;
 use hyper_util::rt::TokioIo;
-use tokio::net::TcpStream;
+
+mod support;
+
+use support::{connect, env_or, rss_kib, spawn};
 
 const BIN: &str = env!("CARGO_BIN_EXE_sca-sandbox");
 const BARE_ENV: &str = "SCA_BENCH_BARE_SERVER";
@@ -166,13 +167,6 @@ fn main() {
     let _ = std::fs::remove_file(&scenario);
 }
 
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
@@ -202,41 +196,6 @@ fn pin_self_to_core(core: usize) -> bool {
             .stdout(Stdio::null())
             .status()
             .is_ok_and(|s| s.success())
-}
-
-/// Spawns a server that prints `... http://<addr>` first, and returns its
-/// address. The server is pinned to core 1 once it has started.
-fn spawn(cmd: &mut Command) -> (Child, SocketAddr) {
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let _ = Command::new("taskset")
-        .args(["-a", "-p", "-c", "1", &child.id().to_string()])
-        .stdout(Stdio::null())
-        .status();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .rsplit("http://")
-        .next()
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
-    (child, addr)
-}
-
-fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
 }
 
 #[derive(Clone)]
@@ -294,14 +253,6 @@ impl std::fmt::Display for Figures {
             self.rps, self.p50_us, self.p99_us, self.errors
         )
     }
-}
-
-async fn connect(addr: SocketAddr) -> http1::SendRequest<Full<Bytes>> {
-    let stream = TcpStream::connect(addr).await.unwrap();
-    stream.set_nodelay(true).unwrap();
-    let (sender, conn) = http1::handshake(TokioIo::new(stream)).await.unwrap();
-    tokio::spawn(conn);
-    sender
 }
 
 /// `connections` keep-alive connections sending `req` back to back for `seconds`.

@@ -18,6 +18,9 @@ pub enum Error {
     /// The scenario was refused; its message carries `file:line:column`.
     #[error("{0}")]
     Scenario(#[from] ScenarioError),
+    /// Binding anything but loopback exposes the control API; it needs a token.
+    #[error("listening on {addr} exposes the control API: set --admin-token (SCA_SANDBOX_ADMIN_TOKEN), or bind 127.0.0.1")]
+    AdminTokenRequired { addr: SocketAddr },
     /// Another I/O failure, such as reading the bound address.
     #[error("{0}")]
     Io(#[from] std::io::Error),

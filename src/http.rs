@@ -121,6 +121,14 @@ impl Request {
         if self.body_is_empty() {
             return Err(DecodeError::new(None, "a JSON request body is required"));
         }
+        // serde reads a struct from an array of its fields too; every body
+        // the sandbox takes is an object, as in the providers' APIs.
+        if self.body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return Err(DecodeError::new(
+                None,
+                "the request body must be a JSON object",
+            ));
+        }
         decode_json(&self.body)
     }
 
@@ -165,6 +173,38 @@ impl Request {
         self.header("content-type")
             .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"))
     }
+}
+
+/// `deserialize_with` for a nested struct: serde would also read a struct
+/// from an array of its fields, which no API here accepts.
+pub(crate) fn object<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: DeserializeOwned,
+{
+    use serde::de::Error;
+    use serde::Deserialize;
+    let value = serde_json::Value::deserialize(d)?;
+    if !value.is_object() {
+        return Err(D::Error::custom("expected an object"));
+    }
+    T::deserialize(value).map_err(D::Error::custom)
+}
+
+/// `deserialize_with` for a whole number that may be written `1000.0`, which
+/// JSON Schema counts as an integer.
+pub(crate) fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    use serde::de::Error;
+    use serde::Deserialize;
+    let n = serde_json::Number::deserialize(d)?;
+    n.as_u64()
+        .or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && (0.0..1.8e19).contains(f))
+                // In range and whole, checked just above.
+                .map(|f| f as u64)
+        })
+        .ok_or_else(|| D::Error::custom("expected a whole number"))
 }
 
 /// Decodes JSON bytes, naming the field that failed.

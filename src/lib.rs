@@ -59,6 +59,8 @@ mod admin;
 mod clock;
 mod dashboard;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 mod http;
 mod idempotency;
 mod ids;

@@ -28,6 +28,10 @@ struct Args {
     /// Log format.
     #[arg(long, env = "SCA_SANDBOX_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty)]
     log_format: LogFormat,
+    /// Token the control API and the dashboard then require (Bearer header,
+    /// or `?token=` once in a browser). Required to bind anything but loopback.
+    #[arg(long, env = "SCA_SANDBOX_ADMIN_TOKEN", hide_env_values = true)]
+    admin_token: Option<String>,
     /// Largest accepted request body, in bytes.
     #[arg(long, env = "SCA_SANDBOX_BODY_LIMIT", default_value_t = sca_sandbox::DEFAULT_BODY_LIMIT)]
     body_limit: usize,
@@ -43,6 +47,16 @@ fn main() -> ExitCode {
     let args = Args::parse();
     init_logging(args.log_format);
     let mut builder = Sandbox::builder().body_limit(args.body_limit);
+    match &args.admin_token {
+        Some(token) => builder = builder.admin_token(token.clone()),
+        // Anyone who can reach the port could reset worlds and read codes.
+        None if !args.host.is_loopback() => {
+            let addr = SocketAddr::new(args.host, args.port);
+            eprintln!("{}", sca_sandbox::Error::AdminTokenRequired { addr });
+            return ExitCode::from(2);
+        }
+        None => {}
+    }
     if let Some(path) = &args.scenario {
         builder = builder.scenario_file(path);
     }
@@ -80,8 +94,9 @@ async fn run(args: Args, sandbox: Sandbox) -> ExitCode {
     if args.watch {
         sandbox.spawn_watcher();
     }
+    let shutdown = shutdown_signal();
     announce(addr);
-    match sca_sandbox::serve(listener, sandbox, shutdown_signal()).await {
+    match sca_sandbox::serve(listener, sandbox, shutdown).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("server failed: {e}");
@@ -109,6 +124,12 @@ fn announce(addr: SocketAddr) {
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // The template engine logs whole render contexts at debug level, and the
+    // pages hold one-time codes; whatever RUST_LOG says, it stays quiet.
+    let filter = match "handlebars=warn".parse() {
+        Ok(quiet) => filter.add_directive(quiet),
+        Err(_) => filter,
+    };
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -118,25 +139,29 @@ fn init_logging(format: LogFormat) {
     }
 }
 
-/// Resolves on Ctrl-C or, on Unix, SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves on Ctrl-C or, on Unix, SIGTERM. The SIGTERM handler is installed
+/// when this is called, not when the future is first polled, so a SIGTERM
+/// sent right after the start-up lines are printed still stops cleanly.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+    let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    let ctrl_c = tokio::signal::ctrl_c();
+    async move {
+        #[cfg(unix)]
+        let term = async {
+            match term {
+                Some(mut signal) => {
+                    signal.recv().await;
+                }
+                None => std::future::pending().await,
             }
-            Err(_) => std::future::pending().await,
+        };
+        #[cfg(not(unix))]
+        let term = std::future::pending::<()>();
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term => {}
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {}
-        _ = term => {}
+        tracing::info!("shutting down; letting requests in flight finish");
     }
-    tracing::info!("shutting down; letting requests in flight finish");
 }

@@ -33,6 +33,15 @@ use crate::scenario::probe::Probe;
 use crate::scenario::{Fault, SlowBody};
 use crate::state::{Tenant, World};
 
+/// A request refused for want of the admin token, by a page or the API.
+struct Denied {
+    page: bool,
+}
+
+fn first_segment(path: &str) -> &str {
+    path.split('/').find(|s| !s.is_empty()).unwrap_or("")
+}
+
 /// How a request ends.
 #[derive(Debug)]
 pub(crate) enum Outcome {
@@ -75,12 +84,53 @@ impl App {
                 ))
             }
         };
+        let remember = match self.guard(&req, skip) {
+            Ok(remember) => remember,
+            Err(Denied { page }) => return Outcome::Respond(admin::auth::denied(page)),
+        };
+        let outcome = self.route(req, skip, &tenant).await;
+        match (outcome, remember) {
+            (Outcome::Respond(mut res), Some(token)) => {
+                admin::auth::set_cookie(&mut res, token);
+                Outcome::Respond(res)
+            }
+            (outcome, _) => outcome,
+        }
+    }
+
+    /// With an admin token, the control API and the dashboard pages need it.
+    /// `Ok(Some(token))` when a page link granted it: the answer sets the
+    /// cookie. `Err` says whether a page or the API refused.
+    fn guard(&self, req: &hyper::Request<Incoming>, skip: usize) -> Result<Option<&str>, Denied> {
+        let Some(token) = self.sandbox.admin_token() else {
+            return Ok(None);
+        };
+        let first = first_segment(&req.uri().path()[skip..]);
+        let page = first.is_empty() || dashboard::PATHS.contains(&first);
+        // The static script holds nothing to protect.
+        if first != "__admin" && !(page && first != "dashboard.js") {
+            return Ok(None);
+        }
+        let link = page && req.method() == hyper::Method::GET;
+        match admin::auth::check(token, req.headers(), req.uri().query(), link) {
+            admin::auth::Access::Granted => Ok(None),
+            admin::auth::Access::GrantedByLink => Ok(Some(token)),
+            admin::auth::Access::Denied => Err(Denied { page }),
+        }
+    }
+
+    async fn route(
+        &self,
+        req: hyper::Request<Incoming>,
+        skip: usize,
+        tenant: &Arc<Tenant>,
+    ) -> Outcome {
         let path = &req.uri().path()[skip..];
-        let first = path.split('/').find(|s| !s.is_empty()).unwrap_or("");
+        let first = first_segment(path);
         if first == "__admin" {
             let limit = self.sandbox.body_limit();
             return match buffer(req, skip, limit).await {
-                Ok(req) => Outcome::Respond(admin::handle(&req, &self.sandbox, &tenant).await),
+                Ok(req) => Outcome::Respond(admin::handle(&req, &self.sandbox, tenant).await),
                 Err(BodyError::TooLarge) => Outcome::Respond(admin::error(
                     StatusCode::PAYLOAD_TOO_LARGE,
                     "payload_too_large",
@@ -103,9 +153,23 @@ impl App {
             Some(provider) => {
                 // Only slashes can stand before the first segment.
                 let prefix = skip + path.find(first).unwrap_or(0) + first.len();
-                with_provider!(provider, P => self.provider::<P>(req, prefix, &tenant).await)
+                with_provider!(provider, P => self.provider::<P>(req, prefix, tenant).await)
             }
-            None if first.is_empty() => Outcome::Respond(admin::index()),
+            None if first.is_empty() => {
+                Outcome::Respond(match dashboard::Page::parse(req.method(), first) {
+                    Ok(_) => admin::index(),
+                    Err(allow) => {
+                        let mut res = admin::error(
+                            StatusCode::METHOD_NOT_ALLOWED,
+                            "method_not_allowed",
+                            &format!("This endpoint accepts {allow}"),
+                        );
+                        res.headers_mut()
+                            .insert(ALLOW, hyper::header::HeaderValue::from_static(allow));
+                        res
+                    }
+                })
+            }
             None => Outcome::Respond(admin::error(
                 StatusCode::NOT_FOUND,
                 "not_found",

@@ -35,6 +35,7 @@ struct Shared {
     /// Named tenants, made on first use, dropped by a reset.
     tenants: parking_lot::RwLock<HashMap<String, Arc<Tenant>>>,
     body_limit: usize,
+    admin_token: Option<Redacted>,
     /// Provider requests a scenario rule is holding back (delays and hangs).
     in_flight: AtomicU64,
 }
@@ -186,6 +187,11 @@ impl Sandbox {
     pub(crate) fn body_limit(&self) -> usize {
         self.inner.body_limit
     }
+
+    /// The token the control API and the dashboard require, if any.
+    pub(crate) fn admin_token(&self) -> Option<&str> {
+        self.inner.admin_token.as_ref().map(|t| t.0.as_str())
+    }
 }
 
 /// Where the scenario comes from.
@@ -205,6 +211,18 @@ pub struct SandboxBuilder {
     addr: SocketAddr,
     body_limit: usize,
     watch: bool,
+    admin_token: Option<Redacted>,
+}
+
+/// A secret that prints as `<redacted>`, so `{:?}` of a sandbox or its
+/// builder never shows it.
+#[derive(Clone)]
+struct Redacted(String);
+
+impl std::fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
 }
 
 impl Default for SandboxBuilder {
@@ -214,6 +232,7 @@ impl Default for SandboxBuilder {
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             body_limit: DEFAULT_BODY_LIMIT,
             watch: false,
+            admin_token: None,
         }
     }
 }
@@ -259,6 +278,13 @@ impl SandboxBuilder {
     }
 
     /// Builds the state without serving it (see [`crate::serve`]).
+    /// Requires `token` on the control API and the dashboard (see the
+    /// README's security section). Needed to bind anything but loopback.
+    pub fn admin_token(mut self, token: impl Into<String>) -> Self {
+        self.admin_token = Some(token.into()).filter(|t| !t.is_empty()).map(Redacted);
+        self
+    }
+
     pub fn build(self) -> Result<Sandbox, Error> {
         let single = |scenario: Scenario, source: &str| Library::single(Arc::new(scenario), source);
         let library = match self.source {
@@ -277,6 +303,7 @@ impl SandboxBuilder {
                 library: parking_lot::Mutex::new(library),
                 tenants: parking_lot::RwLock::new(HashMap::new()),
                 body_limit: self.body_limit,
+                admin_token: self.admin_token,
                 in_flight: AtomicU64::new(0),
             }),
         })
@@ -286,6 +313,9 @@ impl SandboxBuilder {
     /// connections by the time this returns.
     pub async fn start(self) -> Result<RunningSandbox, Error> {
         let (addr, watch) = (self.addr, self.watch);
+        if !addr.ip().is_loopback() && self.admin_token.is_none() {
+            return Err(Error::AdminTokenRequired { addr });
+        }
         let sandbox = self.build()?;
         if watch {
             sandbox.spawn_watcher();

@@ -7,14 +7,14 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use hyper::header::{HeaderValue, ALLOW};
-use hyper::{Method, StatusCode};
+use hyper::StatusCode;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::http::{self, DecodeError, Request, Response};
 use crate::journal::JournalQuery;
 use crate::outbox::Since;
-use crate::providers::{shine, Provider};
+use crate::providers::Provider;
 use crate::sandbox::Sandbox;
 use crate::scenario::Dur;
 use std::sync::Arc;
@@ -24,103 +24,6 @@ use crate::timefmt;
 
 /// The longest a long-poll may wait.
 const MAX_WAIT: Duration = Duration::from_secs(60);
-
-#[derive(Debug, PartialEq, Eq)]
-enum Route {
-    Health,
-    Stats,
-    Reset,
-    GetClock,
-    SetClock,
-    Journal,
-    ListSms,
-    SendSms,
-    Events,
-    GetScenario,
-    LoadScenario,
-    ActivateScenario { name: String },
-    SetTenantScenario { name: String },
-    IntergiroDecide { id: String, approve: bool },
-    SolarisBindDevice,
-    SolarisSign { id: String },
-    ThreddStart,
-    ThreddGet { id: String },
-    ThreddOtp { id: String },
-    ShineList,
-    ShineDecide { id: String, decision: shine::Decide },
-}
-
-impl Route {
-    fn parse(method: &Method, rest: &[&str]) -> Result<Self, Option<&'static str>> {
-        let (get, post) = (method == Method::GET, method == Method::POST);
-        Ok(match rest {
-            ["health"] if get => Self::Health,
-            ["health"] => return Err(Some("GET")),
-            ["stats"] if get => Self::Stats,
-            ["stats"] => return Err(Some("GET")),
-            ["reset"] if post => Self::Reset,
-            ["reset"] => return Err(Some("POST")),
-            ["clock"] if get => Self::GetClock,
-            ["clock"] if post => Self::SetClock,
-            ["clock"] => return Err(Some("GET, POST")),
-            ["journal"] if get => Self::Journal,
-            ["journal"] => return Err(Some("GET")),
-            ["sms"] if get => Self::ListSms,
-            ["sms"] if post => Self::SendSms,
-            ["sms"] => return Err(Some("GET, POST")),
-            ["events"] if get => Self::Events,
-            ["events"] => return Err(Some("GET")),
-            ["scenarios"] if get => Self::GetScenario,
-            ["scenarios"] if post => Self::LoadScenario,
-            ["scenarios"] => return Err(Some("GET, POST")),
-            ["scenarios", name, "activate"] if post => Self::ActivateScenario {
-                name: (*name).to_owned(),
-            },
-            ["scenarios", _, "activate"] => return Err(Some("POST")),
-            ["tenants", name, "scenario"] if method == Method::PUT => Self::SetTenantScenario {
-                name: (*name).to_owned(),
-            },
-            ["tenants", _, "scenario"] => return Err(Some("PUT")),
-            ["intergiro", "consents", id, verb @ ("approve" | "decline")] if post => {
-                Self::IntergiroDecide {
-                    id: (*id).to_owned(),
-                    approve: *verb == "approve",
-                }
-            }
-            ["intergiro", "consents", _, "approve" | "decline"] => return Err(Some("POST")),
-            ["solaris", "devices"] if post => Self::SolarisBindDevice,
-            ["solaris", "devices"] => return Err(Some("POST")),
-            ["solaris", "devices", id, "sign"] if post => Self::SolarisSign {
-                id: (*id).to_owned(),
-            },
-            ["solaris", "devices", _, "sign"] => return Err(Some("POST")),
-            ["thredd", "authentications"] if post => Self::ThreddStart,
-            ["thredd", "authentications"] => return Err(Some("POST")),
-            ["thredd", "authentications", id] if get => Self::ThreddGet {
-                id: (*id).to_owned(),
-            },
-            ["thredd", "authentications", _] => return Err(Some("GET")),
-            ["thredd", "authentications", id, "otp"] if post => Self::ThreddOtp {
-                id: (*id).to_owned(),
-            },
-            ["thredd", "authentications", _, "otp"] => return Err(Some("POST")),
-            ["shine", "action_requests"] if get => Self::ShineList,
-            ["shine", "action_requests"] => return Err(Some("GET")),
-            ["shine", "action_requests", id, verb @ ("confirm" | "reject")] if post => {
-                Self::ShineDecide {
-                    id: (*id).to_owned(),
-                    decision: if *verb == "confirm" {
-                        shine::Decide::Confirm
-                    } else {
-                        shine::Decide::Reject
-                    },
-                }
-            }
-            ["shine", "action_requests", _, "confirm" | "reject"] => return Err(Some("POST")),
-            _ => return Err(None),
-        })
-    }
-}
 
 /// What a control API call acts on: the sandbox, and the tenant the request
 /// named (the default one unless `X-Sandbox-Tenant` or `/t/<name>/` says).
@@ -154,7 +57,9 @@ pub(crate) async fn handle(req: &Request, sandbox: &Sandbox, tenant: &Arc<Tenant
             )
         }
     };
+    tracing::debug!(operation = route.operation(), "control request");
     let result = match route {
+        Route::OpenApi => Ok(openapi::serve()),
         Route::Health => Ok(http::json(
             StatusCode::OK,
             &json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }),
@@ -173,7 +78,7 @@ pub(crate) async fn handle(req: &Request, sandbox: &Sandbox, tenant: &Arc<Tenant
         Route::SetTenantScenario { name } => scenarios::set_for_tenant(req, sandbox, &name),
         Route::GetClock => Ok(clock_state(cx)),
         Route::SetClock => set_clock(req, cx),
-        Route::Journal => Ok(journal(req, cx)),
+        Route::Journal => journal(req, cx),
         Route::ListSms => list_sms(req, cx).await,
         Route::SendSms => send_sms(req, cx),
         Route::Events => events(req, cx).await,
@@ -192,8 +97,13 @@ pub(crate) async fn handle(req: &Request, sandbox: &Sandbox, tenant: &Arc<Tenant
     result.unwrap_or_else(AdminError::into_response)
 }
 
+pub(crate) mod auth;
+pub(crate) mod openapi;
 mod providers;
+mod routes;
 mod scenarios;
+
+pub(crate) use self::routes::Route;
 
 use self::providers::{
     intergiro_decide, shine_decide, shine_list, solaris_bind, solaris_sign, thredd_get, thredd_otp,
@@ -230,7 +140,13 @@ pub(crate) fn error(status: StatusCode, code: &str, message: &str) -> Response {
 pub(super) fn bad_body(e: DecodeError) -> AdminError {
     AdminError {
         status: StatusCode::BAD_REQUEST,
-        body: json!({ "error": { "code": "invalid_body", "message": e.describe(), "field": e.field } }),
+        body: {
+            let mut error = json!({ "code": "invalid_body", "message": e.describe() });
+            if let Some(field) = e.field {
+                error["field"] = json!(field);
+            }
+            json!({ "error": error })
+        },
     }
 }
 
@@ -316,16 +232,22 @@ fn set_clock(req: &Request, cx: &Cx<'_>) -> Reply<Response> {
     Ok(clock_state(cx))
 }
 
-fn journal(req: &Request, cx: &Cx<'_>) -> Response {
+fn journal(req: &Request, cx: &Cx<'_>) -> Reply<Response> {
     let provider = req.query_param("provider");
     let operation = req.query_param("operation");
-    let limit = req.query_param("limit").and_then(|l| l.parse().ok());
+    let limit = match req.query_param("limit") {
+        None => None,
+        Some(l) => Some(
+            l.parse()
+                .map_err(|_| bad_query("limit", "limit is a whole number"))?,
+        ),
+    };
     let entries = cx.tenant.world().journal.read(&JournalQuery {
         provider: provider.as_deref(),
         operation: operation.as_deref(),
         limit,
     });
-    http::json(StatusCode::OK, &entries)
+    Ok(http::json(StatusCode::OK, &entries))
 }
 
 /// `since` and `wait`, shared by the outbox and the timeline.

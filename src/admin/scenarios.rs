@@ -61,6 +61,15 @@ pub(super) fn load(req: &Request, cx: &Cx<'_>) -> Reply<Response> {
             "the scenario must be UTF-8 YAML",
         )
     })?;
+    // An empty document would be a valid scenario with nothing in it; sent
+    // by mistake, it would silently wipe the tenant's world.
+    if yaml.trim().is_empty() {
+        return Err(AdminError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_scenario",
+            "the request body is empty; send a YAML scenario",
+        ));
+    }
     let scenario = Scenario::parse("<request body>", yaml).map_err(|e| {
         tracing::warn!(error = %e, "scenario refused");
         let mut body = error_json(&e);

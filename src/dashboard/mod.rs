@@ -37,11 +37,55 @@ pub(crate) fn wants_page(req: &hyper::Request<hyper::body::Incoming>) -> bool {
             .is_some_and(|a| a.contains("text/html"))
 }
 
+/// A dashboard route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Page {
+    /// `/` for a browser; other clients get the JSON index there.
+    Home,
+    Timeline,
+    Journal,
+    Actions,
+    Script,
+}
+
+/// Every dashboard operation id, in the order of [`Page::operation`].
+pub(crate) const OPERATIONS: &[&str] = &[
+    "index.get",
+    "dashboard.timeline.get",
+    "dashboard.journal.get",
+    "dashboard.action.create",
+    "dashboard.script.get",
+];
+
+impl Page {
+    /// The page a method and first path segment name, or the `Allow` header.
+    pub(crate) fn parse(method: &Method, first: &str) -> Result<Self, &'static str> {
+        let get = method == Method::GET;
+        match first {
+            "" if get => Ok(Self::Home),
+            "timeline" if get => Ok(Self::Timeline),
+            "journal" if get => Ok(Self::Journal),
+            "dashboard.js" if get => Ok(Self::Script),
+            "actions" if method == Method::POST => Ok(Self::Actions),
+            "actions" => Err("POST"),
+            _ => Err("GET"),
+        }
+    }
+
+    pub(crate) fn operation(self) -> &'static str {
+        OPERATIONS[self as usize]
+    }
+}
+
 /// Answers a dashboard request whose body has been read.
 pub(crate) fn handle(req: &Request, sandbox: &Sandbox) -> Response {
     let first = req.segments().first().copied().unwrap_or("");
-    match (&req.method, first) {
-        (&Method::GET, "dashboard.js") => {
+    let page = Page::parse(&req.method, first);
+    if let Ok(page) = page {
+        tracing::debug!(operation = page.operation(), "dashboard request");
+    }
+    match page {
+        Ok(Page::Script) => {
             let mut res = http::with_type(
                 StatusCode::OK,
                 SCRIPT.into(),
@@ -51,11 +95,12 @@ pub(crate) fn handle(req: &Request, sandbox: &Sandbox) -> Response {
                 .insert("cache-control", HeaderValue::from_static("no-cache"));
             res
         }
-        (&Method::POST, "actions") => act(req, sandbox),
-        (&Method::GET, page @ ("" | "timeline" | "journal")) => render(req, sandbox, page),
-        _ => {
+        Ok(Page::Actions) => act(req, sandbox),
+        Ok(Page::Home) => render(req, sandbox, ""),
+        Ok(Page::Timeline) => render(req, sandbox, "timeline"),
+        Ok(Page::Journal) => render(req, sandbox, "journal"),
+        Err(allow) => {
             let mut res = http::empty(StatusCode::METHOD_NOT_ALLOWED);
-            let allow = if first == "actions" { "POST" } else { "GET" };
             res.headers_mut()
                 .insert(hyper::header::ALLOW, HeaderValue::from_static(allow));
             res
@@ -156,6 +201,30 @@ fn page_response(page: String) -> Response {
     res
 }
 
+/// The actions the pages' buttons send.
+const ACTIONS: &[&str] = &[
+    "advance",
+    "shine_confirm",
+    "shine_reject",
+    "intergiro_decline",
+    "solaris_sign",
+    "thredd_approve",
+    "thredd_fail",
+    "thredd_otp",
+];
+
+/// The clock steps the buttons offer.
+const STEPS: &[&str] = &["1m", "5m", "15m"];
+
+/// A form no page of ours sends: a plain-text 400.
+fn bad_form(message: &str) -> Response {
+    http::with_type(
+        StatusCode::BAD_REQUEST,
+        format!("Bad request: {message}\n").into(),
+        "text/plain; charset=utf-8",
+    )
+}
+
 /// A button press.
 #[derive(Debug, Deserialize)]
 struct Action {
@@ -173,19 +242,22 @@ struct Action {
 }
 
 fn act(req: &Request, sandbox: &Sandbox) -> Response {
-    let form: Action = match req.form(false) {
-        Ok(form) => form,
-        Err(e) => return redirect("/", Some(&e.describe())),
+    // Our own forms always send a known action; anything else was not sent
+    // by a page, so it gets a 400 rather than a notice.
+    let form = match req.form::<Action>(false) {
+        Ok(form) if form.action == "advance" && !STEPS.contains(&form.by.as_str()) => {
+            return bad_form(&format!("cannot advance the clock by `{}`", form.by))
+        }
+        Ok(form) if ACTIONS.contains(&form.action.as_str()) => form,
+        Ok(form) => return bad_form(&format!("Unknown action `{}`", form.action)),
+        Err(e) => return bad_form(&e.describe()),
     };
     let back = local_path(&form.back);
     let outcome = tenant(sandbox, Some(&form.tenant)).and_then(|(tenant, _)| {
         let world = tenant.world();
         match form.action.as_str() {
             "advance" => {
-                let by = match form.by.as_str() {
-                    "1m" | "5m" | "15m" => crate::scenario::Dur::parse(&form.by)?,
-                    other => return Err(format!("cannot advance the clock by `{other}`")),
-                };
+                let by = crate::scenario::Dur::parse(&form.by)?;
                 tenant.clock.advance(by.as_delta());
                 tenant.world().sweep();
                 Ok(format!("The clock moved on {by}"))
@@ -212,7 +284,8 @@ fn act(req: &Request, sandbox: &Sandbox) -> Response {
             "thredd_otp" => thredd::enter_otp(&world, &form.id, form.code.trim())
                 .map(|view| format!("Code entered: {}", view["state"].as_str().unwrap_or("")))
                 .map_err(|e| format!("The code was not accepted ({e})")),
-            other => Err(format!("Unknown action `{other}`")),
+            // Refused with a 400 above.
+            _ => Ok(String::new()),
         }
     });
     let notice = match outcome {

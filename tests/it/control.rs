@@ -229,3 +229,60 @@ async fn the_index_lists_providers_and_the_control_api() {
     assert_eq!(paths, expected);
     assert_eq!(index["control"], "/__admin");
 }
+
+#[tokio::test]
+async fn the_openapi_description_is_served_as_json() {
+    let sandbox = TestSandbox::start().await;
+    let answer = sandbox.get("/__admin/openapi.json").await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(answer.body["openapi"], "3.1.0");
+    let poll = &answer.body["paths"]["/shine/v2/authentication/oauth2/action_request/{id}/poll"];
+    assert_eq!(
+        poll["get"]["x-sandbox-operation"],
+        "shine.action_request.poll"
+    );
+    assert_eq!(
+        answer.body["paths"]["/__admin/openapi.json"]["get"]["operationId"],
+        "adminOpenapi"
+    );
+}
+
+#[tokio::test]
+async fn the_index_takes_only_get() {
+    let sandbox = TestSandbox::start().await;
+    let answer = sandbox.post("/", json!({})).await;
+    assert_eq!(answer.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(answer.headers["allow"], "GET");
+    assert_eq!(answer.body["error"]["code"], "method_not_allowed");
+}
+
+#[tokio::test]
+async fn malformed_control_requests_are_refused_with_the_field() {
+    let sandbox = TestSandbox::start().await;
+    let journal = sandbox.get("/__admin/journal?limit=null").await;
+    assert_eq!(journal.status, StatusCode::BAD_REQUEST);
+    assert_eq!(journal.body["error"]["field"], "limit");
+
+    // Without a body there is no field to name, and none is named.
+    let clock = sandbox
+        .send(sandbox.http.post(sandbox.url("/__admin/clock")))
+        .await;
+    assert_eq!(clock.status, StatusCode::BAD_REQUEST);
+    assert_eq!(clock.body["error"]["code"], "invalid_body");
+    assert!(clock.body["error"].get("field").is_none(), "{}", clock.body);
+
+    // An empty scenario would wipe the world; it is refused and nothing changes.
+    for req in [
+        sandbox.http.post(sandbox.url("/__admin/scenarios")),
+        sandbox
+            .http
+            .put(sandbox.url("/__admin/tenants/ci-1/scenario"))
+            .body("  \n"),
+    ] {
+        let answer = sandbox.send(req).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+        assert_eq!(answer.body["error"]["code"], "invalid_scenario");
+    }
+    let active = sandbox.get("/__admin/scenarios").await;
+    assert_eq!(active.body["active"]["name"], "default");
+}

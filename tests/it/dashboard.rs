@@ -118,10 +118,22 @@ async fn the_inbox_highlights_codes_and_buttons_play_the_user() {
         hostile.starts_with("/?notice="),
         "a redirect never leaves: {hostile}"
     );
-    let refused = sandbox
-        .press(&[("action", "advance"), ("by", "2h"), ("back", "/")])
-        .await;
-    assert!(refused.contains("cannot+advance"), "{refused}");
+    // Forms no page sends are refused outright, not redirected.
+    for fields in [
+        &[("action", "advance"), ("by", "2h"), ("back", "/")][..],
+        &[("action", "format_disk"), ("back", "/")][..],
+        &[("back", "/")][..],
+    ] {
+        let res = sandbox
+            .http
+            .post(sandbox.url("/actions"))
+            .form(fields)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{fields:?}");
+        assert!(res.text().await.unwrap().starts_with("Bad request: "));
+    }
 }
 
 #[tokio::test]

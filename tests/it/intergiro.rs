@@ -526,3 +526,24 @@ async fn three_wrong_passcodes_burn_the_link_but_not_the_consent() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn the_page_checks_its_form_before_its_link() {
+    let sandbox = TestSandbox::start().await;
+    let res = sandbox
+        .http
+        .post(sandbox.url("/intergiro/sca/consent"))
+        .form(&[("token", "no-such-link"), ("decision", "maybe")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let res = sandbox
+        .http
+        .post(sandbox.url("/intergiro/sca/consent"))
+        .form(&[("token", "no-such-link"), ("decision", "approve")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::GONE);
+}

@@ -10,6 +10,7 @@ mod library;
 mod reproducible;
 mod rules;
 mod scenario;
+mod security;
 mod server;
 mod shine;
 mod solaris;

@@ -83,9 +83,8 @@ pub(crate) fn submit(req: &Request, world: &World) -> Response {
             "The form was incomplete. Return to the app and start again.",
         );
     };
-    let Some((id, _, _)) = world.intergiro.page(ctx(world), &form.token) else {
-        return gone();
-    };
+    // The form is checked before the token, so a malformed form is a 400
+    // whatever the state of the link.
     let approve = match form.decision.as_str() {
         "approve" => true,
         "decline" => false,
@@ -96,6 +95,9 @@ pub(crate) fn submit(req: &Request, world: &World) -> Response {
                 "Unknown decision.",
             )
         }
+    };
+    let Some((id, _, _)) = world.intergiro.page(ctx(world), &form.token) else {
+        return gone();
     };
     if approve {
         let typed = form.passcode.as_deref().unwrap_or_default();

@@ -423,6 +423,12 @@ impl Store {
                 inner.actions.remove(&c.action);
             }
         }
+        // A page link dies with its consent's expiry; without this its entry
+        // would outlive it.
+        let Inner {
+            pages, consents, ..
+        } = &mut *inner;
+        pages.retain(|_, id| consents.get(id).is_some_and(|c| c.page_token.is_some()));
         events
     }
 
@@ -450,7 +456,7 @@ impl Store {
 
     pub(crate) fn stats(&self) -> Value {
         let inner = self.inner.lock();
-        json!({ "consents": inner.consents.len(), "tokens": inner.access.len() })
+        json!({ "consents": inner.consents.len(), "pages": inner.pages.len(), "tokens": inner.access.len() })
     }
 
     /// Checks a passcode typed on the page of `token`; three wrong ones burn

@@ -19,6 +19,7 @@ pub(crate) struct AddKey {
     pub(crate) key: String,
     pub(crate) key_type: String,
     pub(crate) key_purpose: String,
+    #[serde(deserialize_with = "crate::http::object")]
     pub(crate) device_signature: DeviceSignature,
 }
 

@@ -7,10 +7,12 @@ use serde::Deserialize;
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Purchase {
+    #[serde(deserialize_with = "crate::http::whole_number")]
     pub(crate) pubtoken: u64,
+    #[serde(deserialize_with = "crate::http::whole_number")]
     pub(crate) amount: u64,
     pub(crate) currency: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::http::object")]
     pub(crate) merchant: Merchant,
     #[serde(default)]
     pub(crate) notify_initiate_action_url: Option<String>,

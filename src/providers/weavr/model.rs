@@ -11,6 +11,7 @@ use super::store::StepUp;
 #[derive(Debug, Deserialize)]
 pub(crate) struct Login {
     pub(crate) email: String,
+    #[serde(deserialize_with = "crate::http::object")]
     pub(crate) password: Password,
 }
 
@@ -30,6 +31,7 @@ pub(crate) struct Verify {
 /// `POST /multi/access_token`.
 #[derive(Debug, Deserialize)]
 pub(crate) struct AccessToken {
+    #[serde(deserialize_with = "crate::http::object")]
     pub(crate) identity: Identity,
 }
 

@@ -1,0 +1,132 @@
+//! The description and the routers agree: every operation in the document
+//! is routed, with the operation id it claims, and every routed operation
+//! and method is in the document.
+
+use std::collections::BTreeSet;
+
+use hyper::Method;
+use serde_json::Value;
+
+use super::document;
+use crate::admin::routes::{Route as AdminRoute, OPERATIONS as ADMIN_OPERATIONS};
+use crate::dashboard::{Page, OPERATIONS as DASHBOARD_OPERATIONS};
+use crate::providers::{all_operations, with_provider, Provider, RouteMatch, RouteTable};
+
+const METHODS: &[&str] = &["get", "post", "put", "patch", "delete"];
+
+/// What the routers make of a method and a path: the operation id, or the
+/// reason there is none.
+fn routed(method: &Method, path: &str) -> Result<&'static str, String> {
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let first = segments.first().copied().unwrap_or("");
+    if first == "__admin" {
+        return AdminRoute::parse(method, &segments[1..])
+            .map(|r| r.operation())
+            .map_err(|allow| format!("control API: {allow:?}"));
+    }
+    if let Some(provider) = Provider::from_name(first) {
+        return with_provider!(provider, P => {
+            match <P as crate::providers::ProviderApi>::Route::parse(method, &segments[1..]) {
+                RouteMatch::Found(route) => Ok(route.operation()),
+                other => Err(format!("{other:?}")),
+            }
+        });
+    }
+    Page::parse(method, first)
+        .map(Page::operation)
+        .map_err(|allow| format!("dashboard: allows {allow}"))
+}
+
+/// The spec's paths with every `{parameter}` filled in.
+fn operations(doc: &Value) -> Vec<(String, &'static str, String, Option<String>)> {
+    let mut found = Vec::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        let concrete: String = path
+            .split('/')
+            .map(|s| if s.starts_with('{') { "x1" } else { s })
+            .collect::<Vec<_>>()
+            .join("/");
+        for method in METHODS {
+            let op = &item[*method];
+            if op.is_object() {
+                let id = op["x-sandbox-operation"].as_str().map(str::to_owned);
+                found.push((path.clone(), *method, concrete.clone(), id));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn the_document_is_openapi_3_1_with_unique_operation_ids() {
+    let doc = document();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let mut ids = BTreeSet::new();
+    for item in doc["paths"].as_object().unwrap().values() {
+        for method in METHODS {
+            if let Some(id) = item[*method]["operationId"].as_str() {
+                assert!(ids.insert(id.to_owned()), "operationId {id} twice");
+            }
+        }
+    }
+    assert!(ids.len() > 90, "{} operations", ids.len());
+}
+
+#[test]
+fn every_operation_in_the_document_is_routed_with_its_id() {
+    for (path, method, concrete, id) in operations(document()) {
+        let id = id.unwrap_or_else(|| panic!("{method} {path} has no x-sandbox-operation"));
+        let verb = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+        match routed(&verb, &concrete) {
+            Ok(op) => assert_eq!(op, id, "{method} {path}"),
+            Err(why) => panic!("{method} {path} is in the document but not routed: {why}"),
+        }
+    }
+}
+
+#[test]
+fn every_method_a_documented_path_accepts_is_documented() {
+    let doc = document();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        let concrete: String = path
+            .split('/')
+            .map(|s| if s.starts_with('{') { "x1" } else { s })
+            .collect::<Vec<_>>()
+            .join("/");
+        for method in METHODS {
+            let verb = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            if routed(&verb, &concrete).is_ok() {
+                assert!(
+                    item[*method].is_object(),
+                    "{method} {path} is routed but not in the document"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn every_routed_operation_is_in_the_document() {
+    let documented: BTreeSet<String> = operations(document())
+        .into_iter()
+        .filter_map(|(_, _, _, id)| id)
+        .collect();
+    let routed = all_operations()
+        // The one outbound call: the sandbox makes it, nobody routes to it.
+        .filter(|op| *op != crate::providers::thredd::delivery::OPERATION)
+        .chain(ADMIN_OPERATIONS.iter().copied())
+        .chain(DASHBOARD_OPERATIONS.iter().copied());
+    for op in routed {
+        assert!(
+            documented.contains(op),
+            "{op} is routed but not in the document"
+        );
+    }
+}
+
+#[test]
+fn the_served_document_is_the_json_of_the_file() {
+    let res = super::serve();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "application/json");
+}

@@ -1,0 +1,332 @@
+//! Entry points for the fuzz targets in `fuzz/`. Hidden from the docs and not
+//! a stable API: they reach past the server to the decoding a request goes
+//! through, so a fuzzer can run thousands of inputs a second and see a panic
+//! where the router would have turned it into a 500.
+
+use std::sync::{Arc, OnceLock};
+
+use bytes::Bytes;
+use hyper::header::{HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE};
+use hyper::{HeaderMap, Method};
+
+use crate::clock::Clock;
+use crate::http::Request;
+use crate::providers::{with_provider, Provider, ProviderApi, RouteMatch, RouteTable};
+use crate::scenario::Scenario;
+use crate::state::World;
+
+/// One documented operation of a provider: method and concrete path below
+/// its prefix.
+type Operation = (Method, String);
+
+/// The provider's operations, from the OpenAPI description, with path
+/// parameters set to the demo world's ids so requests reach the handlers.
+fn operations(provider: Provider) -> &'static [Operation] {
+    static ALL: OnceLock<Vec<(Provider, Operation)>> = OnceLock::new();
+    let all = ALL.get_or_init(|| {
+        let mut found = Vec::new();
+        let doc = crate::admin::openapi::document();
+        for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+            let mut segments = path.split('/').filter(|s| !s.is_empty());
+            let Some(p) = segments.next().and_then(Provider::from_name) else {
+                continue;
+            };
+            let concrete: String = segments
+                .map(|s| match s {
+                    "{person_id}" => "/person-1".to_owned(),
+                    "{account_id}" => "/account-1".to_owned(),
+                    "{channel}" => "/SMS".to_owned(),
+                    s if s.starts_with('{') => "/x1".to_owned(),
+                    s => format!("/{s}"),
+                })
+                .collect();
+            for method in ["get", "post", "put", "patch", "delete"] {
+                if item[method].is_object() {
+                    let m =
+                        Method::from_bytes(method.to_uppercase().as_bytes()).unwrap_or_default();
+                    found.push((p, (m, concrete.clone())));
+                }
+            }
+        }
+        found
+    });
+    // Leaked once per provider: the list lives as long as the process.
+    static BY_PROVIDER: OnceLock<Vec<(Provider, &'static [Operation])>> = OnceLock::new();
+    BY_PROVIDER
+        .get_or_init(|| {
+            Provider::ALL
+                .iter()
+                .map(|p| {
+                    let ops: Vec<Operation> = all
+                        .iter()
+                        .filter(|(q, _)| q == p)
+                        .map(|(_, op)| op.clone())
+                        .collect();
+                    (*p, &*Vec::leak(ops))
+                })
+                .collect()
+        })
+        .iter()
+        .find(|(p, _)| *p == provider)
+        .map(|(_, ops)| *ops)
+        .unwrap_or_default()
+}
+
+/// Runs one fuzz input against `provider` in a fresh demo world: the first
+/// byte picks a documented operation, the rest is the body (and, for a
+/// `GET`, the query string). The caller is signed in as the demo user, so
+/// the input reaches the decoding behind authentication. Returns the status.
+pub fn provider_request(provider: Provider, data: &[u8]) -> u16 {
+    let ops = operations(provider);
+    let (Some(first), false) = (data.first(), ops.is_empty()) else {
+        return 0;
+    };
+    let (method, path) = &ops[usize::from(*first) % ops.len()];
+    // Some operations start background work (Thredd's delivery); they get a
+    // runtime, as in the server.
+    runtime().block_on(async {
+        let world = world();
+        let mut headers = credentials(provider, &world).await;
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        let body = Bytes::copy_from_slice(&data[1..]);
+        let query = (method == Method::GET).then(|| String::from_utf8_lossy(&body).into_owned());
+        let req = request(method.clone(), path, query, headers, body);
+        with_provider!(provider, P => handle::<P>(&req, &world))
+            .map_or(404, |res| res.status().as_u16())
+    })
+}
+
+fn runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a current-thread runtime")
+    })
+}
+
+/// Verifies a Solaris device signature from fuzz input: a hex public key, a
+/// hex DER signature and the signed text, separated by newlines.
+pub fn solaris_signature(data: &[u8]) -> bool {
+    use crate::providers::solaris::crypto;
+    let text = String::from_utf8_lossy(data);
+    let mut parts = text.splitn(3, '\n');
+    let (key, signature, message) = (
+        parts.next().unwrap_or_default(),
+        parts.next().unwrap_or_default(),
+        parts.next().unwrap_or_default(),
+    );
+    let _ = crypto::from_hex(signature);
+    match crypto::parse_key(key) {
+        Ok(key) => crypto::verify(&key, message.as_bytes(), signature).is_ok(),
+        Err(e) => e.describe().is_empty(),
+    }
+}
+
+fn world() -> World {
+    static SCENARIO: OnceLock<Arc<Scenario>> = OnceLock::new();
+    let scenario = SCENARIO.get_or_init(|| Arc::new(Scenario::embedded_default()));
+    let clock = Clock::new();
+    clock.set_frozen(true);
+    World::new(scenario.clone(), clock, "".into())
+}
+
+fn request(
+    method: Method,
+    path: &str,
+    query: Option<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Request {
+    Request {
+        method,
+        path: path.to_owned(),
+        query,
+        headers,
+        body,
+    }
+}
+
+/// Routes and runs a request as the router does, but lets a panic through.
+fn handle<P: ProviderApi>(req: &Request, world: &World) -> Option<crate::http::Response> {
+    let segments = req.segments();
+    match P::Route::parse(&req.method, &segments) {
+        RouteMatch::Found(route) => Some(P::handle(route, req, world)),
+        _ => None,
+    }
+}
+
+/// Signs in as the demo world's users, through the providers' own
+/// endpoints, and returns the headers that carry the credentials.
+async fn credentials(provider: Provider, world: &World) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    let call = |method: Method, path: &str, headers: &HeaderMap, body: &str| {
+        let req = request(
+            method,
+            path,
+            None,
+            headers.clone(),
+            Bytes::copy_from_slice(body.as_bytes()),
+        );
+        let res = with_provider!(provider, P => handle::<P>(&req, world));
+        async move {
+            let body = crate::http::body_bytes(res?.into_body()).await;
+            serde_json::from_slice::<serde_json::Value>(&body).ok()
+        }
+    };
+    let bearer = |headers: &mut HeaderMap, token: Option<&str>| {
+        if let Ok(value) = HeaderValue::from_str(&format!("Bearer {}", token.unwrap_or_default())) {
+            headers.insert(AUTHORIZATION, value);
+        }
+    };
+    match provider {
+        Provider::Intergiro => {
+            let tokens = call(
+                Method::POST,
+                "/v3/auth/login",
+                &headers,
+                r#"{"api_key":"intergiro-sandbox-key"}"#,
+            )
+            .await;
+            bearer(
+                &mut headers,
+                tokens.as_ref().and_then(|t| t["access_token"].as_str()),
+            );
+        }
+        Provider::Weavr => {
+            headers.insert(
+                HeaderName::from_static("api-key"),
+                HeaderValue::from_static("weavr-sandbox-key"),
+            );
+            let login = r#"{"email":"buyer@example.com","password":{"value":"Passw0rd!"}}"#;
+            let session = call(
+                Method::POST,
+                "/payment-run/v1/login_with_password",
+                &headers,
+                login,
+            )
+            .await;
+            bearer(
+                &mut headers,
+                session.as_ref().and_then(|s| s["token"].as_str()),
+            );
+            call(
+                Method::POST,
+                "/payment-run/v1/stepup/challenges/otp/SMS",
+                &headers,
+                "",
+            )
+            .await;
+            let code = r#"{"verificationCode":"123456"}"#;
+            call(
+                Method::POST,
+                "/payment-run/v1/stepup/challenges/otp/SMS/verify",
+                &headers,
+                code,
+            )
+            .await;
+        }
+        Provider::Solaris => {
+            let body = r#"{"grant_type":"client_credentials","client_id":"solaris-client","client_secret":"solaris-secret"}"#;
+            let token = call(Method::POST, "/oauth/token", &headers, body).await;
+            bearer(
+                &mut headers,
+                token.as_ref().and_then(|t| t["access_token"].as_str()),
+            );
+        }
+        Provider::Shine => bearer(&mut headers, Some("shine-user-1-token")),
+        Provider::Thredd => {
+            let mut form = HeaderMap::new();
+            form.insert(
+                CONTENT_TYPE,
+                HeaderValue::from_static("application/x-www-form-urlencoded"),
+            );
+            let body =
+                "grant_type=client_credentials&client_id=thredd-pm&client_secret=thredd-pm-secret";
+            let token = call(Method::POST, "/connect/token", &form, body).await;
+            bearer(
+                &mut headers,
+                token.as_ref().and_then(|t| t["access_token"].as_str()),
+            );
+        }
+    }
+    headers
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The input whose first byte picks `method path`.
+    fn input(provider: Provider, method: Method, path: &str, body: &str) -> Vec<u8> {
+        let i = operations(provider)
+            .iter()
+            .position(|(m, p)| *m == method && p == path)
+            .unwrap_or_else(|| panic!("{method} {path} is not documented"));
+        let mut data = vec![u8::try_from(i).unwrap()];
+        data.extend_from_slice(body.as_bytes());
+        data
+    }
+
+    #[test]
+    fn inputs_reach_past_authentication() {
+        let cases = [
+            (
+                Provider::Solaris,
+                Method::GET,
+                "/v1/persons/person-1",
+                "",
+                200,
+            ),
+            (Provider::Intergiro, Method::GET, "/v3/consents/x1", "", 404),
+            (
+                Provider::Weavr,
+                Method::GET,
+                "/payment-run/v1/linked_accounts",
+                "",
+                200,
+            ),
+            (
+                Provider::Shine,
+                Method::GET,
+                "/v3/bank/transfers/x1",
+                "",
+                404,
+            ),
+            (
+                Provider::Thredd,
+                Method::POST,
+                "/api/v1/NotifyValidate",
+                "{}",
+                400,
+            ),
+        ];
+        for (provider, method, path, body, status) in cases {
+            let data = input(provider, method.clone(), path, body);
+            assert_eq!(provider_request(provider, &data), status, "{method} {path}");
+        }
+    }
+
+    #[test]
+    fn every_provider_has_its_operations() {
+        for p in Provider::ALL {
+            assert_eq!(
+                operations(*p).len(),
+                p.operations().len() - usize::from(*p == Provider::Thredd)
+                    + match p {
+                        // Shine's token and poll take GET and POST.
+                        Provider::Shine => 2,
+                        _ => 0,
+                    },
+                "{p:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn signatures_are_refused_or_verified() {
+        assert!(!solaris_signature(b""));
+        assert!(!solaris_signature(b"04zz\n30\nhello"));
+    }
+}
