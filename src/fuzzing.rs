@@ -3,6 +3,7 @@
 //! through, so a fuzzer can run thousands of inputs a second and see a panic
 //! where the router would have turned it into a 500.
 
+use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
@@ -22,9 +23,9 @@ type Operation = (Method, String);
 /// The provider's operations, from the OpenAPI description, with path
 /// parameters set to the demo world's ids so requests reach the handlers.
 fn operations(provider: Provider) -> &'static [Operation] {
-    static ALL: OnceLock<Vec<(Provider, Operation)>> = OnceLock::new();
+    static ALL: OnceLock<HashMap<Provider, Vec<Operation>>> = OnceLock::new();
     let all = ALL.get_or_init(|| {
-        let mut found = Vec::new();
+        let mut found: HashMap<Provider, Vec<Operation>> = HashMap::new();
         let doc = crate::admin::openapi::document();
         for (path, item) in doc["paths"].as_object().into_iter().flatten() {
             let mut segments = path.split('/').filter(|s| !s.is_empty());
@@ -44,32 +45,13 @@ fn operations(provider: Provider) -> &'static [Operation] {
                 if item[method].is_object() {
                     let m =
                         Method::from_bytes(method.to_uppercase().as_bytes()).unwrap_or_default();
-                    found.push((p, (m, concrete.clone())));
+                    found.entry(p).or_default().push((m, concrete.clone()));
                 }
             }
         }
         found
     });
-    // Leaked once per provider: the list lives as long as the process.
-    static BY_PROVIDER: OnceLock<Vec<(Provider, &'static [Operation])>> = OnceLock::new();
-    BY_PROVIDER
-        .get_or_init(|| {
-            Provider::ALL
-                .iter()
-                .map(|p| {
-                    let ops: Vec<Operation> = all
-                        .iter()
-                        .filter(|(q, _)| q == p)
-                        .map(|(_, op)| op.clone())
-                        .collect();
-                    (*p, &*Vec::leak(ops))
-                })
-                .collect()
-        })
-        .iter()
-        .find(|(p, _)| *p == provider)
-        .map(|(_, ops)| *ops)
-        .unwrap_or_default()
+    all.get(&provider).map_or(&[], Vec::as_slice)
 }
 
 /// Runs one fuzz input against `provider` in a fresh demo world: the first

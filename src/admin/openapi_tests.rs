@@ -37,15 +37,19 @@ fn routed(method: &Method, path: &str) -> Result<&'static str, String> {
         .map_err(|allow| format!("dashboard: allows {allow}"))
 }
 
-/// The spec's paths with every `{parameter}` filled in.
+/// A documented path with every `{parameter}` filled in.
+fn concrete(path: &str) -> String {
+    path.split('/')
+        .map(|s| if s.starts_with('{') { "x1" } else { s })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The spec's operations: path, method, concrete path and operation id.
 fn operations(doc: &Value) -> Vec<(String, &'static str, String, Option<String>)> {
     let mut found = Vec::new();
     for (path, item) in doc["paths"].as_object().expect("paths") {
-        let concrete: String = path
-            .split('/')
-            .map(|s| if s.starts_with('{') { "x1" } else { s })
-            .collect::<Vec<_>>()
-            .join("/");
+        let concrete = concrete(path);
         for method in METHODS {
             let op = &item[*method];
             if op.is_object() {
@@ -88,11 +92,7 @@ fn every_operation_in_the_document_is_routed_with_its_id() {
 fn every_method_a_documented_path_accepts_is_documented() {
     let doc = document();
     for (path, item) in doc["paths"].as_object().unwrap() {
-        let concrete: String = path
-            .split('/')
-            .map(|s| if s.starts_with('{') { "x1" } else { s })
-            .collect::<Vec<_>>()
-            .join("/");
+        let concrete = concrete(path);
         for method in METHODS {
             let verb = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             if routed(&verb, &concrete).is_ok() {

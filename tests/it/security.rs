@@ -128,6 +128,11 @@ fn binding_beyond_loopback_needs_a_token() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--admin-token"));
 }
 
+/// The JSON answer of a request that must succeed.
+async fn answer(req: reqwest::RequestBuilder) -> Value {
+    req.send().await.unwrap().json().await.unwrap()
+}
+
 #[tokio::test]
 async fn secrets_otps_and_tokens_never_reach_the_logs() {
     let mut child = Command::new(BIN)
@@ -215,25 +220,17 @@ async fn secrets_otps_and_tokens_never_reach_the_logs() {
         .json(&json!({"grant_type": "client_credentials", "client_id": "solaris-client", "client_secret": "solaris-secret"}))
         .send().await.unwrap().json().await.unwrap();
     let bearer = token["access_token"].as_str().unwrap().to_owned();
-    let challenge: Value = http
-        .post(format!("{base}/solaris/v1/mfa/challenges/sms"))
-        .bearer_auth(&bearer)
-        .json(&json!({"person_id": "person-2"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let sms: Value = http
-        .get(format!("{base}/__admin/sms?to=%2B4915112345678"))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let challenge = answer(
+        http.post(format!("{base}/solaris/v1/mfa/challenges/sms"))
+            .bearer_auth(&bearer)
+            .json(&json!({"person_id": "person-2"})),
+    )
+    .await;
+    let sms = answer(
+        http.get(format!("{base}/__admin/sms?to=%2B4915112345678"))
+            .bearer_auth(TOKEN),
+    )
+    .await;
     let code = sms[0]["code"].as_str().unwrap().to_owned();
     let verified = http
         .put(format!(
@@ -249,28 +246,20 @@ async fn secrets_otps_and_tokens_never_reach_the_logs() {
     secrets.extend([bearer, code]);
 
     // Weavr: a login token.
-    let login: Value = http
-        .post(format!("{base}/weavr/payment-run/v1/login_with_password"))
-        .header("api-key", "weavr-sandbox-key")
-        .json(&json!({"email": "buyer@example.com", "password": {"value": "Passw0rd!"}}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let login = answer(
+        http.post(format!("{base}/weavr/payment-run/v1/login_with_password"))
+            .header("api-key", "weavr-sandbox-key")
+            .json(&json!({"email": "buyer@example.com", "password": {"value": "Passw0rd!"}})),
+    )
+    .await;
     secrets.push(login["token"].as_str().unwrap().to_owned());
 
     // Intergiro: tokens from the API key.
-    let tokens: Value = http
-        .post(format!("{base}/intergiro/v3/auth/login"))
-        .json(&json!({"api_key": "intergiro-sandbox-key"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let tokens = answer(
+        http.post(format!("{base}/intergiro/v3/auth/login"))
+            .json(&json!({"api_key": "intergiro-sandbox-key"})),
+    )
+    .await;
     secrets.push(tokens["access_token"].as_str().unwrap().to_owned());
     secrets.push(tokens["refresh_token"].as_str().unwrap().to_owned());
 
