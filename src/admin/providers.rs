@@ -44,21 +44,17 @@ pub(super) fn solaris_sign(req: &Request, cx: &Cx<'_>, id: &str) -> Reply<Respon
     let world = cx.tenant.world();
     solaris::sign(&world, id, &body.string_to_sign, body.key_purpose)
         .map(|signature| http::json(StatusCode::OK, &json!({ "signature": signature })))
-        .ok_or_else(|| {
-            // The device exists when it can sign with any of its keys.
-            if solaris::sign(&world, id, "", None).is_some() {
-                AdminError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "no_such_key",
-                    &format!("Virtual device {id} has no key for that purpose"),
-                )
-            } else {
-                AdminError::new(
-                    StatusCode::NOT_FOUND,
-                    "not_found",
-                    &format!("No virtual device {id}"),
-                )
-            }
+        .map_err(|refusal| match refusal {
+            solaris::SignRefusal::NoKey => AdminError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "no_such_key",
+                &format!("Virtual device {id} has no key for that purpose"),
+            ),
+            solaris::SignRefusal::NoDevice => AdminError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                &format!("No virtual device {id}"),
+            ),
         })
 }
 

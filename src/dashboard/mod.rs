@@ -201,17 +201,20 @@ fn page_response(page: String) -> Response {
     res
 }
 
-/// The actions the pages' buttons send.
-const ACTIONS: &[&str] = &[
-    "advance",
-    "shine_confirm",
-    "shine_reject",
-    "intergiro_decline",
-    "solaris_sign",
-    "thredd_approve",
-    "thredd_fail",
-    "thredd_otp",
-];
+/// What the pages' buttons do; any other `action` is refused when the form
+/// is decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Button {
+    Advance,
+    ShineConfirm,
+    ShineReject,
+    IntergiroDecline,
+    SolarisSign,
+    ThreddApprove,
+    ThreddFail,
+    ThreddOtp,
+}
 
 /// The clock steps the buttons offer.
 const STEPS: &[&str] = &["1m", "5m", "15m"];
@@ -228,7 +231,7 @@ fn bad_form(message: &str) -> Response {
 /// A button press.
 #[derive(Debug, Deserialize)]
 struct Action {
-    action: String,
+    action: Button,
     #[serde(default)]
     id: String,
     #[serde(default)]
@@ -242,28 +245,27 @@ struct Action {
 }
 
 fn act(req: &Request, sandbox: &Sandbox) -> Response {
-    // Our own forms always send a known action; anything else was not sent
-    // by a page, so it gets a 400 rather than a notice.
+    // Our own forms always send a known action and step; anything else was
+    // not sent by a page, so it gets a 400 rather than a notice.
     let form = match req.form::<Action>(false) {
-        Ok(form) if form.action == "advance" && !STEPS.contains(&form.by.as_str()) => {
+        Ok(form) if form.action == Button::Advance && !STEPS.contains(&form.by.as_str()) => {
             return bad_form(&format!("cannot advance the clock by `{}`", form.by))
         }
-        Ok(form) if ACTIONS.contains(&form.action.as_str()) => form,
-        Ok(form) => return bad_form(&format!("Unknown action `{}`", form.action)),
+        Ok(form) => form,
         Err(e) => return bad_form(&e.describe()),
     };
     let back = local_path(&form.back);
     let outcome = tenant(sandbox, Some(&form.tenant)).and_then(|(tenant, _)| {
         let world = tenant.world();
-        match form.action.as_str() {
-            "advance" => {
+        match form.action {
+            Button::Advance => {
                 let by = crate::scenario::Dur::parse(&form.by)?;
                 tenant.clock.advance(by.as_delta());
                 tenant.world().sweep();
                 Ok(format!("The clock moved on {by}"))
             }
-            "shine_confirm" | "shine_reject" => {
-                let decision = if form.action == "shine_confirm" {
+            Button::ShineConfirm | Button::ShineReject => {
+                let decision = if form.action == Button::ShineConfirm {
                     shine::Decide::Confirm
                 } else {
                     shine::Decide::Reject
@@ -272,20 +274,18 @@ fn act(req: &Request, sandbox: &Sandbox) -> Response {
                     .map(|_| "Action request decided".to_owned())
                     .map_err(|_| "That action request is no longer pending".to_owned())
             }
-            "intergiro_decline" => intergiro::decide(&world, &form.id, false)
+            Button::IntergiroDecline => intergiro::decide(&world, &form.id, false)
                 .map(|_| "Consent declined".to_owned())
                 .map_err(|_| "That consent is no longer pending".to_owned()),
-            "solaris_sign" => solaris::confirm_with_virtual_device(&world, &form.id)
+            Button::SolarisSign => solaris::confirm_with_virtual_device(&world, &form.id)
                 .map(|_| "Signed with the virtual device and confirmed".to_owned()),
-            "thredd_approve" => thredd::play_pm(&world, &form.id, "SUCCESS")
+            Button::ThreddApprove => thredd::play_pm(&world, &form.id, "SUCCESS")
                 .map(|()| "Approved in the app".to_owned()),
-            "thredd_fail" => thredd::play_pm(&world, &form.id, "FAILURE")
+            Button::ThreddFail => thredd::play_pm(&world, &form.id, "FAILURE")
                 .map(|()| "Failed in the app".to_owned()),
-            "thredd_otp" => thredd::enter_otp(&world, &form.id, form.code.trim())
+            Button::ThreddOtp => thredd::enter_otp(&world, &form.id, form.code.trim())
                 .map(|view| format!("Code entered: {}", view["state"].as_str().unwrap_or("")))
                 .map_err(|e| format!("The code was not accepted ({e})")),
-            // Refused with a 400 above.
-            _ => Ok(String::new()),
         }
     });
     let notice = match outcome {

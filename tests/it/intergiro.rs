@@ -183,6 +183,11 @@ async fn an_internal_payment_needs_no_consent_and_an_iban_payment_does() {
         .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert_eq!(bad.body["errors"][0]["property"], "amount");
+    let number = sandbox
+        .intergiro(Method::POST, "/v3/transactions/pay", &token, Some(json!({"request_id": "r4", "account_id": "acc-1", "amount": 5, "reference": 42, "counterparty": {"name": "Me", "account_id": "acc-2"}})))
+        .await;
+    assert_eq!(number.status, StatusCode::BAD_REQUEST);
+    assert_eq!(number.body["errors"][0]["property"], "reference");
     let unauthenticated = sandbox.pay_iban("nope", "r3", "Acme").await;
     assert_eq!(unauthenticated.status, StatusCode::UNAUTHORIZED);
 }

@@ -150,7 +150,11 @@ pub(crate) fn pay(req: &Request, world: &World) -> Result<Response> {
         .as_str()
         .filter(|n| !n.trim().is_empty())
         .ok_or_else(|| field("counterparty.name", "counterparty.name is required"))?;
-    let reference = body["reference"].as_str().unwrap_or_default();
+    let reference = match &body["reference"] {
+        Value::Null => "",
+        Value::String(r) => r,
+        _ => return Err(field("reference", "reference is text")),
+    };
     if reference.chars().count() > 140 {
         return Err(field("reference", "reference is at most 140 characters"));
     }

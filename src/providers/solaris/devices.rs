@@ -454,14 +454,13 @@ impl Store {
         id: &str,
         text: &str,
         purpose: Option<Purpose>,
-    ) -> Option<String> {
+    ) -> Result<String, super::SignRefusal> {
+        use super::SignRefusal::{NoDevice, NoKey};
         let inner = self.lock();
-        let keys = inner.virtual_keys.get(id)?;
-        let key = match purpose {
-            Some(p) => &keys.iter().find(|(kp, _)| *kp == p)?.1,
-            None => &keys.first()?.1,
-        };
-        Some(crypto::sign(key, text.as_bytes()))
+        let keys = inner.virtual_keys.get(id).ok_or(NoDevice)?;
+        let found = purpose.map_or(keys.first(), |p| keys.iter().find(|(kp, _)| *kp == p));
+        let (_, key) = found.ok_or(NoKey)?;
+        Ok(crypto::sign(key, text.as_bytes()))
     }
 }
 

@@ -74,13 +74,21 @@ pub(crate) fn bind_virtual_device(
         .map_err(|e| e.detail)
 }
 
+/// Why a virtual device could not sign.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SignRefusal {
+    NoDevice,
+    /// The device exists but holds no key of the asked purpose.
+    NoKey,
+}
+
 /// The control API signs a string as a virtual device.
 pub(crate) fn sign(
     world: &World,
     device_id: &str,
     text: &str,
     purpose: Option<Purpose>,
-) -> Option<String> {
+) -> Result<String, SignRefusal> {
     world
         .solaris
         .sign_as_virtual_device(device_id, text, purpose)
@@ -125,7 +133,7 @@ pub(crate) fn confirm_with_virtual_device(world: &World, id: &str) -> Result<Val
     );
     let text = view["string_to_sign"].as_str().unwrap_or_default();
     let signature = sign(world, &device_id, text, Some(Purpose::Restricted))
-        .ok_or_else(|| "the virtual device cannot sign".to_owned())?;
+        .map_err(|_| "the virtual device cannot sign".to_owned())?;
     let done = world
         .solaris
         .confirm(
