@@ -21,7 +21,7 @@ use tokio::sync::{watch, Notify};
 
 use crate::router::{App, Outcome};
 use crate::sandbox::Sandbox;
-use crate::wire::{SharedStream, WireBody};
+use crate::wire::{Socket, WireBody};
 
 /// How long shutdown waits for open connections.
 pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -53,9 +53,8 @@ pub async fn serve(
                 Ok((stream, _)) => {
                     // Small JSON answers must not wait for Nagle.
                     let _ = stream.set_nodelay(true);
-                    let stream = SharedStream(Arc::new(stream));
-                    let socket = stream.0.clone();
                     let kill = Arc::new(Kill::default());
+                    let stream = Socket::new(stream, kill.reset.clone());
                     let service = {
                         let (app, kill) = (app.clone(), kill.clone());
                         service_fn(move |req| {
@@ -69,13 +68,10 @@ pub async fn serve(
                             result = conn => if let Err(e) = result {
                                 tracing::debug!(error = %e, "connection ended with an error");
                             },
-                            // A `drop`, `reset` or `hang` fault: close the socket unanswered.
-                            _ = kill.notify.notified() => {
-                                if kill.reset.load(Ordering::Acquire) {
-                                    // Closing with a zero linger sends RST instead of FIN.
-                                    let _ = socket.set_zero_linger();
-                                }
-                            }
+                            // A `drop`, `reset` or `hang` fault: close the socket
+                            // unanswered, by dropping the connection (and with it
+                            // the socket, which resets if asked to).
+                            _ = kill.notify.notified() => {}
                         }
                     });
                 }
@@ -103,8 +99,9 @@ pub async fn serve(
 #[derive(Debug, Default)]
 struct Kill {
     notify: Notify,
-    /// Close with a reset rather than an orderly FIN.
-    reset: AtomicBool,
+    /// Close with a reset rather than an orderly FIN; the socket reads it
+    /// when it is dropped.
+    reset: Arc<AtomicBool>,
 }
 
 /// Turns the router's outcome into what hyper sees. `drop`, `reset` and

@@ -1,10 +1,11 @@
-//! What the server puts on the wire beyond plain answers: a socket the
-//! connection task can still reach (to reset it), and bodies sent slowly.
+//! What the server puts on the wire beyond plain answers: a socket that can
+//! be closed with a reset, and bodies sent slowly.
 
 use std::convert::Infallible;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
@@ -16,46 +17,50 @@ use tokio::net::TcpStream;
 use crate::clock::Clock;
 use crate::scenario::SlowBody;
 
-/// A TCP stream shared between hyper and the connection task: hyper reads and
-/// writes it, and the task can set `SO_LINGER` to zero so that closing it
-/// sends a reset (the `reset` fault). Reads and writes go through the same
-/// readiness calls tokio's own stream uses.
-#[derive(Debug, Clone)]
-pub(crate) struct SharedStream(pub(crate) Arc<TcpStream>);
+/// The accepted TCP stream, owned by hyper's connection. A `reset` fault
+/// asks for the socket to close with a TCP reset: the flag is set, the
+/// connection task drops the connection, and the drop sets `SO_LINGER` to
+/// zero just before the socket closes. Reads and writes are tokio's own, so a
+/// short read clears readiness (no extra `recv` that would find nothing) and
+/// the read buffer is never zeroed first.
+#[derive(Debug)]
+pub(crate) struct Socket {
+    stream: TcpStream,
+    reset: Arc<AtomicBool>,
+}
 
-impl AsyncRead for SharedStream {
+impl Socket {
+    pub(crate) fn new(stream: TcpStream, reset: Arc<AtomicBool>) -> Self {
+        Self { stream, reset }
+    }
+}
+
+impl Drop for Socket {
+    fn drop(&mut self) {
+        if self.reset.load(Ordering::Acquire) {
+            // Closing with a zero linger sends RST instead of FIN.
+            let _ = self.stream.set_zero_linger();
+        }
+    }
+}
+
+impl AsyncRead for Socket {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        loop {
-            ready!(self.0.poll_read_ready(cx))?;
-            match self.0.try_read(buf.initialize_unfilled()) {
-                Ok(n) => {
-                    buf.advance(n);
-                    return Poll::Ready(Ok(()));
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-                Err(e) => return Poll::Ready(Err(e)),
-            }
-        }
+        Pin::new(&mut self.get_mut().stream).poll_read(cx, buf)
     }
 }
 
-impl AsyncWrite for SharedStream {
+impl AsyncWrite for Socket {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        loop {
-            ready!(self.0.poll_write_ready(cx))?;
-            match self.0.try_write(buf) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-                other => return Poll::Ready(other),
-            }
-        }
+        Pin::new(&mut self.get_mut().stream).poll_write(cx, buf)
     }
 
     fn poll_write_vectored(
@@ -63,27 +68,19 @@ impl AsyncWrite for SharedStream {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        loop {
-            ready!(self.0.poll_write_ready(cx))?;
-            match self.0.try_write_vectored(bufs) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-                other => return Poll::Ready(other),
-            }
-        }
+        Pin::new(&mut self.get_mut().stream).poll_write_vectored(cx, bufs)
     }
 
     fn is_write_vectored(&self) -> bool {
-        true
+        self.stream.is_write_vectored()
     }
 
-    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().stream).poll_flush(cx)
     }
 
-    /// The socket closes when the last handle is dropped, right after hyper
-    /// asks for this, so there is nothing to half-close first.
-    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().stream).poll_shutdown(cx)
     }
 }
 
