@@ -7,7 +7,7 @@
 //! again, for 24 hours of sandbox time.
 
 use std::collections::hash_map::DefaultHasher;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
@@ -16,6 +16,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use hyper::StatusCode;
 use parking_lot::Mutex;
 
+use crate::deadlines::Deadlines;
 use crate::http::{self, Response};
 use crate::state::World;
 
@@ -72,7 +73,7 @@ pub(crate) struct Idempotency {
 #[derive(Debug, Default)]
 struct Inner {
     entries: HashMap<Key, Entry>,
-    expiries: BTreeSet<(DateTime<Utc>, Key)>,
+    expiries: Deadlines<Key>,
 }
 
 impl Idempotency {
@@ -101,11 +102,7 @@ impl Idempotency {
     /// Forgets answers older than 24 hours.
     pub(crate) fn sweep(&self, now: DateTime<Utc>) {
         let mut inner = self.inner.lock();
-        while let Some((at, key)) = inner.expiries.first().cloned() {
-            if at > now {
-                break;
-            }
-            inner.expiries.pop_first();
+        while let Some((_, key)) = inner.expiries.pop_due(now) {
             if matches!(inner.entries.get(&key), Some(Entry::Done { expires_at, .. }) if *expires_at <= now)
             {
                 inner.entries.remove(&key);
@@ -133,7 +130,7 @@ impl Ticket {
             return;
         }
         let expires_at = self.world.now() + KEEP_FOR;
-        inner.expiries.insert((expires_at, key.clone()));
+        inner.expiries.push(expires_at, key.clone());
         inner.entries.insert(
             key,
             Entry::Done {

@@ -69,10 +69,15 @@ impl Journal {
     pub(crate) fn record(&self, build: impl FnOnce(u64) -> JournalEntry) {
         let entry = build(self.seq.fetch_add(1, Ordering::Relaxed) + 1);
         let mut shard = self.shards[entry.provider as usize].lock();
-        if shard.len() == SHARD_CAPACITY {
-            shard.pop_front();
-        }
+        let evicted = if shard.len() == SHARD_CAPACITY {
+            shard.pop_front()
+        } else {
+            None
+        };
         shard.push_back(entry);
+        // The entry that fell off is freed after the lock is released.
+        drop(shard);
+        drop(evicted);
     }
 
     /// Matching entries, oldest first; `limit` keeps the newest ones.

@@ -58,6 +58,7 @@
 mod admin;
 mod clock;
 mod dashboard;
+mod deadlines;
 mod error;
 #[doc(hidden)]
 pub mod fuzzing;

@@ -148,23 +148,37 @@ impl<T: Entry> Feed<T> {
     }
 
     /// Appends the entry built from the next sequence number.
-    pub(crate) fn push(&self, build: impl FnOnce(u64) -> T) -> T {
-        let entry = {
+    pub(crate) fn push(&self, build: impl FnOnce(u64) -> T) {
+        self.push_then(build, |_| ());
+    }
+
+    /// Like [`Feed::push`], and returns a copy of the entry.
+    pub(crate) fn push_cloned(&self, build: impl FnOnce(u64) -> T) -> T {
+        self.push_then(build, T::clone)
+    }
+
+    /// Appends, keeping what `keep` takes from the entry. The entry that
+    /// falls off is dropped after the lock is released.
+    fn push_then<R>(&self, build: impl FnOnce(u64) -> T, keep: impl FnOnce(&T) -> R) -> R {
+        let (kept, _evicted) = {
             let mut ring = self.inner.lock();
             ring.last_seq += 1;
             let entry = build(ring.last_seq);
-            if ring.items.len() == ring.capacity {
-                ring.items.pop_front();
-            }
-            ring.items.push_back(entry.clone());
-            entry
+            let evicted = if ring.items.len() == ring.capacity {
+                ring.items.pop_front()
+            } else {
+                None
+            };
+            let kept = keep(&entry);
+            ring.items.push_back(entry);
+            (kept, evicted)
         };
         // A reader subscribes before it reads the ring, so one that subscribes
         // after this check still finds the entry when it reads.
         if self.appended.receiver_count() > 0 {
             self.appended.send_replace(());
         }
-        entry
+        kept
     }
 
     /// The entries after `since` that pass `filter`, oldest first.

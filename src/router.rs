@@ -11,7 +11,7 @@
 use std::panic::AssertUnwindSafe;
 use std::time::Instant;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use hyper::header::{ALLOW, CONTENT_LENGTH};
@@ -423,11 +423,7 @@ async fn buffer(
     if declared_length(&parts.headers).is_some_and(|len| len > limit as u64) {
         return Err(BodyError::TooLarge);
     }
-    let body: Bytes = match Limited::new(body, limit).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => return Err(BodyError::TooLarge),
-        Err(_) => return Err(BodyError::Gone),
-    };
+    let body = read_body(body, limit).await?;
     Ok(Request {
         method: parts.method,
         path: parts
@@ -440,6 +436,38 @@ async fn buffer(
         headers: parts.headers,
         body,
     })
+}
+
+/// The body's bytes. A body that arrives in one frame, as most do, is kept
+/// as it came, without a copy or a list of chunks.
+async fn read_body(body: Incoming, limit: usize) -> Result<Bytes, BodyError> {
+    let mut body = Limited::new(body, limit);
+    let mut first = Bytes::new();
+    let mut joined: Option<BytesMut> = None;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| {
+            if e.is::<http_body_util::LengthLimitError>() {
+                BodyError::TooLarge
+            } else {
+                BodyError::Gone
+            }
+        })?;
+        // Trailers carry nothing a handler reads.
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        match &mut joined {
+            Some(joined) => joined.extend_from_slice(&data),
+            None if first.is_empty() => first = data,
+            None => {
+                let mut both = BytesMut::with_capacity(first.len() + data.len());
+                both.extend_from_slice(&first);
+                both.extend_from_slice(&data);
+                joined = Some(both);
+            }
+        }
+    }
+    Ok(joined.map_or(first, BytesMut::freeze))
 }
 
 fn declared_length(headers: &HeaderMap) -> Option<u64> {

@@ -254,7 +254,7 @@ impl World {
     /// Puts a message in the outbox and records `sms.sent` on the timeline.
     fn deliver_sms(&self, draft: SmsDraft) -> Sms {
         let now = self.now();
-        let sms = self.outbox.push(|seq| Sms {
+        let sms = self.outbox.push_cloned(|seq| Sms {
             seq,
             id: format!("sms_{seq}"),
             provider: draft.provider,

@@ -4,7 +4,7 @@
 //! `chrono`'s `to_rfc3339_opts` allocated a string each and went through the
 //! `fmt` machinery, which showed in profiles of the hot path.
 
-use chrono::{DateTime, Datelike, Timelike, Utc};
+use chrono::{DateTime, Utc};
 
 /// How many digits of fractional seconds to write.
 #[derive(Clone, Copy, Debug)]
@@ -23,20 +23,24 @@ pub(crate) struct Stamp {
 impl Stamp {
     pub(crate) fn new(t: &DateTime<Utc>, precision: Precision) -> Self {
         let mut buf = [0u8; 30];
-        let year = t.year().clamp(0, 9999) as u32;
-        put(&mut buf[0..4], year, 4);
+        // From the Unix time in one go: chrono's calendar accessors each
+        // convert the date again.
+        let secs = t.timestamp();
+        let (year, month, day) = civil_from_days(secs.div_euclid(86_400));
+        let of_day = secs.rem_euclid(86_400) as u32;
+        put(&mut buf[0..4], year.clamp(0, 9999) as u32, 4);
         buf[4] = b'-';
-        put(&mut buf[5..7], t.month(), 2);
+        put(&mut buf[5..7], month, 2);
         buf[7] = b'-';
-        put(&mut buf[8..10], t.day(), 2);
+        put(&mut buf[8..10], day, 2);
         buf[10] = b'T';
-        put(&mut buf[11..13], t.hour(), 2);
+        put(&mut buf[11..13], of_day / 3600, 2);
         buf[13] = b':';
-        put(&mut buf[14..16], t.minute(), 2);
+        put(&mut buf[14..16], of_day / 60 % 60, 2);
         buf[16] = b':';
-        put(&mut buf[17..19], t.second(), 2);
+        put(&mut buf[17..19], of_day % 60, 2);
         // A leap second is carried in the nanoseconds; keep them below 1 s.
-        let nanos = t.nanosecond() % 1_000_000_000;
+        let nanos = t.timestamp_subsec_nanos() % 1_000_000_000;
         let len = match precision {
             Precision::Seconds => 19,
             Precision::Millis => {
@@ -58,6 +62,26 @@ impl Stamp {
         // Only ASCII digits and separators are written.
         std::str::from_utf8(&self.buf[..self.len]).unwrap_or_default()
     }
+}
+
+/// Year, month and day of the proleptic Gregorian calendar from days since
+/// 1970-01-01 (H. Hinnant's `civil_from_days`): eras of 400 years, with the
+/// year starting in March so that the leap day comes last.
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_from_march = (5 * day_of_year + 2) / 153;
+    let day = (day_of_year - (153 * month_from_march + 2) / 5 + 1) as u32;
+    let month = if month_from_march < 10 {
+        month_from_march + 3
+    } else {
+        month_from_march - 9
+    } as u32;
+    (era * 400 + year_of_era + i64::from(month <= 2), month, day)
 }
 
 fn put(out: &mut [u8], mut value: u32, width: usize) {
@@ -95,6 +119,10 @@ mod tests {
             "2026-01-01T00:00:00Z",
             "0999-12-31T23:59:59.999999999Z",
             "2030-05-01T10:03:00.000000001Z",
+            "1969-12-31T23:59:59.5Z",
+            "2000-02-29T12:00:00Z",
+            "2100-03-01T00:00:00Z",
+            "1900-02-28T23:59:59Z",
         ] {
             let t = DateTime::parse_from_rfc3339(raw).unwrap().to_utc();
             for (precision, format) in [
@@ -108,6 +136,20 @@ mod tests {
                     "{raw} {precision:?}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn every_day_of_four_centuries_agrees_with_chrono() {
+        let start = DateTime::parse_from_rfc3339("1900-01-01T23:59:58Z")
+            .unwrap()
+            .to_utc();
+        for day in 0..(400 * 366) {
+            let t = start + chrono::Duration::days(day);
+            assert_eq!(
+                Stamp::new(&t, Precision::Seconds).as_str(),
+                t.to_rfc3339_opts(SecondsFormat::Secs, true)
+            );
         }
     }
 }

@@ -63,11 +63,11 @@ async fn expires_in(sandbox: &TestSandbox, tenant: Option<&str>) -> i64 {
     at("expiresAt") - at("createdAt")
 }
 
-/// Seconds since midnight of an RFC 3339 time of the same day.
+/// Seconds since the Unix epoch of an RFC 3339 time.
 fn chrono_secs(text: &str) -> i64 {
-    let time = &text[11..19];
-    let parts: Vec<i64> = time.split(':').map(|p| p.parse().unwrap()).collect();
-    parts[0] * 3600 + parts[1] * 60 + parts[2]
+    chrono::DateTime::parse_from_rfc3339(text)
+        .unwrap_or_else(|e| panic!("{text}: {e}"))
+        .timestamp()
 }
 
 #[tokio::test]

@@ -36,6 +36,50 @@ async fn creating_an_action_request_returns_it_pending_for_three_minutes() {
 }
 
 #[tokio::test]
+async fn escaped_strings_in_the_body_read_as_their_text() {
+    let sandbox = TestSandbox::start().await;
+    // Every string written with JSON escapes, which a reader that borrows
+    // from the body must still decode.
+    let body = r#"{"action":"bank:transfers:cre\u0061te","client_id":"shine\u002dclient",
+        "client_secret":"shine-secre\u0074","uid":"user\u002d1",
+        "payload":{"amount":234,"bankTransferRecipientId":"recipient\u002d1","uid":"user\u002d1",
+        "userLabel":"Rent \"May\""}}"#;
+    let create = |body: String| {
+        sandbox.send(
+            sandbox
+                .http
+                .post(sandbox.url("/shine/v2/authentication/oauth2/action_request"))
+                .header("content-type", "application/json")
+                .body(body),
+        )
+    };
+    let answer = create(body.to_owned()).await;
+    assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.body);
+    let data = &answer.body["data"];
+    assert_eq!(data["clientId"], "shine-client");
+    assert_eq!(data["action"], "bank:transfers:create");
+    assert_eq!(data["uid"], "user-1");
+    // The payload is echoed as sent.
+    assert_eq!(data["payload"]["bankTransferRecipientId"], "recipient-1");
+    assert_eq!(data["payload"]["userLabel"], "Rent \"May\"");
+
+    let mismatched = body.replace(
+        r#""uid":"user\u002d1",
+        "userLabel""#,
+        r#""uid":"user\u002d2",
+        "userLabel""#,
+    );
+    let refused = create(mismatched).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::BAD_REQUEST,
+        "{:?}",
+        refused.body
+    );
+    assert_eq!(refused.body["field"], "payload.uid");
+}
+
+#[tokio::test]
 async fn create_refuses_bad_credentials_actions_users_and_payloads() {
     let sandbox = TestSandbox::start().await;
     let base = json!({

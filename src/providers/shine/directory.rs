@@ -1,19 +1,22 @@
 //! Shine's fixtures: partner clients, users and recipients. Immutable for
 //! the life of a world, so read without a lock.
 
-use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::error::ShineError;
+use crate::ids::FastMap;
 use crate::scenario::Scenario;
 use crate::secret;
 
 /// The fixtures of one world.
 #[derive(Debug, Default)]
 pub(crate) struct Directory {
-    clients: HashMap<String, String>,
-    pub(crate) users: HashMap<String, UserInfo>,
-    tokens: HashMap<String, String>,
-    recipients: HashMap<String, String>,
+    /// Client ids and user ids are shared with every action request that
+    /// names them, rather than copied into each.
+    clients: FastMap<Arc<str>, String>,
+    pub(crate) users: FastMap<Arc<str>, UserInfo>,
+    tokens: FastMap<String, String>,
+    recipients: FastMap<String, String>,
     /// The user `authorize` consents for when the request names none.
     first_uid: Option<String>,
 }
@@ -31,7 +34,7 @@ impl Directory {
             clients: f
                 .clients
                 .iter()
-                .map(|c| (c.client_id.value.clone(), c.client_secret.clone()))
+                .map(|c| (c.client_id.value.as_str().into(), c.client_secret.clone()))
                 .collect(),
             users: f
                 .users
@@ -41,7 +44,7 @@ impl Directory {
                         company_profile_id: u.company_profile_id.clone(),
                         company_user_id: u.company_user_id.clone(),
                     };
-                    (u.uid.value.clone(), info)
+                    (u.uid.value.as_str().into(), info)
                 })
                 .collect(),
             tokens: f
@@ -58,12 +61,21 @@ impl Directory {
         }
     }
 
-    /// Checks a client's credentials in constant time.
-    pub(crate) fn authenticate(&self, client_id: &str, secret: &str) -> Result<(), ShineError> {
-        match self.clients.get(client_id) {
-            Some(expected) if secret::eq(expected, secret) => Ok(()),
+    /// Checks a client's credentials in constant time; the client's id.
+    pub(crate) fn authenticate(
+        &self,
+        client_id: &str,
+        secret: &str,
+    ) -> Result<&Arc<str>, ShineError> {
+        match self.clients.get_key_value(client_id) {
+            Some((id, expected)) if secret::eq(expected, secret) => Ok(id),
             _ => Err(ShineError::invalid_client()),
         }
+    }
+
+    /// The id of a user of the fixtures.
+    pub(crate) fn user(&self, uid: &str) -> Option<&Arc<str>> {
+        self.users.get_key_value(uid).map(|(id, _)| id)
     }
 
     pub(crate) fn has_client(&self, client_id: &str) -> bool {

@@ -9,7 +9,7 @@ use super::model::{
     TokenResponse, TransferBody, ACTION_TRANSFER_CREATE,
 };
 use super::oauth::Issued;
-use super::store::{Ctx, Directory, Happened};
+use super::store::{Ctx, Directory, Happened, NewActionRequest};
 use crate::http::{self, Request, Response};
 use crate::providers::Provider;
 use crate::state::World;
@@ -33,9 +33,9 @@ pub(crate) fn publish(world: &World, happened: Vec<Happened>) {
 }
 
 pub(crate) fn create_action_request(req: &Request, world: &World) -> Result<Response> {
-    let body: CreateActionRequest = req.json()?;
+    let body: CreateActionRequest<'_> = req.json()?;
     let directory = &world.shine.directory;
-    directory.authenticate(&body.client_id, &body.client_secret)?;
+    let client_id = directory.authenticate(&body.client_id, &body.client_secret)?;
     if body.action != ACTION_TRANSFER_CREATE {
         return Err(ShineError::validation(
             "action",
@@ -45,17 +45,17 @@ pub(crate) fn create_action_request(req: &Request, world: &World) -> Result<Resp
             ),
         ));
     }
-    if !directory.users.contains_key(&body.uid) {
-        return Err(ShineError::not_found("User").on_field("uid"));
-    }
-    check_transfer(
-        directory,
-        &body.uid,
-        body.payload.get().as_bytes(),
-        "payload.",
-    )?;
+    let uid = directory
+        .user(&body.uid)
+        .ok_or_else(|| ShineError::not_found("User").on_field("uid"))?;
+    check_transfer(directory, uid, body.payload.get().as_bytes(), "payload.")?;
+    let new = NewActionRequest {
+        client_id: client_id.clone(),
+        uid: uid.clone(),
+        payload: body.payload,
+    };
     let mut happened = Vec::new();
-    let response = world.shine.create(ctx(world), body, &mut happened, |view| {
+    let response = world.shine.create(ctx(world), new, &mut happened, |view| {
         http::with_type(
             StatusCode::OK,
             view.to_envelope_json().into(),
@@ -149,7 +149,7 @@ pub(crate) fn authorize(req: &Request, world: &World) -> Result<Response> {
             .ok_or_else(|| ShineError::not_found("User"))?
             .to_owned(),
     };
-    if !directory.users.contains_key(&uid) {
+    if directory.user(&uid).is_none() {
         return Err(ShineError::not_found("User").on_field("uid"));
     }
     let code = world
@@ -238,7 +238,7 @@ pub(crate) fn revoke(req: &Request, world: &World) -> Result<Response> {
 }
 
 fn token_response(directory: &Directory, issued: Issued) -> TokenResponse {
-    let user = directory.users.get(&issued.uid);
+    let user = directory.users.get(issued.uid.as_str());
     TokenResponse {
         access_token: issued.access_token,
         refresh_token: issued.refresh_token,
@@ -267,14 +267,14 @@ fn bearer_user(req: &Request, world: &World) -> Result<String> {
 
 /// Validates a transfer as `POST /v3/bank/transfers` would, whether it arrives
 /// there or as the payload of an action request (`prefix` names the place).
-fn check_transfer(
+fn check_transfer<'a>(
     directory: &Directory,
     uid: &str,
-    raw: &[u8],
+    raw: &'a [u8],
     prefix: &str,
-) -> Result<TransferBody> {
+) -> Result<TransferBody<'a>> {
     let field = |name: &str| format!("{prefix}{name}");
-    let transfer: TransferBody = http::decode_json(raw).map_err(|e| {
+    let transfer: TransferBody<'_> = http::decode_json(raw).map_err(|e| {
         let at = e
             .field
             .as_deref()

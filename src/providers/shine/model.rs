@@ -1,24 +1,33 @@
 //! Shine's wire types, as Shine's SCA guide and its API reference show them.
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use uuid::Uuid;
 
 /// Shine's timestamps carry nanoseconds: `2019-11-28T17:08:17.455967000Z`.
+use crate::http;
 use crate::timefmt::nanos;
 
 /// The only action whose short-lived token an endpoint here consumes.
 pub(crate) const ACTION_TRANSFER_CREATE: &str = "bank:transfers:create";
 
-/// `POST /v2/authentication/oauth2/action_request`.
+/// `POST /v2/authentication/oauth2/action_request`. The strings are borrowed
+/// from the body when they hold no escapes: nothing here outlives the request.
 #[derive(Debug, Deserialize)]
-pub(crate) struct CreateActionRequest {
-    pub(crate) action: String,
-    pub(crate) client_id: String,
-    pub(crate) client_secret: String,
-    pub(crate) uid: String,
-    pub(crate) payload: Box<RawValue>,
+pub(crate) struct CreateActionRequest<'a> {
+    #[serde(borrow)]
+    pub(crate) action: Cow<'a, str>,
+    #[serde(borrow)]
+    pub(crate) client_id: Cow<'a, str>,
+    #[serde(borrow)]
+    pub(crate) client_secret: Cow<'a, str>,
+    #[serde(borrow)]
+    pub(crate) uid: Cow<'a, str>,
+    #[serde(borrow)]
+    pub(crate) payload: &'a RawValue,
 }
 
 /// Client credentials, from the poll's query or body, or the revoke body.
@@ -31,16 +40,17 @@ pub(crate) struct ClientCredentials {
 /// The payload of `bank:transfers:create` and the body of `POST /v3/bank/transfers`.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct TransferBody {
+pub(crate) struct TransferBody<'a> {
     /// Kept as sent, so `234` is echoed as `234`, not `234.0`.
     pub(crate) amount: serde_json::Number,
-    pub(crate) bank_transfer_recipient_id: String,
-    #[serde(default)]
-    pub(crate) uid: Option<String>,
-    #[serde(default)]
-    pub(crate) currency: Option<String>,
-    #[serde(default)]
-    pub(crate) user_label: Option<String>,
+    #[serde(borrow)]
+    pub(crate) bank_transfer_recipient_id: Cow<'a, str>,
+    #[serde(default, borrow, deserialize_with = "http::optional_borrowed")]
+    pub(crate) uid: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "http::optional_borrowed")]
+    pub(crate) currency: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "http::optional_borrowed")]
+    pub(crate) user_label: Option<Cow<'a, str>>,
 }
 
 /// `GET|POST /v2/authentication/oauth2/token`.
@@ -142,17 +152,17 @@ impl ActionRequestView<'_> {
             out.extend_from_slice(b",\"token\":");
             write_str(&mut out, token);
         }
+        let stamp = |at| crate::timefmt::Stamp::new(at, crate::timefmt::Precision::Nanos);
+        let created = stamp(&self.created_at);
+        // A request that has not changed was updated when it was created.
+        let updated = (self.updated_at != self.created_at).then(|| stamp(&self.updated_at));
         for (key, at) in [
-            (&b",\"createdAt\":\""[..], &self.created_at),
-            (b",\"updatedAt\":\"", &self.updated_at),
-            (b",\"expiresAt\":\"", &self.expires_at),
+            (&b",\"createdAt\":\""[..], &created),
+            (b",\"updatedAt\":\"", updated.as_ref().unwrap_or(&created)),
+            (b",\"expiresAt\":\"", &stamp(&self.expires_at)),
         ] {
             out.extend_from_slice(key);
-            out.extend_from_slice(
-                crate::timefmt::Stamp::new(at, crate::timefmt::Precision::Nanos)
-                    .as_str()
-                    .as_bytes(),
-            );
+            out.extend_from_slice(at.as_str().as_bytes());
             out.push(b'"');
         }
         out.extend_from_slice(b"},\"metadata\":{}}");

@@ -4,13 +4,14 @@
 //! user named by `uid` (or the first fixture user), which is what a partner's
 //! integration test needs to obtain a token.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use hyper::StatusCode;
 
 use super::error::ShineError;
 use super::store::Ctx;
+use crate::deadlines::Deadlines;
 
 #[derive(Debug)]
 struct Code {
@@ -48,7 +49,7 @@ pub(crate) struct OAuth {
     codes: HashMap<Box<str>, Code>,
     access: HashMap<Box<str>, Grant>,
     refresh: HashMap<Box<str>, Grant>,
-    deadlines: BTreeSet<(DateTime<Utc>, Key)>,
+    deadlines: Deadlines<Key>,
 }
 
 fn invalid_grant(message: &str) -> ShineError {
@@ -66,7 +67,7 @@ impl OAuth {
         let code = ctx.ids.token(32);
         let expires_at = ctx.now + ctx.settings.authorization_code_ttl.as_delta();
         let key: Box<str> = code.as_str().into();
-        self.deadlines.insert((expires_at, Key::Code(key.clone())));
+        self.deadlines.push(expires_at, Key::Code(key.clone()));
         self.codes.insert(
             key,
             Code {
@@ -131,7 +132,7 @@ impl OAuth {
         let expires_at = ctx.now + ttl;
         let access_key: Box<str> = access_token.as_str().into();
         self.deadlines
-            .insert((expires_at, Key::Access(access_key.clone())));
+            .push(expires_at, Key::Access(access_key.clone()));
         self.access.insert(
             access_key,
             Grant {
@@ -176,11 +177,7 @@ impl OAuth {
     }
 
     pub(crate) fn sweep(&mut self, now: DateTime<Utc>) {
-        while let Some((at, key)) = self.deadlines.first().cloned() {
-            if at > now {
-                break;
-            }
-            self.deadlines.pop_first();
+        while let Some((_, key)) = self.deadlines.pop_due(now) {
             match key {
                 Key::Code(code) => {
                     self.codes.remove(&code);

@@ -5,7 +5,8 @@
 //! come due, and the lazy `settle` on every read means a request is never seen in
 //! a state its deadlines have passed, even between sweeps.
 
-use std::collections::{BTreeSet, HashMap};
+use std::borrow::Cow;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use parking_lot::Mutex;
@@ -16,12 +17,19 @@ use uuid::Uuid;
 use super::config::{Decide, Decision, Settings};
 pub(crate) use super::directory::Directory;
 use super::error::{self, ShineError};
-use super::model::{
-    ActionRequestView, CreateActionRequest, Status, Transfer, TransferBody, ACTION_TRANSFER_CREATE,
-};
+use super::model::{ActionRequestView, Status, Transfer, TransferBody, ACTION_TRANSFER_CREATE};
 use super::oauth::OAuth;
-use crate::ids::IdGen;
+use crate::deadlines::Deadlines;
+use crate::ids::{FastMap, IdGen};
 use crate::scenario::Scenario;
+
+/// A checked create: the client and user as the directory holds them.
+#[derive(Debug)]
+pub(crate) struct NewActionRequest<'a> {
+    pub(crate) client_id: Arc<str>,
+    pub(crate) uid: Arc<str>,
+    pub(crate) payload: &'a RawValue,
+}
 
 /// What a store operation needs to know about "now" and the scenario.
 #[derive(Debug, Clone, Copy)]
@@ -42,9 +50,10 @@ pub(crate) struct Happened {
 
 #[derive(Debug)]
 struct ActionRequest {
-    client_id: Box<str>,
-    action: Box<str>,
-    uid: Box<str>,
+    client_id: Arc<str>,
+    /// The only action accepted is `bank:transfers:create`.
+    action: &'static str,
+    uid: Arc<str>,
     payload: Box<RawValue>,
     status: Status,
     created_at: DateTime<Utc>,
@@ -62,7 +71,7 @@ impl ActionRequest {
         ActionRequestView {
             authentication_action_request_id: id,
             client_id: &self.client_id,
-            action: &self.action,
+            action: self.action,
             payload: &self.payload,
             uid: &self.uid,
             status: self.status,
@@ -92,10 +101,10 @@ enum Key {
 
 #[derive(Debug, Default)]
 struct Inner {
-    requests: HashMap<Uuid, ActionRequest>,
-    tokens: HashMap<Box<str>, Uuid>,
-    transfers: HashMap<Uuid, Transfer>,
-    deadlines: BTreeSet<(DateTime<Utc>, Key)>,
+    requests: FastMap<Uuid, ActionRequest>,
+    tokens: FastMap<Box<str>, Uuid>,
+    transfers: FastMap<Uuid, Transfer>,
+    deadlines: Deadlines<Key>,
 }
 
 /// Why the control API could not decide a request.
@@ -126,17 +135,17 @@ impl Store {
     pub(crate) fn create<R>(
         &self,
         ctx: Ctx<'_>,
-        new: CreateActionRequest,
+        new: NewActionRequest<'_>,
         out: &mut Vec<Happened>,
         render: impl FnOnce(ActionRequestView<'_>) -> R,
     ) -> R {
         let id = ctx.ids.uuid();
         let expires_at = ctx.now + ctx.settings.action_request_ttl.as_delta();
         let request = ActionRequest {
-            client_id: new.client_id.into(),
-            action: new.action.into(),
-            uid: new.uid.into(),
-            payload: new.payload,
+            client_id: new.client_id,
+            action: ACTION_TRANSFER_CREATE,
+            uid: new.uid,
+            payload: new.payload.to_owned(),
             status: Status::Pending,
             created_at: ctx.now,
             updated_at: ctx.now,
@@ -147,8 +156,7 @@ impl Store {
             polls: 0,
         };
         let mut inner = self.inner.lock();
-        inner.requests.insert(id, request);
-        inner.deadlines.insert((expires_at, Key::Request(id)));
+        inner.deadlines.push(expires_at, Key::Request(id));
         out.push(Happened {
             kind: "action_request.created",
             subject: id.to_string(),
@@ -157,10 +165,12 @@ impl Store {
         let sim = ctx.sim;
         if sim.decide() != Decide::Ignore && sim.after_polls.is_none() {
             let due = ctx.now + sim.after.unwrap_or_default().as_delta();
-            inner.deadlines.insert((due, Key::Request(id)));
+            inner.deadlines.push(due, Key::Request(id));
+            inner.requests.insert(id, request);
             inner.settle(id, ctx, out);
+            return render(inner.requests[&id].view(id));
         }
-        let request = &inner.requests[&id];
+        let request = inner.requests.entry(id).insert_entry(request).into_mut();
         render(request.view(id))
     }
 
@@ -249,7 +259,7 @@ impl Store {
         token: &str,
         uid: &str,
         body: &Value,
-        transfer: &TransferBody,
+        transfer: &TransferBody<'_>,
         out: &mut Vec<Happened>,
     ) -> Result<Transfer, ShineError> {
         let mut inner = self.inner.lock();
@@ -272,7 +282,7 @@ impl Store {
             ));
         }
         let payload: Value = serde_json::from_str(request.payload.get()).unwrap_or(Value::Null);
-        if &*request.action != ACTION_TRANSFER_CREATE
+        if request.action != ACTION_TRANSFER_CREATE
             || &*request.uid != uid
             || !json_eq(&payload, body)
         {
@@ -291,17 +301,14 @@ impl Store {
             bank_transfer_id: ctx.ids.uuid(),
             uid: uid.to_owned(),
             amount: transfer.amount.clone(),
-            currency: transfer
-                .currency
-                .clone()
-                .unwrap_or_else(|| "EUR".to_owned()),
-            bank_transfer_recipient_id: transfer.bank_transfer_recipient_id.clone(),
+            currency: transfer.currency.as_deref().unwrap_or("EUR").to_owned(),
+            bank_transfer_recipient_id: transfer.bank_transfer_recipient_id.clone().into_owned(),
             recipient_name: self
                 .directory
                 .recipient_name(&transfer.bank_transfer_recipient_id)
                 .unwrap_or_default()
                 .to_owned(),
-            user_label: transfer.user_label.clone(),
+            user_label: transfer.user_label.clone().map(Cow::into_owned),
             status: "PENDING",
             authentication_action_request_id: id,
             created_at: ctx.now,
@@ -309,7 +316,7 @@ impl Store {
         let purge = ctx.now + ctx.settings.retention.as_delta();
         inner
             .deadlines
-            .insert((purge, Key::Transfer(record.bank_transfer_id)));
+            .push(purge, Key::Transfer(record.bank_transfer_id));
         inner
             .transfers
             .insert(record.bank_transfer_id, record.clone());
@@ -335,11 +342,7 @@ impl Store {
     /// Settles what has come due and forgets what has outlived its retention.
     pub(crate) fn sweep(&self, ctx: Ctx<'_>, out: &mut Vec<Happened>) {
         let mut inner = self.inner.lock();
-        while let Some((at, key)) = inner.deadlines.first().cloned() {
-            if at > ctx.now {
-                break;
-            }
-            inner.deadlines.pop_first();
+        while let Some((_, key)) = inner.deadlines.pop_due(ctx.now) {
             match key {
                 Key::Request(id) => {
                     inner.settle(id, ctx, out);
@@ -394,7 +397,7 @@ impl Inner {
             request.status = Status::Expired;
             request.updated_at = request.expires_at;
             let (at, purge) = (request.expires_at, request.purge_at(ctx.settings));
-            self.deadlines.insert((purge, Key::Request(id)));
+            self.deadlines.push(purge, Key::Request(id));
             out.push(Happened {
                 kind: "action_request.expired",
                 subject: id.to_string(),
@@ -432,7 +435,7 @@ impl Inner {
         };
         request.updated_at = at;
         self.deadlines
-            .insert((request.purge_at(ctx.settings), Key::Request(id)));
+            .push(request.purge_at(ctx.settings), Key::Request(id));
         out.push(Happened {
             kind,
             subject: id.to_string(),
