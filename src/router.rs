@@ -14,8 +14,8 @@ use std::time::Instant;
 use bytes::{Bytes, BytesMut};
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
-use hyper::header::{ALLOW, CONTENT_LENGTH};
-use hyper::{HeaderMap, StatusCode};
+use hyper::header::{HeaderName, ALLOW};
+use hyper::StatusCode;
 use tokio::sync::watch;
 
 use std::borrow::Cow;
@@ -32,6 +32,9 @@ use crate::sandbox::{InFlight, Sandbox};
 use crate::scenario::probe::Probe;
 use crate::scenario::{Fault, SlowBody};
 use crate::state::{Tenant, World};
+
+/// Named once: looking a header up by a string parses the name each time.
+const TENANT_HEADER: HeaderName = HeaderName::from_static("x-sandbox-tenant");
 
 /// A request refused for want of the admin token, by a page or the API.
 struct Denied {
@@ -191,7 +194,7 @@ impl App {
             let name = rest.split('/').next().unwrap_or_default();
             return Ok((Cow::Owned(self.sandbox.tenant_named(name)?), 3 + name.len()));
         }
-        match req.headers().get("x-sandbox-tenant") {
+        match req.headers().get(&TENANT_HEADER) {
             None => Ok((Cow::Borrowed(self.sandbox.tenant()), 0)),
             Some(value) => {
                 let name = value
@@ -420,7 +423,9 @@ async fn buffer(
     limit: usize,
 ) -> Result<Request, BodyError> {
     let (parts, body) = req.into_parts();
-    if declared_length(&parts.headers).is_some_and(|len| len > limit as u64) {
+    // hyper knows a declared length (it checked `Content-Length`); a body
+    // without one is counted by `Limited` as it arrives.
+    if hyper::body::Body::size_hint(&body).lower() > limit as u64 {
         return Err(BodyError::TooLarge);
     }
     let body = read_body(body, limit).await?;
@@ -468,8 +473,4 @@ async fn read_body(body: Incoming, limit: usize) -> Result<Bytes, BodyError> {
         }
     }
     Ok(joined.map_or(first, BytesMut::freeze))
-}
-
-fn declared_length(headers: &HeaderMap) -> Option<u64> {
-    headers.get(CONTENT_LENGTH)?.to_str().ok()?.parse().ok()
 }

@@ -60,6 +60,11 @@ async fn a_body_over_the_limit_is_413_in_the_providers_envelope() {
     let answer = raw_exchange(sandbox.server.addr(), request.as_bytes()).await;
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
     assert!(answer.contains("payload_too_large"), "{answer}");
+    // A declared length over the limit is refused before any of the body is
+    // sent: the client is not made to upload what will be thrown away.
+    let head = "POST /shine/v2/authentication/oauth2/action_request HTTP/1.1\r\nhost: x\r\ncontent-length: 999999\r\n\r\n";
+    let answer = raw_exchange(sandbox.server.addr(), head.as_bytes()).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
     // The server is still fine afterwards.
     assert_eq!(sandbox.get("/__admin/health").await.status, StatusCode::OK);
 }

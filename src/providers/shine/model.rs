@@ -171,8 +171,18 @@ impl ActionRequestView<'_> {
 }
 
 fn write_str(out: &mut Vec<u8>, s: &str) {
-    // Writing a &str into a Vec cannot fail.
-    let _ = serde_json::to_writer(&mut *out, s);
+    // Ids and names are nearly always printable ASCII with nothing to escape,
+    // and copying them is what serde_json would write for them.
+    if s.bytes()
+        .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
+    {
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    } else {
+        // Writing a &str into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut *out, s);
+    }
 }
 
 /// Shine wraps every answer in `{data, metadata}`.
@@ -239,7 +249,8 @@ mod tests {
     fn the_hand_written_envelope_matches_serde() {
         let payload = RawValue::from_string(r#"{"amount":234,"uid":"u\"1"}"#.to_owned()).unwrap();
         let now = chrono::Utc::now();
-        for token in [None, Some("slt_abc")] {
+        let later = now + chrono::TimeDelta::milliseconds(1500);
+        for (token, updated_at) in [(None, now), (Some("slt_abc"), later)] {
             let view = ActionRequestView {
                 authentication_action_request_id: Uuid::from_u128(0x1234),
                 client_id: "client \"one\" <b>",
@@ -249,13 +260,22 @@ mod tests {
                 status: Status::Confirmed,
                 token,
                 created_at: now,
-                updated_at: now,
-                expires_at: now,
+                updated_at,
+                expires_at: later,
             };
             let by_hand: serde_json::Value =
                 serde_json::from_slice(&view.to_envelope_json()).unwrap();
             let by_serde = serde_json::to_value(Envelope::new(&view)).unwrap();
             assert_eq!(by_hand, by_serde);
+        }
+    }
+
+    #[test]
+    fn strings_are_written_byte_for_byte_as_serde_writes_them() {
+        for s in ["user-1", "", "a\"b", "back\\slash", "tab\t", "\u{7f}", "é ü", "<b>"] {
+            let mut out = Vec::new();
+            write_str(&mut out, s);
+            assert_eq!(out, serde_json::to_vec(s).unwrap(), "{s:?}");
         }
     }
 }
