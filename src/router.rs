@@ -42,7 +42,8 @@ struct Denied {
 }
 
 fn first_segment(path: &str) -> &str {
-    path.split('/').find(|s| !s.is_empty()).unwrap_or("")
+    let rest = path.trim_start_matches('/');
+    rest.find('/').map_or(rest, |end| &rest[..end])
 }
 
 /// How a request ends.
@@ -155,7 +156,8 @@ impl App {
         match Provider::from_name(first) {
             Some(provider) => {
                 // Only slashes can stand before the first segment.
-                let prefix = skip + path.find(first).unwrap_or(0) + first.len();
+                let slashes = path.len() - path.trim_start_matches('/').len();
+                let prefix = skip + slashes + first.len();
                 with_provider!(provider, P => self.provider::<P>(req, prefix, tenant).await)
             }
             None if first.is_empty() => {
@@ -473,4 +475,23 @@ async fn read_body(body: Incoming, limit: usize) -> Result<Bytes, BodyError> {
         }
     }
     Ok(joined.map_or(first, BytesMut::freeze))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_segment;
+
+    #[test]
+    fn the_first_segment_skips_leading_slashes() {
+        for (path, first) in [
+            ("", ""),
+            ("/", ""),
+            ("///", ""),
+            ("/shine", "shine"),
+            ("//shine//v2/", "shine"),
+            ("/__admin/health", "__admin"),
+        ] {
+            assert_eq!(first_segment(path), first, "{path}");
+        }
+    }
 }

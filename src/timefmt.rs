@@ -60,7 +60,12 @@ impl Stamp {
 
     pub(crate) fn as_str(&self) -> &str {
         // Only ASCII digits and separators are written.
-        std::str::from_utf8(&self.buf[..self.len]).unwrap_or_default()
+        std::str::from_utf8(self.as_bytes()).unwrap_or_default()
+    }
+
+    /// The text as bytes, for writers that take bytes: no UTF-8 check.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
     }
 }
 

@@ -80,6 +80,23 @@ async fn escaped_strings_in_the_body_read_as_their_text() {
 }
 
 #[tokio::test]
+async fn empty_path_segments_are_ignored() {
+    let sandbox = TestSandbox::start().await;
+    let body = json!({"action": "bank:transfers:create", "client_id": "shine-client",
+        "client_secret": "shine-secret", "uid": "user-1", "payload": transfer_body()});
+    for path in [
+        "//shine//v2/authentication/oauth2/action_request",
+        "/shine/v2/authentication/oauth2/action_request/",
+    ] {
+        let answer = sandbox
+            .send(sandbox.http.post(sandbox.url(path)).json(&body))
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{path}: {:?}", answer.body);
+        assert_eq!(answer.body["data"]["status"], "PENDING");
+    }
+}
+
+#[tokio::test]
 async fn create_refuses_bad_credentials_actions_users_and_payloads() {
     let sandbox = TestSandbox::start().await;
     let base = json!({

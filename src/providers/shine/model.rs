@@ -162,7 +162,7 @@ impl ActionRequestView<'_> {
             (b",\"expiresAt\":\"", &stamp(&self.expires_at)),
         ] {
             out.extend_from_slice(key);
-            out.extend_from_slice(at.as_str().as_bytes());
+            out.extend_from_slice(at.as_bytes());
             out.push(b'"');
         }
         out.extend_from_slice(b"},\"metadata\":{}}");
@@ -173,9 +173,11 @@ impl ActionRequestView<'_> {
 fn write_str(out: &mut Vec<u8>, s: &str) {
     // Ids and names are nearly always printable ASCII with nothing to escape,
     // and copying them is what serde_json would write for them.
-    if s.bytes()
-        .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
-    {
+    // A fold, not `all`: no early exit, so the check runs on whole words.
+    let plain = s.bytes().fold(true, |plain, b| {
+        plain & (0x20..0x7f).contains(&b) & (b != b'"') & (b != b'\\')
+    });
+    if plain {
         out.push(b'"');
         out.extend_from_slice(s.as_bytes());
         out.push(b'"');
@@ -272,7 +274,16 @@ mod tests {
 
     #[test]
     fn strings_are_written_byte_for_byte_as_serde_writes_them() {
-        for s in ["user-1", "", "a\"b", "back\\slash", "tab\t", "\u{7f}", "é ü", "<b>"] {
+        for s in [
+            "user-1",
+            "",
+            "a\"b",
+            "back\\slash",
+            "tab\t",
+            "\u{7f}",
+            "é ü",
+            "<b>",
+        ] {
             let mut out = Vec::new();
             write_str(&mut out, s);
             assert_eq!(out, serde_json::to_vec(s).unwrap(), "{s:?}");
