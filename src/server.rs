@@ -44,6 +44,9 @@ pub async fn serve(
     http.timer(TokioTimer::new())
         .header_read_timeout(HEADER_READ_TIMEOUT)
         .max_buf_size(MAX_HEAD_BYTES)
+        // Answers are a few hundred bytes: copying the body behind the head
+        // and sending one buffer costs less than a gathered write.
+        .writev(false)
         .keep_alive(true);
 
     tokio::pin!(shutdown);

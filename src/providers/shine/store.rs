@@ -101,7 +101,10 @@ enum Key {
 
 #[derive(Debug, Default)]
 struct Inner {
-    requests: FastMap<Uuid, ActionRequest>,
+    /// Boxed so the table holds small entries: a million live requests
+    /// grow it by rehashing pointers, not whole requests, and an insert
+    /// writes the request where the allocator has memory at hand.
+    requests: FastMap<Uuid, Box<ActionRequest>>,
     tokens: FastMap<Box<str>, Uuid>,
     transfers: FastMap<Uuid, Transfer>,
     deadlines: Deadlines<Key>,
@@ -166,11 +169,15 @@ impl Store {
         if sim.decide() != Decide::Ignore && sim.after_polls.is_none() {
             let due = ctx.now + sim.after.unwrap_or_default().as_delta();
             inner.deadlines.push(due, Key::Request(id));
-            inner.requests.insert(id, request);
+            inner.requests.insert(id, Box::new(request));
             inner.settle(id, ctx, out);
             return render(inner.requests[&id].view(id));
         }
-        let request = inner.requests.entry(id).insert_entry(request).into_mut();
+        let request = inner
+            .requests
+            .entry(id)
+            .insert_entry(Box::new(request))
+            .into_mut();
         render(request.view(id))
     }
 
