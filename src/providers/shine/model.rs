@@ -171,12 +171,9 @@ impl ActionRequestView<'_> {
 }
 
 fn write_str(out: &mut Vec<u8>, s: &str) {
-    // Ids and names are nearly always printable ASCII with nothing to escape,
-    // and copying them is what serde_json would write for them.
-    // A fold, not `all`: no early exit, so the check runs on whole words.
-    let plain = s.bytes().fold(true, |plain, b| {
-        plain & (0x20..0x7f).contains(&b) & (b != b'"') & (b != b'\\')
-    });
+    // Ids and names nearly always hold nothing serde_json escapes (control
+    // characters, quotes, backslashes), and then it would copy them as is.
+    let plain = !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\');
     if plain {
         out.push(b'"');
         out.extend_from_slice(s.as_bytes());
