@@ -11,8 +11,7 @@ use http_body_util::Full;
 use hyper::header::{HeaderValue, CONTENT_TYPE, LOCATION};
 use hyper::{HeaderMap, Method, StatusCode};
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The body type of every response.
 pub(crate) type Body = Full<Bytes>;

@@ -4,7 +4,7 @@
 //! `chrono`'s `to_rfc3339_opts` allocated a string each and went through the
 //! `fmt` machinery, which showed in profiles of the hot path.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Timelike, Utc};
 
 /// How many digits of fractional seconds to write.
 #[derive(Clone, Copy, Debug)]
@@ -23,11 +23,11 @@ pub(crate) struct Stamp {
 impl Stamp {
     pub(crate) fn new(t: &DateTime<Utc>, precision: Precision) -> Self {
         let mut buf = [0u8; 30];
-        // From the Unix time in one go: chrono's calendar accessors each
-        // convert the date again.
-        let secs = t.timestamp();
-        let (year, month, day) = civil_from_days(secs.div_euclid(86_400));
-        let of_day = secs.rem_euclid(86_400) as u32;
+        // The calendar of the UTC value itself: `DateTime`'s own accessors
+        // go through the local time, adding a zero offset on every call.
+        let n = t.naive_utc();
+        let (year, month, day) = (n.year(), n.month(), n.day());
+        let of_day = n.num_seconds_from_midnight();
         put(&mut buf[0..4], year.clamp(0, 9999) as u32, 4);
         buf[4] = b'-';
         put(&mut buf[5..7], month, 2);
@@ -40,7 +40,7 @@ impl Stamp {
         buf[16] = b':';
         put(&mut buf[17..19], of_day % 60, 2);
         // A leap second is carried in the nanoseconds; keep them below 1 s.
-        let nanos = t.timestamp_subsec_nanos() % 1_000_000_000;
+        let nanos = n.nanosecond() % 1_000_000_000;
         let len = match precision {
             Precision::Seconds => 19,
             Precision::Millis => {
@@ -67,26 +67,6 @@ impl Stamp {
     pub(crate) fn as_bytes(&self) -> &[u8] {
         &self.buf[..self.len]
     }
-}
-
-/// Year, month and day of the proleptic Gregorian calendar from days since
-/// 1970-01-01 (H. Hinnant's `civil_from_days`): eras of 400 years, with the
-/// year starting in March so that the leap day comes last.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_from_march = (5 * day_of_year + 2) / 153;
-    let day = (day_of_year - (153 * month_from_march + 2) / 5 + 1) as u32;
-    let month = if month_from_march < 10 {
-        month_from_march + 3
-    } else {
-        month_from_march - 9
-    } as u32;
-    (era * 400 + year_of_era + i64::from(month <= 2), month, day)
 }
 
 fn put(out: &mut [u8], mut value: u32, width: usize) {
