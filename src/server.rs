@@ -10,14 +10,16 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
+use atomic_waker::AtomicWaker;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
-use tokio::sync::{watch, Notify};
+use tokio::sync::watch;
 
 use crate::router::{App, Outcome};
 use crate::sandbox::Sandbox;
@@ -74,7 +76,7 @@ pub async fn serve(
                             // A `drop`, `reset` or `hang` fault: close the socket
                             // unanswered, by dropping the connection (and with it
                             // the socket, which resets if asked to).
-                            _ = kill.notify.notified() => {}
+                            () = kill.fired() => {}
                         }
                     });
                 }
@@ -101,10 +103,38 @@ pub async fn serve(
 /// Asks a connection task to close its socket unanswered.
 #[derive(Debug, Default)]
 struct Kill {
-    notify: Notify,
+    fired: AtomicBool,
+    /// The connection task's waker. Not a `Notify`: the connection task
+    /// polls this on every wake-up, several times a request, and an atomic
+    /// waker registers with one exchange where a `Notify` takes a lock.
+    waker: AtomicWaker,
     /// Close with a reset rather than an orderly FIN; the socket reads it
     /// when it is dropped.
     reset: Arc<AtomicBool>,
+}
+
+impl Kill {
+    fn fire(&self) {
+        self.fired.store(true, Ordering::Release);
+        self.waker.wake();
+    }
+
+    /// Ready once [`Kill::fire`] has been called.
+    fn fired(&self) -> impl Future<Output = ()> + '_ {
+        std::future::poll_fn(|cx| {
+            if self.fired.load(Ordering::Acquire) {
+                return Poll::Ready(());
+            }
+            self.waker.register(cx.waker());
+            // Fired between the check and the registration: the wake went
+            // to the old waker, so look again.
+            if self.fired.load(Ordering::Acquire) {
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            }
+        })
+    }
 }
 
 /// Turns the router's outcome into what hyper sees. `drop`, `reset` and
@@ -123,18 +153,18 @@ async fn respond(
             hyper::Response::from_parts(parts, WireBody::slow(bytes, slow, clock))
         }
         Outcome::Drop => {
-            kill.notify.notify_one();
+            kill.fire();
             std::future::pending().await
         }
         Outcome::Reset => {
             kill.reset.store(true, Ordering::Release);
-            kill.notify.notify_one();
+            kill.fire();
             std::future::pending().await
         }
         Outcome::Hang(_in_flight) => {
             let mut stopping = app.stopping.clone();
             let _ = stopping.wait_for(|stop| *stop).await;
-            kill.notify.notify_one();
+            kill.fire();
             std::future::pending().await
         }
     }
