@@ -45,7 +45,9 @@
 //!   world whole.
 //! - `scenario`: the YAML model, its validation with line and column, and rules.
 //! - `library`: named scenarios from a file or folder, and `--watch`.
-//! - `wire`: the shared socket behind the `reset` fault, and slow bodies.
+//! - `wire`: the socket, which closes with a reset for the `reset` fault, and
+//!   slow bodies.
+//! - `deadlines`: the queue of lifetimes the stores sweep, earliest first.
 //! - `dashboard`: the pages at `/`, `/timeline` and `/journal`.
 //! - `outbox` and `journal`: the SMS outbox, the event timeline, the request
 //!   journal.
