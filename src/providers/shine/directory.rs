@@ -14,7 +14,7 @@ pub(crate) struct Directory {
     /// Client ids and user ids are shared with every action request that
     /// names them, rather than copied into each.
     clients: FastMap<Arc<str>, String>,
-    pub(crate) users: FastMap<Arc<str>, UserInfo>,
+    users: FastMap<Arc<str>, UserInfo>,
     tokens: FastMap<String, String>,
     recipients: FastMap<String, String>,
     /// The user `authorize` consents for when the request names none.
@@ -76,6 +76,11 @@ impl Directory {
     /// The id of a user of the fixtures.
     pub(crate) fn user(&self, uid: &str) -> Option<&Arc<str>> {
         self.users.get_key_value(uid).map(|(id, _)| id)
+    }
+
+    /// What the token response tells about a user.
+    pub(crate) fn user_info(&self, uid: &str) -> Option<&UserInfo> {
+        self.users.get(uid)
     }
 
     pub(crate) fn has_client(&self, client_id: &str) -> bool {

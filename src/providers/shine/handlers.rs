@@ -238,7 +238,7 @@ pub(crate) fn revoke(req: &Request, world: &World) -> Result<Response> {
 }
 
 fn token_response(directory: &Directory, issued: Issued) -> TokenResponse {
-    let user = directory.users.get(issued.uid.as_str());
+    let user = directory.user_info(&issued.uid);
     TokenResponse {
         access_token: issued.access_token,
         refresh_token: issued.refresh_token,

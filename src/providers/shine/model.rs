@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use uuid::Uuid;
 
-/// Shine's timestamps carry nanoseconds: `2019-11-28T17:08:17.455967000Z`.
 use crate::http;
+/// Shine's timestamps carry nanoseconds: `2019-11-28T17:08:17.455967000Z`.
 use crate::timefmt::nanos;
 
 /// The only action whose short-lived token an endpoint here consumes.

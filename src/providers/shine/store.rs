@@ -51,8 +51,6 @@ pub(crate) struct Happened {
 #[derive(Debug)]
 struct ActionRequest {
     client_id: Arc<str>,
-    /// The only action accepted is `bank:transfers:create`.
-    action: &'static str,
     uid: Arc<str>,
     payload: Box<RawValue>,
     status: Status,
@@ -71,7 +69,8 @@ impl ActionRequest {
         ActionRequestView {
             authentication_action_request_id: id,
             client_id: &self.client_id,
-            action: self.action,
+            // The only action accepted, so not stored with each request.
+            action: ACTION_TRANSFER_CREATE,
             payload: &self.payload,
             uid: &self.uid,
             status: self.status,
@@ -146,7 +145,6 @@ impl Store {
         let expires_at = ctx.now + ctx.settings.action_request_ttl.as_delta();
         let request = ActionRequest {
             client_id: new.client_id,
-            action: ACTION_TRANSFER_CREATE,
             uid: new.uid,
             payload: new.payload.to_owned(),
             status: Status::Pending,
@@ -289,10 +287,9 @@ impl Store {
             ));
         }
         let payload: Value = serde_json::from_str(request.payload.get()).unwrap_or(Value::Null);
-        if request.action != ACTION_TRANSFER_CREATE
-            || &*request.uid != uid
-            || !json_eq(&payload, body)
-        {
+        // Every request is for `bank:transfers:create`, the action this
+        // endpoint performs; the user and the payload are what can differ.
+        if &*request.uid != uid || !json_eq(&payload, body) {
             return Err(ShineError::forbidden(
                 "short_lived_token_mismatch",
                 error::SLT_MISMATCH,
