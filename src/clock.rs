@@ -19,6 +19,44 @@ use tokio::sync::watch;
 /// Sentinel stored in `frozen_at` while the clock is running.
 const RUNNING: i64 = i64::MIN;
 
+/// The earliest time the clock may show: 1970-01-01T00:00:00Z.
+pub(crate) const EARLIEST_NS: i64 = 0;
+/// The latest time the clock may show: 2200-01-01T00:00:00Z. Every lifetime
+/// a scenario can set is at most [`crate::scenario::Dur::MAX`], so a deadline
+/// computed from any time the clock shows stays well inside what the
+/// nanosecond counters and the date arithmetic can hold.
+pub(crate) const LATEST_NS: i64 = 7_258_118_400 * 1_000_000_000;
+
+/// A clock change refused because the time would leave the supported range.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the sandbox clock runs from 1970-01-01T00:00:00Z to 2200-01-01T00:00:00Z; that change would leave it")]
+pub struct ClockRangeError;
+
+/// Whether the clock may show `at`.
+pub(crate) fn in_range(at: DateTime<Utc>) -> bool {
+    nanos(at).is_ok()
+}
+
+fn check_range(ns: i64) -> Result<i64, ClockRangeError> {
+    if (EARLIEST_NS..=LATEST_NS).contains(&ns) {
+        Ok(ns)
+    } else {
+        Err(ClockRangeError)
+    }
+}
+
+fn nanos(at: DateTime<Utc>) -> Result<i64, ClockRangeError> {
+    at.timestamp_nanos_opt()
+        .ok_or(ClockRangeError)
+        .and_then(check_range)
+}
+
+fn system_ns() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+}
+
 /// A cheap-to-clone handle on a sandbox clock.
 ///
 /// Reads are lock-free (two atomics), because every request reads the clock.
@@ -73,11 +111,12 @@ impl Clock {
         }
         let offset = self.inner.offset_ns.load(Ordering::Acquire);
         // Added as plain nanoseconds and turned into a date once: every
-        // request reads the clock, and chrono's date arithmetic showed.
-        let wall = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
-        DateTime::from_timestamp_nanos(wall.saturating_add(offset))
+        // request reads the clock, and chrono's date arithmetic showed. The
+        // clamp only matters while the system clock itself runs past 2200.
+        let ns = system_ns()
+            .saturating_add(offset)
+            .clamp(EARLIEST_NS, LATEST_NS);
+        DateTime::from_timestamp_nanos(ns)
     }
 
     /// Whether the clock is frozen.
@@ -93,27 +132,54 @@ impl Clock {
         }
     }
 
-    /// Moves the clock forward (or back, for a negative delta).
+    /// Moves the clock forward (or back, for a negative delta), stopping at
+    /// the ends of the supported range (1970 to 2200) rather than wrapping.
+    /// [`Clock::try_advance`] refuses instead.
     pub fn advance(&self, by: TimeDelta) {
-        let ns = by.num_nanoseconds().unwrap_or(i64::MAX);
-        if self.is_frozen() {
-            self.inner.frozen_at_ns.fetch_add(ns, Ordering::AcqRel);
-        } else {
-            self.inner.offset_ns.fetch_add(ns, Ordering::AcqRel);
-        }
-        self.notify();
+        let target = self.now().checked_add_signed(by);
+        let ns = match target.map(nanos) {
+            Some(Ok(ns)) => ns,
+            _ if by < TimeDelta::zero() => EARLIEST_NS,
+            _ => LATEST_NS,
+        };
+        self.store(ns);
     }
 
-    /// Jumps the clock to `at`, keeping its mode.
+    /// Moves the clock by `by`, or refuses if that would leave the supported
+    /// range; the clock is then untouched.
+    pub fn try_advance(&self, by: TimeDelta) -> Result<(), ClockRangeError> {
+        let target = self.now().checked_add_signed(by).ok_or(ClockRangeError)?;
+        self.store(nanos(target)?);
+        Ok(())
+    }
+
+    /// Jumps the clock to `at`, keeping its mode; a time outside the
+    /// supported range is taken as its nearest end. [`Clock::try_set`]
+    /// refuses instead.
     pub fn set(&self, at: DateTime<Utc>) {
-        let target = at.timestamp_nanos_opt().unwrap_or(i64::MAX);
+        let ns = nanos(at).unwrap_or(if at.timestamp() < 0 {
+            EARLIEST_NS
+        } else {
+            LATEST_NS
+        });
+        self.store(ns);
+    }
+
+    /// Jumps the clock to `at`, or refuses a time outside the supported range.
+    pub fn try_set(&self, at: DateTime<Utc>) -> Result<(), ClockRangeError> {
+        self.store(nanos(at)?);
+        Ok(())
+    }
+
+    /// Makes the clock show `target` (nanoseconds since the epoch, already
+    /// in range), keeping its mode.
+    fn store(&self, target: i64) {
         if self.is_frozen() {
             self.inner.frozen_at_ns.store(target, Ordering::Release);
         } else {
-            let system = Utc::now().timestamp_nanos_opt().unwrap_or(0);
             self.inner
                 .offset_ns
-                .store(target.saturating_sub(system), Ordering::Release);
+                .store(target.saturating_sub(system_ns()), Ordering::Release);
         }
         self.notify();
     }
@@ -165,7 +231,11 @@ impl Clock {
 
     /// Waits for `duration` of sandbox time.
     pub async fn sleep(&self, duration: Duration) {
-        let deadline = self.now() + TimeDelta::from_std(duration).unwrap_or(TimeDelta::MAX);
+        let by = TimeDelta::from_std(duration).unwrap_or(TimeDelta::MAX);
+        let deadline = self
+            .now()
+            .checked_add_signed(by)
+            .unwrap_or(DateTime::<Utc>::MAX_UTC);
         self.sleep_until(deadline).await;
     }
 
@@ -226,6 +296,42 @@ mod tests {
         assert!((clock.now() - at).num_seconds().abs() < 5);
         clock.reset();
         assert!((clock.now() - Utc::now()).num_seconds().abs() < 5);
+    }
+
+    #[test]
+    fn the_clock_stays_between_1970_and_2200() {
+        let clock = Clock::new();
+        clock.set_frozen(true);
+        let late = DateTime::parse_from_rfc3339("2199-12-31T23:00:00Z")
+            .unwrap()
+            .to_utc();
+        clock.try_set(late).unwrap();
+        // Past the end: refused whole, and the clock has not moved.
+        assert_eq!(clock.try_advance(TimeDelta::hours(2)), Err(ClockRangeError));
+        assert_eq!(clock.now(), late);
+        let far = DateTime::parse_from_rfc3339("2263-01-01T00:00:00Z")
+            .unwrap()
+            .to_utc();
+        assert_eq!(clock.try_set(far), Err(ClockRangeError));
+        assert_eq!(
+            clock.try_set(DateTime::<Utc>::MIN_UTC),
+            Err(ClockRangeError)
+        );
+        assert_eq!(clock.now(), late);
+        // The plain forms stop at the ends instead of wrapping backwards.
+        clock.advance(TimeDelta::MAX);
+        assert_eq!(clock.now(), DateTime::from_timestamp_nanos(LATEST_NS));
+        clock.advance(TimeDelta::days(-365 * 300));
+        assert_eq!(clock.now(), DateTime::from_timestamp_nanos(EARLIEST_NS));
+        clock.set(far);
+        assert_eq!(clock.now(), DateTime::from_timestamp_nanos(LATEST_NS));
+        // The same for a running clock.
+        let running = Clock::new();
+        assert_eq!(
+            running.try_advance(TimeDelta::days(365 * 300)),
+            Err(ClockRangeError)
+        );
+        assert!((running.now() - Utc::now()).num_seconds().abs() < 5);
     }
 
     #[tokio::test]

@@ -21,6 +21,18 @@ pub enum Error {
     /// Binding anything but loopback exposes the control API; it needs a token.
     #[error("listening on {addr} exposes the control API: set --admin-token (SCA_SANDBOX_ADMIN_TOKEN), or bind 127.0.0.1")]
     AdminTokenRequired { addr: SocketAddr },
+    /// An empty or blank token would turn authentication off while looking on.
+    #[error("the admin token is empty: give --admin-token (SCA_SANDBOX_ADMIN_TOKEN) a value, or leave it unset")]
+    AdminTokenBlank,
+    /// Off loopback the token is all that guards the control API.
+    #[error(
+        "listening on {addr} needs an admin token of at least {min} characters; this one has {len}"
+    )]
+    AdminTokenTooShort {
+        addr: SocketAddr,
+        min: usize,
+        len: usize,
+    },
     /// Another I/O failure, such as reading the bound address.
     #[error("{0}")]
     Io(#[from] std::io::Error),

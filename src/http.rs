@@ -113,6 +113,16 @@ impl<'a> std::ops::Deref for Segments<'a> {
     }
 }
 
+/// The token of an `Authorization` value with the Bearer scheme, whose name
+/// is case-insensitive (RFC 9110, section 11.1).
+pub(crate) fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
+}
+
 impl Request {
     /// Path segments, with empty ones (from `//` or a trailing `/`) dropped.
     pub(crate) fn segments(&self) -> Segments<'_> {
@@ -125,12 +135,7 @@ impl Request {
 
     /// The token of an `Authorization: Bearer <token>` header.
     pub(crate) fn bearer(&self) -> Option<&str> {
-        let value = self.header("authorization")?;
-        let (scheme, token) = value.split_once(' ')?;
-        scheme
-            .eq_ignore_ascii_case("bearer")
-            .then(|| token.trim())
-            .filter(|t| !t.is_empty())
+        bearer_token(self.header("authorization")?)
     }
 
     /// The credentials of an `Authorization: Basic base64(id:secret)` header.

@@ -82,14 +82,14 @@ mod timefmt;
 mod validate;
 mod wire;
 
-pub use clock::{Clock, ClockState};
+pub use clock::{Clock, ClockRangeError, ClockState};
 pub use error::Error;
 pub use http::DEFAULT_BODY_LIMIT;
 pub use journal::JournalEntry;
 pub use library::WATCH_EVERY;
 pub use outbox::{Event, Sms};
 pub use providers::Provider;
-pub use sandbox::{RunningSandbox, Sandbox, SandboxBuilder};
+pub use sandbox::{RunningSandbox, Sandbox, SandboxBuilder, MIN_EXPOSED_TOKEN_LEN};
 pub use scenario::{
     Arrival, Delay, Dur, Fault, Otp, Scenario, ScenarioError, SlowBody, SmsUser, DEFAULT_SCENARIO,
     FORMAT_VERSION,

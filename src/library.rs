@@ -132,6 +132,22 @@ impl Library {
                     continue;
                 }
             };
+            // An editor that saves by truncating and rewriting leaves the
+            // file empty for a moment; that is a file being written, not a
+            // scenario with nothing in it, so the old one stays.
+            if text.trim().is_empty() && self.entries.contains_key(&name) {
+                let e = ScenarioError {
+                    source: source.clone(),
+                    line: 0,
+                    column: 0,
+                    message: "the file is empty (still being written?); the previous version stays active".to_owned(),
+                };
+                if self.errors.get(&source) != Some(&e) {
+                    out.refused.push(e.clone());
+                }
+                self.errors.insert(source, e);
+                continue;
+            }
             let digest = digest(&text);
             let known = self.entries.get(&name).and_then(|e| e.digest);
             let failed_before = self.errors.contains_key(&source);

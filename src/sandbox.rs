@@ -20,6 +20,9 @@ use crate::state::Tenant;
 
 /// How many named tenants may live at once.
 const MAX_TENANTS: usize = 1024;
+/// The shortest admin token accepted off loopback: anyone on the network may
+/// guess at it.
+pub const MIN_EXPOSED_TOKEN_LEN: usize = 16;
 
 /// A cheap-to-clone handle on a sandbox's state.
 #[derive(Clone, Debug)]
@@ -277,15 +280,41 @@ impl SandboxBuilder {
         self
     }
 
-    /// Builds the state without serving it (see [`crate::serve`]).
     /// Requires `token` on the control API and the dashboard (see the
-    /// README's security section). Needed to bind anything but loopback.
+    /// README's security section). Needed to bind anything but loopback,
+    /// where it must have [`MIN_EXPOSED_TOKEN_LEN`] characters. An empty or blank token is refused by [`SandboxBuilder::build`]
+    /// rather than taken as "no token".
     pub fn admin_token(mut self, token: impl Into<String>) -> Self {
-        self.admin_token = Some(token.into()).filter(|t| !t.is_empty()).map(Redacted);
+        self.admin_token = Some(Redacted(token.into()));
         self
     }
 
+    /// Whether the token fits the address: none, or a blank one, is refused
+    /// off loopback, and so is one short enough to guess.
+    fn check_exposure(&self) -> Result<(), Error> {
+        let addr = self.addr;
+        match &self.admin_token {
+            Some(Redacted(token)) if token.trim().is_empty() => Err(Error::AdminTokenBlank),
+            None if !addr.ip().is_loopback() => Err(Error::AdminTokenRequired { addr }),
+            Some(Redacted(token))
+                if !addr.ip().is_loopback() && token.chars().count() < MIN_EXPOSED_TOKEN_LEN =>
+            {
+                Err(Error::AdminTokenTooShort {
+                    addr,
+                    min: MIN_EXPOSED_TOKEN_LEN,
+                    len: token.chars().count(),
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Builds the state without serving it (see [`crate::serve`]). The
+    /// admin token is checked against the address given to
+    /// [`SandboxBuilder::bind`], so a binary that binds the socket itself
+    /// passes its address there first.
     pub fn build(self) -> Result<Sandbox, Error> {
+        self.check_exposure()?;
         let single = |scenario: Scenario, source: &str| Library::single(Arc::new(scenario), source);
         let library = match self.source {
             Source::Embedded => single(Scenario::embedded_default(), "<embedded>"),
@@ -313,9 +342,6 @@ impl SandboxBuilder {
     /// connections by the time this returns.
     pub async fn start(self) -> Result<RunningSandbox, Error> {
         let (addr, watch) = (self.addr, self.watch);
-        if !addr.ip().is_loopback() && self.admin_token.is_none() {
-            return Err(Error::AdminTokenRequired { addr });
-        }
         let sandbox = self.build()?;
         if watch {
             sandbox.spawn_watcher();

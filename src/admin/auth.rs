@@ -5,7 +5,9 @@
 //! A script sends `Authorization: Bearer <token>`. A browser opens any
 //! dashboard page once with `?token=<token>`; the answer sets an `HttpOnly`,
 //! `SameSite=Strict` cookie, so the pages, their forms and their script work
-//! from then on and another site cannot make the browser use it.
+//! from then on and another site cannot make the browser use it. The cookie
+//! holds a value derived from the token, never the token itself, so a cookie
+//! read off a browser profile does not give away the token.
 
 use hyper::header::{HeaderValue, AUTHORIZATION, COOKIE, SET_COOKIE, WWW_AUTHENTICATE};
 use hyper::{HeaderMap, StatusCode};
@@ -30,17 +32,18 @@ pub(crate) fn check(token: &str, headers: &HeaderMap, query: Option<&str>, link:
     let bearer = headers
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    if bearer.is_some_and(|given| secret::eq(token, given.trim())) {
+        .and_then(http::bearer_token);
+    if bearer.is_some_and(|given| secret::eq(token, given)) {
         return Access::Granted;
     }
+    let derived = cookie_value(token);
     let cookie = headers
         .get_all(COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .any(|(name, value)| name == COOKIE_NAME && secret::eq(token, value));
+        .any(|(name, value)| name == COOKIE_NAME && secret::eq(&derived, value));
     if cookie {
         return Access::Granted;
     }
@@ -56,10 +59,22 @@ pub(crate) fn check(token: &str, headers: &HeaderMap, query: Option<&str>, link:
 
 /// Remembers the token in the browser that opened a page with `?token=`.
 pub(crate) fn set_cookie(res: &mut Response, token: &str) {
-    let cookie = format!("{COOKIE_NAME}={token}; Path=/; HttpOnly; SameSite=Strict");
+    let value = cookie_value(token);
+    let cookie = format!("{COOKIE_NAME}={value}; Path=/; HttpOnly; SameSite=Strict");
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         res.headers_mut().insert(SET_COOKIE, value);
     }
+}
+
+/// What the cookie holds: SHA-256 of the token under a label of its own, in
+/// hex. One-way, so the cookie cannot be turned back into the bearer token.
+fn cookie_value(token: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::new()
+        .chain_update(b"sca-sandbox dashboard cookie\0")
+        .chain_update(token.as_bytes())
+        .finalize();
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The refusal: the control API's envelope, or a line of text for a page.
@@ -116,14 +131,30 @@ mod tests {
             ),
             Access::Denied
         );
+        // The scheme's name is case-insensitive.
         assert_eq!(
             check(
                 t,
-                &headers(&[("cookie", "a=b; sca_sandbox_admin=s3cret")]),
+                &headers(&[("authorization", "bearer s3cret")]),
                 None,
                 false
             ),
             Access::Granted
+        );
+        // The cookie holds the derived value, and the raw token is no cookie.
+        let derived = format!("a=b; sca_sandbox_admin={}", cookie_value(t));
+        assert_eq!(
+            check(t, &headers(&[("cookie", &derived)]), None, false),
+            Access::Granted
+        );
+        assert_eq!(
+            check(
+                t,
+                &headers(&[("cookie", "sca_sandbox_admin=s3cret")]),
+                None,
+                false
+            ),
+            Access::Denied
         );
         assert_eq!(
             check(

@@ -217,14 +217,33 @@ struct ClockChange {
 fn set_clock(req: &Request, cx: &Cx<'_>) -> Reply<Response> {
     let change: ClockChange = req.json().map_err(bad_body)?;
     let clock = cx.tenant.clock.clone();
+    // Checked whole before anything moves: a refused call changes nothing.
+    let base = change.set.unwrap_or_else(|| clock.now());
+    let target = change
+        .advance
+        .map_or(Some(base), |by| base.checked_add_signed(by.as_delta()));
+    let out_of_range = |field: &str| {
+        let message = crate::clock::ClockRangeError.to_string();
+        let mut e = AdminError::new(StatusCode::BAD_REQUEST, "clock_out_of_range", &message);
+        e.body["error"]["field"] = json!(field);
+        e
+    };
+    if change.set.is_some_and(|at| !crate::clock::in_range(at)) {
+        return Err(out_of_range("set"));
+    }
+    if !target.is_some_and(crate::clock::in_range) {
+        return Err(out_of_range("advance"));
+    }
     if let Some(frozen) = change.frozen {
         clock.set_frozen(frozen);
     }
     if let Some(at) = change.set {
-        clock.set(at);
+        clock.try_set(at).map_err(|_| out_of_range("set"))?;
     }
     if let Some(by) = change.advance {
-        clock.advance(by.as_delta());
+        clock
+            .try_advance(by.as_delta())
+            .map_err(|_| out_of_range("advance"))?;
     }
     // Settle what came due before answering, so that a test which advances
     // the clock sees expiries, simulated users and late SMS at once.

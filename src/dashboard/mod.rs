@@ -260,7 +260,10 @@ fn act(req: &Request, sandbox: &Sandbox) -> Response {
         match form.action {
             Button::Advance => {
                 let by = crate::scenario::Dur::parse(&form.by)?;
-                tenant.clock.advance(by.as_delta());
+                tenant
+                    .clock
+                    .try_advance(by.as_delta())
+                    .map_err(|e| e.to_string())?;
                 tenant.world().sweep();
                 Ok(format!("The clock moved on {by}"))
             }

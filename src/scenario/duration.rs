@@ -12,12 +12,19 @@ use serde::{Deserialize, Serialize, Serializer};
 pub struct Dur(pub Duration);
 
 impl Dur {
+    /// The longest duration a scenario or a control call may write: ten
+    /// years (87600h). With the clock kept before 2200, every deadline the
+    /// sandbox computes stays far inside what dates can hold.
+    pub const MAX: Self = Self(Duration::from_secs(87_600 * 3600));
+
     pub const fn secs(s: u64) -> Self {
         Self(Duration::from_secs(s))
     }
 
+    /// As a signed delta, at most [`Dur::MAX`] even for a value built by hand.
     pub fn as_delta(self) -> chrono::TimeDelta {
-        chrono::TimeDelta::from_std(self.0).unwrap_or(chrono::TimeDelta::MAX)
+        let bounded = self.0.min(Self::MAX.0);
+        chrono::TimeDelta::from_std(bounded).unwrap_or(chrono::TimeDelta::zero())
     }
 
     /// Parses `1h`, `5m`, `2s`, `150ms` and concatenations like `1m30s`.
@@ -58,6 +65,12 @@ impl Dur {
             };
             total = total.saturating_add(unit);
             rest = &rest[unit_len..];
+        }
+        if total > Self::MAX.0 {
+            return Err(format!(
+                "duration `{text}` is longer than the longest allowed, {} (ten years)",
+                Self::MAX
+            ));
         }
         Ok(Self(total))
     }
@@ -168,6 +181,23 @@ mod tests {
         assert!(Dur::parse("2d").unwrap_err().contains("unknown unit `d`"));
         assert!(Dur::parse("").is_err());
         assert!(Dur::parse("s").is_err());
+    }
+
+    #[test]
+    fn refuses_durations_longer_than_ten_years() {
+        assert_eq!(Dur::parse("87600h").unwrap(), Dur::MAX);
+        for text in [
+            "87601h",
+            "2400000000h",
+            "18446744073709551615ms",
+            "99999999999999999999s",
+        ] {
+            assert!(Dur::parse(text).is_err(), "{text}");
+        }
+        assert!(Delay::parse("1s..2400000000h").is_err());
+        // A value built by hand is bounded where it turns into a date delta.
+        let huge = Dur(Duration::from_secs(u64::MAX));
+        assert_eq!(huge.as_delta(), Dur::MAX.as_delta());
     }
 
     #[test]

@@ -207,7 +207,13 @@ pub struct ScenarioError {
 }
 
 impl fmt::Display for ScenarioError {
+    /// `file:line:column: message`, or `file: message` for a failure that
+    /// has no place in the text (a file that cannot be read): line 0 would
+    /// send an editor nowhere.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            return write!(f, "{}: {}", self.source, self.message);
+        }
         write!(
             f,
             "{}:{}:{}: {}",

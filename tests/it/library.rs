@@ -236,3 +236,44 @@ async fn watch_reloads_a_changed_file_and_reports_a_broken_one() {
     assert_eq!(info["errors"], json!([]), "fixed files clear their error");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn watch_keeps_the_old_scenario_while_a_file_is_empty() {
+    let dir = folder(&[("default.yaml", world("First", "3m"))]);
+    let sandbox = TestSandbox::from(
+        sca_sandbox::Sandbox::builder()
+            .scenario_file(&dir)
+            .watch(true),
+    )
+    .await;
+    let id = sandbox.shine_create_id().await;
+    // What an editor leaves for a moment while it saves.
+    std::fs::write(dir.join("default.yaml"), "  \n").unwrap();
+    let info = wait_for(&sandbox, |i| !i["errors"].as_array().unwrap().is_empty()).await;
+    let error = &info["errors"][0];
+    assert!(
+        error["message"].as_str().unwrap().contains("empty"),
+        "{error}"
+    );
+    assert!(info["active"]["description"]
+        .as_str()
+        .unwrap()
+        .starts_with("First"));
+    // The world was not wiped: the request made before is still there.
+    assert_eq!(sandbox.shine_poll(&id).await.status, StatusCode::OK);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_missing_file_is_reported_without_a_made_up_position() {
+    let err = sca_sandbox::Sandbox::builder()
+        .scenario_file("/nonexistent/scenario.yaml")
+        .build()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("/nonexistent/scenario.yaml: cannot read"),
+        "{err}"
+    );
+    assert!(!err.contains(":0:0"), "{err}");
+}

@@ -5,6 +5,7 @@ mod cli;
 mod control;
 mod dashboard;
 mod examples;
+mod hardening;
 mod intergiro;
 mod library;
 mod reproducible;
