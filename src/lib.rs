@@ -89,7 +89,9 @@ pub use journal::JournalEntry;
 pub use library::WATCH_EVERY;
 pub use outbox::{Event, Sms};
 pub use providers::Provider;
-pub use sandbox::{RunningSandbox, Sandbox, SandboxBuilder, MIN_EXPOSED_TOKEN_LEN};
+pub use sandbox::{
+    RunningSandbox, Sandbox, SandboxBuilder, DEFAULT_BODY_TIMEOUT, MIN_EXPOSED_TOKEN_LEN,
+};
 pub use scenario::{
     Arrival, Delay, Dur, Fault, Otp, Scenario, ScenarioError, SlowBody, SmsUser, DEFAULT_SCENARIO,
     FORMAT_VERSION,

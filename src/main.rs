@@ -35,6 +35,18 @@ struct Args {
     /// Largest accepted request body, in bytes.
     #[arg(long, env = "SCA_SANDBOX_BODY_LIMIT", default_value_t = sca_sandbox::DEFAULT_BODY_LIMIT)]
     body_limit: usize,
+    /// How long a request body may take to arrive, such as `30s`; a slower
+    /// one is answered 408 and its connection closed.
+    #[arg(long, env = "SCA_SANDBOX_BODY_TIMEOUT", default_value = "30s", value_parser = parse_timeout)]
+    body_timeout: std::time::Duration,
+}
+
+fn parse_timeout(text: &str) -> Result<std::time::Duration, String> {
+    let d = sca_sandbox::Dur::parse(text)?.0;
+    if d.is_zero() {
+        return Err("the body timeout must be longer than zero".to_owned());
+    }
+    Ok(d)
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -50,6 +62,7 @@ fn main() -> ExitCode {
     // short off loopback is refused), the same check an embedding gets.
     let mut builder = Sandbox::builder()
         .body_limit(args.body_limit)
+        .body_timeout(args.body_timeout)
         .bind(SocketAddr::new(args.host, args.port));
     if let Some(token) = &args.admin_token {
         builder = builder.admin_token(token.clone());

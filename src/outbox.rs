@@ -193,24 +193,29 @@ impl<T: Entry> Feed<T> {
     }
 
     /// Like [`Feed::list`], but when nothing matches yet, waits up to `wait` for
-    /// the first matching entry to arrive.
+    /// the first matching entry to arrive, or until `stop` resolves.
     pub(crate) async fn wait(
         &self,
         since: Since,
         wait: Duration,
         filter: impl Fn(&T) -> bool,
+        stop: impl std::future::Future<Output = ()>,
     ) -> Vec<T> {
         let mut appended = self.appended.subscribe();
         let deadline = tokio::time::Instant::now() + wait;
+        tokio::pin!(stop);
         loop {
             appended.borrow_and_update();
             let found = self.list(since, &filter);
             if !found.is_empty() {
                 return found;
             }
-            match tokio::time::timeout_at(deadline, appended.changed()).await {
-                Ok(Ok(())) => continue,
-                Ok(Err(_)) | Err(_) => return Vec::new(),
+            tokio::select! {
+                changed = tokio::time::timeout_at(deadline, appended.changed()) => match changed {
+                    Ok(Ok(())) => continue,
+                    Ok(Err(_)) | Err(_) => return Vec::new(),
+                },
+                () = &mut stop => return Vec::new(),
             }
         }
     }
@@ -269,8 +274,14 @@ mod tests {
         let reader = tokio::spawn({
             let feed = feed.clone();
             async move {
-                feed.wait(Since::Seq(1), Duration::from_secs(10), |s| s.to == "+2")
-                    .await
+                let never = std::future::pending();
+                feed.wait(
+                    Since::Seq(1),
+                    Duration::from_secs(10),
+                    |s| s.to == "+2",
+                    never,
+                )
+                .await
             }
         });
         tokio::task::yield_now().await;
@@ -284,9 +295,31 @@ mod tests {
     #[tokio::test]
     async fn wait_gives_up_with_nothing() {
         let feed: Feed<Sms> = Feed::new(10);
+        let never = std::future::pending();
         let got = feed
-            .wait(Since::Start, Duration::from_millis(10), |_| true)
+            .wait(Since::Start, Duration::from_millis(10), |_| true, never)
             .await;
+        assert!(got.is_empty());
+    }
+
+    #[tokio::test]
+    async fn wait_ends_at_once_when_told_to_stop() {
+        let feed: Feed<Sms> = Feed::new(10);
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let reader = tokio::spawn(async move {
+            let stopped = async {
+                let _ = stopped.await;
+            };
+            feed.wait(Since::Start, Duration::from_secs(3600), |_| true, stopped)
+                .await
+        });
+        tokio::task::yield_now().await;
+        assert!(!reader.is_finished());
+        stop.send(()).unwrap();
+        let got = tokio::time::timeout(Duration::from_secs(5), reader)
+            .await
+            .expect("the wait ended when told")
+            .unwrap();
         assert!(got.is_empty());
     }
 }

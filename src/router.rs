@@ -72,12 +72,50 @@ pub(crate) struct App {
 /// Why the body could not be read.
 enum BodyError {
     TooLarge,
+    /// The body did not arrive within the time limit (a stalled or trickled
+    /// upload); the answer closes the connection.
+    TooSlow,
     /// The client went away mid-body; there is no one to answer.
     Gone,
 }
 
+/// The largest request head accepted, in bytes.
+pub(crate) const MAX_HEAD_BYTES: usize = 64 * 1024;
+
+/// The size of a request head as it was sent: request line, each header as
+/// `name: value` and the line ends. Exact for the usual single space after
+/// the colon, which is what every client sends.
+fn head_len<B>(req: &hyper::Request<B>) -> usize {
+    let line = req.method().as_str().len() + 1 + req.uri().to_string().len() + 11;
+    let fields: usize = req
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + 2 + value.len() + 2)
+        .sum();
+    line + fields + 2
+}
+
+/// The answer closes the connection: what is left of the request cannot be
+/// trusted to be framed.
+fn closing(mut res: Response) -> Response {
+    res.headers_mut().insert(
+        hyper::header::CONNECTION,
+        hyper::header::HeaderValue::from_static("close"),
+    );
+    res
+}
+
 impl App {
     pub(crate) async fn dispatch(&self, req: hyper::Request<Incoming>) -> Outcome {
+        // hyper reads somewhat past its buffer limit before it gives up, so
+        // the documented limit is enforced here, on the head it parsed.
+        if head_len(&req) > MAX_HEAD_BYTES {
+            return Outcome::Respond(closing(admin::error(
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                "request_header_fields_too_large",
+                &format!("The request head exceeds {MAX_HEAD_BYTES} bytes"),
+            )));
+        }
         let (tenant, skip) = match self.tenant(&req) {
             Ok(found) => found,
             Err(message) => {
@@ -133,22 +171,31 @@ impl App {
         let first = first_segment(path);
         if first == "__admin" {
             let limit = self.sandbox.body_limit();
-            return match buffer(req, skip, limit).await {
-                Ok(req) => Outcome::Respond(admin::handle(&req, &self.sandbox, tenant).await),
+            return match self.buffer(req, skip).await {
+                Ok(req) => Outcome::Respond(
+                    admin::handle(&req, &self.sandbox, tenant, &self.stopping).await,
+                ),
                 Err(BodyError::TooLarge) => Outcome::Respond(admin::error(
                     StatusCode::PAYLOAD_TOO_LARGE,
                     "payload_too_large",
                     &format!("Request body exceeds {limit} bytes"),
                 )),
+                Err(BodyError::TooSlow) => Outcome::Respond(closing(admin::error(
+                    StatusCode::REQUEST_TIMEOUT,
+                    "request_timeout",
+                    &self.too_slow(),
+                ))),
                 Err(BodyError::Gone) => Outcome::Drop,
             };
         }
         if (first.is_empty() && dashboard::wants_page(&req)) || dashboard::PATHS.contains(&first) {
-            let limit = self.sandbox.body_limit();
-            return match buffer(req, skip, limit).await {
+            return match self.buffer(req, skip).await {
                 Ok(req) => Outcome::Respond(dashboard::handle(&req, &self.sandbox)),
                 Err(BodyError::TooLarge) => {
                     Outcome::Respond(http::empty(StatusCode::PAYLOAD_TOO_LARGE))
+                }
+                Err(BodyError::TooSlow) => {
+                    Outcome::Respond(closing(http::empty(StatusCode::REQUEST_TIMEOUT)))
                 }
                 Err(BodyError::Gone) => Outcome::Drop,
             };
@@ -238,10 +285,16 @@ impl App {
         let started = Instant::now();
         let method = req.method().clone();
         let limit = self.sandbox.body_limit();
-        let request = match buffer(req, prefix, limit).await {
+        let request = match self.buffer(req, prefix).await {
             Ok(request) => request,
             Err(BodyError::TooLarge) => {
                 return Outcome::Respond(P::common_error(CommonError::PayloadTooLarge { limit }))
+            }
+            Err(BodyError::TooSlow) => {
+                let message = self.too_slow();
+                return Outcome::Respond(closing(P::common_error(CommonError::RequestTimeout(
+                    message,
+                ))));
             }
             Err(BodyError::Gone) => return Outcome::Drop,
         };
@@ -416,22 +469,42 @@ fn record<P: ProviderApi>(
     });
 }
 
-/// Reads the whole body, refusing more than `limit` bytes, up front when the
-/// client declares the length and otherwise as the bytes arrive. The request's
-/// path is what follows the first `prefix` bytes.
-async fn buffer(
-    req: hyper::Request<Incoming>,
-    prefix: usize,
-    limit: usize,
-) -> Result<Request, BodyError> {
-    let (parts, body) = req.into_parts();
-    // hyper knows a declared length (it checked `Content-Length`); a body
-    // without one is counted by `Limited` as it arrives.
-    if hyper::body::Body::size_hint(&body).lower() > limit as u64 {
-        return Err(BodyError::TooLarge);
+impl App {
+    /// Reads the whole body, refusing more than the body limit, up front when
+    /// the client declares the length and otherwise as the bytes arrive, and
+    /// refusing a body that takes longer than the body timeout. The request's
+    /// path is what follows the first `prefix` bytes.
+    async fn buffer(
+        &self,
+        req: hyper::Request<Incoming>,
+        prefix: usize,
+    ) -> Result<Request, BodyError> {
+        let limit = self.sandbox.body_limit();
+        let (parts, body) = req.into_parts();
+        // hyper knows a declared length (it checked `Content-Length`); a body
+        // without one is counted by `Limited` as it arrives.
+        if hyper::body::Body::size_hint(&body).lower() > limit as u64 {
+            return Err(BodyError::TooLarge);
+        }
+        // Real time, not the sandbox clock: this guards the server's sockets.
+        let body = if hyper::body::Body::is_end_stream(&body) {
+            Bytes::new()
+        } else {
+            tokio::time::timeout(self.sandbox.body_timeout(), read_body(body, limit))
+                .await
+                .map_err(|_| BodyError::TooSlow)??
+        };
+        Ok(request(parts, prefix, body))
     }
-    let body = read_body(body, limit).await?;
-    Ok(Request {
+
+    fn too_slow(&self) -> String {
+        let after = crate::scenario::Dur(self.sandbox.body_timeout());
+        format!("The request body did not arrive within {after}")
+    }
+}
+
+fn request(parts: hyper::http::request::Parts, prefix: usize, body: Bytes) -> Request {
+    Request {
         method: parts.method,
         path: parts
             .uri
@@ -442,7 +515,7 @@ async fn buffer(
         query: parts.uri.query().map(str::to_owned),
         headers: parts.headers,
         body,
-    })
+    }
 }
 
 /// The body's bytes. A body that arrives in one frame, as most do, is kept

@@ -6,6 +6,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -17,6 +18,10 @@ use crate::http::DEFAULT_BODY_LIMIT;
 use crate::library::{Library, DEFAULT_NAME, WATCH_EVERY};
 use crate::scenario::Scenario;
 use crate::state::Tenant;
+
+/// How long a request body may take to arrive, by default: as long as a
+/// head may (a stalled or trickled upload must not hold a connection forever).
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How many named tenants may live at once.
 const MAX_TENANTS: usize = 1024;
@@ -38,8 +43,10 @@ struct Shared {
     /// Named tenants, made on first use, dropped by a reset.
     tenants: parking_lot::RwLock<HashMap<String, Arc<Tenant>>>,
     body_limit: usize,
+    body_timeout: Duration,
     admin_token: Option<Redacted>,
-    /// Provider requests a scenario rule is holding back (delays and hangs).
+    /// Requests being held: provider requests a scenario rule delays or
+    /// hangs, and open long-polls.
     in_flight: AtomicU64,
 }
 
@@ -191,6 +198,10 @@ impl Sandbox {
         self.inner.body_limit
     }
 
+    pub(crate) fn body_timeout(&self) -> Duration {
+        self.inner.body_timeout
+    }
+
     /// The token the control API and the dashboard require, if any.
     pub(crate) fn admin_token(&self) -> Option<&str> {
         self.inner.admin_token.as_ref().map(|t| t.0.as_str())
@@ -213,6 +224,7 @@ pub struct SandboxBuilder {
     source: Source,
     addr: SocketAddr,
     body_limit: usize,
+    body_timeout: Duration,
     watch: bool,
     admin_token: Option<Redacted>,
 }
@@ -234,6 +246,7 @@ impl Default for SandboxBuilder {
             source: Source::Embedded,
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             body_limit: DEFAULT_BODY_LIMIT,
+            body_timeout: DEFAULT_BODY_TIMEOUT,
             watch: false,
             admin_token: None,
         }
@@ -309,6 +322,14 @@ impl SandboxBuilder {
         }
     }
 
+    /// How long a request body may take to arrive once its head has;
+    /// default [`DEFAULT_BODY_TIMEOUT`]. A slower one is answered 408 and
+    /// its connection closed.
+    pub fn body_timeout(mut self, timeout: Duration) -> Self {
+        self.body_timeout = timeout;
+        self
+    }
+
     /// Builds the state without serving it (see [`crate::serve`]). The
     /// admin token is checked against the address given to
     /// [`SandboxBuilder::bind`], so a binary that binds the socket itself
@@ -332,6 +353,7 @@ impl SandboxBuilder {
                 library: parking_lot::Mutex::new(library),
                 tenants: parking_lot::RwLock::new(HashMap::new()),
                 body_limit: self.body_limit,
+                body_timeout: self.body_timeout,
                 admin_token: self.admin_token,
                 in_flight: AtomicU64::new(0),
             }),

@@ -21,7 +21,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::router::{App, Outcome};
+use crate::router::{App, Outcome, MAX_HEAD_BYTES};
 use crate::sandbox::Sandbox;
 use crate::wire::{Socket, WireBody};
 
@@ -29,8 +29,6 @@ use crate::wire::{Socket, WireBody};
 pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 /// A client has this long to send a request's headers (a slow-loris guard).
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
-/// The largest request head we read.
-const MAX_HEAD_BYTES: usize = 64 * 1024;
 
 /// Serves `sandbox` on `listener` until `shutdown` resolves, then drains.
 pub async fn serve(

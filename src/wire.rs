@@ -23,16 +23,65 @@ use crate::scenario::SlowBody;
 /// zero just before the socket closes. Reads and writes are tokio's own, so a
 /// short read clears readiness (no extra `recv` that would find nothing) and
 /// the read buffer is never zeroed first.
+///
+/// hyper answers a head it cannot parse (too large, malformed) by itself,
+/// with an empty body; the socket gives that answer the JSON body every
+/// other error has (see [`own_error_answer`]).
 #[derive(Debug)]
 pub(crate) struct Socket {
     stream: TcpStream,
     reset: Arc<AtomicBool>,
+    /// A rewritten answer still being sent, and the length of hyper's
+    /// original to report once it is.
+    rewritten: Option<(Bytes, usize)>,
 }
 
 impl Socket {
     pub(crate) fn new(stream: TcpStream, reset: Arc<AtomicBool>) -> Self {
-        Self { stream, reset }
+        Self {
+            stream,
+            reset,
+            rewritten: None,
+        }
     }
+}
+
+/// The answers hyper writes on its own, before any request reaches the
+/// router: the status line's code, and the error code and message we give.
+const OWN_ERRORS: [(&[u8], &str, &str); 3] = [
+    (
+        b"431",
+        "request_header_fields_too_large",
+        "The request head exceeds 65536 bytes",
+    ),
+    (b"400", "bad_request", "The request is not valid HTTP/1.1"),
+    (b"414", "uri_too_long", "The request target is too long"),
+];
+
+/// hyper's own error answer, if `buf` is one, rewritten with a JSON body in
+/// the control API's envelope. Recognised by its exact shape: a 4xx status
+/// line, then `connection: close` and `content-length: 0` first, which only
+/// hyper writes (the router's answers always carry a body or other headers
+/// first). The test is a prefix comparison, cheap for every other answer.
+fn own_error_answer(buf: &[u8]) -> Option<Bytes> {
+    const EMPTY: &[u8] = b"\r\nconnection: close\r\ncontent-length: 0\r\n";
+    let rest = buf.strip_prefix(b"HTTP/1.1 4")?;
+    let (_, code, message) = OWN_ERRORS
+        .iter()
+        .find(|(status, _, _)| buf.get(9..12) == Some(*status))?;
+    let line_end = rest.windows(2).position(|w| w == b"\r\n")?;
+    let after = rest[line_end..].strip_prefix(EMPTY)?;
+    if !buf.ends_with(b"\r\n\r\n") {
+        return None;
+    }
+    let body = serde_json::json!({ "error": { "code": code, "message": message } }).to_string();
+    let mut out = Vec::with_capacity(buf.len() + body.len() + 64);
+    out.extend_from_slice(&buf[..10 + line_end]);
+    out.extend_from_slice(b"\r\nconnection: close\r\ncontent-type: application/json\r\n");
+    out.extend_from_slice(format!("content-length: {}\r\n", body.len()).as_bytes());
+    out.extend_from_slice(after);
+    out.extend_from_slice(body.as_bytes());
+    Some(Bytes::from(out))
 }
 
 impl Drop for Socket {
@@ -60,7 +109,28 @@ impl AsyncWrite for Socket {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().stream).poll_write(cx, buf)
+        let this = self.get_mut();
+        if this.rewritten.is_none() {
+            match own_error_answer(buf) {
+                Some(answer) => this.rewritten = Some((answer, buf.len())),
+                None => return Pin::new(&mut this.stream).poll_write(cx, buf),
+            }
+        }
+        // hyper offers the same bytes again until they are taken, so the
+        // rewritten answer is sent whole before its original counts as written.
+        let Some((answer, original)) = &mut this.rewritten else {
+            return Poll::Ready(Ok(0));
+        };
+        while !answer.is_empty() {
+            let n = ready!(Pin::new(&mut this.stream).poll_write(cx, answer))?;
+            if n == 0 {
+                return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
+            }
+            let _ = answer.split_to(n);
+        }
+        let original = *original;
+        this.rewritten = None;
+        Poll::Ready(Ok(original))
     }
 
     fn poll_write_vectored(
@@ -68,6 +138,14 @@ impl AsyncWrite for Socket {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
+        // An answer to rewrite comes in one piece, as the server asks hyper
+        // to flatten what it writes.
+        let first = bufs.iter().find(|b| !b.is_empty());
+        if let Some(first) = first {
+            if self.rewritten.is_some() || own_error_answer(first).is_some() {
+                return self.poll_write(cx, first);
+            }
+        }
         Pin::new(&mut self.get_mut().stream).poll_write_vectored(cx, bufs)
     }
 
@@ -166,6 +244,36 @@ impl Body for WireBody {
         match self {
             Self::Whole(body) => body.size_hint(),
             Self::Slow { rest, .. } => SizeHint::with_exact(rest.len() as u64),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::own_error_answer;
+
+    #[test]
+    fn only_hypers_own_empty_error_answers_are_rewritten() {
+        let own = b"HTTP/1.1 431 Request Header Fields Too Large\r\nconnection: close\r\ncontent-length: 0\r\ndate: Wed, 02 Dec 2026 06:17:14 GMT\r\n\r\n";
+        let answer = own_error_answer(own).expect("rewritten");
+        let text = std::str::from_utf8(&answer).unwrap();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap();
+        assert!(head.starts_with("HTTP/1.1 431 Request Header Fields Too Large\r\n"));
+        assert!(head.contains("content-type: application/json"));
+        assert!(head.contains(&format!("content-length: {}", body.len())));
+        assert!(head.contains("date: Wed, 02 Dec 2026"));
+        let json: serde_json::Value = serde_json::from_str(body).unwrap();
+        assert_eq!(json["error"]["code"], "request_header_fields_too_large");
+        let bad = b"HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\ndate: x\r\n\r\n";
+        assert!(own_error_answer(bad).is_some());
+        // The router's own answers pass untouched.
+        for other in [
+            &b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}"[..],
+            b"HTTP/1.1 413 Payload Too Large\r\ncontent-length: 0\r\n\r\n",
+            b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: application/json\r\nconnection: close\r\ncontent-length: 9\r\n\r\n{\"a\": 1}",
+            b"HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n",
+        ] {
+            assert!(own_error_answer(other).is_none());
         }
     }
 }

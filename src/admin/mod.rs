@@ -10,6 +10,7 @@ use hyper::header::{HeaderValue, ALLOW};
 use hyper::StatusCode;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use tokio::sync::watch;
 
 use crate::http::{self, DecodeError, Request, Response};
 use crate::journal::JournalQuery;
@@ -31,11 +32,22 @@ const MAX_WAIT: Duration = Duration::from_secs(60);
 pub(crate) struct Cx<'a> {
     pub(crate) sandbox: &'a Sandbox,
     pub(crate) tenant: &'a Arc<Tenant>,
+    /// Turns `true` when the server shuts down: long-polls answer then.
+    pub(crate) stopping: &'a watch::Receiver<bool>,
 }
 
 /// Answers a control API request.
-pub(crate) async fn handle(req: &Request, sandbox: &Sandbox, tenant: &Arc<Tenant>) -> Response {
-    let cx = &Cx { sandbox, tenant };
+pub(crate) async fn handle(
+    req: &Request,
+    sandbox: &Sandbox,
+    tenant: &Arc<Tenant>,
+    stopping: &watch::Receiver<bool>,
+) -> Response {
+    let cx = &Cx {
+        sandbox,
+        tenant,
+        stopping,
+    };
     let segments = req.segments();
     let route = match Route::parse(&req.method, &segments[1..]) {
         Ok(route) => route,
@@ -75,7 +87,7 @@ pub(crate) async fn handle(req: &Request, sandbox: &Sandbox, tenant: &Arc<Tenant
             }
             Ok(http::json(StatusCode::OK, &json!({ "status": "reset" })))
         }
-        Route::SetTenantScenario { name } => scenarios::set_for_tenant(req, sandbox, &name),
+        Route::SetTenantScenario { name } => scenarios::set_for_tenant(req, cx, &name),
         Route::GetClock => Ok(clock_state(cx)),
         Route::SetClock => set_clock(req, cx),
         Route::Journal => journal(req, cx),
@@ -292,6 +304,15 @@ fn feed_params(req: &Request) -> Reply<(Since, Option<Duration>)> {
     Ok((since, wait))
 }
 
+/// Resolves when the server starts to shut down, so a long-poll answers at
+/// once instead of holding the drain for its whole wait.
+fn stop(cx: &Cx<'_>) -> impl std::future::Future<Output = ()> + 'static {
+    let mut stopping = cx.stopping.clone();
+    async move {
+        let _ = stopping.wait_for(|stop| *stop).await;
+    }
+}
+
 async fn list_sms(req: &Request, cx: &Cx<'_>) -> Reply<Response> {
     let (since, wait) = feed_params(req)?;
     let to = req.query_param("to");
@@ -302,7 +323,10 @@ async fn list_sms(req: &Request, cx: &Cx<'_>) -> Reply<Response> {
     };
     let world = cx.tenant.world();
     let messages = match wait {
-        Some(wait) => world.outbox.wait(since, wait, filter).await,
+        Some(wait) => {
+            let _held = cx.sandbox.track();
+            world.outbox.wait(since, wait, filter, stop(cx)).await
+        }
         None => world.outbox.list(since, filter),
     };
     Ok(http::json(StatusCode::OK, &messages))
@@ -357,7 +381,10 @@ async fn events(req: &Request, cx: &Cx<'_>) -> Reply<Response> {
     };
     let world = cx.tenant.world();
     let events = match wait {
-        Some(wait) => world.events.wait(since, wait, filter).await,
+        Some(wait) => {
+            let _held = cx.sandbox.track();
+            world.events.wait(since, wait, filter, stop(cx)).await
+        }
         None => world.events.list(since, filter),
     };
     Ok(http::json(StatusCode::OK, &events))

@@ -9,7 +9,6 @@ use serde_json::json;
 use super::{AdminError, Cx, Reply};
 use crate::http::{self, Request, Response};
 use crate::library::error_json;
-use crate::sandbox::Sandbox;
 use crate::scenario::Scenario;
 
 /// `GET /__admin/scenarios`: the tenant's active scenario, the library, and
@@ -37,15 +36,16 @@ pub(super) fn info(cx: &Cx<'_>) -> Response {
 
 /// `PUT /__admin/tenants/{name}/scenario`: a tenant's own scenario, with a
 /// fresh world; the tenant is made if it does not exist yet.
-pub(super) fn set_for_tenant(req: &Request, sandbox: &Sandbox, name: &str) -> Reply<Response> {
-    let tenant = sandbox
+pub(super) fn set_for_tenant(req: &Request, cx: &Cx<'_>, name: &str) -> Reply<Response> {
+    let tenant = cx
+        .sandbox
         .tenant_named(name)
         .map_err(|e| AdminError::new(StatusCode::BAD_REQUEST, "invalid_tenant", &e))?;
     load(
         req,
         &Cx {
-            sandbox,
             tenant: &tenant,
+            ..*cx
         },
     )
 }

@@ -98,6 +98,8 @@ pub(crate) enum CommonError {
     PayloadTooLarge {
         limit: usize,
     },
+    /// The body did not arrive in time; the message says how long it had.
+    RequestTimeout(String),
     /// A handler failed in a way it did not foresee; never expected.
     Internal(String),
 }
@@ -126,6 +128,7 @@ impl CommonError {
                 "payload_too_large",
                 format!("Request body exceeds {limit} bytes"),
             ),
+            Self::RequestTimeout(message) => (S::REQUEST_TIMEOUT, "request_timeout", message),
             Self::Internal(message) => (S::INTERNAL_SERVER_ERROR, "internal_server_error", message),
         }
     }

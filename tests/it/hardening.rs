@@ -194,3 +194,140 @@ async fn the_control_api_refuses_a_clock_outside_1970_to_2200() {
     let polled = sandbox.shine_poll(&id).await;
     assert_ne!(polled.status, StatusCode::OK, "{}", polled.body);
 }
+
+/// Sends `head` then `body` on a fresh connection, the body a byte every
+/// `gap` when one is given, and reads until the server closes it.
+async fn exchange(
+    addr: std::net::SocketAddr,
+    head: &str,
+    body: &[u8],
+    gap: Option<std::time::Duration>,
+) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let (mut read, mut write) = stream.into_split();
+    write.write_all(head.as_bytes()).await.unwrap();
+    let body = body.to_vec();
+    let writer = tokio::spawn(async move {
+        for chunk in body.chunks(if gap.is_some() { 1 } else { body.len().max(1) }) {
+            if write.write_all(chunk).await.is_err() {
+                return;
+            }
+            if let Some(gap) = gap {
+                tokio::time::sleep(gap).await;
+            }
+        }
+        // Keep the connection open: the server must be the one to close it.
+        std::future::pending::<()>().await;
+    });
+    let mut out = Vec::new();
+    let _ = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        read.read_to_end(&mut out),
+    )
+    .await;
+    writer.abort();
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[tokio::test]
+async fn a_stalled_or_trickled_body_is_answered_408_and_closed() {
+    let timeout = std::time::Duration::from_millis(300);
+    let sandbox = TestSandbox::from(sca_sandbox::Sandbox::builder().body_timeout(timeout)).await;
+    let addr = sandbox.server.addr();
+    let head = |path: &str| {
+        format!("POST {path} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n")
+    };
+    // Two bytes of a hundred, then nothing.
+    let stalled = exchange(
+        addr,
+        &head("/shine/v2/authentication/oauth2/action_request"),
+        b"{\"",
+        None,
+    )
+    .await;
+    assert!(stalled.starts_with("HTTP/1.1 408"), "{stalled}");
+    assert!(stalled.contains("connection: close"), "{stalled}");
+    assert!(stalled.contains(r#""code":"request_timeout""#), "{stalled}");
+    assert!(
+        stalled.contains(r#""status":408"#),
+        "Shine's envelope: {stalled}"
+    );
+    // A byte every 50 ms would take 5 s; the limit is on the whole body.
+    let gap = Some(std::time::Duration::from_millis(50));
+    let trickled = exchange(
+        addr,
+        &head("/weavr/multi/login_with_password"),
+        &[b' '; 100],
+        gap,
+    )
+    .await;
+    assert!(trickled.starts_with("HTTP/1.1 408"), "{trickled}");
+    assert!(
+        trickled.contains("REQUEST_TIMEOUT"),
+        "Weavr's envelope: {trickled}"
+    );
+    let admin = exchange(addr, &head("/__admin/scenarios"), b"na", None).await;
+    assert!(admin.starts_with("HTTP/1.1 408"), "{admin}");
+    assert!(admin.contains(r#""code":"request_timeout""#), "{admin}");
+    // Nothing was created, and the server answers as before.
+    let stats = sandbox.get("/__admin/stats").await.body;
+    assert_eq!(stats["shine"]["action_requests"], 0, "{stats}");
+    assert_eq!(stats["in_flight"], 0, "{stats}");
+    assert_eq!(sandbox.shine_create().await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn heads_over_64_kib_are_431_in_json() {
+    let sandbox = TestSandbox::start().await;
+    let addr = sandbox.server.addr();
+    let head = |size: usize| {
+        format!(
+            "GET /__admin/health HTTP/1.1\r\nhost: x\r\nconnection: close\r\nx-big: {}\r\n\r\n",
+            "a".repeat(size)
+        )
+    };
+    let fits = exchange(addr, &head(64 * 1024 - 100), b"", None).await;
+    assert!(
+        fits.starts_with("HTTP/1.1 200"),
+        "{}",
+        &fits[..40.min(fits.len())]
+    );
+    for size in [64 * 1024, 70_000, 100_000, 200_000, 1_000_000] {
+        let answer = exchange(addr, &head(size), b"", None).await;
+        assert!(answer.starts_with("HTTP/1.1 431"), "{size}: {answer}");
+        let body = answer.split_once("\r\n\r\n").unwrap().1;
+        let json: Value = serde_json::from_str(body).expect("a JSON body");
+        assert_eq!(
+            json["error"]["code"], "request_header_fields_too_large",
+            "{size}"
+        );
+    }
+    // A head that is not HTTP at all gets JSON too.
+    let garbage = exchange(addr, "NOT HTTP\r\n\r\n", b"", None).await;
+    assert!(garbage.starts_with("HTTP/1.1 400"), "{garbage}");
+    assert!(garbage.contains(r#""code":"bad_request""#), "{garbage}");
+}
+
+#[tokio::test]
+async fn shutdown_answers_open_long_polls_at_once() {
+    let sandbox = TestSandbox::start().await;
+    let polls: Vec<_> = [
+        "/__admin/sms?wait=60s",
+        "/__admin/events?wait=60s&type=none",
+    ]
+    .into_iter()
+    .map(|path| tokio::spawn(sandbox.http.get(sandbox.url(path)).send()))
+    .collect();
+    crate::server::wait_until_in_flight(&sandbox, 2).await;
+    let TestSandbox { server, .. } = sandbox;
+    // The drain waits up to 10 s for connections; long-polls must not hold it.
+    tokio::time::timeout(std::time::Duration::from_secs(5), server.shutdown())
+        .await
+        .expect("shutdown did not wait for the long-polls");
+    for poll in polls {
+        let answer = poll.await.unwrap().expect("the long-poll was answered");
+        assert_eq!(answer.status(), StatusCode::OK);
+        assert_eq!(answer.json::<Value>().await.unwrap(), json!([]));
+    }
+}

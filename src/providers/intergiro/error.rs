@@ -63,6 +63,7 @@ pub(crate) fn common(e: CommonError) -> IntergiroError {
         StatusCode::NOT_FOUND => "not found",
         StatusCode::METHOD_NOT_ALLOWED => "method not allowed",
         StatusCode::PAYLOAD_TOO_LARGE => "payload too large",
+        StatusCode::REQUEST_TIMEOUT => "request timeout",
         _ => "internal error",
     };
     with(status, kind, None, &message)

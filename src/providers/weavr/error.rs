@@ -160,6 +160,7 @@ impl From<CommonError> for WeavrError {
             "not_found" => "NOT_FOUND",
             "method_not_allowed" => "METHOD_NOT_ALLOWED",
             "payload_too_large" => "PAYLOAD_TOO_LARGE",
+            "request_timeout" => "REQUEST_TIMEOUT",
             _ => "INTERNAL_SERVER_ERROR",
         };
         Self::default(status, code, message)
