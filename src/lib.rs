@@ -86,7 +86,7 @@ pub use clock::{Clock, ClockRangeError, ClockState};
 pub use error::Error;
 pub use http::DEFAULT_BODY_LIMIT;
 pub use journal::JournalEntry;
-pub use library::WATCH_EVERY;
+pub use library::{MAX_UPLOADS_PER_TENANT, MAX_UPLOAD_BYTES, WATCH_EVERY};
 pub use outbox::{Event, Sms};
 pub use providers::Provider;
 pub use sandbox::{

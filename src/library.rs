@@ -2,13 +2,20 @@
 //! embedded default, a `--scenario` file or folder, and YAML bodies posted to
 //! the control API. Tenants activate one by name.
 //!
+//! What comes with the sandbox (the embedded default and the files) is
+//! built in: the same for every tenant, and never replaced by an upload.
+//! A named scenario posted to the control API belongs to the tenant that
+//! posted it: only that tenant sees and activates it, its reset forgets it,
+//! and the default tenant's reset forgets every upload. Uploads are capped
+//! per tenant and in all, so they cannot grow memory without end.
+//!
 //! With `--watch`, the files are read again every [`WATCH_EVERY`]: a changed
 //! file that parses replaces its entry and gives the tenants running it a
 //! fresh world; one that does not parse keeps the old entry and is reported
 //! (log and control API) with its file, line and column until it is fixed.
 
 use std::collections::hash_map::DefaultHasher;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -24,6 +31,11 @@ pub const WATCH_EVERY: Duration = Duration::from_millis(500);
 /// The name of the scenario the default tenant starts with.
 pub(crate) const DEFAULT_NAME: &str = "default";
 
+/// How many uploaded scenarios one tenant may keep.
+pub const MAX_UPLOADS_PER_TENANT: usize = 32;
+/// How many bytes of uploaded YAML all tenants together may keep.
+pub const MAX_UPLOAD_BYTES: usize = 16 * 1024 * 1024;
+
 #[derive(Debug)]
 struct Entry {
     scenario: Arc<Scenario>,
@@ -36,11 +48,26 @@ struct Entry {
 /// Named scenarios and the files that failed to load.
 #[derive(Debug, Default)]
 pub(crate) struct Library {
+    /// The built-in entries.
     entries: BTreeMap<String, Entry>,
+    /// Uploaded entries by tenant (its base path, `""` for the default one),
+    /// each with the size of its YAML.
+    uploads: HashMap<String, BTreeMap<String, (Entry, usize)>>,
+    /// The YAML bytes of every upload together.
+    upload_bytes: usize,
     /// Where scenario files are read from, for `--watch`.
     path: Option<PathBuf>,
     /// Files that changed but do not parse, by file.
     errors: BTreeMap<String, ScenarioError>,
+}
+
+/// Why an upload did not join the library.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Refused {
+    /// The name is a built-in scenario's.
+    BuiltIn,
+    /// The tenant or the whole library is full.
+    Full(String),
 }
 
 /// What a rescan changed.
@@ -81,7 +108,7 @@ impl Library {
         Ok(library)
     }
 
-    pub(crate) fn insert(
+    fn insert(
         &mut self,
         name: String,
         scenario: Arc<Scenario>,
@@ -100,6 +127,67 @@ impl Library {
 
     pub(crate) fn get(&self, name: &str) -> Option<Arc<Scenario>> {
         self.entries.get(name).map(|e| e.scenario.clone())
+    }
+
+    /// The scenario `name` as `tenant` sees it: its own upload, or a
+    /// built-in one.
+    pub(crate) fn get_for(&self, tenant: &str, name: &str) -> Option<Arc<Scenario>> {
+        self.uploads
+            .get(tenant)
+            .and_then(|own| own.get(name))
+            .map(|(e, _)| e.scenario.clone())
+            .or_else(|| self.get(name))
+    }
+
+    /// Keeps `scenario`, posted by `tenant` as `bytes` of YAML, under `name`
+    /// for that tenant; a second upload of a name replaces the first.
+    pub(crate) fn upload(
+        &mut self,
+        tenant: &str,
+        name: &str,
+        scenario: Arc<Scenario>,
+        bytes: usize,
+    ) -> Result<(), Refused> {
+        if self.entries.contains_key(name) {
+            return Err(Refused::BuiltIn);
+        }
+        let own = self.uploads.get(tenant);
+        let replaced = own.and_then(|own| own.get(name)).map_or(0, |(_, b)| *b);
+        let count = own.map_or(0, BTreeMap::len);
+        if replaced == 0 && count >= MAX_UPLOADS_PER_TENANT {
+            return Err(Refused::Full(format!(
+                "a tenant keeps at most {MAX_UPLOADS_PER_TENANT} uploaded scenarios; reset the tenant to forget them"
+            )));
+        }
+        if self.upload_bytes - replaced + bytes > MAX_UPLOAD_BYTES {
+            return Err(Refused::Full(format!(
+                "uploaded scenarios may take at most {MAX_UPLOAD_BYTES} bytes in all; a reset forgets them"
+            )));
+        }
+        let entry = Entry {
+            scenario,
+            source: "<request body>".to_owned(),
+            digest: None,
+        };
+        self.uploads
+            .entry(tenant.to_owned())
+            .or_default()
+            .insert(name.to_owned(), (entry, bytes));
+        self.upload_bytes = self.upload_bytes - replaced + bytes;
+        Ok(())
+    }
+
+    /// Forgets what `tenant` uploaded.
+    pub(crate) fn forget(&mut self, tenant: &str) {
+        if let Some(own) = self.uploads.remove(tenant) {
+            self.upload_bytes -= own.values().map(|(_, b)| b).sum::<usize>();
+        }
+    }
+
+    /// Forgets every upload: the library is the built-in one again.
+    pub(crate) fn forget_all(&mut self) {
+        self.uploads.clear();
+        self.upload_bytes = 0;
     }
 
     /// Reads the files again; see the module documentation.
@@ -173,11 +261,15 @@ impl Library {
         out
     }
 
-    /// The list and the errors, for `GET /__admin/scenarios`.
-    pub(crate) fn describe(&self) -> (Value, Value) {
+    /// What `tenant` sees, built-in entries then its uploads, by name, and
+    /// the errors, for `GET /__admin/scenarios`.
+    pub(crate) fn describe(&self, tenant: &str) -> (Value, Value) {
+        let own = self.uploads.get(tenant);
+        let uploaded = own.into_iter().flatten().map(|(name, (e, _))| (name, e));
         let entries = self
             .entries
             .iter()
+            .chain(uploaded)
             .map(|(name, e)| {
                 json!({
                     "name": name,

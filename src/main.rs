@@ -32,6 +32,14 @@ struct Args {
     /// or `?token=` once in a browser). Required to bind anything but loopback.
     #[arg(long, env = "SCA_SANDBOX_ADMIN_TOKEN", hide_env_values = true)]
     admin_token: Option<String>,
+    /// A host name the control API and the dashboard answer to besides IP
+    /// addresses and localhost (repeat it, or separate names with commas).
+    #[arg(
+        long = "allowed-host",
+        env = "SCA_SANDBOX_ALLOWED_HOSTS",
+        value_delimiter = ','
+    )]
+    allowed_hosts: Vec<String>,
     /// Largest accepted request body, in bytes.
     #[arg(long, env = "SCA_SANDBOX_BODY_LIMIT", default_value_t = sca_sandbox::DEFAULT_BODY_LIMIT)]
     body_limit: usize,
@@ -66,6 +74,9 @@ fn main() -> ExitCode {
         .bind(SocketAddr::new(args.host, args.port));
     if let Some(token) = &args.admin_token {
         builder = builder.admin_token(token.clone());
+    }
+    for host in &args.allowed_hosts {
+        builder = builder.allowed_host(host.clone());
     }
     if let Some(path) = &args.scenario {
         builder = builder.scenario_file(path);

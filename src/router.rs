@@ -36,9 +36,11 @@ use crate::state::{Tenant, World};
 /// Named once: looking a header up by a string parses the name each time.
 const TENANT_HEADER: HeaderName = HeaderName::from_static("x-sandbox-tenant");
 
-/// A request refused for want of the admin token, by a page or the API.
+/// A control API or dashboard request refused, by a page or the API: from
+/// another site's page, or for want of the admin token.
 struct Denied {
     page: bool,
+    foreign: Option<admin::auth::Foreign>,
 }
 
 fn first_segment(path: &str) -> &str {
@@ -128,7 +130,14 @@ impl App {
         };
         let remember = match self.guard(&req, skip) {
             Ok(remember) => remember,
-            Err(Denied { page }) => return Outcome::Respond(admin::auth::denied(page)),
+            Err(Denied {
+                page,
+                foreign: Some(why),
+            }) => return Outcome::Respond(admin::auth::foreign(&why, page)),
+            Err(Denied {
+                page,
+                foreign: None,
+            }) => return Outcome::Respond(admin::auth::denied(page)),
         };
         let outcome = self.route(req, skip, &tenant).await;
         match (outcome, remember) {
@@ -140,24 +149,38 @@ impl App {
         }
     }
 
-    /// With an admin token, the control API and the dashboard pages need it.
-    /// `Ok(Some(token))` when a page link granted it: the answer sets the
-    /// cookie. `Err` says whether a page or the API refused.
+    /// The control API and the dashboard answer only their own pages and
+    /// scripts, never another site's page (see [`admin::auth::same_site`]);
+    /// with an admin token, they need it too. `Ok(Some(token))` when a page
+    /// link granted it: the answer sets the cookie. `Err` says whether a page
+    /// or the API refused, and why.
     fn guard(&self, req: &hyper::Request<Incoming>, skip: usize) -> Result<Option<&str>, Denied> {
+        let first = first_segment(&req.uri().path()[skip..]);
+        let page = first.is_empty() || dashboard::PATHS.contains(&first);
+        if first != "__admin" && !page {
+            return Ok(None);
+        }
+        admin::auth::same_site(req.method(), req.headers(), self.sandbox.allowed_hosts()).map_err(
+            |why| Denied {
+                page,
+                foreign: Some(why),
+            },
+        )?;
         let Some(token) = self.sandbox.admin_token() else {
             return Ok(None);
         };
-        let first = first_segment(&req.uri().path()[skip..]);
-        let page = first.is_empty() || dashboard::PATHS.contains(&first);
         // The static script holds nothing to protect.
-        if first != "__admin" && !(page && first != "dashboard.js") {
+        if first == "dashboard.js" {
             return Ok(None);
         }
         let link = page && req.method() == hyper::Method::GET;
         match admin::auth::check(token, req.headers(), req.uri().query(), link) {
             admin::auth::Access::Granted => Ok(None),
             admin::auth::Access::GrantedByLink => Ok(Some(token)),
-            admin::auth::Access::Denied => Err(Denied { page }),
+            admin::auth::Access::Denied => Err(Denied {
+                page,
+                foreign: None,
+            }),
         }
     }
 

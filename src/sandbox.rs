@@ -45,6 +45,9 @@ struct Shared {
     body_limit: usize,
     body_timeout: Duration,
     admin_token: Option<Redacted>,
+    /// Host names the control API and the dashboard answer besides IP
+    /// addresses and `localhost`.
+    allowed_hosts: Vec<String>,
     /// Requests being held: provider requests a scenario rule delays or
     /// hangs, and open long-polls.
     in_flight: AtomicU64,
@@ -73,10 +76,11 @@ impl Sandbox {
     }
 
     /// Drops all state, resets the clock, reloads the scenario's fixtures,
-    /// and drops every named tenant.
+    /// drops every named tenant, and forgets every uploaded scenario.
     pub fn reset(&self) {
         self.inner.tenant.reset();
         self.inner.tenants.write().clear();
+        self.library().forget_all();
     }
 
     /// The tenant called `name`, made on first use with the default tenant's
@@ -202,6 +206,10 @@ impl Sandbox {
         self.inner.body_timeout
     }
 
+    pub(crate) fn allowed_hosts(&self) -> &[String] {
+        &self.inner.allowed_hosts
+    }
+
     /// The token the control API and the dashboard require, if any.
     pub(crate) fn admin_token(&self) -> Option<&str> {
         self.inner.admin_token.as_ref().map(|t| t.0.as_str())
@@ -227,6 +235,7 @@ pub struct SandboxBuilder {
     body_timeout: Duration,
     watch: bool,
     admin_token: Option<Redacted>,
+    allowed_hosts: Vec<String>,
 }
 
 /// A secret that prints as `<redacted>`, so `{:?}` of a sandbox or its
@@ -249,6 +258,7 @@ impl Default for SandboxBuilder {
             body_timeout: DEFAULT_BODY_TIMEOUT,
             watch: false,
             admin_token: None,
+            allowed_hosts: Vec::new(),
         }
     }
 }
@@ -330,6 +340,17 @@ impl SandboxBuilder {
         self
     }
 
+    /// A host name the control API and the dashboard answer to, besides IP
+    /// addresses and `localhost`: the name a compose network or a hosts file
+    /// gives the sandbox. Requests that name any other host are refused, so
+    /// that a web page cannot rebind its own name to the sandbox and read it.
+    pub fn allowed_host(mut self, name: impl Into<String>) -> Self {
+        let name = name.into();
+        self.allowed_hosts
+            .push(name.trim().trim_end_matches('.').to_ascii_lowercase());
+        self
+    }
+
     /// Builds the state without serving it (see [`crate::serve`]). The
     /// admin token is checked against the address given to
     /// [`SandboxBuilder::bind`], so a binary that binds the socket itself
@@ -355,6 +376,7 @@ impl SandboxBuilder {
                 body_limit: self.body_limit,
                 body_timeout: self.body_timeout,
                 admin_token: self.admin_token,
+                allowed_hosts: self.allowed_hosts,
                 in_flight: AtomicU64::new(0),
             }),
         })

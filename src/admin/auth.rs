@@ -9,7 +9,9 @@
 //! holds a value derived from the token, never the token itself, so a cookie
 //! read off a browser profile does not give away the token.
 
-use hyper::header::{HeaderValue, AUTHORIZATION, COOKIE, SET_COOKIE, WWW_AUTHENTICATE};
+use hyper::header::{
+    HeaderValue, AUTHORIZATION, COOKIE, HOST, ORIGIN, SET_COOKIE, WWW_AUTHENTICATE,
+};
 use hyper::{HeaderMap, StatusCode};
 
 use crate::http::{self, Response};
@@ -54,6 +56,98 @@ pub(crate) fn check(token: &str, headers: &HeaderMap, query: Option<&str>, link:
         Access::GrantedByLink
     } else {
         Access::Denied
+    }
+}
+
+/// Why a request from a browser was turned away before its token was read.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Foreign {
+    /// The `Host` is a name the sandbox does not answer to: a page that
+    /// rebinds its own DNS name to 127.0.0.1 to read the control API.
+    Host,
+    /// An unsafe method sent by another site's page.
+    Origin,
+}
+
+/// Whether a control API or dashboard request comes from the sandbox's own
+/// pages or a script, rather than another site's page in the developer's
+/// browser. `Host` must be an IP address, `localhost` (or a name under it),
+/// or one of `allowed`: a rebound DNS name always arrives as the attacker's
+/// own name. An unsafe method with an `Origin` must come from the origin
+/// it is sent to; scripts send none.
+pub(crate) fn same_site(
+    method: &hyper::Method,
+    headers: &HeaderMap,
+    allowed: &[String],
+) -> Result<(), Foreign> {
+    let host = headers.get(HOST).and_then(|v| v.to_str().ok());
+    if let Some(host) = host {
+        if !known_host(host, allowed) {
+            return Err(Foreign::Host);
+        }
+    }
+    let safe = matches!(
+        *method,
+        hyper::Method::GET | hyper::Method::HEAD | hyper::Method::OPTIONS
+    );
+    let Some(origin) = headers.get(ORIGIN) else {
+        return Ok(());
+    };
+    let same = host.is_some_and(|host| {
+        origin.to_str().ok().is_some_and(|origin| {
+            ["http://", "https://"]
+                .iter()
+                .any(|scheme| origin.strip_prefix(scheme) == Some(host))
+        })
+    });
+    if safe || same {
+        Ok(())
+    } else {
+        Err(Foreign::Origin)
+    }
+}
+
+/// The name part of a `Host` value is an IP address, `localhost`, a name
+/// under `.localhost`, or an allowed name (compared without case).
+fn known_host(host: &str, allowed: &[String]) -> bool {
+    let name = match host.strip_prefix('[') {
+        // An IPv6 literal: `[::1]:4242`.
+        Some(rest) => {
+            return rest
+                .split(']')
+                .next()
+                .is_some_and(|ip| ip.parse::<std::net::Ipv6Addr>().is_ok())
+        }
+        None => host.rsplit_once(':').map_or(host, |(name, _port)| name),
+    };
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    name.parse::<std::net::Ipv4Addr>().is_ok()
+        || name == "localhost"
+        || name.ends_with(".localhost")
+        || allowed.iter().any(|a| a.eq_ignore_ascii_case(&name))
+}
+
+/// The refusal of a foreign request: the control API's envelope, or text
+/// for a page.
+pub(crate) fn foreign(why: &Foreign, page: bool) -> Response {
+    let (code, message) = match why {
+        Foreign::Host => (
+            "forbidden_host",
+            "The Host header names neither this sandbox's address nor an allowed host (--allowed-host)",
+        ),
+        Foreign::Origin => (
+            "forbidden_origin",
+            "Another site's page may not change this sandbox (the Origin header is foreign)",
+        ),
+    };
+    if page {
+        http::with_type(
+            StatusCode::FORBIDDEN,
+            format!("{message}\n").into(),
+            "text/plain; charset=utf-8",
+        )
+    } else {
+        super::error(StatusCode::FORBIDDEN, code, message)
     }
 }
 
@@ -107,6 +201,67 @@ mod tests {
             map.append(*name, HeaderValue::from_str(value).unwrap());
         }
         map
+    }
+
+    #[test]
+    fn hosts_must_be_addresses_localhost_or_allowed() {
+        let allowed = ["sandbox.test".to_owned()];
+        for host in [
+            "127.0.0.1:4242",
+            "127.0.0.1",
+            "10.1.2.3:80",
+            "[::1]:4242",
+            "localhost:4242",
+            "LOCALHOST",
+            "app.localhost:1",
+            "sandbox.test:4242",
+            "Sandbox.Test.",
+        ] {
+            assert!(known_host(host, &allowed), "{host}");
+        }
+        for host in [
+            "evil.example:4242",
+            "localhost.evil.example",
+            "127.0.0.1.nip.io",
+            "[evil]:1",
+            "sandbox.test.evil",
+            "",
+        ] {
+            assert!(!known_host(host, &allowed), "{host}");
+        }
+    }
+
+    #[test]
+    fn unsafe_methods_from_another_origin_are_foreign() {
+        use hyper::Method;
+        let host = ("host", "127.0.0.1:4242");
+        let ok = |m: &Method, pairs: &[(&'static str, &str)]| same_site(m, &headers(pairs), &[]);
+        assert_eq!(ok(&Method::POST, &[host]), Ok(()));
+        assert_eq!(
+            ok(&Method::POST, &[host, ("origin", "http://127.0.0.1:4242")]),
+            Ok(())
+        );
+        assert_eq!(
+            ok(&Method::POST, &[host, ("origin", "http://127.0.0.1:3000")]),
+            Err(Foreign::Origin)
+        );
+        assert_eq!(
+            ok(&Method::POST, &[host, ("origin", "https://evil.example")]),
+            Err(Foreign::Origin)
+        );
+        assert_eq!(
+            ok(&Method::PUT, &[host, ("origin", "null")]),
+            Err(Foreign::Origin)
+        );
+        // Reading is left to the Host check and the browser's own rules.
+        assert_eq!(
+            ok(&Method::GET, &[host, ("origin", "https://evil.example")]),
+            Ok(())
+        );
+        assert_eq!(
+            ok(&Method::GET, &[("host", "rebound.example:4242")]),
+            Err(Foreign::Host)
+        );
     }
 
     #[test]

@@ -78,12 +78,14 @@ pub(crate) async fn handle(
         )),
         Route::Stats => Ok(stats(cx)),
         Route::Reset => {
-            // The default tenant's reset drops every named tenant too; a named
-            // tenant's reset gives it a fresh world.
+            // The default tenant's reset drops every named tenant and every
+            // upload too; a named tenant's reset gives it a fresh world and
+            // forgets its uploads.
             if cx.tenant.base_path.is_empty() {
                 sandbox.reset();
             } else {
                 cx.tenant.reset();
+                sandbox.library().forget(&cx.tenant.base_path);
             }
             Ok(http::json(StatusCode::OK, &json!({ "status": "reset" })))
         }

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::{AdminError, Cx, Reply};
 use crate::http::{self, Request, Response};
-use crate::library::error_json;
+use crate::library::{error_json, Refused};
 use crate::scenario::Scenario;
 
 /// `GET /__admin/scenarios`: the tenant's active scenario, the library, and
@@ -16,7 +16,7 @@ use crate::scenario::Scenario;
 pub(super) fn info(cx: &Cx<'_>) -> Response {
     let world = cx.tenant.world();
     let s = &world.scenario;
-    let (library, errors) = cx.sandbox.library().describe();
+    let (library, errors) = cx.sandbox.library().describe(&cx.tenant.base_path);
     http::json(
         StatusCode::OK,
         &json!({
@@ -51,8 +51,11 @@ pub(super) fn set_for_tenant(req: &Request, cx: &Cx<'_>, name: &str) -> Reply<Re
 }
 
 /// `POST /__admin/scenarios`: loads a YAML body and makes it active. A named
-/// scenario also joins the library under its name. A bad file is refused
-/// whole with its line and column, and nothing changes.
+/// scenario also joins the tenant's own part of the library under its name,
+/// unless a built-in scenario has that name: it is then active for the
+/// tenant, and the built-in one stays in the library. A bad file is refused
+/// whole with its line and column, and nothing changes; so is an upload over
+/// the library's caps (409 `library_full`).
 pub(super) fn load(req: &Request, cx: &Cx<'_>) -> Reply<Response> {
     let yaml = std::str::from_utf8(&req.body).map_err(|_| {
         AdminError::new(
@@ -80,29 +83,42 @@ pub(super) fn load(req: &Request, cx: &Cx<'_>) -> Reply<Response> {
         }
     })?;
     let scenario = Arc::new(scenario);
-    let name = scenario.name.clone();
-    if let Some(name) = &name {
-        cx.sandbox.library().insert(
-            name.clone(),
-            scenario.clone(),
-            "<request body>".to_owned(),
-            None,
-        );
+    let mut origin = None;
+    if let Some(name) = &scenario.name {
+        let uploaded =
+            cx.sandbox
+                .library()
+                .upload(&cx.tenant.base_path, name, scenario.clone(), yaml.len());
+        match uploaded {
+            Ok(()) => origin = Some(name.clone()),
+            Err(Refused::BuiltIn) => {}
+            Err(Refused::Full(message)) => {
+                return Err(AdminError::new(
+                    StatusCode::CONFLICT,
+                    "library_full",
+                    &message,
+                ))
+            }
+        }
     }
-    cx.tenant.activate(scenario, name);
+    cx.tenant.activate(scenario, origin);
     Ok(info(cx))
 }
 
 /// `POST /__admin/scenarios/{name}/activate`: the library's scenario becomes
 /// the tenant's, with a fresh world.
 pub(super) fn activate(cx: &Cx<'_>, name: &str) -> Reply<Response> {
-    let scenario = cx.sandbox.library().get(name).ok_or_else(|| {
-        AdminError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            &format!("No scenario `{name}` in the library; GET /__admin/scenarios lists them"),
-        )
-    })?;
+    let scenario = cx
+        .sandbox
+        .library()
+        .get_for(&cx.tenant.base_path, name)
+        .ok_or_else(|| {
+            AdminError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                &format!("No scenario `{name}` in the library; GET /__admin/scenarios lists them"),
+            )
+        })?;
     cx.tenant.activate(scenario, Some(name.to_owned()));
     Ok(info(cx))
 }

@@ -89,7 +89,9 @@ fn a_closed_stdout_does_not_stop_the_server() {
         if let Ok(mut stream) = std::net::TcpStream::connect(&addr) {
             use std::io::{Read, Write};
             stream
-                .write_all(b"GET /__admin/health HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+                .write_all(
+                    b"GET /__admin/health HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n",
+                )
                 .unwrap();
             let mut answer = String::new();
             let _ = stream.read_to_string(&mut answer);

@@ -236,7 +236,7 @@ async fn a_stalled_or_trickled_body_is_answered_408_and_closed() {
     let sandbox = TestSandbox::from(sca_sandbox::Sandbox::builder().body_timeout(timeout)).await;
     let addr = sandbox.server.addr();
     let head = |path: &str| {
-        format!("POST {path} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n")
+        format!("POST {path} HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n")
     };
     // Two bytes of a hundred, then nothing.
     let stalled = exchange(
@@ -283,7 +283,7 @@ async fn heads_over_64_kib_are_431_in_json() {
     let addr = sandbox.server.addr();
     let head = |size: usize| {
         format!(
-            "GET /__admin/health HTTP/1.1\r\nhost: x\r\nconnection: close\r\nx-big: {}\r\n\r\n",
+            "GET /__admin/health HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\nx-big: {}\r\n\r\n",
             "a".repeat(size)
         )
     };
@@ -330,4 +330,120 @@ async fn shutdown_answers_open_long_polls_at_once() {
         assert_eq!(answer.status(), StatusCode::OK);
         assert_eq!(answer.json::<Value>().await.unwrap(), json!([]));
     }
+}
+
+#[tokio::test]
+async fn another_sites_page_can_neither_change_nor_read_the_control_api() {
+    let sandbox = TestSandbox::start().await;
+    let id = sandbox.shine_create_id().await;
+    // A form or fetch from a page the developer visits: text/plain, foreign Origin.
+    for (path, origin) in [
+        ("/__admin/reset", "https://evil.example"),
+        ("/__admin/reset", "null"),
+        ("/__admin/reset", "http://127.0.0.1:1"),
+        ("/t/ci-1/__admin/reset", "https://evil.example"),
+    ] {
+        let res = sandbox
+            .send(
+                sandbox
+                    .http
+                    .post(sandbox.url(path))
+                    .header("content-type", "text/plain")
+                    .header("origin", origin)
+                    .body("{}"),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::FORBIDDEN, "{path} {origin}");
+        assert_eq!(res.body["error"]["code"], "forbidden_origin");
+    }
+    let form = sandbox
+        .http
+        .post(sandbox.url("/actions"))
+        .header("origin", "https://evil.example")
+        .form(&[("action", "advance"), ("by", "5m"), ("back", "/")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), StatusCode::FORBIDDEN);
+    // Nothing was reset: the request made before is still there.
+    assert_eq!(sandbox.shine_poll(&id).await.status, StatusCode::OK);
+
+    // A DNS-rebinding page reads under its own name, which is refused.
+    let rebound = sandbox
+        .send(
+            sandbox
+                .http
+                .get(sandbox.url("/__admin/sms"))
+                .header("host", "rebound.evil.example:4242"),
+        )
+        .await;
+    assert_eq!(rebound.status, StatusCode::FORBIDDEN);
+    assert_eq!(rebound.body["error"]["code"], "forbidden_host");
+    let page = sandbox
+        .http
+        .get(sandbox.url("/"))
+        .header("host", "rebound.evil.example")
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::FORBIDDEN);
+
+    // The sandbox's own pages, scripts without an Origin, and `localhost` pass.
+    let own = sandbox.url("");
+    let same = sandbox
+        .send(
+            sandbox
+                .http
+                .post(sandbox.url("/__admin/clock"))
+                .header("origin", own)
+                .json(&json!({ "advance": "1s" })),
+        )
+        .await;
+    assert_eq!(same.status, StatusCode::OK, "{}", same.body);
+    let local = sandbox
+        .send(
+            sandbox
+                .http
+                .get(sandbox.url("/__admin/health"))
+                .header("host", "localhost:4242"),
+        )
+        .await;
+    assert_eq!(local.status, StatusCode::OK);
+    // The provider endpoints answer whatever the Host: real clients send theirs.
+    let provider = sandbox
+        .send(
+            sandbox
+                .http
+                .get(sandbox.url(&format!(
+                    "/shine/v2/authentication/oauth2/action_request/{id}/poll?client_id=shine-client&client_secret=shine-secret"
+                )))
+                .header("host", "api.shine.example"),
+        )
+        .await;
+    assert_eq!(provider.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_configured_host_name_is_answered() {
+    let sandbox =
+        TestSandbox::from(sca_sandbox::Sandbox::builder().allowed_host("sca-sandbox")).await;
+    let named = sandbox
+        .send(
+            sandbox
+                .http
+                .get(sandbox.url("/__admin/health"))
+                .header("host", "sca-sandbox:4242"),
+        )
+        .await;
+    assert_eq!(named.status, StatusCode::OK);
+    let other = sandbox
+        .send(
+            sandbox
+                .http
+                .get(sandbox.url("/__admin/health"))
+                .header("host", "other:4242"),
+        )
+        .await;
+    assert_eq!(other.status, StatusCode::FORBIDDEN);
 }

@@ -277,3 +277,144 @@ fn a_missing_file_is_reported_without_a_made_up_position() {
     );
     assert!(!err.contains(":0:0"), "{err}");
 }
+
+/// Posts `yaml` as `tenant` (the default one when `None`).
+async fn upload(
+    sandbox: &TestSandbox,
+    tenant: Option<&str>,
+    yaml: String,
+) -> crate::support::Answer {
+    let mut req = sandbox
+        .http
+        .post(sandbox.url("/__admin/scenarios"))
+        .body(yaml);
+    if let Some(tenant) = tenant {
+        req = req.header("x-sandbox-tenant", tenant);
+    }
+    sandbox.send(req).await
+}
+
+async fn names_of(sandbox: &TestSandbox, tenant: &str) -> Vec<Value> {
+    let req = sandbox
+        .http
+        .get(sandbox.url("/__admin/scenarios"))
+        .header("x-sandbox-tenant", tenant);
+    let info = sandbox.send(req).await.body;
+    info["library"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn an_upload_belongs_to_its_tenant_and_never_replaces_a_built_in() {
+    let sandbox = TestSandbox::start().await;
+    let mine = world("Team A's", "2m").replace("name: default", "name: team-a-world");
+    let posted = upload(&sandbox, Some("team-a"), mine).await;
+    assert_eq!(posted.status, StatusCode::OK, "{}", posted.body);
+    assert_eq!(posted.body["active"]["library_name"], "team-a-world");
+    assert_eq!(
+        names_of(&sandbox, "team-a").await,
+        vec![json!("default"), json!("team-a-world")]
+    );
+    // Another tenant neither sees nor activates it.
+    assert_eq!(names_of(&sandbox, "team-b").await, vec![json!("default")]);
+    let stolen = sandbox
+        .send(
+            sandbox
+                .http
+                .post(sandbox.url("/__admin/scenarios/team-a-world/activate"))
+                .header("x-sandbox-tenant", "team-b"),
+        )
+        .await;
+    assert_eq!(stolen.status, StatusCode::NOT_FOUND);
+
+    // `default` posted by a tenant is that tenant's active scenario, and the
+    // built-in `default` stays what every other tenant gets.
+    let hijack = world("Hijacked", "1m");
+    let posted = upload(&sandbox, Some("team-a"), hijack).await;
+    assert_eq!(posted.status, StatusCode::OK, "{}", posted.body);
+    assert_eq!(posted.body["active"]["library_name"], Value::Null);
+    assert_eq!(expires_in(&sandbox, Some("team-a")).await, 60);
+    let built_in = sandbox
+        .send(
+            sandbox
+                .http
+                .post(sandbox.url("/__admin/scenarios/default/activate"))
+                .header("x-sandbox-tenant", "team-b"),
+        )
+        .await;
+    assert!(built_in.body["active"]["description"]
+        .as_str()
+        .unwrap()
+        .starts_with("The demo world"));
+    assert_eq!(expires_in(&sandbox, Some("team-b")).await, 180);
+    assert_eq!(expires_in(&sandbox, None).await, 180);
+}
+
+#[tokio::test]
+async fn a_reset_forgets_uploads_and_the_library_is_capped() {
+    let sandbox = TestSandbox::start().await;
+    let named = |n: usize| world("Many", "2m").replace("name: default", &format!("name: many-{n}"));
+    for n in 0..sca_sandbox::MAX_UPLOADS_PER_TENANT {
+        let posted = upload(&sandbox, Some("busy"), named(n)).await;
+        assert_eq!(posted.status, StatusCode::OK, "{n}: {}", posted.body);
+    }
+    // Replacing a name it has is fine; a new name is one too many.
+    assert_eq!(
+        upload(&sandbox, Some("busy"), named(0)).await.status,
+        StatusCode::OK
+    );
+    let full = upload(&sandbox, Some("busy"), named(99)).await;
+    assert_eq!(full.status, StatusCode::CONFLICT, "{}", full.body);
+    assert_eq!(full.body["error"]["code"], "library_full");
+    // A refused upload changes nothing: the active scenario is the last one taken.
+    let info = sandbox
+        .send(
+            sandbox
+                .http
+                .get(sandbox.url("/__admin/scenarios"))
+                .header("x-sandbox-tenant", "busy"),
+        )
+        .await;
+    assert_eq!(info.body["active"]["library_name"], "many-0");
+
+    // The tenant's reset forgets its uploads.
+    let reset = sandbox
+        .send(sandbox.http.post(sandbox.url("/t/busy/__admin/reset")))
+        .await;
+    assert_eq!(reset.status, StatusCode::OK);
+    assert_eq!(names_of(&sandbox, "busy").await, vec![json!("default")]);
+    assert_eq!(
+        upload(&sandbox, Some("busy"), named(99)).await.status,
+        StatusCode::OK
+    );
+
+    // All uploads together are capped in bytes, across tenants.
+    let padding = "x".repeat(900 * 1024);
+    let big = |n: usize| format!("name: big-{n}\ndescription: {padding}\n");
+    let mut refused = None;
+    for n in 0..(sca_sandbox::MAX_UPLOAD_BYTES / padding.len() + 2) {
+        let posted = upload(&sandbox, Some(&format!("t{n}")), big(n)).await;
+        if posted.status != StatusCode::OK {
+            refused = Some((n, posted));
+            break;
+        }
+    }
+    let (n, posted) = refused.expect("the byte cap was reached");
+    assert_eq!(posted.status, StatusCode::CONFLICT, "{}", posted.body);
+    assert_eq!(n, sca_sandbox::MAX_UPLOAD_BYTES / (padding.len() + 24));
+
+    // The default tenant's reset forgets every upload: the library is the
+    // built-in one again, and uploads are taken again.
+    let posted = upload(&sandbox, None, big(999)).await;
+    assert_eq!(posted.status, StatusCode::CONFLICT);
+    sandbox.post("/__admin/reset", Value::Null).await;
+    assert_eq!(names(&sandbox).await, vec![json!("default")]);
+    assert_eq!(
+        upload(&sandbox, Some("t0"), big(0)).await.status,
+        StatusCode::OK
+    );
+}

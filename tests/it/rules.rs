@@ -136,7 +136,7 @@ async fn slow_body_sends_a_chunk_each_time_the_clock_moves_on() {
 async fn raw_create(sandbox: &TestSandbox) -> tokio::net::TcpStream {
     let body = create_body(1).to_string();
     let request = format!(
-        "POST {CREATE} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+        "POST {CREATE} HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
         body.len()
     );
     let mut stream = tokio::net::TcpStream::connect(sandbox.server.addr())

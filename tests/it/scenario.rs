@@ -68,7 +68,7 @@ async fn drop_closes_the_connection_without_an_answer() {
     let id = sandbox.shine_create_id().await;
     assert_eq!(sandbox.shine_poll(&id).await.status, StatusCode::OK);
     let request = format!(
-        "GET /shine/v2/authentication/oauth2/action_request/{id}/poll?client_id=shine-client&client_secret=shine-secret HTTP/1.1\r\nhost: x\r\n\r\n"
+        "GET /shine/v2/authentication/oauth2/action_request/{id}/poll?client_id=shine-client&client_secret=shine-secret HTTP/1.1\r\nhost: localhost\r\n\r\n"
     );
     let answer = raw_exchange(sandbox.server.addr(), request.as_bytes()).await;
     assert_eq!(answer, "", "the connection closed with nothing written");

@@ -51,7 +51,7 @@ async fn a_body_over_the_limit_is_413_in_the_providers_envelope() {
     assert_eq!(declared.body["status"], 413);
     // Streamed in chunks, with no length declared.
     let mut request = String::from(
-        "POST /shine/v2/authentication/oauth2/action_request HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n",
+        "POST /shine/v2/authentication/oauth2/action_request HTTP/1.1\r\nhost: localhost\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n",
     );
     for _ in 0..8 {
         request.push_str(&format!("200\r\n{}\r\n", "x".repeat(512)));
@@ -62,7 +62,7 @@ async fn a_body_over_the_limit_is_413_in_the_providers_envelope() {
     assert!(answer.contains("payload_too_large"), "{answer}");
     // A declared length over the limit is refused before any of the body is
     // sent: the client is not made to upload what will be thrown away.
-    let head = "POST /shine/v2/authentication/oauth2/action_request HTTP/1.1\r\nhost: x\r\ncontent-length: 999999\r\n\r\n";
+    let head = "POST /shine/v2/authentication/oauth2/action_request HTTP/1.1\r\nhost: localhost\r\ncontent-length: 999999\r\n\r\n";
     let answer = raw_exchange(sandbox.server.addr(), head.as_bytes()).await;
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
     // The server is still fine afterwards.
@@ -106,10 +106,11 @@ async fn one_keep_alive_connection_serves_many_requests() {
     let sandbox = TestSandbox::start().await;
     let mut request = Vec::new();
     for _ in 0..3 {
-        request.extend_from_slice(b"GET /__admin/health HTTP/1.1\r\nhost: x\r\n\r\n");
+        request.extend_from_slice(b"GET /__admin/health HTTP/1.1\r\nhost: localhost\r\n\r\n");
     }
-    request
-        .extend_from_slice(b"GET /__admin/health HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n");
+    request.extend_from_slice(
+        b"GET /__admin/health HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n",
+    );
     let answer = raw_exchange(sandbox.server.addr(), &request).await;
     assert_eq!(answer.matches("HTTP/1.1 200 OK").count(), 4, "{answer}");
 }
