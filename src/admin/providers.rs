@@ -90,12 +90,19 @@ pub(super) fn thredd_otp(req: &Request, cx: &Cx<'_>, id: &str) -> Reply<Response
     thredd::enter_otp(&cx.tenant.world(), id, &body.code)
         .map(|view| http::json(StatusCode::OK, &view))
         .map_err(|code| {
-            let status = match code {
-                "not_found" => StatusCode::NOT_FOUND,
-                "invalid_otp" => StatusCode::UNPROCESSABLE_ENTITY,
-                _ => StatusCode::CONFLICT,
+            let (status, message) = match code {
+                "not_found" => (StatusCode::NOT_FOUND, "The OTP was not accepted"),
+                "invalid_otp" => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "The OTP was not accepted",
+                ),
+                "otp_attempts_exhausted" => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "The OTP was not accepted; that was the third try, and the authentication failed",
+                ),
+                _ => (StatusCode::CONFLICT, "The OTP was not accepted"),
             };
-            AdminError::new(status, code, "The OTP was not accepted")
+            AdminError::new(status, code, message)
         })
 }
 

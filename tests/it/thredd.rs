@@ -529,3 +529,39 @@ async fn a_scenario_rule_can_drop_the_callback() {
         .await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn every_wrong_fallback_otp_is_refused_and_the_third_fails_the_session() {
+    let sandbox = TestSandbox::start().await;
+    let pm_token = sandbox.pm_token().await;
+    let id = sandbox
+        .purchase(812_561_666, "http://127.0.0.1:9/unused", "30s")
+        .await;
+    sandbox
+        .notify_validate(&pm_token, validate_body(812_561_666, &id, "STEPUP"))
+        .await;
+    let path = format!("/__admin/thredd/authentications/{id}/otp");
+    for try_ in 1..=3 {
+        let wrong = sandbox.post(&path, json!({"code": "000000"})).await;
+        assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY, "try {try_}");
+        let code = if try_ < 3 {
+            "invalid_otp"
+        } else {
+            "otp_attempts_exhausted"
+        };
+        assert_eq!(wrong.body["error"]["code"], code, "try {try_}");
+    }
+    assert_eq!(sandbox.session(&id).await["state"], "FAIL_WITH_FEEDBACK");
+    let events = sandbox
+        .get(&format!(
+            "/__admin/events?type=thredd.otp.entered&subject={id}"
+        ))
+        .await
+        .body;
+    assert_eq!(events[0]["data"]["state"], "FAIL_WITH_FEEDBACK", "{events}");
+    // The right code after that is too late.
+    let sms = sandbox.get("/__admin/sms?provider=thredd").await.body;
+    let code = sms[0]["code"].as_str().unwrap().to_owned();
+    let late = sandbox.post(&path, json!({"code": code})).await;
+    assert_eq!(late.status, StatusCode::CONFLICT);
+}

@@ -268,13 +268,20 @@ pub(crate) fn get(world: &World, id: &str) -> Option<Value> {
 }
 
 pub(crate) fn enter_otp(world: &World, id: &str, code: &str) -> Result<Value, &'static str> {
-    let view = world.thredd.enter_otp(id, code)?;
+    let entered = world.thredd.enter_otp(id, code);
+    // The last wrong try is refused like the others, but it settles the
+    // authentication, so the timeline hears of it.
+    let state = match &entered {
+        Ok(view) => view["state"].clone(),
+        Err("otp_attempts_exhausted") => json!(store::State::FailWithFeedback.name()),
+        Err(_) => return entered,
+    };
     world.emit(
         Provider::Thredd,
         "thredd.otp.entered",
         id.to_owned(),
         world.now(),
-        json!({ "state": view["state"] }),
+        json!({ "state": state }),
     );
-    Ok(view)
+    entered
 }

@@ -48,7 +48,7 @@ pub(crate) enum State {
 }
 
 impl State {
-    fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Self::AwaitingValidation => "AWAITING_VALIDATION",
             Self::AwaitingOtp => "AWAITING_OTP",
@@ -390,7 +390,9 @@ impl Store {
         Ok(Validated { status, sms })
     }
 
-    /// The cardholder types the fallback OTP: three tries.
+    /// The cardholder types the fallback OTP: three tries. Every wrong code
+    /// is refused; the third also fails the authentication
+    /// (`otp_attempts_exhausted`).
     pub(crate) fn enter_otp(&self, id: &str, code: &str) -> Result<Value, &'static str> {
         let mut inner = self.inner.lock();
         let session = inner.sessions.get_mut(id).ok_or("not_found")?;
@@ -405,12 +407,12 @@ impl Store {
             session.otp = None;
         } else {
             *tries += 1;
-            if *tries >= 3 {
-                session.state = State::FailWithFeedback;
-                session.otp = None;
-            } else {
+            if *tries < 3 {
                 return Err("invalid_otp");
             }
+            session.state = State::FailWithFeedback;
+            session.otp = None;
+            return Err("otp_attempts_exhausted");
         }
         Ok(session.view())
     }
