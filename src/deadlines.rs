@@ -29,6 +29,17 @@ impl<K: Ord> Deadlines<K> {
         self.heap.push(Reverse((at, key)));
     }
 
+    /// Keeps only the deadlines whose key `keep` accepts: after a store
+    /// forgot objects early to make room, their deadlines go too, so the
+    /// queue stays as bounded as the store.
+    pub(crate) fn retain(&mut self, mut keep: impl FnMut(&K) -> bool) {
+        self.heap.retain(|Reverse((_, key))| keep(key));
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.heap.len()
+    }
+
     /// The earliest deadline at or before `now`, taken off the queue.
     pub(crate) fn pop_due(&mut self, now: DateTime<Utc>) -> Option<(DateTime<Utc>, K)> {
         if self.heap.peek()?.0 .0 > now {

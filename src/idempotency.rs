@@ -18,6 +18,7 @@ use parking_lot::Mutex;
 
 use crate::deadlines::Deadlines;
 use crate::http::{self, Response};
+use crate::limits::{make_room, Full};
 use crate::state::World;
 
 /// How long a finished answer is replayed.
@@ -63,6 +64,8 @@ pub(crate) enum Begin {
     InProgress,
     /// Already answered: answer the same.
     Replay(Response),
+    /// Too many keys are kept already: answer with the rate limit.
+    Full(Full),
 }
 
 #[derive(Debug, Default)]
@@ -90,6 +93,17 @@ impl Idempotency {
                 Begin::Replay(http::with_type(*status, body.clone(), "application/json"))
             }
             _ => {
+                // Answers past their 24 hours go first; keys still in use
+                // or replayable are never dropped to make room.
+                let cap = world.scenario.settings.limits.live_objects;
+                let room = make_room(
+                    &mut inner.entries,
+                    cap,
+                    |e| matches!(e, Entry::Done { expires_at, .. } if *expires_at <= now),
+                );
+                if let Err(full) = room {
+                    return Begin::Full(full);
+                }
                 inner.entries.insert(key.clone(), Entry::InFlight);
                 Begin::Fresh(Ticket {
                     world: world.clone(),

@@ -69,6 +69,7 @@ mod idempotency;
 mod ids;
 mod journal;
 mod library;
+mod limits;
 mod outbox;
 mod providers;
 mod router;
@@ -87,6 +88,7 @@ pub use error::Error;
 pub use http::DEFAULT_BODY_LIMIT;
 pub use journal::JournalEntry;
 pub use library::{MAX_UPLOADS_PER_TENANT, MAX_UPLOAD_BYTES, WATCH_EVERY};
+pub use limits::{Limits, DEFAULT_LIVE_OBJECTS};
 pub use outbox::{Event, Sms};
 pub use providers::Provider;
 pub use sandbox::{

@@ -348,6 +348,7 @@ impl App {
                     Begin::Fresh(ticket) => Ok(ticket),
                     Begin::InProgress => Err(P::idempotency_in_progress()),
                     Begin::Replay(res) => Err(res),
+                    Begin::Full(full) => Err(P::common_error(CommonError::TooMany(full))),
                 };
                 match res {
                     Ok(ticket) => Some(ticket),

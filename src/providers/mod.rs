@@ -100,6 +100,8 @@ pub(crate) enum CommonError {
     },
     /// The body did not arrive in time; the message says how long it had.
     RequestTimeout(String),
+    /// A store is full of live objects: the provider's rate-limit answer.
+    TooMany(crate::limits::Full),
     /// A handler failed in a way it did not foresee; never expected.
     Internal(String),
 }
@@ -129,6 +131,7 @@ impl CommonError {
                 format!("Request body exceeds {limit} bytes"),
             ),
             Self::RequestTimeout(message) => (S::REQUEST_TIMEOUT, "request_timeout", message),
+            Self::TooMany(full) => (S::TOO_MANY_REQUESTS, "too_many_requests", full.message()),
             Self::Internal(message) => (S::INTERNAL_SERVER_ERROR, "internal_server_error", message),
         }
     }

@@ -71,6 +71,9 @@ pub struct Settings {
     pub thredd: providers::thredd::config::Settings,
     #[serde(default)]
     pub shine: providers::shine::config::Settings,
+    /// What a tenant's stores keep at most.
+    #[serde(default)]
+    pub limits: crate::limits::Limits,
 }
 
 /// The objects that exist when the world starts.

@@ -8,6 +8,7 @@ mod examples;
 mod hardening;
 mod intergiro;
 mod library;
+mod limits;
 mod reproducible;
 mod rules;
 mod scenario;

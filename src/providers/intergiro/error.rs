@@ -48,6 +48,11 @@ pub(crate) fn unauthorized(message: &str) -> IntergiroError {
     with(StatusCode::UNAUTHORIZED, "unauthorized", None, message)
 }
 
+/// A store full of live objects.
+pub(crate) fn too_many(full: crate::limits::Full) -> IntergiroError {
+    common(CommonError::TooMany(full))
+}
+
 pub(crate) fn decode(e: DecodeError) -> IntergiroError {
     with(
         StatusCode::BAD_REQUEST,
@@ -64,6 +69,7 @@ pub(crate) fn common(e: CommonError) -> IntergiroError {
         StatusCode::METHOD_NOT_ALLOWED => "method not allowed",
         StatusCode::PAYLOAD_TOO_LARGE => "payload too large",
         StatusCode::REQUEST_TIMEOUT => "request timeout",
+        StatusCode::TOO_MANY_REQUESTS => "too many requests",
         _ => "internal error",
     };
     with(status, kind, None, &message)

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use super::error::{self, IntergiroError};
 use super::model::{Initiate, Login, Refresh};
-use super::store::{stamp, Gate, Guarded, Status, Summary};
+use super::store::{stamp, Gate, Guarded, RefreshError, Status, Summary};
 use super::{ctx, publish};
 use crate::http::{self, Request, Response};
 use crate::state::World;
@@ -20,6 +20,7 @@ pub(crate) fn login(req: &Request, world: &World) -> Result<Response> {
     let (access, refresh) = world
         .intergiro
         .login(ctx(world), &body.api_key)
+        .map_err(error::too_many)?
         .ok_or_else(|| error::unauthorized("Invalid API key"))?;
     Ok(http::json(
         StatusCode::OK,
@@ -32,13 +33,14 @@ pub(crate) fn refresh(req: &Request, world: &World) -> Result<Response> {
     let (access, refresh) = world
         .intergiro
         .refresh(ctx(world), &body.refresh_token)
-        .map_err(|message| {
-            error::with(
+        .map_err(|e| match e {
+            RefreshError::Refused(message) => error::with(
                 StatusCode::BAD_REQUEST,
                 "invalid_refresh",
                 Some("refresh_token"),
                 message,
-            )
+            ),
+            RefreshError::Full(full) => error::too_many(full),
         })?;
     Ok(http::json(
         StatusCode::OK,
@@ -102,6 +104,7 @@ fn guarded(
             Some("request_id"),
             "This request_id was already executed or used for a different payment",
         )),
+        Gate::Full(full) => Err(error::too_many(full)),
     }
 }
 

@@ -65,6 +65,7 @@ pub(crate) fn ctx(world: &World) -> Ctx<'_> {
         ids: &world.ids,
         settings: &world.scenario.settings.intergiro,
         sim: &world.scenario.users.intergiro.consent,
+        cap: world.scenario.settings.limits.live_objects,
     }
 }
 

@@ -7,12 +7,15 @@
 
 use std::collections::HashMap;
 
+use std::num::NonZeroUsize;
+
 use chrono::{DateTime, Utc};
 use parking_lot::Mutex;
 use serde_json::{json, Value};
 
 use super::config::{Decide, Decision, Settings};
 use crate::ids::IdGen;
+use crate::limits::{make_room, Full};
 use crate::scenario::Scenario;
 use crate::secret;
 
@@ -22,6 +25,8 @@ pub(crate) struct Ctx<'a> {
     pub(crate) ids: &'a IdGen,
     pub(crate) settings: &'a Settings,
     pub(crate) sim: &'a Decision,
+    /// What the store keeps of each kind at most.
+    pub(crate) cap: NonZeroUsize,
 }
 
 /// Intergiro writes milliseconds: `2021-05-11T09:55:17.000Z`.
@@ -156,6 +161,15 @@ pub(crate) enum Gate {
     /// A payment whose `request_id` was already executed, or reused for
     /// another payment.
     Duplicate,
+    /// The store is full of live consents.
+    Full(Full),
+}
+
+/// Why a refresh token was not exchanged.
+#[derive(Debug)]
+pub(crate) enum RefreshError {
+    Refused(&'static str),
+    Full(Full),
 }
 
 #[derive(Debug, Default)]
@@ -166,6 +180,28 @@ struct Inner {
     pages: HashMap<String, String>,
     actions: HashMap<String, String>,
     activated: Vec<String>,
+}
+
+impl Inner {
+    /// Room for one more consent: at the cap, consents no one can act on
+    /// (declined, expired, approved and used) go, with their action keys and
+    /// page links. A payment's key goes with its used consent, so a repeat
+    /// of that payment asks for consent again rather than being refused as
+    /// a duplicate: the price of the cap.
+    fn room_for_a_consent(&mut self, now: DateTime<Utc>, cap: NonZeroUsize) -> Result<(), Full> {
+        let before = self.consents.len();
+        make_room(&mut self.consents, cap, |c| match c.status {
+            Status::Pending => c.expires_at <= now,
+            Status::Approved => c.used,
+            Status::Declined | Status::Expired => true,
+        })?;
+        if self.consents.len() < before {
+            let consents = &self.consents;
+            self.actions.retain(|_, id| consents.contains_key(id));
+            self.pages.retain(|_, id| consents.contains_key(id));
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug)]
@@ -189,17 +225,25 @@ impl Store {
         }
     }
 
-    pub(crate) fn login(&self, ctx: Ctx<'_>, api_key: &str) -> Option<(String, String)> {
-        self.api_keys
-            .iter()
-            .any(|k| secret::eq(k, api_key))
-            .then(|| self.issue(ctx))
+    /// Tokens for a known API key; `Ok(None)` for an unknown one.
+    pub(crate) fn login(
+        &self,
+        ctx: Ctx<'_>,
+        api_key: &str,
+    ) -> Result<Option<(String, String)>, Full> {
+        if !self.api_keys.iter().any(|k| secret::eq(k, api_key)) {
+            return Ok(None);
+        }
+        self.issue(ctx).map(Some)
     }
 
-    fn issue(&self, ctx: Ctx<'_>) -> (String, String) {
+    /// A new pair of tokens; at the cap, expired ones make room.
+    fn issue(&self, ctx: Ctx<'_>) -> Result<(String, String), Full> {
+        let mut inner = self.inner.lock();
+        make_room(&mut inner.access, ctx.cap, |exp| *exp <= ctx.now)?;
+        make_room(&mut inner.refresh, ctx.cap, |(exp, _)| *exp <= ctx.now)?;
         let access = format!("eyJ{}", ctx.ids.token(60));
         let refresh = ctx.ids.token(48);
-        let mut inner = self.inner.lock();
         inner.access.insert(
             access.as_str().into(),
             ctx.now + ctx.settings.access_token_ttl.as_delta(),
@@ -211,7 +255,7 @@ impl Store {
                 access.as_str().into(),
             ),
         );
-        (access, refresh)
+        Ok((access, refresh))
     }
 
     /// Renews a session; refreshing while the access token still works is an
@@ -220,22 +264,24 @@ impl Store {
         &self,
         ctx: Ctx<'_>,
         token: &str,
-    ) -> Result<(String, String), &'static str> {
+    ) -> Result<(String, String), RefreshError> {
         {
             let mut inner = self.inner.lock();
             let Some((expires, access)) = inner.refresh.get(token).cloned() else {
-                return Err("unknown or used refresh token");
+                return Err(RefreshError::Refused("unknown or used refresh token"));
             };
             if ctx.now >= expires {
-                return Err("the refresh token has expired");
+                return Err(RefreshError::Refused("the refresh token has expired"));
             }
             if inner.access.get(&access).is_some_and(|exp| ctx.now < *exp) {
-                return Err("the access token has not expired yet");
+                return Err(RefreshError::Refused(
+                    "the access token has not expired yet",
+                ));
             }
             inner.refresh.remove(token);
             inner.access.remove(&access);
         }
-        Ok(self.issue(ctx))
+        self.issue(ctx).map_err(RefreshError::Full)
     }
 
     pub(crate) fn authenticated(&self, now: DateTime<Utc>, token: Option<&str>) -> bool {
@@ -283,6 +329,9 @@ impl Store {
                     _ => {}
                 }
             }
+        }
+        if let Err(full) = inner.room_for_a_consent(ctx.now, ctx.cap) {
+            return Gate::Full(full);
         }
         let consent = Consent {
             id: ctx.ids.uuid().to_string(),

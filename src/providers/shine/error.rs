@@ -78,6 +78,15 @@ impl ShineError {
         Self::new(StatusCode::BAD_REQUEST, "validation_error", message).on_field(field)
     }
 
+    /// The store is full of live objects.
+    pub(crate) fn too_many(full: crate::limits::Full) -> Self {
+        Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_requests",
+            full.message(),
+        )
+    }
+
     pub(crate) fn forbidden(code: &'static str, message: &str) -> Self {
         Self::new(StatusCode::FORBIDDEN, code, message)
     }

@@ -22,6 +22,7 @@ pub(crate) fn ctx(world: &World) -> Ctx<'_> {
         ids: &world.ids,
         settings: &world.scenario.settings.shine,
         sim: &world.scenario.users.shine.action_request,
+        cap: world.scenario.settings.limits.live_objects,
     }
 }
 
@@ -63,7 +64,7 @@ pub(crate) fn create_action_request(req: &Request, world: &World) -> Result<Resp
         )
     });
     publish(world, happened);
-    Ok(response)
+    response.map_err(ShineError::too_many)
 }
 
 pub(crate) fn poll_action_request(req: &Request, world: &World, id: &str) -> Result<Response> {
@@ -156,7 +157,7 @@ pub(crate) fn authorize(req: &Request, world: &World) -> Result<Response> {
         .shine
         .oauth
         .lock()
-        .issue_code(ctx(world), &client_id, &uid, &redirect_uri);
+        .issue_code(ctx(world), &client_id, &uid, &redirect_uri)?;
     let mut location = redirect_uri;
     location.push(if location.contains('?') { '&' } else { '?' });
     let mut query = form_urlencoded::Serializer::new(String::new());

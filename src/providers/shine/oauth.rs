@@ -5,6 +5,7 @@
 //! integration test needs to obtain a token.
 
 use std::collections::HashMap;
+use std::num::NonZeroUsize;
 
 use chrono::{DateTime, Utc};
 use hyper::StatusCode;
@@ -12,6 +13,7 @@ use hyper::StatusCode;
 use super::error::ShineError;
 use super::store::Ctx;
 use crate::deadlines::Deadlines;
+use crate::limits::make_room;
 
 #[derive(Debug)]
 struct Code {
@@ -63,7 +65,11 @@ impl OAuth {
         client_id: &str,
         uid: &str,
         redirect_uri: &str,
-    ) -> String {
+    ) -> Result<String, ShineError> {
+        let now = ctx.now;
+        let room = make_room(&mut self.codes, ctx.cap, |c| c.expires_at <= now);
+        self.forget_deadlines_of_the_evicted();
+        room.map_err(ShineError::too_many)?;
         let code = ctx.ids.token(32);
         let expires_at = ctx.now + ctx.settings.authorization_code_ttl.as_delta();
         let key: Box<str> = code.as_str().into();
@@ -77,7 +83,40 @@ impl OAuth {
                 expires_at,
             },
         );
-        code
+        Ok(code)
+    }
+
+    /// Room for one more access token, and a refresh token unless one is
+    /// being rotated: expired access tokens go first; refresh tokens live
+    /// until used or revoked, so a full table of them refuses.
+    fn room_for_tokens(
+        &mut self,
+        now: DateTime<Utc>,
+        cap: NonZeroUsize,
+        new_refresh: bool,
+    ) -> Result<(), ShineError> {
+        let access = make_room(&mut self.access, cap, |g| {
+            g.expires_at.is_some_and(|at| at <= now)
+        });
+        self.forget_deadlines_of_the_evicted();
+        access.map_err(ShineError::too_many)?;
+        if new_refresh {
+            make_room(&mut self.refresh, cap, |_| false).map_err(ShineError::too_many)?;
+        }
+        Ok(())
+    }
+
+    /// Drops the deadlines of entries a full table forgot early. Cheap
+    /// unless the queue outgrew its tables, which only eviction causes.
+    fn forget_deadlines_of_the_evicted(&mut self) {
+        if self.deadlines.len() <= 2 * (self.codes.len() + self.access.len()) + 1024 {
+            return;
+        }
+        let (codes, access) = (&self.codes, &self.access);
+        self.deadlines.retain(|key| match key {
+            Key::Code(code) => codes.contains_key(code),
+            Key::Access(token) => access.contains_key(token),
+        });
     }
 
     /// Trades a code for tokens. A code works once, for the client and
@@ -89,6 +128,8 @@ impl OAuth {
         code: &str,
         redirect_uri: Option<&str>,
     ) -> Result<Issued, ShineError> {
+        // Room first, so a refusal does not burn the code.
+        self.room_for_tokens(ctx.now, ctx.cap, true)?;
         let Some(found) = self.codes.remove(code) else {
             return Err(invalid_grant("Unknown or already used authorization code"));
         };
@@ -114,6 +155,7 @@ impl OAuth {
         client_id: &str,
         token: &str,
     ) -> Result<Issued, ShineError> {
+        self.room_for_tokens(ctx.now, ctx.cap, false)?;
         match self.refresh.get(token) {
             Some(grant) if &*grant.client_id == client_id => {}
             _ => return Err(invalid_grant("Unknown or revoked refresh token")),

@@ -6,6 +6,7 @@
 //! a state its deadlines have passed, even between sweeps.
 
 use std::borrow::Cow;
+use std::num::NonZeroUsize;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -21,6 +22,7 @@ use super::model::{ActionRequestView, Status, Transfer, TransferBody, ACTION_TRA
 use super::oauth::OAuth;
 use crate::deadlines::Deadlines;
 use crate::ids::{FastMap, IdGen};
+use crate::limits::{make_room, Full};
 use crate::scenario::Scenario;
 
 /// A checked create: the client and user as the directory holds them.
@@ -38,6 +40,8 @@ pub(crate) struct Ctx<'a> {
     pub(crate) ids: &'a IdGen,
     pub(crate) settings: &'a Settings,
     pub(crate) sim: &'a Decision,
+    /// What the store keeps of each kind at most.
+    pub(crate) cap: NonZeroUsize,
 }
 
 /// Something that happened, for the timeline.
@@ -78,6 +82,18 @@ impl ActionRequest {
             created_at: self.created_at,
             updated_at: self.updated_at,
             expires_at: self.expires_at,
+        }
+    }
+
+    /// Whether no client can act on it any more: decided or expired, and
+    /// its token, if any, spent or dead. Such a request goes first when the
+    /// store is full.
+    fn finished(&self, now: DateTime<Utc>) -> bool {
+        match self.status {
+            _ if self.expires_at <= now && self.status == Status::Pending => true,
+            Status::Pending => false,
+            Status::Confirmed => self.token_used || self.token_expires_at <= now,
+            _ => true,
         }
     }
 
@@ -133,14 +149,15 @@ impl Store {
         }
     }
 
-    /// Creates a pending request and renders it with `render` under the lock.
+    /// Creates a pending request and renders it with `render` under the
+    /// lock; refused when the store is full of live requests.
     pub(crate) fn create<R>(
         &self,
         ctx: Ctx<'_>,
         new: NewActionRequest<'_>,
         out: &mut Vec<Happened>,
         render: impl FnOnce(ActionRequestView<'_>) -> R,
-    ) -> R {
+    ) -> Result<R, Full> {
         let id = ctx.ids.uuid();
         let expires_at = ctx.now + ctx.settings.action_request_ttl.as_delta();
         let request = ActionRequest {
@@ -157,6 +174,7 @@ impl Store {
             polls: 0,
         };
         let mut inner = self.inner.lock();
+        inner.make_room_for_request(ctx.now, ctx.cap)?;
         inner.deadlines.push(expires_at, Key::Request(id));
         out.push(Happened {
             kind: "action_request.created",
@@ -169,14 +187,14 @@ impl Store {
             inner.deadlines.push(due, Key::Request(id));
             inner.requests.insert(id, Box::new(request));
             inner.settle(id, ctx, out);
-            return render(inner.requests[&id].view(id));
+            return Ok(render(inner.requests[&id].view(id)));
         }
         let request = inner
             .requests
             .entry(id)
             .insert_entry(Box::new(request))
             .into_mut();
-        render(request.view(id))
+        Ok(render(request.view(id)))
     }
 
     /// Answers a poll by `client_id`, letting the simulated user act first.
@@ -268,6 +286,9 @@ impl Store {
         out: &mut Vec<Happened>,
     ) -> Result<Transfer, ShineError> {
         let mut inner = self.inner.lock();
+        // Transfers are records a client reads back until they are purged;
+        // none is finished early, so a full table refuses.
+        make_room(&mut inner.transfers, ctx.cap, |_| false).map_err(ShineError::too_many)?;
         let id = *inner.tokens.get(token).ok_or_else(|| {
             ShineError::forbidden("invalid_short_lived_token", error::SLT_INVALID)
         })?;
@@ -380,6 +401,27 @@ impl Store {
 }
 
 impl Inner {
+    /// Room for one more request: at the cap, finished requests go, with
+    /// their tokens and deadlines.
+    fn make_room_for_request(&mut self, now: DateTime<Utc>, cap: NonZeroUsize) -> Result<(), Full> {
+        let before = self.requests.len();
+        make_room(&mut self.requests, cap, |r| r.finished(now))?;
+        if self.requests.len() < before {
+            let Self {
+                requests,
+                tokens,
+                transfers,
+                deadlines,
+            } = self;
+            tokens.retain(|_, id| requests.contains_key(id));
+            deadlines.retain(|key| match key {
+                Key::Request(id) => requests.contains_key(id),
+                Key::Transfer(id) => transfers.contains_key(id),
+            });
+        }
+        Ok(())
+    }
+
     /// Brings a request up to `ctx.now`: the simulated user's timed decision,
     /// then expiry, each at the instant it was due.
     fn settle(&mut self, id: Uuid, ctx: Ctx<'_>, out: &mut Vec<Happened>) {

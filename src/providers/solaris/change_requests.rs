@@ -12,6 +12,7 @@ use super::crypto::{self, CryptoError};
 use super::devices::{self, Purpose};
 use super::error::SolarisError;
 use super::store::{sms_draft, stamp, Ctx, Inner, Store};
+use crate::limits::make_room;
 use crate::secret;
 use crate::state::SmsDraft;
 
@@ -115,6 +116,15 @@ impl ChangeRequest {
         before != self.status
     }
 
+    /// Whether no client can act on it any more: done, failed or expired.
+    /// Such requests go first when the store is full.
+    fn finished(&self, now: DateTime<Utc>) -> bool {
+        !matches!(
+            self.status,
+            Status::AuthorizationRequired | Status::ConfirmationRequired
+        ) || now >= self.expires_at
+    }
+
     /// Whether it lapsed before `cutoff`, so the sweeper may forget it.
     pub(crate) fn lapsed_before(&self, cutoff: DateTime<Utc>) -> bool {
         self.expires_at < cutoff
@@ -177,6 +187,8 @@ impl Store {
                 "The person has no verified mobile number to authorize the change with",
             ));
         }
+        make_room(&mut inner.change_requests, ctx.cap, |c| c.finished(ctx.now))
+            .map_err(SolarisError::too_many)?;
         let request = ChangeRequest {
             id: ctx.ids.hex(32) + "cr",
             person_id: person_id.to_owned(),

@@ -16,7 +16,8 @@ use serde_json::{json, Value};
 
 use super::crypto::{self, CryptoError};
 use super::error::SolarisError;
-use super::store::{already_completed, expired, sms_draft, stamp, Ctx, Store};
+use super::store::{already_completed, expired, sms_draft, stamp, Ctx, Inner, Store};
+use crate::limits::make_room;
 use crate::state::SmsDraft;
 
 /// Which key of a device: `restricted` keys need the user's presence
@@ -124,6 +125,18 @@ pub(crate) fn signature_error(e: CryptoError) -> SolarisError {
     }
 }
 
+impl Inner {
+    /// Room for one more device: at the cap, devices whose binding was never
+    /// completed and whose challenge has expired go. Bound devices stay.
+    fn room_for_a_device(&mut self, ctx: Ctx<'_>) -> Result<(), SolarisError> {
+        let lapsed = ctx.now - ctx.settings.challenge_ttl.as_delta();
+        make_room(&mut self.devices, ctx.cap, |d| {
+            !d.verified && d.created_at <= lapsed
+        })
+        .map_err(SolarisError::too_many)
+    }
+}
+
 impl Store {
     /// A bound virtual device of the person's with a restricted key.
     pub(crate) fn virtual_device_of(&self, person_id: &str) -> Option<String> {
@@ -176,6 +189,11 @@ impl Store {
                 ),
             ));
         }
+        inner.room_for_a_device(ctx)?;
+        make_room(&mut inner.signature_challenges, ctx.cap, |c| {
+            c.done || c.expires_at <= ctx.now
+        })
+        .map_err(SolarisError::too_many)?;
         let device = Device {
             id: ctx.ids.uuid().to_string(),
             person_id: req.person_id,
@@ -352,6 +370,10 @@ impl Store {
                 format!("the device has no {} key", purpose.name()),
             ));
         }
+        make_room(&mut inner.device_challenges, ctx.cap, |c| {
+            c.done || c.expires_at <= ctx.now
+        })
+        .map_err(SolarisError::too_many)?;
         let challenge = DeviceChallenge {
             id: ctx.ids.uuid().to_string(),
             device_id: device_id.to_owned(),
@@ -428,6 +450,7 @@ impl Store {
         let public = crypto::public_hex(&signing);
         let mut inner = self.lock();
         inner.person(person_id)?;
+        inner.room_for_a_device(ctx)?;
         let device = Device {
             id: ctx.ids.uuid().to_string(),
             person_id: person_id.to_owned(),

@@ -17,6 +17,11 @@ pub(crate) struct SolarisError {
 }
 
 impl SolarisError {
+    /// A store full of live objects: Solaris' rate-limit answer.
+    pub(crate) fn too_many(full: crate::limits::Full) -> Self {
+        crate::providers::CommonError::TooMany(full).into()
+    }
+
     pub(crate) fn new(
         status: StatusCode,
         code: &'static str,

@@ -23,6 +23,7 @@ pub(crate) fn ctx(world: &World) -> Ctx<'_> {
         now: world.now(),
         ids: &world.ids,
         settings: &world.scenario.settings.solaris,
+        cap: world.scenario.settings.limits.live_objects,
     }
 }
 

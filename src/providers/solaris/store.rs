@@ -8,6 +8,8 @@
 
 use std::collections::HashMap;
 
+use std::num::NonZeroUsize;
+
 use chrono::{DateTime, Utc};
 use hyper::StatusCode;
 use parking_lot::{Mutex, MutexGuard};
@@ -18,6 +20,7 @@ use super::config::{Person as PersonFixture, Settings};
 use super::devices::{Device, DeviceChallenge, SignatureChallenge, VirtualKeys};
 use super::error::SolarisError;
 use crate::ids::IdGen;
+use crate::limits::make_room;
 use crate::scenario::Scenario;
 use crate::secret;
 use crate::state::SmsDraft;
@@ -28,6 +31,8 @@ pub(crate) struct Ctx<'a> {
     pub(crate) now: DateTime<Utc>,
     pub(crate) ids: &'a IdGen,
     pub(crate) settings: &'a Settings,
+    /// What the store keeps of each kind at most.
+    pub(crate) cap: NonZeroUsize,
 }
 
 impl Ctx<'_> {
@@ -224,9 +229,12 @@ impl Store {
             Some(expected) if secret::eq(expected, secret) => {}
             _ => return Err(SolarisError::unauthorized("Invalid client credentials")),
         }
+        let mut inner = self.lock();
+        make_room(&mut inner.tokens, ctx.cap, |expires| *expires <= ctx.now)
+            .map_err(SolarisError::too_many)?;
         let token = ctx.ids.token(48);
         let expires = ctx.now + ctx.settings.token_ttl.as_delta();
-        self.lock().tokens.insert(token.as_str().into(), expires);
+        inner.tokens.insert(token.as_str().into(), expires);
         Ok(token)
     }
 
@@ -251,6 +259,10 @@ impl Store {
         person_id: &str,
     ) -> Result<(Value, SmsDraft), SolarisError> {
         let mut inner = self.lock();
+        make_room(&mut inner.sms, ctx.cap, |c| {
+            c.verified || c.wrong >= MAX_WRONG_CODES || c.expires_at <= ctx.now
+        })
+        .map_err(SolarisError::too_many)?;
         let person = inner.person(person_id)?;
         let to = person
             .verified_mobile()

@@ -103,11 +103,17 @@ async fn attempt(
             "notify_initiate_action_url must be an http:// URL (the sandbox does not speak TLS)",
         );
     };
-    let (token, _) = world.thredd.mint(
+    let minted = world.thredd.mint(
         ctx(world),
         THREDD_CLIENT,
         vec!["client_validate", "firbiometricapi"],
     );
+    let Ok((token, _)) = minted else {
+        return failed(
+            "failed",
+            "the token store is full (settings.limits.live_objects); no token to send",
+        );
+    };
     let sent_at = world.now();
     let started = Instant::now();
     let send = post(&authority, &path, &token, payload);

@@ -3,10 +3,11 @@
 use hyper::StatusCode;
 use serde_json::{json, Value};
 
-use super::error::oauth_error;
+use super::error::{self, oauth_error};
 use super::store::{Refusal, STATUSES};
 use super::{ctx, routes::Route};
 use crate::http::{self, Request, Response};
+use crate::providers::CommonError;
 use crate::state::World;
 
 pub(crate) fn handle(route: Route, req: &Request, world: &World) -> Response {
@@ -42,7 +43,10 @@ fn token(req: &Request, world: &World) -> Response {
         );
     }
     let scope = vec!["client_validate", "firbiometricapi"];
-    let (token, expires_in) = world.thredd.mint(ctx(world), &id, scope);
+    let (token, expires_in) = match world.thredd.mint(ctx(world), &id, scope) {
+        Ok(minted) => minted,
+        Err(full) => return error::common(CommonError::TooMany(full)),
+    };
     http::json(
         StatusCode::OK,
         &json!({ "access_token": token, "expires_in": expires_in, "token_type": "Bearer", "scope": "client_validate firbiometricapi" }),

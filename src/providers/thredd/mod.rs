@@ -58,6 +58,7 @@ pub(crate) fn ctx(world: &World) -> Ctx<'_> {
         now: world.now(),
         ids: &world.ids,
         settings: &world.scenario.settings.thredd,
+        cap: world.scenario.settings.limits.live_objects,
     }
 }
 
@@ -172,14 +173,23 @@ pub(crate) fn start(
             "TransactionExponent": exponent,
         },
     });
-    let view = world.thredd.open(
-        ctx(&world),
-        id.clone(),
-        purchase.pubtoken,
-        timeout.as_delta(),
-        body.clone(),
-        url.clone(),
-    );
+    let view = world
+        .thredd
+        .open(
+            ctx(&world),
+            id.clone(),
+            purchase.pubtoken,
+            timeout.as_delta(),
+            body.clone(),
+            url.clone(),
+        )
+        .map_err(|full| {
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_objects",
+                full.message(),
+            )
+        })?;
     world.emit(
         Provider::Thredd,
         "thredd.authentication.started",

@@ -8,6 +8,8 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
+use std::num::NonZeroUsize;
+
 use chrono::{DateTime, TimeDelta, Utc};
 use p256::ecdsa::SigningKey;
 use parking_lot::Mutex;
@@ -16,6 +18,7 @@ use serde_json::{json, Value};
 use super::config::{Card, Settings};
 use super::jwt;
 use crate::ids::IdGen;
+use crate::limits::{make_room, Full};
 use crate::scenario::Scenario;
 use crate::secret;
 use crate::state::SmsDraft;
@@ -28,6 +31,8 @@ pub(crate) struct Ctx<'a> {
     pub(crate) now: DateTime<Utc>,
     pub(crate) ids: &'a IdGen,
     pub(crate) settings: &'a Settings,
+    /// What the store keeps of each kind at most.
+    pub(crate) cap: NonZeroUsize,
 }
 
 #[derive(Debug)]
@@ -193,7 +198,8 @@ impl Store {
         ctx: Ctx<'_>,
         client_id: &str,
         scope: Vec<&'static str>,
-    ) -> (String, i64) {
+    ) -> Result<(String, i64), Full> {
+        make_room(&mut self.inner.lock().tokens, ctx.cap, |t| t.exp <= ctx.now)?;
         let ttl = ctx.settings.token_ttl.as_delta();
         let exp = ctx.now + ttl;
         let jti = ctx.ids.hex(32);
@@ -210,7 +216,7 @@ impl Store {
                 exp,
             },
         );
-        (token, ttl.num_seconds())
+        Ok((token, ttl.num_seconds()))
     }
 
     /// RFC 7662: `active` and the claims, or just `active: false`.
@@ -252,7 +258,14 @@ impl Store {
         timeout: TimeDelta,
         request: Value,
         url: Option<String>,
-    ) -> Value {
+    ) -> Result<Value, Full> {
+        let mut inner = self.inner.lock();
+        // Decided sessions, and those past their validation timeout, go
+        // first; the sweeper would forget them an hour later anyway.
+        make_room(&mut inner.sessions, ctx.cap, |s| {
+            s.state != State::AwaitingValidation && s.state != State::AwaitingOtp
+                || s.deadline <= ctx.now
+        })?;
         let session = Session {
             id: id.clone(),
             pubtoken,
@@ -271,8 +284,8 @@ impl Store {
             request,
         };
         let view = session.view();
-        self.inner.lock().sessions.insert(id, session);
-        view
+        inner.sessions.insert(id, session);
+        Ok(view)
     }
 
     /// Schedules the simulated PM's NotifyValidate.

@@ -1,7 +1,9 @@
 //! Weavr's error envelopes, as its OpenAPI specs give them:
 //! - 400: `{message, syntaxErrors: {invalidFields: [{params, fieldName, error}]}}`;
 //! - 403 and 409 (and the guide's 400 `INVALID_REQUEST`): `{errorCode, message?}`;
-//! - everything else (401, 404, 405, 413, 423, 500): `{code, message}`.
+//! - everything else (401, 404, 405, 413, 423, 500): `{code, message}`;
+//! - 429 has no body, only the `x-ratelimit-limit` and `x-ratelimit-reset`
+//!   headers.
 
 use hyper::StatusCode;
 use serde::Serialize;
@@ -36,6 +38,8 @@ pub(crate) enum WeavrError {
         code: &'static str,
         message: String,
     },
+    /// The store is full: the limit exceeded, and when to try again.
+    RateLimited { limit: usize, reset_secs: u64 },
 }
 
 impl WeavrError {
@@ -89,6 +93,16 @@ impl WeavrError {
         }
     }
 
+    /// A store full of live objects. The limit header names the cap as
+    /// Weavr names a call limit; a retry makes sense once something
+    /// finishes or expires, so the reset is a second.
+    pub(crate) fn too_many(full: crate::limits::Full) -> Self {
+        Self::RateLimited {
+            limit: full.cap,
+            reset_secs: 1,
+        }
+    }
+
     pub(crate) fn unauthorized(message: &str) -> Self {
         Self::default(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", message)
     }
@@ -123,6 +137,13 @@ impl WeavrError {
                 code,
                 message,
             } => http::json(status, &json!({ "code": code, "message": message })),
+            Self::RateLimited { limit, reset_secs } => {
+                let mut res = http::empty(StatusCode::TOO_MANY_REQUESTS);
+                let headers = res.headers_mut();
+                headers.insert("x-ratelimit-limit", limit.into());
+                headers.insert("x-ratelimit-reset", reset_secs.into());
+                res
+            }
         }
     }
 }
@@ -155,6 +176,9 @@ impl From<DecodeError> for WeavrError {
 impl From<CommonError> for WeavrError {
     /// Weavr's default envelope spells codes in upper snake case.
     fn from(e: CommonError) -> Self {
+        if let CommonError::TooMany(full) = e {
+            return Self::too_many(full);
+        }
         let (status, code, message) = e.parts();
         let code = match code {
             "not_found" => "NOT_FOUND",

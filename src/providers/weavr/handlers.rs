@@ -20,6 +20,7 @@ pub(crate) fn ctx(world: &World) -> Ctx<'_> {
         now: world.now(),
         ids: &world.ids,
         settings: &world.scenario.settings.weavr,
+        cap: world.scenario.settings.limits.live_objects,
     }
 }
 
@@ -202,7 +203,7 @@ fn create_payment_run(req: &Request, world: &World) -> Result<Response> {
         // about the body.
         s.require(false)?;
         model::check_payment_run(&body)?;
-        Ok(run_view(s.create_run(body)))
+        Ok(run_view(s.create_run(body)?))
     })?;
     let id = res["id"].as_str().unwrap_or_default().to_owned();
     world.emit(

@@ -7,6 +7,7 @@
 //! information, which needs a fresh step-up.
 
 use std::collections::{HashMap, HashSet};
+use std::num::NonZeroUsize;
 
 use chrono::{DateTime, Utc};
 use hyper::StatusCode;
@@ -18,6 +19,7 @@ use super::config::{Settings, User};
 use super::error::WeavrError;
 use super::routes::Profile;
 use crate::ids::IdGen;
+use crate::limits::make_room;
 use crate::scenario::Scenario;
 use crate::secret;
 use crate::state::SmsDraft;
@@ -28,6 +30,8 @@ pub(crate) struct Ctx<'a> {
     pub(crate) now: DateTime<Utc>,
     pub(crate) ids: &'a IdGen,
     pub(crate) settings: &'a Settings,
+    /// What the store keeps of each kind at most.
+    pub(crate) cap: NonZeroUsize,
 }
 
 /// How far a token is stepped up.
@@ -160,6 +164,11 @@ impl Store {
         }
         account.failed_logins = 0;
         account.locked_until = None;
+        let idle = ctx.settings.token_idle_timeout.as_delta();
+        make_room(&mut inner.tokens, ctx.cap, |t| {
+            t.last_active + idle <= ctx.now
+        })
+        .map_err(WeavrError::too_many)?;
         let token = format!("wvr_{}", ctx.ids.token(48));
         inner.tokens.insert(
             token.as_str().into(),
@@ -378,8 +387,14 @@ impl SessionMut<'_> {
         }
     }
 
-    pub(crate) fn create_run(&mut self, request: Value) -> &PaymentRun {
+    /// A new run; at the cap, runs that reached the end of what the sandbox
+    /// plays (funding, or a failed challenge) make room.
+    pub(crate) fn create_run(&mut self, request: Value) -> Result<&PaymentRun, WeavrError> {
         let c = self.ctx;
+        make_room(self.runs, c.cap, |r| {
+            matches!(r.status, "PENDING_FUNDING" | "SCA_FAILED")
+        })
+        .map_err(WeavrError::too_many)?;
         let id = c.ids.hex(24);
         let run = PaymentRun {
             id: id.clone(),
@@ -389,7 +404,7 @@ impl SessionMut<'_> {
             created_at: c.now,
             sca: None,
         };
-        self.runs.entry(id).or_insert(run)
+        Ok(self.runs.entry(id).or_insert(run))
     }
 
     pub(crate) fn run(&self, id: &str) -> Result<&PaymentRun, WeavrError> {

@@ -1,0 +1,191 @@
+//! Every store is capped per tenant (`settings.limits.live_objects`): at the
+//! cap it forgets what is finished, and refuses with the provider's own
+//! rate-limit answer only when everything it keeps is live.
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::support::{Answer, TestSandbox};
+
+/// The demo world with every store capped at three.
+async fn capped() -> TestSandbox {
+    TestSandbox::from(
+        sca_sandbox::Sandbox::builder()
+            .scenario_yaml("settings:\n  limits:\n    live_objects: 3\n"),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn shine_forgets_decided_requests_first_then_answers_429() {
+    let sandbox = capped().await;
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        ids.push(sandbox.shine_create_id().await);
+    }
+    let full = sandbox.shine_create().await;
+    assert_eq!(full.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(full.body["status"], 429);
+    assert_eq!(full.body["code"], "too_many_requests");
+    // A decided request is finished: it makes room for the next one.
+    let rejected = sandbox
+        .post(
+            &format!("/__admin/shine/action_requests/{}/reject", ids[0]),
+            Value::Null,
+        )
+        .await;
+    assert_eq!(rejected.status, StatusCode::OK, "{}", rejected.body);
+    assert_eq!(sandbox.shine_create().await.status, StatusCode::OK);
+    let stats = sandbox.get("/__admin/stats").await.body;
+    assert_eq!(stats["shine"]["action_requests"], 3, "{stats}");
+    assert_eq!(
+        sandbox.shine_poll(&ids[0]).await.status,
+        StatusCode::NOT_FOUND
+    );
+    // The live ones are untouched.
+    assert_eq!(sandbox.shine_poll(&ids[1]).await.status, StatusCode::OK);
+    // Pending requests past their lifetime are finished too.
+    sandbox.advance("3m").await;
+    assert_eq!(sandbox.shine_create().await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn weavr_refuses_a_fourth_live_login_with_its_rate_limit_headers() {
+    let sandbox = capped().await;
+    for _ in 0..3 {
+        sandbox.weavr_login("/multi", "buyer@example.com").await;
+    }
+    let full = sandbox
+        .send(
+            sandbox
+                .http
+                .post(sandbox.url("/weavr/multi/login_with_password"))
+                .header("api-key", "weavr-sandbox-key")
+                .json(&json!({"email": "buyer@example.com", "password": {"value": "Passw0rd!"}})),
+        )
+        .await;
+    assert_eq!(full.status, StatusCode::TOO_MANY_REQUESTS);
+    // Weavr's 429 has no body, and says the limit and when to retry.
+    assert_eq!(full.body, Value::Null);
+    assert_eq!(full.headers["x-ratelimit-limit"], "3");
+    assert_eq!(full.headers["x-ratelimit-reset"], "1");
+    // Idle tokens are finished: after the idle timeout there is room again.
+    sandbox.advance("5m").await;
+    sandbox.weavr_login("/multi", "buyer@example.com").await;
+}
+
+#[tokio::test]
+async fn weavr_idempotency_keys_are_capped_too() {
+    let sandbox = capped().await;
+    let token = sandbox
+        .weavr_login("/payment-run/v1", "buyer@example.com")
+        .await;
+    let create = |reference: String| {
+        sandbox
+            .http
+            .post(sandbox.url("/weavr/payment-run/v1/payment_runs"))
+            .header("api-key", "weavr-sandbox-key")
+            .header("idempotency-ref", reference)
+            .bearer_auth(&token)
+            .json(&json!({"paymentRunRef": "x", "payments": []}))
+    };
+    let mut statuses = Vec::new();
+    for n in 0..4 {
+        statuses.push(sandbox.send(create(format!("ref-{n}"))).await.status);
+    }
+    assert_eq!(statuses[3], StatusCode::TOO_MANY_REQUESTS, "{statuses:?}");
+    // Without a step-up every run is refused, and the refusal is what a
+    // key replays; a key it keeps still replays.
+    assert_eq!(statuses[0], StatusCode::FORBIDDEN);
+    let again = sandbox.send(create("ref-0".to_owned())).await;
+    assert_eq!(again.status, StatusCode::FORBIDDEN);
+}
+
+async fn solaris_token_answer(sandbox: &TestSandbox) -> Answer {
+    sandbox
+        .post(
+            "/solaris/oauth/token",
+            json!({"grant_type": "client_credentials", "client_id": "solaris-client", "client_secret": "solaris-secret"}),
+        )
+        .await
+}
+
+#[tokio::test]
+async fn solaris_intergiro_and_thredd_answer_429_in_their_envelopes() {
+    let sandbox = capped().await;
+    for _ in 0..3 {
+        sandbox.solaris_token().await;
+        sandbox.intergiro_login().await;
+        sandbox.pm_token().await;
+    }
+    let solaris = solaris_token_answer(&sandbox).await;
+    assert_eq!(solaris.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(solaris.body["errors"][0]["status"], 429, "{}", solaris.body);
+    assert_eq!(solaris.body["errors"][0]["code"], "too_many_requests");
+
+    let intergiro = sandbox
+        .post(
+            "/intergiro/v3/auth/login",
+            json!({"api_key": "intergiro-sandbox-key"}),
+        )
+        .await;
+    assert_eq!(intergiro.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(intergiro.body["status"], 429, "{}", intergiro.body);
+    assert_eq!(intergiro.body["type"], "too many requests");
+
+    let thredd = sandbox
+        .send(
+            sandbox
+                .http
+                .post(sandbox.url("/thredd/connect/token"))
+                .form(&[
+                    ("grant_type", "client_credentials"),
+                    ("client_id", "thredd-pm"),
+                    ("client_secret", "thredd-pm-secret"),
+                ]),
+        )
+        .await;
+    assert_eq!(thredd.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(thredd.body["error"], "too_many_requests", "{}", thredd.body);
+
+    // Expired tokens are finished: an hour on, Solaris has room again.
+    sandbox.advance("1h").await;
+    assert_eq!(
+        solaris_token_answer(&sandbox).await.status,
+        StatusCode::CREATED
+    );
+}
+
+#[tokio::test]
+async fn thredd_sessions_started_by_the_control_api_are_capped() {
+    let sandbox = capped().await;
+    let start = || {
+        sandbox.post(
+            "/__admin/thredd/authentications",
+            json!({"pubtoken": 812_561_666, "amount": 1000, "currency": "GBP",
+                "merchant": {"name": "Shop"}, "validation_timeout": "30s"}),
+        )
+    };
+    for _ in 0..3 {
+        assert_eq!(start().await.status, StatusCode::CREATED);
+    }
+    let full = start().await;
+    assert_eq!(full.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(full.body["error"]["code"], "too_many_objects");
+    // Timed-out sessions are finished.
+    sandbox.advance("31s").await;
+    assert_eq!(start().await.status, StatusCode::CREATED);
+}
+
+#[test]
+fn the_cap_is_a_whole_number_above_zero() {
+    for (yaml, wanted) in [
+        ("settings:\n  limits:\n    live_objects: 0\n", "nonzero"),
+        ("settings:\n  limits:\n    live_objects: many\n", "invalid"),
+        ("settings:\n  limits:\n    objects: 5\n", "unknown field"),
+    ] {
+        let err = sca_sandbox::Scenario::parse("limits.yaml", yaml).unwrap_err();
+        assert_eq!(err.line, 3, "{err}");
+        assert!(err.message.contains(wanted), "{err}");
+    }
+}
