@@ -54,7 +54,7 @@ impl Client {
         let mut req = hyper::Request::builder()
             .method(method.clone())
             .uri(path)
-            .header("host", "sandbox");
+            .header("host", "127.0.0.1");
         for (name, value) in headers {
             req = req.header(*name, *value);
         }
@@ -316,7 +316,7 @@ impl Client {
     async fn thredd_token(&mut self) -> Step<String> {
         // A form body, so this one is built by hand.
         let req = hyper::Request::post("/thredd/connect/token")
-            .header("host", "sandbox")
+            .header("host", "127.0.0.1")
             .header("content-type", "application/x-www-form-urlencoded")
             .body(Full::new(Bytes::from_static(
                 b"grant_type=client_credentials&client_id=thredd-pm&client_secret=thredd-pm-secret",
@@ -528,11 +528,15 @@ fn report(
         .map(|(t, kib)| format!("{t}s {:.1}", *kib as f64 / 1024.0))
         .collect();
     println!("RSS (MiB) after each sweep: {}", rss.join(", "));
-    // Flat: past the first third, no sample grows more than 20% (plus 4 MiB
-    // of allocator slack) over the lowest sample of that stretch.
+    // Flat: over the second half, no sample grows more than 20% (plus 4 MiB
+    // of allocator slack) over the lowest sample of that stretch. The stores'
+    // maps keep the capacity of the busiest window between two sweeps, so RSS
+    // steps up until that window has come; on a machine that is busy with
+    // other work (CI builds the fuzzers meanwhile) it can come late in the
+    // first half. A leak keeps growing through the second half.
     let settled: Vec<u64> = samples
         .iter()
-        .skip(samples.len() / 3)
+        .skip(samples.len() / 2)
         .map(|s| s.1)
         .collect();
     if let (Some(low), Some(last)) = (settled.iter().min(), settled.last()) {

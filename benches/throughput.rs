@@ -22,20 +22,19 @@ use hyper_util::rt::TokioIo;
 
 mod support;
 
-use support::{connect, env_or, rss_kib, spawn};
+use support::{connect, env_or, rss_kib, spawn, SHINE_CREATE_BODY as CREATE_BODY, SHINE_FIXTURES};
 
 const BIN: &str = env!("CARGO_BIN_EXE_sca-sandbox");
 const BARE_ENV: &str = "SCA_BENCH_BARE_SERVER";
 
-const SCENARIO: &str = r#"
+/// Requests live a day, so the memory figure counts live ones; the cap is
+/// raised above the largest `BENCH_LIVE` it is run with.
+const SETTINGS: &str = r#"
 name: bench
 settings:
+  limits: { live_objects: 10000000 }
   shine: { action_request_ttl: 24h, retention: 24h }
 fixtures:
-  shine:
-    clients: [{ client_id: shine-client, client_secret: shine-secret }]
-    users: [{ uid: user-1, access_token: shine-user-1-token }]
-    recipients: [{ id: recipient-1, name: Jane Doe, iban: FR7630006000011234567890189 }]
 "#;
 
 /// A poll request line of the same length as the sandbox's.
@@ -43,8 +42,6 @@ const POLL_SHAPE: &str = "/shine/v2/authentication/oauth2/action_request/0000000
 
 /// An answer of the size of an action request's.
 const BARE_ANSWER: &str = r#"{"data":{"authenticationActionRequestId":"00000000-0000-4000-8000-000000000000","clientId":"shine-client","action":"bank:transfers:create","payload":{"amount":234,"bankTransferRecipientId":"recipient-1","uid":"user-1"},"uid":"user-1","status":"PENDING","createdAt":"2026-11-23T16:46:33.089192584Z","updatedAt":"2026-11-23T16:46:33.089192584Z","expiresAt":"2026-11-23T16:49:33.089192584Z"},"metadata":{}}"#;
-
-const CREATE_BODY: &str = r#"{"action":"bank:transfers:create","client_id":"shine-client","client_secret":"shine-secret","uid":"user-1","payload":{"amount":234,"bankTransferRecipientId":"recipient-1","uid":"user-1"}}"#;
 
 fn main() {
     if std::env::var_os(BARE_ENV).is_some() {
@@ -74,7 +71,7 @@ fn main() {
         return;
     }
     let scenario = std::env::temp_dir().join(format!("sca-bench-{}.yaml", std::process::id()));
-    std::fs::write(&scenario, SCENARIO).unwrap();
+    std::fs::write(&scenario, format!("{SETTINGS}{SHINE_FIXTURES}")).unwrap();
 
     // Start-up to ready: spawn until the listening line, which is printed once
     // the port is bound (connections queue from then on), averaged.

@@ -13,6 +13,18 @@ use hyper::client::conn::http1;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
+/// The Shine part of a bench scenario's `fixtures`: one client, one user and
+/// the recipient of the action request below.
+pub(crate) const SHINE_FIXTURES: &str = r#"  shine:
+    clients: [{ client_id: shine-client, client_secret: shine-secret }]
+    users: [{ uid: user-1, access_token: shine-user-1-token }]
+    recipients: [{ id: recipient-1, name: Jane Doe, iban: FR7630006000011234567890189 }]
+"#;
+
+/// Creates a Shine action request in the world of [`SHINE_FIXTURES`].
+pub(crate) const SHINE_CREATE_PATH: &str = "/shine/v2/authentication/oauth2/action_request";
+pub(crate) const SHINE_CREATE_BODY: &str = r#"{"action":"bank:transfers:create","client_id":"shine-client","client_secret":"shine-secret","uid":"user-1","payload":{"amount":234,"bankTransferRecipientId":"recipient-1","uid":"user-1"}}"#;
+
 pub(crate) fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name)
         .ok()

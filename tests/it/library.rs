@@ -84,10 +84,7 @@ async fn a_folder_fills_the_library_and_tenants_activate_by_name() {
     );
     let info = sandbox.get("/__admin/scenarios").await.body;
     assert_eq!(info["active"]["library_name"], "default");
-    assert!(info["active"]["description"]
-        .as_str()
-        .unwrap()
-        .starts_with("Folder default"));
+    assert!(runs(&info, "Folder default"));
 
     let activated = sandbox
         .send(
@@ -176,25 +173,31 @@ async fn wait_for(sandbox: &TestSandbox, check: impl Fn(&Value) -> bool) -> Valu
     panic!("the watcher did not catch up");
 }
 
+/// A sandbox on `dir` with `--watch`.
+async fn watching(dir: &std::path::Path) -> TestSandbox {
+    TestSandbox::from(
+        sca_sandbox::Sandbox::builder()
+            .scenario_file(dir)
+            .watch(true),
+    )
+    .await
+}
+
+/// Whether the active scenario's description starts with `prefix`.
+fn runs(info: &Value, prefix: &str) -> bool {
+    info["active"]["description"]
+        .as_str()
+        .is_some_and(|d| d.starts_with(prefix))
+}
+
 #[tokio::test]
 async fn watch_reloads_a_changed_file_and_reports_a_broken_one() {
     let dir = folder(&[("default.yaml", world("First", "3m"))]);
-    let sandbox = TestSandbox::from(
-        sca_sandbox::Sandbox::builder()
-            .scenario_file(&dir)
-            .watch(true),
-    )
-    .await;
+    let sandbox = watching(&dir).await;
     let file = dir.join("default.yaml");
 
     std::fs::write(&file, world("Second", "1m")).unwrap();
-    wait_for(&sandbox, |i| {
-        i["active"]["description"]
-            .as_str()
-            .unwrap()
-            .starts_with("Second")
-    })
-    .await;
+    wait_for(&sandbox, |i| runs(i, "Second")).await;
     assert_eq!(
         expires_in(&sandbox, None).await,
         60,
@@ -220,19 +223,10 @@ async fn watch_reloads_a_changed_file_and_reports_a_broken_one() {
         error["message"].as_str().unwrap().contains("needs a unit"),
         "{error}"
     );
-    assert!(info["active"]["description"]
-        .as_str()
-        .unwrap()
-        .starts_with("Second"));
+    assert!(runs(&info, "Second"));
 
     std::fs::write(&file, world("Third", "2m")).unwrap();
-    let info = wait_for(&sandbox, |i| {
-        i["active"]["description"]
-            .as_str()
-            .unwrap()
-            .starts_with("Third")
-    })
-    .await;
+    let info = wait_for(&sandbox, |i| runs(i, "Third")).await;
     assert_eq!(info["errors"], json!([]), "fixed files clear their error");
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -240,12 +234,7 @@ async fn watch_reloads_a_changed_file_and_reports_a_broken_one() {
 #[tokio::test]
 async fn watch_keeps_the_old_scenario_while_a_file_is_empty() {
     let dir = folder(&[("default.yaml", world("First", "3m"))]);
-    let sandbox = TestSandbox::from(
-        sca_sandbox::Sandbox::builder()
-            .scenario_file(&dir)
-            .watch(true),
-    )
-    .await;
+    let sandbox = watching(&dir).await;
     let id = sandbox.shine_create_id().await;
     // What an editor leaves for a moment while it saves.
     std::fs::write(dir.join("default.yaml"), "  \n").unwrap();
@@ -255,10 +244,7 @@ async fn watch_keeps_the_old_scenario_while_a_file_is_empty() {
         error["message"].as_str().unwrap().contains("empty"),
         "{error}"
     );
-    assert!(info["active"]["description"]
-        .as_str()
-        .unwrap()
-        .starts_with("First"));
+    assert!(runs(&info, "First"));
     // The world was not wiped: the request made before is still there.
     assert_eq!(sandbox.shine_poll(&id).await.status, StatusCode::OK);
     let _ = std::fs::remove_dir_all(&dir);
@@ -346,10 +332,7 @@ async fn an_upload_belongs_to_its_tenant_and_never_replaces_a_built_in() {
                 .header("x-sandbox-tenant", "team-b"),
         )
         .await;
-    assert!(built_in.body["active"]["description"]
-        .as_str()
-        .unwrap()
-        .starts_with("The demo world"));
+    assert!(runs(&built_in.body, "The demo world"));
     assert_eq!(expires_in(&sandbox, Some("team-b")).await, 180);
     assert_eq!(expires_in(&sandbox, None).await, 180);
 }

@@ -152,6 +152,18 @@ impl TestSandbox {
         .await
     }
 
+    /// A purchase with the card that has an SMS fallback, which the PM
+    /// answers STEPUP: the session waits for the fallback OTP.
+    async fn stepped_up_purchase(&self) -> String {
+        let pm_token = self.pm_token().await;
+        let id = self
+            .purchase(812_561_666, "http://127.0.0.1:9/unused", "30s")
+            .await;
+        self.notify_validate(&pm_token, validate_body(812_561_666, &id, "STEPUP"))
+            .await;
+        id
+    }
+
     pub(crate) async fn session(&self, id: &str) -> Value {
         self.get(&format!("/__admin/thredd/authentications/{id}"))
             .await
@@ -298,13 +310,7 @@ async fn failures_end_in_fail_with_feedback() {
 #[tokio::test]
 async fn stepup_falls_back_to_an_otp_sms_when_the_card_has_one() {
     let sandbox = TestSandbox::start().await;
-    let pm_token = sandbox.pm_token().await;
-    let id = sandbox
-        .purchase(812_561_666, "http://127.0.0.1:9/unused", "30s")
-        .await;
-    sandbox
-        .notify_validate(&pm_token, validate_body(812_561_666, &id, "STEPUP"))
-        .await;
+    let id = sandbox.stepped_up_purchase().await;
     assert_eq!(sandbox.session(&id).await["state"], "AWAITING_OTP");
     let sms = sandbox
         .get("/__admin/sms?provider=thredd&to=%2B447700900456")
@@ -331,6 +337,7 @@ async fn stepup_falls_back_to_an_otp_sms_when_the_card_has_one() {
     let bare = sandbox
         .purchase(987_654_321, "http://127.0.0.1:9/unused", "30s")
         .await;
+    let pm_token = sandbox.pm_token().await;
     sandbox
         .notify_validate(&pm_token, validate_body(987_654_321, &bare, "STEPUP"))
         .await;
@@ -533,13 +540,7 @@ async fn a_scenario_rule_can_drop_the_callback() {
 #[tokio::test]
 async fn every_wrong_fallback_otp_is_refused_and_the_third_fails_the_session() {
     let sandbox = TestSandbox::start().await;
-    let pm_token = sandbox.pm_token().await;
-    let id = sandbox
-        .purchase(812_561_666, "http://127.0.0.1:9/unused", "30s")
-        .await;
-    sandbox
-        .notify_validate(&pm_token, validate_body(812_561_666, &id, "STEPUP"))
-        .await;
+    let id = sandbox.stepped_up_purchase().await;
     let path = format!("/__admin/thredd/authentications/{id}/otp");
     for try_ in 1..=3 {
         let wrong = sandbox.post(&path, json!({"code": "000000"})).await;
