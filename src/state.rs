@@ -22,7 +22,7 @@ use crate::idempotency::Idempotency;
 use crate::ids::IdGen;
 use crate::journal::Journal;
 use crate::outbox::{Event, Feed, Sms, FEED_CAPACITY};
-use crate::providers::{intergiro, shine, solaris, thredd, weavr, Provider};
+use crate::providers::{self, Provider, Stores};
 use crate::scenario::{Arrival, RuleSet, Scenario};
 
 /// One isolated sandbox: its clock and its current world.
@@ -136,11 +136,8 @@ pub(crate) struct World {
     pub(crate) events: Feed<Event>,
     pub(crate) journal: Journal,
     pub(crate) idempotency: Idempotency,
-    pub(crate) intergiro: intergiro::Store,
-    pub(crate) weavr: weavr::Store,
-    pub(crate) solaris: solaris::Store,
-    pub(crate) thredd: thredd::Store,
-    pub(crate) shine: shine::Store,
+    /// Every provider's state, one field per provider.
+    pub(crate) stores: Stores,
 }
 
 /// An SMS about to be sent.
@@ -160,12 +157,8 @@ impl World {
         Self {
             base_path,
             rules: RuleSet::compile(&scenario.rules, scenario.seed),
-            solaris: solaris::Store::new(&scenario, &ids),
-            thredd: thredd::Store::new(&scenario, &ids),
+            stores: Stores::new(&scenario, &ids),
             ids,
-            intergiro: intergiro::Store::new(&scenario),
-            weavr: weavr::Store::new(&scenario),
-            shine: shine::Store::new(&scenario),
             outbox: Feed::new(FEED_CAPACITY),
             late_sms: Mutex::new(Vec::new()),
             events: Feed::new(FEED_CAPACITY),
@@ -280,10 +273,6 @@ impl World {
     pub(crate) fn sweep(&self) {
         self.release_late_sms();
         self.idempotency.sweep(self.now());
-        intergiro::sweep(self);
-        weavr::sweep(self);
-        solaris::sweep(self);
-        thredd::sweep(self);
-        shine::sweep(self);
+        providers::sweep(self);
     }
 }

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use crate::journal::JournalQuery;
 use crate::outbox::{Since, Sms};
-use crate::providers::{shine, Provider};
+use crate::providers::Provider;
 use crate::state::World;
 use crate::timefmt;
 
@@ -81,15 +81,9 @@ fn message(sms: &Sms, tenant_query: &str) -> Value {
     })
 }
 
-/// Everything waiting for the end user.
+/// Everything waiting for the end user, keyed by provider.
 pub(super) fn pending(world: &World) -> Value {
-    let now = world.now();
-    json!({
-        "consents": world.intergiro.pending(now, &world.base_path),
-        "shine": shine::list(world, Some(shine::Status::Pending)),
-        "change_requests": world.solaris.open_change_requests(now),
-        "thredd": world.thredd.open_sessions(now),
-    })
+    Value::Object(crate::providers::pending(world))
 }
 
 /// The timeline, newest first, optionally for one provider or subject.

@@ -9,66 +9,129 @@
 //! - `store.rs`: the provider's in-memory state and its lifetimes;
 //! - `config.rs`: its part of a scenario file (settings, fixtures, simulated user).
 //!
-//! [`ProviderApi`] is the seam the router drives, so every provider gets body
-//! limits, scenario rules, the journal and not-found/405 handling the same way.
+//! Each provider is one marker type implementing [`ProviderApi`], which carries
+//! everything the rest of the sandbox needs from it. [`registry!`] lists the
+//! providers, one line each; the world's stores, the scenario file's
+//! per-provider sections, the router and the control API are generated from
+//! or iterate over that list, and name no provider themselves.
 
 use hyper::Method;
 use serde::Serialize;
+use serde_json::Value;
 
 use crate::http::{Request, Response};
+use crate::ids::IdGen;
+use crate::scenario::{Scenario, SmsUser, Users};
 use crate::state::World;
 
-pub(crate) mod intergiro;
-pub(crate) mod shine;
-pub(crate) mod solaris;
-pub(crate) mod thredd;
-pub(crate) mod weavr;
-
-/// A provider the sandbox imitates, named by its path prefix.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Provider {
-    Intergiro,
-    Weavr,
-    Solaris,
-    Shine,
-    Thredd,
+/// The providers the sandbox imitates, one line each: the module (and name,
+/// path prefix and scenario key) and its marker type. Calls `$callback!` with
+/// the list, after any tokens given in parentheses.
+macro_rules! registry {
+    ($callback:ident $(($($args:tt)*))?) => {
+        $callback! { ($($($args)*)?)
+            intergiro Intergiro,
+            weavr Weavr,
+            solaris Solaris,
+            shine Shine,
+            thredd Thredd,
+        }
+    };
 }
+pub(crate) use registry;
+
+macro_rules! declare {
+    (() $($name:ident $ty:ident,)*) => {
+        $(pub(crate) mod $name;)*
+
+        /// A provider the sandbox imitates, named by its path prefix.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+        #[serde(rename_all = "lowercase")]
+        pub enum Provider {
+            $($ty,)*
+        }
+
+        impl Provider {
+            /// Every provider, in the order of the README.
+            pub const ALL: &'static [Provider] = &[$(Provider::$ty,)*];
+
+            /// The provider's name and path prefix without the slash.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Self::$ty => stringify!($name),)*
+                }
+            }
+
+            /// Every operation id of this provider.
+            pub(crate) fn operations(self) -> &'static [&'static str] {
+                match self {
+                    $(Self::$ty => $name::routes::OPERATIONS,)*
+                }
+            }
+        }
+
+        /// Every provider's store, one field each, named like the provider.
+        #[derive(Debug)]
+        pub(crate) struct Stores {
+            $(pub(crate) $name: <$name::$ty as ProviderApi>::Store,)*
+        }
+
+        impl Stores {
+            /// Fresh stores holding the scenario's fixtures. Providers draw
+            /// from `ids` in the order of the registry, so a seed gives the
+            /// same world every time.
+            pub(crate) fn new(scenario: &Scenario, ids: &IdGen) -> Self {
+                Self {
+                    $($name: <$name::$ty as ProviderApi>::store(scenario, ids),)*
+                }
+            }
+        }
+
+        /// Settles every provider's store at the world's current time.
+        pub(crate) fn sweep(world: &World) {
+            $(<$name::$ty as ProviderApi>::sweep(world);)*
+        }
+
+        /// Live objects per provider, keyed by name.
+        pub(crate) fn stats(world: &World) -> serde_json::Map<String, Value> {
+            let mut all = serde_json::Map::new();
+            $(all.insert(stringify!($name).to_owned(), <$name::$ty as ProviderApi>::stats(world));)*
+            all
+        }
+
+        /// What waits for the end user at each provider, for the dashboard.
+        pub(crate) fn pending(world: &World) -> serde_json::Map<String, Value> {
+            let mut all = serde_json::Map::new();
+            $(all.insert(stringify!($name).to_owned(), <$name::$ty as ProviderApi>::pending(world));)*
+            all
+        }
+
+        /// How the scenario's users receive `provider`'s SMS, when its own
+        /// section says (`None`: as `users.sms` says).
+        pub(crate) fn own_sms(users: &Users, provider: &str) -> Option<SmsUser> {
+            match provider {
+                $(stringify!($name) => <$name::$ty as ProviderApi>::own_sms(users),)*
+                _ => None,
+            }
+        }
+
+        /// Checks every provider's part of a scenario, then folds the
+        /// simulated users' choices into what the providers read.
+        pub(crate) fn validate(scenario: &Scenario) -> Result<(), (serde_saphyr::Location, String)> {
+            $(<$name::$ty as ProviderApi>::validate(scenario)?;)*
+            Ok(())
+        }
+
+        pub(crate) fn apply_users(scenario: &mut Scenario) {
+            $(<$name::$ty as ProviderApi>::apply_users(scenario);)*
+        }
+    };
+}
+registry!(declare);
 
 impl Provider {
-    /// Every provider, in the order of the README.
-    pub const ALL: &'static [Provider] = &[
-        Provider::Intergiro,
-        Provider::Weavr,
-        Provider::Solaris,
-        Provider::Shine,
-        Provider::Thredd,
-    ];
-
-    /// The provider's name and path prefix without the slash.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Intergiro => "intergiro",
-            Self::Weavr => "weavr",
-            Self::Solaris => "solaris",
-            Self::Shine => "shine",
-            Self::Thredd => "thredd",
-        }
-    }
-
     pub(crate) fn from_name(name: &str) -> Option<Self> {
         Self::ALL.iter().copied().find(|p| p.name() == name)
-    }
-
-    /// Every operation id of this provider.
-    pub(crate) fn operations(self) -> &'static [&'static str] {
-        match self {
-            Self::Intergiro => intergiro::routes::OPERATIONS,
-            Self::Weavr => weavr::routes::OPERATIONS,
-            Self::Solaris => solaris::routes::OPERATIONS,
-            Self::Shine => shine::routes::OPERATIONS,
-            Self::Thredd => thredd::routes::OPERATIONS,
-        }
     }
 }
 
@@ -137,10 +200,14 @@ impl CommonError {
     }
 }
 
-/// What every provider module offers the router.
+/// Everything the rest of the sandbox needs from one provider: its routes
+/// and handlers for the router, its store for the world, its part of a
+/// scenario file, and what the dashboard shows of it.
 pub(crate) trait ProviderApi {
     const PROVIDER: Provider;
     type Route: RouteTable;
+    /// The provider's in-memory state, one per world.
+    type Store: std::fmt::Debug + Send + Sync;
 
     /// Runs the operation against the world.
     fn handle(route: Self::Route, req: &Request, world: &World) -> Response;
@@ -159,36 +226,46 @@ pub(crate) trait ProviderApi {
 
     /// Adds what every answer of this provider carries, whatever produced it.
     fn decorate(_response: &mut Response, _world: &World) {}
+
+    /// A fresh store holding the scenario's fixtures.
+    fn store(scenario: &Scenario, ids: &IdGen) -> Self::Store;
+    /// Settles what came due: expiries, simulated users, purges.
+    fn sweep(world: &World);
+    /// Live objects, for the control API's stats.
+    fn stats(world: &World) -> Value;
+    /// What waits for the end user, for the dashboard.
+    fn pending(_world: &World) -> Value {
+        Value::Null
+    }
+
+    /// Checks the provider's part of a scenario file.
+    fn validate(scenario: &Scenario) -> Result<(), (serde_saphyr::Location, String)>;
+    /// Folds the simulated users' choices into the settings and fixtures the
+    /// provider reads, so it looks in one place.
+    fn apply_users(_scenario: &mut Scenario) {}
+    /// How this provider's SMS arrive, when its users' section says.
+    fn own_sms(_users: &Users) -> Option<SmsUser> {
+        None
+    }
 }
 
-/// Runs `f` on the provider named by `provider`'s marker type.
-macro_rules! with_provider {
-    ($provider:expr, $api:ident => $body:expr) => {
-        match $provider {
-            $crate::providers::Provider::Intergiro => {
-                type $api = $crate::providers::intergiro::Intergiro;
-                $body
-            }
-            $crate::providers::Provider::Weavr => {
-                type $api = $crate::providers::weavr::Weavr;
-                $body
-            }
-            $crate::providers::Provider::Solaris => {
-                type $api = $crate::providers::solaris::Solaris;
-                $body
-            }
-            $crate::providers::Provider::Shine => {
-                type $api = $crate::providers::shine::Shine;
-                $body
-            }
-            $crate::providers::Provider::Thredd => {
-                type $api = $crate::providers::thredd::Thredd;
-                $body
-            }
+macro_rules! declare_with_provider {
+    (($d:tt) $($name:ident $ty:ident,)*) => {
+        /// Runs `$body` with `$api` standing for the marker type of `$provider`.
+        macro_rules! with_provider {
+            ($d provider:expr, $d api:ident => $d body:expr) => {
+                match $d provider {
+                    $($crate::providers::Provider::$ty => {
+                        type $d api = $crate::providers::$name::$ty;
+                        $d body
+                    })*
+                }
+            };
         }
+        pub(crate) use with_provider;
     };
 }
-pub(crate) use with_provider;
+registry!(declare_with_provider($));
 
 /// Splits `path` and parses it with `parse`, for route tables' unit tests.
 #[cfg(test)]

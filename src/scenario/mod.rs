@@ -57,43 +57,49 @@ pub struct Scenario {
     pub rules: Vec<Rule>,
 }
 
-/// Lifetimes, limits and switches, per provider.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Settings {
-    #[serde(default)]
-    pub intergiro: providers::intergiro::config::Settings,
-    #[serde(default)]
-    pub weavr: providers::weavr::config::Settings,
-    #[serde(default)]
-    pub solaris: providers::solaris::config::Settings,
-    #[serde(default)]
-    pub thredd: providers::thredd::config::Settings,
-    #[serde(default)]
-    pub shine: providers::shine::config::Settings,
-    /// What a tenant's stores keep at most.
-    #[serde(default)]
-    pub limits: crate::limits::Limits,
-}
+macro_rules! sections {
+    (() $($name:ident $ty:ident,)*) => {
+        /// Lifetimes, limits and switches, per provider.
+        #[derive(Debug, Default, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct Settings {
+            $(
+                #[serde(default)]
+                pub $name: providers::$name::config::Settings,
+            )*
+            /// What a tenant's stores keep at most.
+            #[serde(default)]
+            pub limits: crate::limits::Limits,
+        }
 
-/// The objects that exist when the world starts.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Fixtures {
-    /// False when the file has no `fixtures` key at all.
-    #[serde(skip, default = "given")]
-    given: bool,
-    #[serde(default)]
-    pub intergiro: providers::intergiro::config::Fixtures,
-    #[serde(default)]
-    pub weavr: providers::weavr::config::Fixtures,
-    #[serde(default)]
-    pub solaris: providers::solaris::config::Fixtures,
-    #[serde(default)]
-    pub thredd: providers::thredd::config::Fixtures,
-    #[serde(default)]
-    pub shine: providers::shine::config::Fixtures,
+        /// The objects that exist when the world starts.
+        #[derive(Debug, Clone, Default, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct Fixtures {
+            /// False when the file has no `fixtures` key at all.
+            #[serde(skip, default = "given")]
+            given: bool,
+            $(
+                #[serde(default)]
+                pub $name: providers::$name::config::Fixtures,
+            )*
+        }
+
+        /// The simulated end users, per provider.
+        #[derive(Debug, Default, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct Users {
+            /// How every provider's SMS arrive, unless the provider's block says otherwise.
+            #[serde(default)]
+            pub sms: SmsUser,
+            $(
+                #[serde(default)]
+                pub $name: providers::$name::config::Users,
+            )*
+        }
+    };
 }
+providers::registry!(sections);
 
 fn given() -> bool {
     true
@@ -105,35 +111,12 @@ impl Fixtures {
     }
 }
 
-/// The simulated end users, per provider.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Users {
-    /// How every provider's SMS arrive, unless the provider's block says otherwise.
-    #[serde(default)]
-    pub sms: SmsUser,
-    #[serde(default)]
-    pub intergiro: providers::intergiro::config::Users,
-    #[serde(default)]
-    pub weavr: providers::weavr::config::Users,
-    #[serde(default)]
-    pub solaris: providers::solaris::config::Users,
-    #[serde(default)]
-    pub thredd: providers::thredd::config::Users,
-    #[serde(default)]
-    pub shine: providers::shine::config::Users,
-}
-
 impl Users {
     /// How SMS of `provider` (a provider name, or `sandbox`) arrive.
     pub(crate) fn sms_for(&self, provider: &str) -> Option<Arrival> {
-        let own = match provider {
-            "weavr" => self.weavr.sms,
-            "solaris" => self.solaris.sms,
-            "thredd" => self.thredd.sms,
-            _ => None,
-        };
-        own.unwrap_or(self.sms).deliver_after
+        providers::own_sms(self, provider)
+            .unwrap_or(self.sms)
+            .deliver_after
     }
 }
 
@@ -255,21 +238,8 @@ impl Scenario {
                 column: loc.column(),
                 message,
             })?;
-        scenario.apply_users();
+        providers::apply_users(&mut scenario);
         Ok(scenario)
-    }
-
-    /// Folds the users' one-time-code choices into the settings and fixtures
-    /// the providers read, so each provider looks in one place.
-    fn apply_users(&mut self) {
-        if let Some(otp) = self.users.weavr.otp.clone() {
-            self.settings.weavr.otp = otp;
-        }
-        if let Some(otp) = &self.users.solaris.otp {
-            for person in &mut self.fixtures.solaris.persons {
-                otp.as_text().clone_into(&mut person.otp);
-            }
-        }
     }
 
     /// Reads and parses a scenario file.
@@ -316,12 +286,7 @@ impl Scenario {
         for rule in &self.rules {
             rules::validate(rule)?;
         }
-        providers::intergiro::config::validate(self)?;
-        providers::weavr::config::validate(self)?;
-        providers::solaris::config::validate(self)?;
-        providers::thredd::config::validate(self)?;
-        providers::shine::config::validate(self)?;
-        Ok(())
+        providers::validate(self)
     }
 }
 

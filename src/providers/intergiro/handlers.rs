@@ -18,6 +18,7 @@ type Result<T> = std::result::Result<T, IntergiroError>;
 pub(crate) fn login(req: &Request, world: &World) -> Result<Response> {
     let body: Login = req.json().map_err(error::decode)?;
     let (access, refresh) = world
+        .stores
         .intergiro
         .login(ctx(world), &body.api_key)
         .map_err(error::too_many)?
@@ -31,6 +32,7 @@ pub(crate) fn login(req: &Request, world: &World) -> Result<Response> {
 pub(crate) fn refresh(req: &Request, world: &World) -> Result<Response> {
     let body: Refresh = req.json().map_err(error::decode)?;
     let (access, refresh) = world
+        .stores
         .intergiro
         .refresh(ctx(world), &body.refresh_token)
         .map_err(|e| match e {
@@ -49,7 +51,7 @@ pub(crate) fn refresh(req: &Request, world: &World) -> Result<Response> {
 }
 
 pub(crate) fn authenticate(req: &Request, world: &World) -> Result<()> {
-    if world.intergiro.authenticated(world.now(), req.bearer()) {
+    if world.stores.intergiro.authenticated(world.now(), req.bearer()) {
         Ok(())
     } else {
         Err(error::unauthorized(
@@ -83,6 +85,7 @@ fn guarded(
         scope,
     };
     let gate = world
+        .stores
         .intergiro
         .gate(ctx(world), action, summary, &mut events);
     publish(world, events);
@@ -130,6 +133,7 @@ pub(crate) fn pay(req: &Request, world: &World) -> Result<Response> {
         .as_str()
         .ok_or_else(|| field("account_id", "account_id is required"))?;
     let account = world
+        .stores
         .intergiro
         .fixtures
         .accounts
@@ -178,6 +182,7 @@ pub(crate) fn pay(req: &Request, world: &World) -> Result<Response> {
     // To another Intergiro account: no consent needed.
     if let Some(internal) = counterparty["account_id"].as_str() {
         if !world
+            .stores
             .intergiro
             .fixtures
             .accounts
@@ -233,6 +238,7 @@ pub(crate) fn pay(req: &Request, world: &World) -> Result<Response> {
 
 fn card(world: &World, id: &str) -> Result<()> {
     world
+        .stores
         .intergiro
         .fixtures
         .cards
@@ -268,12 +274,13 @@ pub(crate) fn card_credentials(world: &World, id: &str) -> Result<Response> {
 pub(crate) fn activate_card(world: &World, id: &str) -> Result<Response> {
     card(world, id)?;
     let already = world
+        .stores
         .intergiro
         .fixtures
         .cards
         .iter()
         .any(|c| c.id.value == id && c.active);
-    if already || world.intergiro.card_active(id) {
+    if already || world.stores.intergiro.card_active(id) {
         return Err(error::with(
             StatusCode::CONFLICT,
             "conflict",
@@ -294,7 +301,7 @@ pub(crate) fn activate_card(world: &World, id: &str) -> Result<Response> {
         "activate_card",
         summary,
         || {
-            world.intergiro.activate_card(id);
+            world.stores.intergiro.activate_card(id);
             http::json(StatusCode::OK, &json!({ "id": id, "status": "active" }))
         },
     )
@@ -302,6 +309,7 @@ pub(crate) fn activate_card(world: &World, id: &str) -> Result<Response> {
 
 pub(crate) fn account_transactions(world: &World, id: &str) -> Result<Response> {
     if !world
+        .stores
         .intergiro
         .fixtures
         .accounts
@@ -349,6 +357,7 @@ pub(crate) fn initiate_consent(req: &Request, world: &World, id: &str) -> Result
         }
     }
     let (token, expires) = world
+        .stores
         .intergiro
         .initiate(ctx(world), id, body.return_url)
         .map_err(|status| consent_state_error(id, status))?;
@@ -387,7 +396,7 @@ pub(crate) fn consent_state_error(id: &str, status: Option<Status>) -> Intergiro
 
 pub(crate) fn get_consent(world: &World, id: &str) -> Result<Response> {
     let mut events = Vec::new();
-    let view = world.intergiro.consent(ctx(world), id, &mut events);
+    let view = world.stores.intergiro.consent(ctx(world), id, &mut events);
     publish(world, events);
     view.map(|v| http::json(StatusCode::OK, &v))
         .ok_or_else(|| consent_state_error(id, None))

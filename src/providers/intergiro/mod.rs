@@ -24,8 +24,11 @@ use self::error::IntergiroError;
 use self::routes::Route;
 use self::store::Ctx;
 use crate::http::{Request, Response};
+use crate::ids::IdGen;
 use crate::providers::{CommonError, Provider, ProviderApi};
+use crate::scenario::Scenario;
 use crate::state::World;
+use serde_saphyr::Location;
 
 /// Marker type through which the router drives Intergiro.
 #[derive(Debug)]
@@ -57,6 +60,29 @@ impl ProviderApi for Intergiro {
     fn common_error(err: CommonError) -> Response {
         error::common(err).into_response()
     }
+
+    type Store = Store;
+
+    fn store(scenario: &Scenario, _ids: &IdGen) -> Store {
+        Store::new(scenario)
+    }
+
+    fn sweep(world: &World) {
+        sweep(world);
+    }
+
+    fn stats(world: &World) -> Value {
+        world.stores.intergiro.stats()
+    }
+
+    /// Consents waiting on their page.
+    fn pending(world: &World) -> Value {
+        Value::Array(world.stores.intergiro.pending(world.now(), &world.base_path))
+    }
+
+    fn validate(scenario: &Scenario) -> Result<(), (Location, String)> {
+        config::validate(scenario)
+    }
 }
 
 pub(crate) fn ctx(world: &World) -> Ctx<'_> {
@@ -77,7 +103,7 @@ pub(crate) fn publish(world: &World, events: Vec<(&'static str, String)>) {
 
 /// Expiries and the simulated user's decisions.
 pub(crate) fn sweep(world: &World) {
-    let events = world.intergiro.sweep(ctx(world));
+    let events = world.stores.intergiro.sweep(ctx(world));
     publish(world, events);
 }
 
@@ -89,13 +115,13 @@ pub(crate) fn decide(
     approve: bool,
 ) -> Result<Value, Option<&'static str>> {
     let (_, kind) = world
-        .intergiro
+.stores.intergiro
         .decide(ctx(world), id, None, approve)
         .map_err(|status| status.map(store::Status::name))?;
     publish(world, vec![(kind, id.to_owned())]);
     let mut events = Vec::new();
     Ok(world
-        .intergiro
+.stores.intergiro
         .consent(ctx(world), id, &mut events)
         .unwrap_or(Value::Null))
 }

@@ -48,7 +48,7 @@ fn gone() -> Response {
 }
 
 fn consent_page(world: &World, token: &str, error: Option<&str>) -> Response {
-    let Some((_, summary, scope)) = world.intergiro.page(ctx(world), token) else {
+    let Some((_, summary, scope)) = world.stores.intergiro.page(ctx(world), token) else {
         return gone();
     };
     let mut data = serde_json::to_value(&summary).unwrap_or_default();
@@ -96,12 +96,12 @@ pub(crate) fn submit(req: &Request, world: &World) -> Response {
             )
         }
     };
-    let Some((id, _, _)) = world.intergiro.page(ctx(world), &form.token) else {
+    let Some((id, _, _)) = world.stores.intergiro.page(ctx(world), &form.token) else {
         return gone();
     };
     if approve {
         let typed = form.passcode.as_deref().unwrap_or_default();
-        match world.intergiro.passcode(ctx(world), &form.token, typed) {
+        match world.stores.intergiro.passcode(ctx(world), &form.token, typed) {
             Passcode::Right => {}
             Passcode::Wrong => {
                 let retry = Some("That passcode is not right. Try again.");
@@ -118,6 +118,7 @@ pub(crate) fn submit(req: &Request, world: &World) -> Response {
     }
     let Ok((return_url, kind)) =
         world
+            .stores
             .intergiro
             .decide(ctx(world), &id, Some(&form.token), approve)
     else {

@@ -35,7 +35,7 @@ pub(crate) fn publish(world: &World, happened: Vec<Happened>) {
 
 pub(crate) fn create_action_request(req: &Request, world: &World) -> Result<Response> {
     let body: CreateActionRequest<'_> = req.json()?;
-    let directory = &world.shine.directory;
+    let directory = &world.stores.shine.directory;
     let client_id = directory.authenticate(&body.client_id, &body.client_secret)?;
     if body.action != ACTION_TRANSFER_CREATE {
         return Err(ShineError::validation(
@@ -56,7 +56,7 @@ pub(crate) fn create_action_request(req: &Request, world: &World) -> Result<Resp
         payload: body.payload,
     };
     let mut happened = Vec::new();
-    let response = world.shine.create(ctx(world), new, &mut happened, |view| {
+    let response = world.stores.shine.create(ctx(world), new, &mut happened, |view| {
         http::with_type(
             StatusCode::OK,
             view.to_envelope_json().into(),
@@ -74,11 +74,13 @@ pub(crate) fn poll_action_request(req: &Request, world: &World, id: &str) -> Res
         req.json()?
     };
     world
+        .stores
         .shine
         .directory
         .authenticate(&creds.client_id, &creds.client_secret)?;
     let mut happened = Vec::new();
     let response = world
+        .stores
         .shine
         .poll(ctx(world), id, &creds.client_id, &mut happened, |view| {
             http::with_type(
@@ -94,12 +96,12 @@ pub(crate) fn poll_action_request(req: &Request, world: &World, id: &str) -> Res
 pub(crate) fn create_transfer(req: &Request, world: &World) -> Result<Response> {
     let uid = bearer_user(req, world)?;
     let body: Value = req.json()?;
-    let transfer = check_transfer(&world.shine.directory, &uid, &req.body, "")?;
+    let transfer = check_transfer(&world.stores.shine.directory, &uid, &req.body, "")?;
     let Some(token) = req.header("short-lived-token") else {
         return Err(ShineError::forbidden("sca_required", error::SLT_MISSING));
     };
     let mut happened = Vec::new();
-    let created = world.shine.spend_token_on_transfer(
+    let created = world.stores.shine.spend_token_on_transfer(
         ctx(world),
         token,
         &uid,
@@ -114,6 +116,7 @@ pub(crate) fn create_transfer(req: &Request, world: &World) -> Result<Response> 
 pub(crate) fn get_transfer(req: &Request, world: &World, id: &str) -> Result<Response> {
     let uid = bearer_user(req, world)?;
     let transfer = world
+        .stores
         .shine
         .transfer(id, &uid)
         .ok_or_else(|| ShineError::not_found("Bank transfer"))?;
@@ -127,7 +130,7 @@ pub(crate) fn authorize(req: &Request, world: &World) -> Result<Response> {
     };
     let client_id = required("client_id")?;
     let redirect_uri = required("redirect_uri")?;
-    let directory = &world.shine.directory;
+    let directory = &world.stores.shine.directory;
     if !http::is_web_url(&redirect_uri) {
         return Err(ShineError::validation(
             "redirect_uri",
@@ -154,6 +157,7 @@ pub(crate) fn authorize(req: &Request, world: &World) -> Result<Response> {
         return Err(ShineError::not_found("User").on_field("uid"));
     }
     let code = world
+        .stores
         .shine
         .oauth
         .lock()
@@ -177,7 +181,7 @@ pub(crate) fn token(req: &Request, world: &World) -> Result<Response> {
     } else {
         req.json()?
     };
-    let directory = &world.shine.directory;
+    let directory = &world.stores.shine.directory;
     directory.authenticate(&body.client_id, &body.client_secret)?;
     let ctx = ctx(world);
     let issued = match body.grant_type.as_str() {
@@ -186,7 +190,7 @@ pub(crate) fn token(req: &Request, world: &World) -> Result<Response> {
                 .code
                 .as_deref()
                 .ok_or_else(|| ShineError::validation("code", "code is required"))?;
-            world.shine.oauth.lock().exchange_code(
+            world.stores.shine.oauth.lock().exchange_code(
                 ctx,
                 &body.client_id,
                 code,
@@ -198,6 +202,7 @@ pub(crate) fn token(req: &Request, world: &World) -> Result<Response> {
                 ShineError::validation("refresh_token", "refresh_token is required")
             })?;
             world
+                .stores
                 .shine
                 .oauth
                 .lock()
@@ -227,10 +232,12 @@ pub(crate) fn revoke(req: &Request, world: &World) -> Result<Response> {
         req.json()?
     };
     world
+        .stores
         .shine
         .directory
         .authenticate(&body.client_id, &body.client_secret)?;
     world
+        .stores
         .shine
         .oauth
         .lock()
@@ -255,10 +262,11 @@ fn token_response(directory: &Directory, issued: Issued) -> TokenResponse {
 /// The user behind `Authorization: Bearer`: a fixture token or an issued one.
 fn bearer_user(req: &Request, world: &World) -> Result<String> {
     let token = req.bearer().ok_or_else(ShineError::invalid_access_token)?;
-    if let Some(uid) = world.shine.directory.fixture_token_user(token) {
+    if let Some(uid) = world.stores.shine.directory.fixture_token_user(token) {
         return Ok(uid.to_owned());
     }
     world
+        .stores
         .shine
         .oauth
         .lock()

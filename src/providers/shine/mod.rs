@@ -27,8 +27,11 @@ pub(crate) use store::{DecideError, Store};
 use self::error::ShineError;
 use self::routes::Route;
 use crate::http::{Request, Response};
+use crate::ids::IdGen;
 use crate::providers::{CommonError, Provider, ProviderApi};
+use crate::scenario::Scenario;
 use crate::state::World;
+use serde_saphyr::Location;
 
 /// Marker type through which the router drives Shine.
 #[derive(Debug)]
@@ -54,14 +57,37 @@ impl ProviderApi for Shine {
     fn common_error(err: CommonError) -> Response {
         ShineError::from(err).into_response()
     }
+
+    type Store = Store;
+
+    fn store(scenario: &Scenario, _ids: &IdGen) -> Store {
+        Store::new(scenario)
+    }
+
+    fn sweep(world: &World) {
+        sweep(world);
+    }
+
+    fn stats(world: &World) -> Value {
+        world.stores.shine.stats()
+    }
+
+    /// Action requests waiting for the user in the app.
+    fn pending(world: &World) -> Value {
+        Value::Array(list(world, Some(Status::Pending)))
+    }
+
+    fn validate(scenario: &Scenario) -> Result<(), (Location, String)> {
+        config::validate(scenario)
+    }
 }
 
 /// Settles expiries and simulated decisions that have come due.
 pub(crate) fn sweep(world: &World) {
     let ctx = handlers::ctx(world);
     let mut happened = Vec::new();
-    world.shine.sweep(ctx, &mut happened);
-    world.shine.oauth.lock().sweep(ctx.now);
+    world.stores.shine.sweep(ctx, &mut happened);
+    world.stores.shine.oauth.lock().sweep(ctx.now);
     handlers::publish(world, happened);
 }
 
@@ -70,7 +96,7 @@ pub(crate) fn sweep(world: &World) {
 pub(crate) fn decide(world: &World, id: &str, decision: Decide) -> Result<Value, DecideError> {
     let mut happened = Vec::new();
     let view = world
-        .shine
+.stores.shine
         .decide(handlers::ctx(world), id, decision, &mut happened, |view| {
             serde_json::to_value(view).unwrap_or(Value::Null)
         });
@@ -82,7 +108,7 @@ pub(crate) fn decide(world: &World, id: &str, decision: Decide) -> Result<Value,
 pub(crate) fn list(world: &World, status: Option<Status>) -> Vec<Value> {
     let mut happened = Vec::new();
     let ctx = handlers::ctx(world);
-    let listed = world.shine.list(ctx, status, &mut happened);
+    let listed = world.stores.shine.list(ctx, status, &mut happened);
     handlers::publish(world, happened);
     listed
 }

@@ -95,6 +95,15 @@ fn fixed_otp() -> String {
     "212212".to_owned()
 }
 
+/// `users.solaris.otp` decides every person's code, over the fixtures'.
+pub(crate) fn apply_users(scenario: &mut Scenario) {
+    if let Some(otp) = &scenario.users.solaris.otp {
+        for person in &mut scenario.fixtures.solaris.persons {
+            otp.as_text().clone_into(&mut person.otp);
+        }
+    }
+}
+
 pub(crate) fn validate(scenario: &Scenario) -> Result<(), (Location, String)> {
     let mut seen = HashSet::new();
     for client in &scenario.fixtures.solaris.clients {

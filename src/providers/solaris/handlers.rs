@@ -32,7 +32,7 @@ fn ok(status: StatusCode, body: &Value) -> Result<Response> {
 }
 
 pub(crate) fn handle(route: Route, req: &Request, world: &World) -> Result<Response> {
-    let store = &world.solaris;
+    let store = &world.stores.solaris;
     let c = ctx(world);
     if route != Route::Token {
         store.check_token(c.now, req.bearer())?;
@@ -200,7 +200,7 @@ pub(crate) fn handle(route: Route, req: &Request, world: &World) -> Result<Respo
 }
 
 fn hold(world: &World, person: &str, action: Action) -> Result<Response> {
-    let view = world.solaris.hold(ctx(world), person, action)?;
+    let view = world.stores.solaris.hold(ctx(world), person, action)?;
     let id = view["id"].as_str().unwrap_or_default().to_owned();
     world.emit(
         Provider::Solaris,
@@ -237,7 +237,7 @@ fn token(req: &Request, world: &World) -> Result<Response> {
         ));
     };
     let c = ctx(world);
-    let token = world.solaris.issue_token(c, &id, &secret)?;
+    let token = world.stores.solaris.issue_token(c, &id, &secret)?;
     ok(
         StatusCode::CREATED,
         &json!({ "token_type": "Bearer", "expires_in": c.settings.token_ttl.0.as_secs(), "access_token": token }),

@@ -27,8 +27,11 @@ pub(crate) use store::Store;
 use self::error::SolarisError;
 use self::routes::Route;
 use crate::http::{Request, Response};
+use crate::ids::IdGen;
 use crate::providers::{CommonError, Provider, ProviderApi};
+use crate::scenario::{Scenario, SmsUser, Users};
 use crate::state::World;
+use serde_saphyr::Location;
 
 /// Marker type through which the router drives Solaris.
 #[derive(Debug)]
@@ -46,12 +49,43 @@ impl ProviderApi for Solaris {
     fn common_error(err: CommonError) -> Response {
         SolarisError::from(err).into_response("00000000-0000-4000-8000-000000000000")
     }
+
+    type Store = Store;
+
+    fn store(scenario: &Scenario, ids: &IdGen) -> Store {
+        Store::new(scenario, ids)
+    }
+
+    fn sweep(world: &World) {
+        sweep(world);
+    }
+
+    fn stats(world: &World) -> Value {
+        world.stores.solaris.stats()
+    }
+
+    /// Change requests waiting for their TAN or signature.
+    fn pending(world: &World) -> Value {
+        Value::Array(world.stores.solaris.open_change_requests(world.now()))
+    }
+
+    fn validate(scenario: &Scenario) -> Result<(), (Location, String)> {
+        config::validate(scenario)
+    }
+
+    fn apply_users(scenario: &mut Scenario) {
+        config::apply_users(scenario);
+    }
+
+    fn own_sms(users: &Users) -> Option<SmsUser> {
+        users.solaris.sms
+    }
 }
 
 /// Forgets expired tokens and challenges; puts change requests that expired
 /// on the timeline.
 pub(crate) fn sweep(world: &World) {
-    for id in world.solaris.sweep(world.now()) {
+    for id in world.stores.solaris.sweep(world.now()) {
         world.emit(
             Provider::Solaris,
             "change_request.expired",
@@ -69,7 +103,7 @@ pub(crate) fn bind_virtual_device(
     purpose: Purpose,
 ) -> Result<Value, String> {
     world
-        .solaris
+.stores.solaris
         .bind_virtual_device(handlers::ctx(world), person_id, purpose)
         .map_err(|e| e.detail)
 }
@@ -90,7 +124,7 @@ pub(crate) fn sign(
     purpose: Option<Purpose>,
 ) -> Result<String, SignRefusal> {
     world
-        .solaris
+.stores.solaris
         .sign_as_virtual_device(device_id, text, purpose)
 }
 
@@ -99,13 +133,13 @@ pub(crate) fn sign(
 /// now if there is none), signs the challenge and confirms, as a phone would.
 pub(crate) fn confirm_with_virtual_device(world: &World, id: &str) -> Result<Value, String> {
     let c = handlers::ctx(world);
-    let open = world.solaris.open_change_requests(c.now);
+    let open = world.stores.solaris.open_change_requests(c.now);
     let request = open
         .iter()
         .find(|r| r["id"] == id)
         .ok_or_else(|| format!("No open change request {id}"))?;
     let person_id = request["person_id"].as_str().unwrap_or_default().to_owned();
-    let device_id = match world.solaris.virtual_device_of(&person_id) {
+    let device_id = match world.stores.solaris.virtual_device_of(&person_id) {
         Some(device) => device,
         None => {
             let bound = bind_virtual_device(world, &person_id, Purpose::Restricted)?;
@@ -113,7 +147,7 @@ pub(crate) fn confirm_with_virtual_device(world: &World, id: &str) -> Result<Val
         }
     };
     let (view, _) = world
-        .solaris
+.stores.solaris
         .authorize(
             c,
             id,
@@ -135,7 +169,7 @@ pub(crate) fn confirm_with_virtual_device(world: &World, id: &str) -> Result<Val
     let signature = sign(world, &device_id, text, Some(Purpose::Restricted))
         .map_err(|_| "the virtual device cannot sign".to_owned())?;
     let done = world
-        .solaris
+.stores.solaris
         .confirm(
             c,
             id,

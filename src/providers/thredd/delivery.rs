@@ -43,7 +43,7 @@ pub(crate) async fn deliver(
         world.now(),
         json!({ "state": delivery.state, "status": delivery.status, "error": delivery.error }),
     );
-    world.thredd.record_delivery(&id, delivery);
+    world.stores.thredd.record_delivery(&id, delivery);
 }
 
 fn failed(state: &'static str, error: impl Into<String>) -> Delivery {
@@ -67,7 +67,7 @@ async fn attempt(
             "No notify_initiate_action_url in the scenario or the request",
         );
     };
-    let deadline = world.thredd.deadline(id).unwrap_or_else(|| world.now());
+    let deadline = world.stores.thredd.deadline(id).unwrap_or_else(|| world.now());
     let payload = body.to_string();
     let probe = Probe::new("POST", url, None, None, payload.as_bytes());
     if let Some(applied) = world.rules.apply(OPERATION, &probe) {
@@ -103,7 +103,7 @@ async fn attempt(
             "notify_initiate_action_url must be an http:// URL (the sandbox does not speak TLS)",
         );
     };
-    let minted = world.thredd.mint(
+    let minted = world.stores.thredd.mint(
         ctx(world),
         THREDD_CLIENT,
         vec!["client_validate", "firbiometricapi"],

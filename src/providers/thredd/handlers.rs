@@ -35,7 +35,7 @@ fn token(req: &Request, world: &World) -> Response {
         form.client_id.unwrap_or_default(),
         form.client_secret.unwrap_or_default(),
     );
-    if !world.thredd.client(&id, &secret, "pm") {
+    if !world.stores.thredd.client(&id, &secret, "pm") {
         return oauth_error(
             StatusCode::UNAUTHORIZED,
             "invalid_client",
@@ -43,7 +43,7 @@ fn token(req: &Request, world: &World) -> Response {
         );
     }
     let scope = vec!["client_validate", "firbiometricapi"];
-    let (token, expires_in) = match world.thredd.mint(ctx(world), &id, scope) {
+    let (token, expires_in) = match world.stores.thredd.mint(ctx(world), &id, scope) {
         Ok(minted) => minted,
         Err(full) => return error::common(CommonError::TooMany(full)),
     };
@@ -64,7 +64,7 @@ fn introspect(req: &Request, world: &World) -> Response {
         form.client_id.unwrap_or_default(),
         form.client_secret.unwrap_or_default(),
     );
-    if !world.thredd.client(&id, &secret, "validator") {
+    if !world.stores.thredd.client(&id, &secret, "validator") {
         return oauth_error(
             StatusCode::UNAUTHORIZED,
             "invalid_client",
@@ -80,7 +80,7 @@ fn introspect(req: &Request, world: &World) -> Response {
     };
     http::json(
         StatusCode::OK,
-        &world.thredd.introspect(world.now(), &token),
+        &world.stores.thredd.introspect(world.now(), &token),
     )
 }
 
@@ -88,7 +88,7 @@ fn introspect(req: &Request, world: &World) -> Response {
 fn notify_validate(req: &Request, world: &World) -> Response {
     if !req
         .bearer()
-        .is_some_and(|t| world.thredd.bearer_ok(world.now(), t))
+        .is_some_and(|t| world.stores.thredd.bearer_ok(world.now(), t))
     {
         return oauth_error(
             StatusCode::UNAUTHORIZED,
@@ -107,6 +107,7 @@ fn notify_validate(req: &Request, world: &World) -> Response {
     };
     let outcome = check(world, &body).and_then(|(id, pubtoken, status, reference)| {
         world
+            .stores
             .thredd
             .validate(ctx(world), id, pubtoken, status, reference)
     });

@@ -30,8 +30,11 @@ pub(crate) use store::Store;
 use self::routes::Route;
 use self::store::Ctx;
 use crate::http::{self, Request, Response};
+use crate::ids::IdGen;
 use crate::providers::{CommonError, Provider, ProviderApi};
+use crate::scenario::{Scenario, SmsUser, Users};
 use crate::state::World;
+use serde_saphyr::Location;
 
 /// The client the sandbox mints its own tokens for, as Thredd.
 pub(crate) const THREDD_CLIENT: &str = "thredd";
@@ -51,6 +54,33 @@ impl ProviderApi for Thredd {
     fn common_error(err: CommonError) -> Response {
         error::common(err)
     }
+
+    type Store = Store;
+
+    fn store(scenario: &Scenario, ids: &IdGen) -> Store {
+        Store::new(scenario, ids)
+    }
+
+    fn sweep(world: &World) {
+        sweep(world);
+    }
+
+    fn stats(world: &World) -> Value {
+        world.stores.thredd.stats()
+    }
+
+    /// Sessions waiting for the program manager or the cardholder.
+    fn pending(world: &World) -> Value {
+        Value::Array(world.stores.thredd.open_sessions(world.now()))
+    }
+
+    fn validate(scenario: &Scenario) -> Result<(), (Location, String)> {
+        config::validate(scenario)
+    }
+
+    fn own_sms(users: &Users) -> Option<SmsUser> {
+        users.thredd.sms
+    }
 }
 
 pub(crate) fn ctx(world: &World) -> Ctx<'_> {
@@ -65,7 +95,7 @@ pub(crate) fn ctx(world: &World) -> Ctx<'_> {
 /// Applies the simulated PM's calls that came due, then times out sessions
 /// whose validation timeout passed.
 pub(crate) fn sweep(world: &World) {
-    for (at, id, pubtoken, status) in world.thredd.due_pm_calls(world.now()) {
+    for (at, id, pubtoken, status) in world.stores.thredd.due_pm_calls(world.now()) {
         // Judged at the instant the PM called, which may be before a long
         // clock advance also passed the validation deadline.
         let ctx = Ctx {
@@ -73,13 +103,13 @@ pub(crate) fn sweep(world: &World) {
             ..ctx(world)
         };
         if let Ok(done) = world
-            .thredd
+.stores.thredd
             .validate(ctx, &id, pubtoken, status, "SANDBOX-PM")
         {
             validated(world, &id, done);
         }
     }
-    for id in world.thredd.sweep(world.now()) {
+    for id in world.stores.thredd.sweep(world.now()) {
         world.emit(
             Provider::Thredd,
             "thredd.authentication.timed_out",
@@ -110,7 +140,7 @@ pub(crate) fn start(
 ) -> Result<Value, (StatusCode, &'static str, String)> {
     let settings = &world.scenario.settings.thredd;
     let card = world
-        .thredd
+.stores.thredd
         .card(purchase.pubtoken)
         .ok_or((
             StatusCode::NOT_FOUND,
@@ -174,7 +204,7 @@ pub(crate) fn start(
         },
     });
     let view = world
-        .thredd
+.stores.thredd
         .open(
             ctx(&world),
             id.clone(),
@@ -201,7 +231,7 @@ pub(crate) fn start(
         Some(pm) => {
             // No call goes out; the PM's answer is applied by the sweeper
             // when the sandbox clock reaches it (`ignore` never answers).
-            world.thredd.record_delivery(
+            world.stores.thredd.record_delivery(
                 &id,
                 store::Delivery {
                     state: "simulated",
@@ -210,7 +240,7 @@ pub(crate) fn start(
             );
             if let Some(status) = pm.decide.status() {
                 world
-                    .thredd
+.stores.thredd
                     .plan_pm(&id, world.now() + pm.after.as_delta(), status);
                 sweep(&world);
             }
@@ -251,12 +281,12 @@ pub(crate) fn validated(world: &World, id: &str, validated: store::Validated) {
 /// The dashboard plays the PM: NotifyValidate with `status`, as if called.
 pub(crate) fn play_pm(world: &World, id: &str, status: &'static str) -> Result<(), String> {
     let (view, _) = world
-        .thredd
+.stores.thredd
         .session(world.now(), id)
         .ok_or_else(|| format!("No authentication {id}"))?;
     let pubtoken = view["pubtoken"].as_u64().unwrap_or_default();
     let done = world
-        .thredd
+.stores.thredd
         .validate(ctx(world), id, pubtoken, status, "SANDBOX-DASHBOARD")
         .map_err(|r| r.message)?;
     validated(world, id, done);
@@ -264,7 +294,7 @@ pub(crate) fn play_pm(world: &World, id: &str, status: &'static str) -> Result<(
 }
 
 pub(crate) fn get(world: &World, id: &str) -> Option<Value> {
-    let (view, timed_out) = world.thredd.session(world.now(), id)?;
+    let (view, timed_out) = world.stores.thredd.session(world.now(), id)?;
     if timed_out {
         world.emit(
             Provider::Thredd,
@@ -278,7 +308,7 @@ pub(crate) fn get(world: &World, id: &str) -> Option<Value> {
 }
 
 pub(crate) fn enter_otp(world: &World, id: &str, code: &str) -> Result<Value, &'static str> {
-    let entered = world.thredd.enter_otp(id, code);
+    let entered = world.stores.thredd.enter_otp(id, code);
     // The last wrong try is refused like the others, but it settles the
     // authentication, so the timeline hears of it.
     let state = match &entered {

@@ -85,6 +85,13 @@ pub struct Users {
     pub sms: Option<SmsUser>,
 }
 
+/// `users.weavr.otp` decides the codes Weavr sends, over `settings.weavr.otp`.
+pub(crate) fn apply_users(scenario: &mut Scenario) {
+    if let Some(otp) = scenario.users.weavr.otp.clone() {
+        scenario.settings.weavr.otp = otp;
+    }
+}
+
 pub(crate) fn validate(scenario: &Scenario) -> Result<(), (Location, String)> {
     let fixtures = &scenario.fixtures.weavr;
     let mut seen = HashSet::new();

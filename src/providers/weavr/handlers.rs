@@ -27,7 +27,7 @@ pub(crate) fn ctx(world: &World) -> Ctx<'_> {
 pub(crate) fn handle(route: Route, req: &Request, world: &World) -> Result<Response> {
     // Every Weavr call carries the API key, logged in or not.
     match req.header("api-key") {
-        Some(key) if world.weavr.api_key_ok(key) => {}
+        Some(key) if world.stores.weavr.api_key_ok(key) => {}
         Some(_) => return Err(WeavrError::unauthorized("Invalid api-key")),
         None => return Err(WeavrError::unauthorized("The api-key header is required")),
     }
@@ -36,7 +36,7 @@ pub(crate) fn handle(route: Route, req: &Request, world: &World) -> Result<Respo
         Route::Logout(profile) => {
             // Like any authenticated call: an unknown or expired token is a 401.
             session(req, world, profile, |_| Ok(()))?;
-            world.weavr.logout(req.bearer().unwrap_or_default());
+            world.stores.weavr.logout(req.bearer().unwrap_or_default());
             Ok(http::empty(StatusCode::NO_CONTENT))
         }
         Route::ListFactors => session(req, world, Profile::Multi, |s| {
@@ -126,7 +126,7 @@ fn session<R>(
     profile: Profile,
     f: impl FnOnce(&mut SessionMut<'_>) -> Result<R>,
 ) -> Result<R> {
-    world.weavr.session(ctx(world), req.bearer(), profile, f)
+    world.stores.weavr.session(ctx(world), req.bearer(), profile, f)
 }
 
 fn sms_channel(channel: &str) -> Result<()> {
@@ -163,9 +163,10 @@ fn login(req: &Request, world: &World, profile: Profile) -> Result<Response> {
     }
     let (token, user) =
         world
+            .stores
             .weavr
             .login(ctx(world), profile, &body.email, &body.password.value)?;
-    let role = &world.weavr.user(user).role;
+    let role = &world.stores.weavr.user(user).role;
     Ok(ok(model::login_response(profile, &token, user, role)))
 }
 

@@ -20,14 +20,18 @@ pub(crate) mod routes;
 mod store;
 
 use hyper::header::HeaderValue;
+use serde_json::Value;
 
 pub(crate) use store::Store;
 
 use self::error::WeavrError;
 use self::routes::Route;
 use crate::http::{Request, Response};
+use crate::ids::IdGen;
 use crate::providers::{CommonError, Provider, ProviderApi};
+use crate::scenario::{Scenario, SmsUser, Users};
 use crate::state::World;
+use serde_saphyr::Location;
 
 /// Marker type through which the router drives Weavr.
 #[derive(Debug)]
@@ -58,9 +62,35 @@ impl ProviderApi for Weavr {
             response.headers_mut().insert("request-ref", value);
         }
     }
+
+    type Store = Store;
+
+    fn store(scenario: &Scenario, _ids: &IdGen) -> Store {
+        Store::new(scenario)
+    }
+
+    fn sweep(world: &World) {
+        sweep(world);
+    }
+
+    fn stats(world: &World) -> Value {
+        world.stores.weavr.stats()
+    }
+
+    fn validate(scenario: &Scenario) -> Result<(), (Location, String)> {
+        config::validate(scenario)
+    }
+
+    fn apply_users(scenario: &mut Scenario) {
+        config::apply_users(scenario);
+    }
+
+    fn own_sms(users: &Users) -> Option<SmsUser> {
+        users.weavr.sms
+    }
 }
 
 /// Forgets idle tokens.
 pub(crate) fn sweep(world: &World) {
-    world.weavr.sweep(handlers::ctx(world));
+    world.stores.weavr.sweep(handlers::ctx(world));
 }
