@@ -59,6 +59,7 @@
 
 mod admin;
 mod clock;
+mod control;
 mod dashboard;
 mod deadlines;
 mod error;

@@ -112,7 +112,7 @@ impl App {
         // hyper reads somewhat past its buffer limit before it gives up, so
         // the documented limit is enforced here, on the head it parsed.
         if head_len(&req) > MAX_HEAD_BYTES {
-            return Outcome::Respond(closing(admin::error(
+            return Outcome::Respond(closing(crate::control::error(
                 StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
                 "request_header_fields_too_large",
                 &format!("The request head exceeds {MAX_HEAD_BYTES} bytes"),
@@ -121,7 +121,7 @@ impl App {
         let (tenant, skip) = match self.tenant(&req) {
             Ok(found) => found,
             Err(message) => {
-                return Outcome::Respond(admin::error(
+                return Outcome::Respond(crate::control::error(
                     StatusCode::BAD_REQUEST,
                     "invalid_tenant",
                     &message,
@@ -198,12 +198,12 @@ impl App {
                 Ok(req) => Outcome::Respond(
                     admin::handle(&req, &self.sandbox, tenant, &self.stopping).await,
                 ),
-                Err(BodyError::TooLarge) => Outcome::Respond(admin::error(
+                Err(BodyError::TooLarge) => Outcome::Respond(crate::control::error(
                     StatusCode::PAYLOAD_TOO_LARGE,
                     "payload_too_large",
                     &format!("Request body exceeds {limit} bytes"),
                 )),
-                Err(BodyError::TooSlow) => Outcome::Respond(closing(admin::error(
+                Err(BodyError::TooSlow) => Outcome::Respond(closing(crate::control::error(
                     StatusCode::REQUEST_TIMEOUT,
                     "request_timeout",
                     &self.too_slow(),
@@ -234,7 +234,7 @@ impl App {
                 Outcome::Respond(match dashboard::Page::parse(req.method(), first) {
                     Ok(_) => admin::index(),
                     Err(allow) => {
-                        let mut res = admin::error(
+                        let mut res = crate::control::error(
                             StatusCode::METHOD_NOT_ALLOWED,
                             "method_not_allowed",
                             &format!("This endpoint accepts {allow}"),
@@ -245,7 +245,7 @@ impl App {
                     }
                 })
             }
-            None => Outcome::Respond(admin::error(
+            None => Outcome::Respond(crate::control::error(
                 StatusCode::NOT_FOUND,
                 "not_found",
                 &format!("No provider or page at {path}; providers live under /<provider>/..."),

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use tokio::sync::watch;
 
+use crate::control::{error, ControlError, Reply};
 use crate::http::{self, DecodeError, Request, Response};
 use crate::journal::JournalQuery;
 use crate::outbox::Since;
@@ -99,77 +100,17 @@ pub(crate) async fn handle(
         Route::GetScenario => Ok(scenarios::info(cx)),
         Route::LoadScenario => scenarios::load(req, cx),
         Route::ActivateScenario { name } => scenarios::activate(cx, &name),
-        Route::IntergiroDecide { id, approve } => intergiro_decide(cx, &id, approve),
-        Route::SolarisBindDevice => solaris_bind(req, cx),
-        Route::SolarisSign { id } => solaris_sign(req, cx, &id),
-        Route::ThreddStart => thredd_start(req, cx),
-        Route::ThreddGet { id } => thredd_get(cx, &id),
-        Route::ThreddOtp { id } => thredd_otp(req, cx, &id),
-        Route::ShineList => shine_list(req, cx),
-        Route::ShineDecide { id, decision } => shine_decide(cx, &id, decision),
+        Route::Provider(route) => route.handle(req, cx.tenant.world()),
     };
-    result.unwrap_or_else(AdminError::into_response)
+    result.unwrap_or_else(ControlError::into_response)
 }
 
 pub(crate) mod auth;
 pub(crate) mod openapi;
-mod providers;
 mod routes;
 mod scenarios;
 
 pub(crate) use self::routes::Route;
-
-use self::providers::{
-    intergiro_decide, shine_decide, shine_list, solaris_bind, solaris_sign, thredd_get, thredd_otp,
-    thredd_start,
-};
-
-/// A control API failure, rendered by [`AdminError::into_response`].
-#[derive(Debug)]
-pub(super) struct AdminError {
-    status: StatusCode,
-    body: Value,
-}
-
-impl AdminError {
-    pub(super) fn new(status: StatusCode, code: &str, message: &str) -> Self {
-        Self {
-            status,
-            body: json!({ "error": { "code": code, "message": message } }),
-        }
-    }
-
-    fn into_response(self) -> Response {
-        http::json(self.status, &self.body)
-    }
-}
-
-pub(super) type Reply<T> = std::result::Result<T, AdminError>;
-
-/// The control API's error envelope.
-pub(crate) fn error(status: StatusCode, code: &str, message: &str) -> Response {
-    AdminError::new(status, code, message).into_response()
-}
-
-pub(super) fn bad_body(e: DecodeError) -> AdminError {
-    AdminError {
-        status: StatusCode::BAD_REQUEST,
-        body: {
-            let mut error = json!({ "code": "invalid_body", "message": e.describe() });
-            if let Some(field) = e.field {
-                error["field"] = json!(field);
-            }
-            json!({ "error": error })
-        },
-    }
-}
-
-pub(super) fn bad_query(name: &str, message: &str) -> AdminError {
-    AdminError {
-        status: StatusCode::BAD_REQUEST,
-        body: json!({ "error": { "code": "invalid_query", "message": message, "field": name } }),
-    }
-}
 
 /// What `/` answers until the dashboard exists: where everything is.
 pub(crate) fn index() -> Response {
@@ -221,7 +162,7 @@ struct ClockChange {
 /// Applies `frozen`, then `set`, then `advance`, so one call can freeze the
 /// clock at an instant.
 fn set_clock(req: &Request, cx: &Cx<'_>) -> Reply<Response> {
-    let change: ClockChange = req.json().map_err(bad_body)?;
+    let change: ClockChange = req.json().map_err(ControlError::bad_body)?;
     let clock = cx.tenant.clock.clone();
     // Checked whole before anything moves: a refused call changes nothing.
     let base = change.set.unwrap_or_else(|| clock.now());
@@ -230,9 +171,7 @@ fn set_clock(req: &Request, cx: &Cx<'_>) -> Reply<Response> {
         .map_or(Some(base), |by| base.checked_add_signed(by.as_delta()));
     let out_of_range = |field: &str| {
         let message = crate::clock::ClockRangeError.to_string();
-        let mut e = AdminError::new(StatusCode::BAD_REQUEST, "clock_out_of_range", &message);
-        e.body["error"]["field"] = json!(field);
-        e
+        ControlError::new(StatusCode::BAD_REQUEST, "clock_out_of_range", &message).on_field(field)
     };
     if change.set.is_some_and(|at| !crate::clock::in_range(at)) {
         return Err(out_of_range("set"));
@@ -264,7 +203,7 @@ fn journal(req: &Request, cx: &Cx<'_>) -> Reply<Response> {
         None => None,
         Some(l) => Some(
             l.parse()
-                .map_err(|_| bad_query("limit", "limit is a whole number"))?,
+                .map_err(|_| ControlError::bad_query("limit", "limit is a whole number"))?,
         ),
     };
     let entries = cx.tenant.world().journal.read(&JournalQuery {
@@ -280,7 +219,7 @@ fn feed_params(req: &Request) -> Reply<(Since, Option<Duration>)> {
     let since = match req.query_param("since") {
         None => Since::Start,
         Some(raw) => Since::parse(&raw).ok_or_else(|| {
-            bad_query(
+            ControlError::bad_query(
                 "since",
                 "since is a sequence number or an RFC 3339 timestamp",
             )
@@ -290,7 +229,7 @@ fn feed_params(req: &Request) -> Reply<(Since, Option<Duration>)> {
         None => None,
         Some(raw) => Some(
             Dur::parse(&raw)
-                .map_err(|e| bad_query("wait", &e))?
+                .map_err(|e| ControlError::bad_query("wait", &e))?
                 .0
                 .min(MAX_WAIT),
         ),
@@ -341,9 +280,9 @@ struct NewSms {
 
 /// Puts a message in the outbox by hand: a provider-neutral way to exercise it.
 fn send_sms(req: &Request, cx: &Cx<'_>) -> Reply<Response> {
-    let new: NewSms = req.json().map_err(bad_body)?;
+    let new: NewSms = req.json().map_err(ControlError::bad_body)?;
     if new.to.trim().is_empty() {
-        return Err(bad_body(DecodeError::new(
+        return Err(ControlError::bad_body(DecodeError::new(
             Some("to".to_owned()),
             "a phone number is required",
         )));

@@ -10,7 +10,9 @@ use serde_json::Value;
 use super::document;
 use crate::admin::routes::{Route as AdminRoute, OPERATIONS as ADMIN_OPERATIONS};
 use crate::dashboard::{Page, OPERATIONS as DASHBOARD_OPERATIONS};
-use crate::providers::{all_operations, with_provider, Provider, RouteMatch, RouteTable};
+use crate::providers::{
+    all_operations, control_operations, with_provider, Provider, RouteMatch, RouteTable,
+};
 
 const METHODS: &[&str] = &["get", "post", "put", "patch", "delete"];
 
@@ -115,6 +117,7 @@ fn every_routed_operation_is_in_the_document() {
         // The one outbound call: the sandbox makes it, nobody routes to it.
         .filter(|op| *op != crate::providers::thredd::delivery::OPERATION)
         .chain(ADMIN_OPERATIONS.iter().copied())
+        .chain(control_operations())
         .chain(DASHBOARD_OPERATIONS.iter().copied());
     for op in routed {
         assert!(

@@ -1,9 +1,10 @@
 //! The control API's routes below `/__admin`, and their operation ids (used
-//! by the OpenAPI description, which names every route).
+//! by the OpenAPI description, which names every route). Below
+//! `/__admin/<provider>/` the provider's own control routes answer.
 
 use hyper::Method;
 
-use crate::providers::shine;
+use crate::providers::{ControlRoute, Provider, RouteMatch};
 
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Route {
@@ -19,16 +20,14 @@ pub(crate) enum Route {
     Events,
     GetScenario,
     LoadScenario,
-    ActivateScenario { name: String },
-    SetTenantScenario { name: String },
-    IntergiroDecide { id: String, approve: bool },
-    SolarisBindDevice,
-    SolarisSign { id: String },
-    ThreddStart,
-    ThreddGet { id: String },
-    ThreddOtp { id: String },
-    ShineList,
-    ShineDecide { id: String, decision: shine::Decide },
+    ActivateScenario {
+        name: String,
+    },
+    SetTenantScenario {
+        name: String,
+    },
+    /// A provider's own control route, such as playing its end user.
+    Provider(ControlRoute),
 }
 
 impl Route {
@@ -64,48 +63,20 @@ impl Route {
                 name: (*name).to_owned(),
             },
             ["tenants", _, "scenario"] => return Err(Some("PUT")),
-            ["intergiro", "consents", id, verb @ ("approve" | "decline")] if post => {
-                Self::IntergiroDecide {
-                    id: (*id).to_owned(),
-                    approve: *verb == "approve",
+            [first, rest @ ..] if Provider::from_name(first).is_some() => {
+                match ControlRoute::parse(method, first, rest) {
+                    RouteMatch::Found(route) => Self::Provider(route),
+                    RouteMatch::MethodNotAllowed(allow) => return Err(Some(allow)),
+                    RouteMatch::NotFound => return Err(None),
                 }
             }
-            ["intergiro", "consents", _, "approve" | "decline"] => return Err(Some("POST")),
-            ["solaris", "devices"] if post => Self::SolarisBindDevice,
-            ["solaris", "devices"] => return Err(Some("POST")),
-            ["solaris", "devices", id, "sign"] if post => Self::SolarisSign {
-                id: (*id).to_owned(),
-            },
-            ["solaris", "devices", _, "sign"] => return Err(Some("POST")),
-            ["thredd", "authentications"] if post => Self::ThreddStart,
-            ["thredd", "authentications"] => return Err(Some("POST")),
-            ["thredd", "authentications", id] if get => Self::ThreddGet {
-                id: (*id).to_owned(),
-            },
-            ["thredd", "authentications", _] => return Err(Some("GET")),
-            ["thredd", "authentications", id, "otp"] if post => Self::ThreddOtp {
-                id: (*id).to_owned(),
-            },
-            ["thredd", "authentications", _, "otp"] => return Err(Some("POST")),
-            ["shine", "action_requests"] if get => Self::ShineList,
-            ["shine", "action_requests"] => return Err(Some("GET")),
-            ["shine", "action_requests", id, verb @ ("confirm" | "reject")] if post => {
-                Self::ShineDecide {
-                    id: (*id).to_owned(),
-                    decision: if *verb == "confirm" {
-                        shine::Decide::Confirm
-                    } else {
-                        shine::Decide::Reject
-                    },
-                }
-            }
-            ["shine", "action_requests", _, "confirm" | "reject"] => return Err(Some("POST")),
             _ => return Err(None),
         })
     }
 }
 
-/// Every control operation id, in the order of [`Route::operation`].
+/// The control API's own operation ids, in the order of [`Route::operation`];
+/// the providers' follow from [`crate::providers::control_operations`].
 pub(crate) const OPERATIONS: &[&str] = &[
     "admin.openapi.get",
     "admin.health.get",
@@ -121,16 +92,6 @@ pub(crate) const OPERATIONS: &[&str] = &[
     "admin.scenarios.load",
     "admin.scenarios.activate",
     "admin.tenant_scenario.set",
-    "admin.intergiro_consent.approve",
-    "admin.intergiro_consent.decline",
-    "admin.solaris_device.create",
-    "admin.solaris_device.sign",
-    "admin.thredd_authentication.create",
-    "admin.thredd_authentication.get",
-    "admin.thredd_authentication.otp",
-    "admin.shine_action_request.list",
-    "admin.shine_action_request.confirm",
-    "admin.shine_action_request.reject",
 ];
 
 impl Route {
@@ -151,19 +112,7 @@ impl Route {
             Self::LoadScenario => 11,
             Self::ActivateScenario { .. } => 12,
             Self::SetTenantScenario { .. } => 13,
-            Self::IntergiroDecide { approve: true, .. } => 14,
-            Self::IntergiroDecide { approve: false, .. } => 15,
-            Self::SolarisBindDevice => 16,
-            Self::SolarisSign { .. } => 17,
-            Self::ThreddStart => 18,
-            Self::ThreddGet { .. } => 19,
-            Self::ThreddOtp { .. } => 20,
-            Self::ShineList => 21,
-            Self::ShineDecide {
-                decision: shine::Decide::Confirm,
-                ..
-            } => 22,
-            Self::ShineDecide { .. } => 23,
+            Self::Provider(route) => return route.operation(),
         }]
     }
 }

@@ -6,7 +6,8 @@ use std::sync::Arc;
 use hyper::StatusCode;
 use serde_json::json;
 
-use super::{AdminError, Cx, Reply};
+use super::Cx;
+use crate::control::{ControlError, Reply};
 use crate::http::{self, Request, Response};
 use crate::library::{error_json, Refused};
 use crate::scenario::Scenario;
@@ -40,7 +41,7 @@ pub(super) fn set_for_tenant(req: &Request, cx: &Cx<'_>, name: &str) -> Reply<Re
     let tenant = cx
         .sandbox
         .tenant_named(name)
-        .map_err(|e| AdminError::new(StatusCode::BAD_REQUEST, "invalid_tenant", &e))?;
+        .map_err(|e| ControlError::new(StatusCode::BAD_REQUEST, "invalid_tenant", &e))?;
     load(
         req,
         &Cx {
@@ -58,7 +59,7 @@ pub(super) fn set_for_tenant(req: &Request, cx: &Cx<'_>, name: &str) -> Reply<Re
 /// the library's caps (409 `library_full`).
 pub(super) fn load(req: &Request, cx: &Cx<'_>) -> Reply<Response> {
     let yaml = std::str::from_utf8(&req.body).map_err(|_| {
-        AdminError::new(
+        ControlError::new(
             StatusCode::BAD_REQUEST,
             "invalid_scenario",
             "the scenario must be UTF-8 YAML",
@@ -67,7 +68,7 @@ pub(super) fn load(req: &Request, cx: &Cx<'_>) -> Reply<Response> {
     // An empty document would be a valid scenario with nothing in it; sent
     // by mistake, it would silently wipe the tenant's world.
     if yaml.trim().is_empty() {
-        return Err(AdminError::new(
+        return Err(ControlError::new(
             StatusCode::BAD_REQUEST,
             "invalid_scenario",
             "the request body is empty; send a YAML scenario",
@@ -77,10 +78,7 @@ pub(super) fn load(req: &Request, cx: &Cx<'_>) -> Reply<Response> {
         tracing::warn!(error = %e, "scenario refused");
         let mut body = error_json(&e);
         body["code"] = json!("invalid_scenario");
-        AdminError {
-            status: StatusCode::BAD_REQUEST,
-            body: json!({ "error": body }),
-        }
+        ControlError::with_error(StatusCode::BAD_REQUEST, body)
     })?;
     let scenario = Arc::new(scenario);
     let mut origin = None;
@@ -93,7 +91,7 @@ pub(super) fn load(req: &Request, cx: &Cx<'_>) -> Reply<Response> {
             Ok(()) => origin = Some(name.clone()),
             Err(Refused::BuiltIn) => {}
             Err(Refused::Full(message)) => {
-                return Err(AdminError::new(
+                return Err(ControlError::new(
                     StatusCode::CONFLICT,
                     "library_full",
                     &message,
@@ -113,7 +111,7 @@ pub(super) fn activate(cx: &Cx<'_>, name: &str) -> Reply<Response> {
         .library()
         .get_for(&cx.tenant.base_path, name)
         .ok_or_else(|| {
-            AdminError::new(
+            ControlError::new(
                 StatusCode::NOT_FOUND,
                 "not_found",
                 &format!("No scenario `{name}` in the library; GET /__admin/scenarios lists them"),

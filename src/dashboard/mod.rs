@@ -17,7 +17,6 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::http::{self, Request, Response};
-use crate::providers::{intergiro, shine, solaris, thredd};
 use crate::sandbox::Sandbox;
 use crate::state::Tenant;
 use crate::templates;
@@ -201,21 +200,6 @@ fn page_response(page: String) -> Response {
     res
 }
 
-/// What the pages' buttons do; any other `action` is refused when the form
-/// is decoded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum Button {
-    Advance,
-    ShineConfirm,
-    ShineReject,
-    IntergiroDecline,
-    SolarisSign,
-    ThreddApprove,
-    ThreddFail,
-    ThreddOtp,
-}
-
 /// The clock steps the buttons offer.
 const STEPS: &[&str] = &["1m", "5m", "15m"];
 
@@ -231,7 +215,8 @@ fn bad_form(message: &str) -> Response {
 /// A button press.
 #[derive(Debug, Deserialize)]
 struct Action {
-    action: Button,
+    /// `advance`, or a provider's button `<provider>_<verb>`.
+    action: String,
     #[serde(default)]
     id: String,
     #[serde(default)]
@@ -248,48 +233,28 @@ fn act(req: &Request, sandbox: &Sandbox) -> Response {
     // Our own forms always send a known action and step; anything else was
     // not sent by a page, so it gets a 400 rather than a notice.
     let form = match req.form::<Action>(false) {
-        Ok(form) if form.action == Button::Advance && !STEPS.contains(&form.by.as_str()) => {
+        Ok(form) if form.action == "advance" && !STEPS.contains(&form.by.as_str()) => {
             return bad_form(&format!("cannot advance the clock by `{}`", form.by))
+        }
+        Ok(form) if form.action != "advance" && !crate::providers::is_button(&form.action) => {
+            return bad_form(&format!("no button `{}`", form.action))
         }
         Ok(form) => form,
         Err(e) => return bad_form(&e.describe()),
     };
     let back = local_path(&form.back);
     let outcome = tenant(sandbox, Some(&form.tenant)).and_then(|(tenant, _)| {
-        let world = tenant.world();
-        match form.action {
-            Button::Advance => {
-                let by = crate::scenario::Dur::parse(&form.by)?;
-                tenant
-                    .clock
-                    .try_advance(by.as_delta())
-                    .map_err(|e| e.to_string())?;
-                tenant.world().sweep();
-                Ok(format!("The clock moved on {by}"))
-            }
-            Button::ShineConfirm | Button::ShineReject => {
-                let decision = if form.action == Button::ShineConfirm {
-                    shine::Decide::Confirm
-                } else {
-                    shine::Decide::Reject
-                };
-                shine::decide(&world, &form.id, decision)
-                    .map(|_| "Action request decided".to_owned())
-                    .map_err(|_| "That action request is no longer pending".to_owned())
-            }
-            Button::IntergiroDecline => intergiro::decide(&world, &form.id, false)
-                .map(|_| "Consent declined".to_owned())
-                .map_err(|_| "That consent is no longer pending".to_owned()),
-            Button::SolarisSign => solaris::confirm_with_virtual_device(&world, &form.id)
-                .map(|_| "Signed with the virtual device and confirmed".to_owned()),
-            Button::ThreddApprove => thredd::play_pm(&world, &form.id, "SUCCESS")
-                .map(|()| "Approved in the app".to_owned()),
-            Button::ThreddFail => thredd::play_pm(&world, &form.id, "FAILURE")
-                .map(|()| "Failed in the app".to_owned()),
-            Button::ThreddOtp => thredd::enter_otp(&world, &form.id, form.code.trim())
-                .map(|view| format!("Code entered: {}", view["state"].as_str().unwrap_or("")))
-                .map_err(|e| format!("The code was not accepted ({e})")),
+        if form.action == "advance" {
+            let by = crate::scenario::Dur::parse(&form.by)?;
+            tenant
+                .clock
+                .try_advance(by.as_delta())
+                .map_err(|e| e.to_string())?;
+            tenant.world().sweep();
+            return Ok(format!("The clock moved on {by}"));
         }
+        crate::providers::button(&tenant.world(), &form.action, &form.id, &form.code)
+            .ok_or_else(|| format!("There is no button `{}`", form.action))?
     });
     let notice = match outcome {
         Ok(done) => done,

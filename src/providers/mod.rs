@@ -19,6 +19,9 @@ use hyper::Method;
 use serde::Serialize;
 use serde_json::Value;
 
+use std::sync::Arc;
+
+use crate::control::Reply;
 use crate::http::{Request, Response};
 use crate::ids::IdGen;
 use crate::scenario::{Scenario, SmsUser, Users};
@@ -125,6 +128,67 @@ macro_rules! declare {
         pub(crate) fn apply_users(scenario: &mut Scenario) {
             $(<$name::$ty as ProviderApi>::apply_users(scenario);)*
         }
+
+        /// A control-API route of one provider, below `/__admin/<name>/`.
+        #[derive(Debug, PartialEq, Eq)]
+        pub(crate) enum ControlRoute {
+            $($ty(<$name::$ty as ProviderApi>::Control),)*
+        }
+
+        impl ControlRoute {
+            /// `rest` is the path below `/__admin/<provider>/`.
+            pub(crate) fn parse(method: &Method, provider: &str, rest: &[&str]) -> RouteMatch<Self> {
+                match provider {
+                    $(stringify!($name) => {
+                        <<$name::$ty as ProviderApi>::Control as RouteTable>::parse(method, rest)
+                            .map(Self::$ty)
+                    })*
+                    _ => RouteMatch::NotFound,
+                }
+            }
+
+            pub(crate) fn operation(&self) -> &'static str {
+                match self {
+                    $(Self::$ty(route) => route.operation(),)*
+                }
+            }
+
+            pub(crate) fn handle(self, req: &Request, world: Arc<World>) -> Reply<Response> {
+                match self {
+                    $(Self::$ty(route) => <$name::$ty as ProviderApi>::control(route, req, world),)*
+                }
+            }
+        }
+
+        /// Every provider's control-API operation ids, for the OpenAPI check.
+        #[cfg(test)]
+        pub(crate) fn control_operations() -> impl Iterator<Item = &'static str> {
+            [$(<$name::$ty as ProviderApi>::CONTROL_OPERATIONS,)*]
+                .into_iter()
+                .flatten()
+                .copied()
+        }
+
+        /// Whether `action` is a provider's dashboard button, `<provider>_<verb>`.
+        pub(crate) fn is_button(action: &str) -> bool {
+            let Some((provider, verb)) = action.split_once('_') else {
+                return false;
+            };
+            match provider {
+                $(stringify!($name) => <$name::$ty as ProviderApi>::BUTTONS.contains(&verb),)*
+                _ => false,
+            }
+        }
+
+        /// Presses the dashboard button `<provider>_<verb>` on `id`: the
+        /// notice to show, or why it did nothing. `None`: no such button.
+        pub(crate) fn button(world: &Arc<World>, action: &str, id: &str, code: &str) -> Option<Result<String, String>> {
+            let (provider, verb) = action.split_once('_')?;
+            match provider {
+                $(stringify!($name) => <$name::$ty as ProviderApi>::button(world, verb, id, code),)*
+                _ => None,
+            }
+        }
     };
 }
 registry!(declare);
@@ -149,6 +213,30 @@ pub(crate) enum RouteMatch<R> {
     NotFound,
     /// The path exists; the value is the `Allow` header.
     MethodNotAllowed(&'static str),
+}
+
+impl<R> RouteMatch<R> {
+    pub(crate) fn map<S>(self, f: impl FnOnce(R) -> S) -> RouteMatch<S> {
+        match self {
+            Self::Found(route) => RouteMatch::Found(f(route)),
+            Self::NotFound => RouteMatch::NotFound,
+            Self::MethodNotAllowed(allow) => RouteMatch::MethodNotAllowed(allow),
+        }
+    }
+}
+
+/// The control-API routes of a provider that has none.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum NoControl {}
+
+impl RouteTable for NoControl {
+    fn parse(_method: &Method, _segments: &[&str]) -> RouteMatch<Self> {
+        RouteMatch::NotFound
+    }
+
+    fn operation(&self) -> &'static str {
+        match *self {}
+    }
 }
 
 /// Failures every provider must be able to report in its own envelope.
@@ -245,6 +333,27 @@ pub(crate) trait ProviderApi {
     fn apply_users(_scenario: &mut Scenario) {}
     /// How this provider's SMS arrive, when its users' section says.
     fn own_sms(_users: &Users) -> Option<SmsUser> {
+        None
+    }
+
+    /// Its control-API routes below `/__admin/<name>/`, which play the end
+    /// user ([`NoControl`] for none), and their operation ids.
+    type Control: RouteTable + PartialEq + Eq;
+    #[cfg_attr(not(test), allow(dead_code))]
+    const CONTROL_OPERATIONS: &'static [&'static str] = &[];
+    /// Its dashboard buttons' verbs; a form naming another is refused.
+    const BUTTONS: &'static [&'static str] = &[];
+    /// Runs a control-API route.
+    fn control(route: Self::Control, req: &Request, world: Arc<World>) -> Reply<Response>;
+    /// Presses one of its dashboard buttons (`verb` without the provider's
+    /// prefix): the notice to show, or why it did nothing; `None` when it
+    /// has no such button.
+    fn button(
+        _world: &Arc<World>,
+        _verb: &str,
+        _id: &str,
+        _code: &str,
+    ) -> Option<Result<String, String>> {
         None
     }
 }

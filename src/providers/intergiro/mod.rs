@@ -9,12 +9,15 @@
 //! - Intergiro's exact error body (its v3 reference was out of reach).
 
 pub(crate) mod config;
+mod control;
 mod error;
 mod handlers;
 mod model;
 mod page;
 pub(crate) mod routes;
 mod store;
+
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -24,6 +27,7 @@ use self::error::IntergiroError;
 use self::routes::Route;
 use self::store::Ctx;
 use crate::http::{Request, Response};
+use crate::control::Reply;
 use crate::ids::IdGen;
 use crate::providers::{CommonError, Provider, ProviderApi};
 use crate::scenario::Scenario;
@@ -82,6 +86,18 @@ impl ProviderApi for Intergiro {
 
     fn validate(scenario: &Scenario) -> Result<(), (Location, String)> {
         config::validate(scenario)
+    }
+
+    type Control = control::Control;
+    const CONTROL_OPERATIONS: &'static [&'static str] = control::OPERATIONS;
+    const BUTTONS: &'static [&'static str] = &["decline"];
+
+    fn control(route: control::Control, _req: &Request, world: Arc<World>) -> Reply<Response> {
+        control::handle(route, &world)
+    }
+
+    fn button(world: &Arc<World>, verb: &str, id: &str, _code: &str) -> Option<Result<String, String>> {
+        control::button(world, verb, id)
     }
 }
 

@@ -10,6 +10,7 @@
 //! - an expired request reports `status: "EXPIRED"`; Shine leaves that to `expiresAt`.
 
 pub(crate) mod config;
+mod control;
 mod directory;
 mod error;
 mod handlers;
@@ -17,6 +18,8 @@ mod model;
 mod oauth;
 pub(crate) mod routes;
 mod store;
+
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -27,6 +30,7 @@ pub(crate) use store::{DecideError, Store};
 use self::error::ShineError;
 use self::routes::Route;
 use crate::http::{Request, Response};
+use crate::control::Reply;
 use crate::ids::IdGen;
 use crate::providers::{CommonError, Provider, ProviderApi};
 use crate::scenario::Scenario;
@@ -79,6 +83,18 @@ impl ProviderApi for Shine {
 
     fn validate(scenario: &Scenario) -> Result<(), (Location, String)> {
         config::validate(scenario)
+    }
+
+    type Control = control::Control;
+    const CONTROL_OPERATIONS: &'static [&'static str] = control::OPERATIONS;
+    const BUTTONS: &'static [&'static str] = &["confirm", "reject"];
+
+    fn control(route: control::Control, req: &Request, world: Arc<World>) -> Reply<Response> {
+        control::handle(route, req, &world)
+    }
+
+    fn button(world: &Arc<World>, verb: &str, id: &str, _code: &str) -> Option<Result<String, String>> {
+        control::button(world, verb, id)
     }
 }
 

@@ -11,6 +11,7 @@
 
 mod change_requests;
 pub(crate) mod config;
+mod control;
 pub(crate) mod crypto;
 mod devices;
 mod error;
@@ -18,6 +19,8 @@ mod handlers;
 mod model;
 pub(crate) mod routes;
 mod store;
+
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -27,6 +30,7 @@ pub(crate) use store::Store;
 use self::error::SolarisError;
 use self::routes::Route;
 use crate::http::{Request, Response};
+use crate::control::Reply;
 use crate::ids::IdGen;
 use crate::providers::{CommonError, Provider, ProviderApi};
 use crate::scenario::{Scenario, SmsUser, Users};
@@ -79,6 +83,18 @@ impl ProviderApi for Solaris {
 
     fn own_sms(users: &Users) -> Option<SmsUser> {
         users.solaris.sms
+    }
+
+    type Control = control::Control;
+    const CONTROL_OPERATIONS: &'static [&'static str] = control::OPERATIONS;
+    const BUTTONS: &'static [&'static str] = &["sign"];
+
+    fn control(route: control::Control, req: &Request, world: Arc<World>) -> Reply<Response> {
+        control::handle(route, req, &world)
+    }
+
+    fn button(world: &Arc<World>, verb: &str, id: &str, _code: &str) -> Option<Result<String, String>> {
+        control::button(world, verb, id)
     }
 }
 

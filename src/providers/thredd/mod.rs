@@ -10,6 +10,7 @@
 //! - Cardinal's screens: the outcome is shown by the control API.
 
 pub(crate) mod config;
+mod control;
 pub(crate) mod delivery;
 mod error;
 mod handlers;
@@ -30,6 +31,7 @@ pub(crate) use store::Store;
 use self::routes::Route;
 use self::store::Ctx;
 use crate::http::{self, Request, Response};
+use crate::control::Reply;
 use crate::ids::IdGen;
 use crate::providers::{CommonError, Provider, ProviderApi};
 use crate::scenario::{Scenario, SmsUser, Users};
@@ -80,6 +82,18 @@ impl ProviderApi for Thredd {
 
     fn own_sms(users: &Users) -> Option<SmsUser> {
         users.thredd.sms
+    }
+
+    type Control = control::Control;
+    const CONTROL_OPERATIONS: &'static [&'static str] = control::OPERATIONS;
+    const BUTTONS: &'static [&'static str] = &["approve", "fail", "otp"];
+
+    fn control(route: control::Control, req: &Request, world: Arc<World>) -> Reply<Response> {
+        control::handle(route, req, world)
+    }
+
+    fn button(world: &Arc<World>, verb: &str, id: &str, code: &str) -> Option<Result<String, String>> {
+        control::button(world, verb, id, code)
     }
 }
 

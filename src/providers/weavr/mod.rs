@@ -19,6 +19,8 @@ mod model;
 pub(crate) mod routes;
 mod store;
 
+use std::sync::Arc;
+
 use hyper::header::HeaderValue;
 use serde_json::Value;
 
@@ -27,8 +29,9 @@ pub(crate) use store::Store;
 use self::error::WeavrError;
 use self::routes::Route;
 use crate::http::{Request, Response};
+use crate::control::Reply;
 use crate::ids::IdGen;
-use crate::providers::{CommonError, Provider, ProviderApi};
+use crate::providers::{CommonError, NoControl, Provider, ProviderApi};
 use crate::scenario::{Scenario, SmsUser, Users};
 use crate::state::World;
 use serde_saphyr::Location;
@@ -87,6 +90,12 @@ impl ProviderApi for Weavr {
 
     fn own_sms(users: &Users) -> Option<SmsUser> {
         users.weavr.sms
+    }
+
+    type Control = NoControl;
+
+    fn control(route: NoControl, _req: &Request, _world: Arc<World>) -> Reply<Response> {
+        match route {}
     }
 }
 

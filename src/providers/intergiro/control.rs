@@ -1,0 +1,66 @@
+//! Intergiro's control-API routes below `/__admin/intergiro/`, and its
+//! dashboard button: the user on the consent page.
+
+use hyper::{Method, StatusCode};
+
+use crate::control::{ControlError, Reply};
+use crate::http::{self, Response};
+use crate::providers::{RouteMatch, RouteTable};
+use crate::state::World;
+
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Control {
+    Decide { id: String, approve: bool },
+}
+
+pub(crate) const OPERATIONS: &[&str] = &[
+    "admin.intergiro_consent.approve",
+    "admin.intergiro_consent.decline",
+];
+
+impl RouteTable for Control {
+    fn parse(method: &Method, segments: &[&str]) -> RouteMatch<Self> {
+        match segments {
+            ["consents", id, verb @ ("approve" | "decline")] if method == Method::POST => {
+                RouteMatch::Found(Self::Decide {
+                    id: (*id).to_owned(),
+                    approve: *verb == "approve",
+                })
+            }
+            ["consents", _, "approve" | "decline"] => RouteMatch::MethodNotAllowed("POST"),
+            _ => RouteMatch::NotFound,
+        }
+    }
+
+    fn operation(&self) -> &'static str {
+        match self {
+            Self::Decide { approve: true, .. } => OPERATIONS[0],
+            Self::Decide { approve: false, .. } => OPERATIONS[1],
+        }
+    }
+}
+
+/// Plays the user on the consent page.
+pub(crate) fn handle(route: Control, world: &World) -> Reply<Response> {
+    let Control::Decide { id, approve } = route;
+    match super::decide(world, &id, approve) {
+        Ok(view) => Ok(http::json(StatusCode::OK, &view)),
+        Err(None) => Err(ControlError::not_found(&format!(
+            "No Intergiro consent {id}"
+        ))),
+        Err(Some(status)) => Err(ControlError::new(
+            StatusCode::CONFLICT,
+            "not_pending",
+            &format!("The consent is {status}; only a pending consent can be decided"),
+        )),
+    }
+}
+
+/// The dashboard declines a consent (approving is done on its page).
+pub(crate) fn button(world: &World, verb: &str, id: &str) -> Option<Result<String, String>> {
+    (verb == "decline").then(|| {
+        super::decide(world, id, false)
+            .map(|_| "Consent declined".to_owned())
+            .map_err(|_| "That consent is no longer pending".to_owned())
+    })
+}

@@ -1,0 +1,107 @@
+//! Shine's control-API routes below `/__admin/shine/`, and its dashboard
+//! buttons: the user in Shine's app.
+
+use hyper::{Method, StatusCode};
+
+use super::{Decide, DecideError, Status};
+use crate::control::{ControlError, Reply};
+use crate::http::{self, Request, Response};
+use crate::providers::{RouteMatch, RouteTable};
+use crate::state::World;
+
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Control {
+    List,
+    Decide { id: String, decision: Decide },
+}
+
+pub(crate) const OPERATIONS: &[&str] = &[
+    "admin.shine_action_request.list",
+    "admin.shine_action_request.confirm",
+    "admin.shine_action_request.reject",
+];
+
+impl RouteTable for Control {
+    fn parse(method: &Method, segments: &[&str]) -> RouteMatch<Self> {
+        match segments {
+            ["action_requests"] if method == Method::GET => RouteMatch::Found(Self::List),
+            ["action_requests"] => RouteMatch::MethodNotAllowed("GET"),
+            ["action_requests", id, verb] => match (decision(verb), method == Method::POST) {
+                (Some(decision), true) => RouteMatch::Found(Self::Decide {
+                    id: (*id).to_owned(),
+                    decision,
+                }),
+                (Some(_), false) => RouteMatch::MethodNotAllowed("POST"),
+                (None, _) => RouteMatch::NotFound,
+            },
+            _ => RouteMatch::NotFound,
+        }
+    }
+
+    fn operation(&self) -> &'static str {
+        match self {
+            Self::List => OPERATIONS[0],
+            Self::Decide {
+                decision: Decide::Confirm,
+                ..
+            } => OPERATIONS[1],
+            Self::Decide { .. } => OPERATIONS[2],
+        }
+    }
+}
+
+fn decision(verb: &str) -> Option<Decide> {
+    match verb {
+        "confirm" => Some(Decide::Confirm),
+        "reject" => Some(Decide::Reject),
+        _ => None,
+    }
+}
+
+pub(crate) fn handle(route: Control, req: &Request, world: &World) -> Reply<Response> {
+    match route {
+        Control::List => list(req, world),
+        Control::Decide { id, decision } => match super::decide(world, &id, decision) {
+            Ok(view) => Ok(http::json(StatusCode::OK, &view)),
+            Err(DecideError::NotFound) => Err(ControlError::not_found(&format!(
+                "No Shine action request {id}"
+            ))),
+            Err(DecideError::NotPending(status)) => Err(ControlError::new(
+                StatusCode::CONFLICT,
+                "not_pending",
+                &format!(
+                    "The action request is {}; only a PENDING request can be decided",
+                    status.name()
+                ),
+            )),
+        },
+    }
+}
+
+/// Action requests, optionally of one status.
+fn list(req: &Request, world: &World) -> Reply<Response> {
+    let status = match req.query_param("status").as_deref() {
+        None => None,
+        Some("PENDING") => Some(Status::Pending),
+        Some("CONFIRMED") => Some(Status::Confirmed),
+        Some("REJECTED") => Some(Status::Rejected),
+        Some("EXPIRED") => Some(Status::Expired),
+        Some(_) => {
+            return Err(ControlError::bad_query(
+                "status",
+                "status is PENDING, CONFIRMED, REJECTED or EXPIRED",
+            ))
+        }
+    };
+    Ok(http::json(StatusCode::OK, &super::list(world, status)))
+}
+
+/// The dashboard confirms or rejects an action request.
+pub(crate) fn button(world: &World, verb: &str, id: &str) -> Option<Result<String, String>> {
+    let decision = decision(verb)?;
+    Some(
+        super::decide(world, id, decision)
+            .map(|_| "Action request decided".to_owned())
+            .map_err(|_| "That action request is no longer pending".to_owned()),
+    )
+}

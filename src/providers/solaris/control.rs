@@ -1,0 +1,97 @@
+//! Solaris' control-API routes below `/__admin/solaris/`, and its dashboard
+//! button: virtual devices whose private key the sandbox holds, for teams
+//! without a phone.
+
+use hyper::{Method, StatusCode};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{Purpose, SignRefusal};
+use crate::control::{ControlError, Reply};
+use crate::http::{self, Request, Response};
+use crate::providers::{RouteMatch, RouteTable};
+use crate::state::World;
+
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Control {
+    BindDevice,
+    Sign { id: String },
+}
+
+pub(crate) const OPERATIONS: &[&str] = &["admin.solaris_device.create", "admin.solaris_device.sign"];
+
+impl RouteTable for Control {
+    fn parse(method: &Method, segments: &[&str]) -> RouteMatch<Self> {
+        let post = method == Method::POST;
+        match segments {
+            ["devices"] if post => RouteMatch::Found(Self::BindDevice),
+            ["devices"] => RouteMatch::MethodNotAllowed("POST"),
+            ["devices", id, "sign"] if post => RouteMatch::Found(Self::Sign {
+                id: (*id).to_owned(),
+            }),
+            ["devices", _, "sign"] => RouteMatch::MethodNotAllowed("POST"),
+            _ => RouteMatch::NotFound,
+        }
+    }
+
+    fn operation(&self) -> &'static str {
+        match self {
+            Self::BindDevice => OPERATIONS[0],
+            Self::Sign { .. } => OPERATIONS[1],
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VirtualDevice {
+    person_id: String,
+    #[serde(default = "restricted")]
+    key_purpose: Purpose,
+}
+
+fn restricted() -> Purpose {
+    Purpose::Restricted
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignRequest {
+    string_to_sign: String,
+    #[serde(default)]
+    key_purpose: Option<Purpose>,
+}
+
+pub(crate) fn handle(route: Control, req: &Request, world: &World) -> Reply<Response> {
+    match route {
+        Control::BindDevice => {
+            let body: VirtualDevice = req.json().map_err(ControlError::bad_body)?;
+            super::bind_virtual_device(world, &body.person_id, body.key_purpose)
+                .map(|device| http::json(StatusCode::CREATED, &device))
+                .map_err(|detail| ControlError::not_found(&detail))
+        }
+        Control::Sign { id } => {
+            let body: SignRequest = req.json().map_err(ControlError::bad_body)?;
+            super::sign(world, &id, &body.string_to_sign, body.key_purpose)
+                .map(|signature| http::json(StatusCode::OK, &json!({ "signature": signature })))
+                .map_err(|refusal| match refusal {
+                    SignRefusal::NoKey => ControlError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "no_such_key",
+                        &format!("Virtual device {id} has no key for that purpose"),
+                    ),
+                    SignRefusal::NoDevice => {
+                        ControlError::not_found(&format!("No virtual device {id}"))
+                    }
+                })
+        }
+    }
+}
+
+/// The dashboard signs a change request with a virtual device and confirms it.
+pub(crate) fn button(world: &World, verb: &str, id: &str) -> Option<Result<String, String>> {
+    (verb == "sign").then(|| {
+        super::confirm_with_virtual_device(world, id)
+            .map(|_| "Signed with the virtual device and confirmed".to_owned())
+    })
+}

@@ -1,0 +1,116 @@
+//! Thredd's control-API routes below `/__admin/thredd/`, and its dashboard
+//! buttons: the cardholder's purchase, the app, and the fallback OTP.
+
+use std::sync::Arc;
+
+use hyper::{Method, StatusCode};
+use serde::Deserialize;
+
+use super::Purchase;
+use crate::control::{ControlError, Reply};
+use crate::http::{self, Request, Response};
+use crate::providers::{RouteMatch, RouteTable};
+use crate::state::World;
+
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Control {
+    Start,
+    Get { id: String },
+    Otp { id: String },
+}
+
+pub(crate) const OPERATIONS: &[&str] = &[
+    "admin.thredd_authentication.create",
+    "admin.thredd_authentication.get",
+    "admin.thredd_authentication.otp",
+];
+
+impl RouteTable for Control {
+    fn parse(method: &Method, segments: &[&str]) -> RouteMatch<Self> {
+        let (get, post) = (method == Method::GET, method == Method::POST);
+        match segments {
+            ["authentications"] if post => RouteMatch::Found(Self::Start),
+            ["authentications"] => RouteMatch::MethodNotAllowed("POST"),
+            ["authentications", id] if get => RouteMatch::Found(Self::Get {
+                id: (*id).to_owned(),
+            }),
+            ["authentications", _] => RouteMatch::MethodNotAllowed("GET"),
+            ["authentications", id, "otp"] if post => RouteMatch::Found(Self::Otp {
+                id: (*id).to_owned(),
+            }),
+            ["authentications", _, "otp"] => RouteMatch::MethodNotAllowed("POST"),
+            _ => RouteMatch::NotFound,
+        }
+    }
+
+    fn operation(&self) -> &'static str {
+        match self {
+            Self::Start => OPERATIONS[0],
+            Self::Get { .. } => OPERATIONS[1],
+            Self::Otp { .. } => OPERATIONS[2],
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Otp {
+    code: String,
+}
+
+pub(crate) fn handle(route: Control, req: &Request, world: Arc<World>) -> Reply<Response> {
+    match route {
+        // A cardholder's purchase: Thredd sends NotifyInitiateAction.
+        Control::Start => {
+            let purchase: Purchase = req.json().map_err(ControlError::bad_body)?;
+            super::start(world, purchase)
+                .map(|view| http::json(StatusCode::CREATED, &view))
+                .map_err(|(status, code, message)| ControlError::new(status, code, &message))
+        }
+        Control::Get { id } => super::get(&world, &id)
+            .map(|view| http::json(StatusCode::OK, &view))
+            .ok_or_else(|| ControlError::not_found(&format!("No authentication {id}"))),
+        // The cardholder types the fallback OTP from the SMS.
+        Control::Otp { id } => {
+            let body: Otp = req.json().map_err(ControlError::bad_body)?;
+            super::enter_otp(&world, &id, &body.code)
+                .map(|view| http::json(StatusCode::OK, &view))
+                .map_err(otp_refused)
+        }
+    }
+}
+
+fn otp_refused(code: &'static str) -> ControlError {
+    let (status, message) = match code {
+        "not_found" => (StatusCode::NOT_FOUND, "The OTP was not accepted"),
+        "invalid_otp" => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "The OTP was not accepted",
+        ),
+        "otp_attempts_exhausted" => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "The OTP was not accepted; that was the third try, and the authentication failed",
+        ),
+        _ => (StatusCode::CONFLICT, "The OTP was not accepted"),
+    };
+    ControlError::new(status, code, message)
+}
+
+/// The dashboard approves or fails in the app, or types the fallback OTP.
+pub(crate) fn button(
+    world: &World,
+    verb: &str,
+    id: &str,
+    code: &str,
+) -> Option<Result<String, String>> {
+    Some(match verb {
+        "approve" => {
+            super::play_pm(world, id, "SUCCESS").map(|()| "Approved in the app".to_owned())
+        }
+        "fail" => super::play_pm(world, id, "FAILURE").map(|()| "Failed in the app".to_owned()),
+        "otp" => super::enter_otp(world, id, code.trim())
+            .map(|view| format!("Code entered: {}", view["state"].as_str().unwrap_or("")))
+            .map_err(|e| format!("The code was not accepted ({e})")),
+        _ => return None,
+    })
+}
