@@ -12,7 +12,7 @@ use hyper::{HeaderMap, Method};
 
 use crate::clock::Clock;
 use crate::http::Request;
-use crate::providers::{with_provider, Provider, ProviderApi, RouteMatch, RouteTable};
+use crate::providers::{with_provider, Provider, ProviderApi, RouteMatch, RouteTable, SignIn};
 use crate::scenario::Scenario;
 use crate::state::World;
 
@@ -88,10 +88,10 @@ fn runtime() -> &'static tokio::runtime::Runtime {
     })
 }
 
-/// Verifies a Solaris device signature from fuzz input: a hex public key, a
+/// Verifies a device signature (ECDSA P-256, hex DER) from fuzz input: a hex public key, a
 /// hex DER signature and the signed text, separated by newlines.
-pub fn solaris_signature(data: &[u8]) -> bool {
-    use crate::providers::solaris::crypto;
+pub fn signature(data: &[u8]) -> bool {
+    use crate::crypto;
     let text = String::from_utf8_lossy(data);
     let mut parts = text.splitn(3, '\n');
     let (key, signature, message) = (
@@ -139,176 +139,114 @@ fn handle<P: ProviderApi>(req: &Request, world: &World) -> Option<crate::http::R
     }
 }
 
-/// Signs in as the demo world's users, through the providers' own
-/// endpoints, and returns the headers that carry the credentials.
+/// Signs in as the demo world's user with the provider's own sign-in steps,
+/// and returns the headers that carry the credentials.
 async fn credentials(provider: Provider, world: &World) -> HeaderMap {
     let mut headers = HeaderMap::new();
-    let call = |method: Method, path: &str, headers: &HeaderMap, body: &str| {
-        let req = request(
-            method,
-            path,
-            None,
-            headers.clone(),
-            Bytes::copy_from_slice(body.as_bytes()),
-        );
-        let res = with_provider!(provider, P => handle::<P>(&req, world));
-        async move {
-            let body = crate::http::body_bytes(res?.into_body()).await;
-            serde_json::from_slice::<serde_json::Value>(&body).ok()
-        }
-    };
-    let bearer = |headers: &mut HeaderMap, token: Option<&str>| {
-        if let Ok(value) = HeaderValue::from_str(&format!("Bearer {}", token.unwrap_or_default())) {
-            headers.insert(AUTHORIZATION, value);
-        }
-    };
-    match provider {
-        Provider::Intergiro => {
-            let tokens = call(
-                Method::POST,
-                "/v3/auth/login",
-                &headers,
-                r#"{"api_key":"intergiro-sandbox-key"}"#,
-            )
-            .await;
-            bearer(
-                &mut headers,
-                tokens.as_ref().and_then(|t| t["access_token"].as_str()),
-            );
-        }
-        Provider::Weavr => {
-            headers.insert(
-                HeaderName::from_static("api-key"),
-                HeaderValue::from_static("weavr-sandbox-key"),
-            );
-            let login = r#"{"email":"buyer@example.com","password":{"value":"Passw0rd!"}}"#;
-            let session = call(
-                Method::POST,
-                "/payment-run/v1/login_with_password",
-                &headers,
-                login,
-            )
-            .await;
-            bearer(
-                &mut headers,
-                session.as_ref().and_then(|s| s["token"].as_str()),
-            );
-            call(
-                Method::POST,
-                "/payment-run/v1/stepup/challenges/otp/SMS",
-                &headers,
-                "",
-            )
-            .await;
-            let code = r#"{"verificationCode":"123456"}"#;
-            call(
-                Method::POST,
-                "/payment-run/v1/stepup/challenges/otp/SMS/verify",
-                &headers,
-                code,
-            )
-            .await;
-        }
-        Provider::Solaris => {
-            let body = r#"{"grant_type":"client_credentials","client_id":"solaris-client","client_secret":"solaris-secret"}"#;
-            let token = call(Method::POST, "/oauth/token", &headers, body).await;
-            bearer(
-                &mut headers,
-                token.as_ref().and_then(|t| t["access_token"].as_str()),
-            );
-        }
-        Provider::Shine => bearer(&mut headers, Some("shine-user-1-token")),
-        Provider::Thredd => {
-            let mut form = HeaderMap::new();
-            form.insert(
-                CONTENT_TYPE,
-                HeaderValue::from_static("application/x-www-form-urlencoded"),
-            );
-            let body =
-                "grant_type=client_credentials&client_id=thredd-pm&client_secret=thredd-pm-secret";
-            let token = call(Method::POST, "/connect/token", &form, body).await;
-            bearer(
-                &mut headers,
-                token.as_ref().and_then(|t| t["access_token"].as_str()),
-            );
+    for step in provider.sign_in() {
+        match *step {
+            SignIn::Header(name, value) => {
+                headers.insert(
+                    HeaderName::from_static(name),
+                    HeaderValue::from_static(value),
+                );
+            }
+            SignIn::Bearer(token) => bearer(&mut headers, token),
+            SignIn::Token {
+                path,
+                body,
+                form,
+                field,
+            } => {
+                let mut call_headers = headers.clone();
+                if form {
+                    call_headers.insert(
+                        CONTENT_TYPE,
+                        HeaderValue::from_static("application/x-www-form-urlencoded"),
+                    );
+                }
+                let answer = post(provider, world, path, call_headers, body).await;
+                let token = answer.as_ref().and_then(|a| a[field].as_str());
+                bearer(&mut headers, token.unwrap_or_default());
+            }
+            SignIn::Post(path, body) => {
+                post(provider, world, path, headers.clone(), body).await;
+            }
         }
     }
     headers
+}
+
+fn bearer(headers: &mut HeaderMap, token: &str) {
+    if let Ok(value) = HeaderValue::from_str(&format!("Bearer {token}")) {
+        headers.insert(AUTHORIZATION, value);
+    }
+}
+
+/// `POST path` to the provider, and its answer as JSON.
+async fn post(
+    provider: Provider,
+    world: &World,
+    path: &str,
+    headers: HeaderMap,
+    body: &str,
+) -> Option<serde_json::Value> {
+    let req = request(
+        Method::POST,
+        path,
+        None,
+        headers,
+        Bytes::copy_from_slice(body.as_bytes()),
+    );
+    let res = with_provider!(provider, P => handle::<P>(&req, world))?;
+    let body = crate::http::body_bytes(res.into_body()).await;
+    serde_json::from_slice(&body).ok()
+}
+
+/// What the fuzz input for `method path` with `body` answers, signed in.
+#[cfg(test)]
+pub(crate) fn answer_to(provider: Provider, method: Method, path: &str, body: &str) -> u16 {
+    let i = operations(provider)
+        .iter()
+        .position(|(m, p)| *m == method && p == path)
+        .unwrap_or_else(|| panic!("{method} {path} is not documented"));
+    let mut data = vec![u8::try_from(i).unwrap_or(u8::MAX)];
+    data.extend_from_slice(body.as_bytes());
+    provider_request(provider, &data)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// The input whose first byte picks `method path`.
-    fn input(provider: Provider, method: Method, path: &str, body: &str) -> Vec<u8> {
-        let i = operations(provider)
-            .iter()
-            .position(|(m, p)| *m == method && p == path)
-            .unwrap_or_else(|| panic!("{method} {path} is not documented"));
-        let mut data = vec![u8::try_from(i).unwrap()];
-        data.extend_from_slice(body.as_bytes());
-        data
-    }
-
-    #[test]
-    fn inputs_reach_past_authentication() {
-        let cases = [
-            (
-                Provider::Solaris,
-                Method::GET,
-                "/v1/persons/person-1",
-                "",
-                200,
-            ),
-            (Provider::Intergiro, Method::GET, "/v3/consents/x1", "", 404),
-            (
-                Provider::Weavr,
-                Method::GET,
-                "/payment-run/v1/linked_accounts",
-                "",
-                200,
-            ),
-            (
-                Provider::Shine,
-                Method::GET,
-                "/v3/bank/transfers/x1",
-                "",
-                404,
-            ),
-            (
-                Provider::Thredd,
-                Method::POST,
-                "/api/v1/NotifyValidate",
-                "{}",
-                400,
-            ),
-        ];
-        for (provider, method, path, body, status) in cases {
-            let data = input(provider, method.clone(), path, body);
-            assert_eq!(provider_request(provider, &data), status, "{method} {path}");
-        }
-    }
-
+    /// The fuzz operations, routed, cover every operation id a provider
+    /// answers: the description lists them all.
     #[test]
     fn every_provider_has_its_operations() {
         for p in Provider::ALL {
-            assert_eq!(
-                operations(*p).len(),
-                p.operations().len() - usize::from(*p == Provider::Thredd)
-                    + match p {
-                        // Shine's token and poll take GET and POST.
-                        Provider::Shine => 2,
-                        _ => 0,
-                    },
-                "{p:?}"
-            );
+            let reached: std::collections::BTreeSet<&str> = operations(*p)
+                .iter()
+                .filter_map(|(method, path)| {
+                    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+                    with_provider!(*p, P => match <P as ProviderApi>::Route::parse(method, &segments) {
+                        RouteMatch::Found(route) => Some(route.operation()),
+                        _ => None,
+                    })
+                })
+                .collect();
+            let answered: std::collections::BTreeSet<&str> = p
+                .operations()
+                .iter()
+                .copied()
+                .filter(|op| !p.outbound_operations().contains(op))
+                .collect();
+            assert_eq!(reached, answered, "{p:?}");
         }
     }
 
     #[test]
     fn signatures_are_refused_or_verified() {
-        assert!(!solaris_signature(b""));
-        assert!(!solaris_signature(b"04zz\n30\nhello"));
+        assert!(!signature(b""));
+        assert!(!signature(b"04zz\n30\nhello"));
     }
 }

@@ -60,9 +60,11 @@
 mod admin;
 mod clock;
 mod control;
+mod crypto;
 mod dashboard;
 mod deadlines;
 mod error;
+#[cfg(any(test, feature = "fuzzing"))]
 #[doc(hidden)]
 pub mod fuzzing;
 mod http;

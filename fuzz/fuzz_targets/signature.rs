@@ -6,5 +6,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    sca_sandbox::fuzzing::solaris_signature(data);
+    sca_sandbox::fuzzing::signature(data);
 });

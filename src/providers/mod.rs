@@ -169,6 +169,29 @@ macro_rules! declare {
                 .copied()
         }
 
+        impl Provider {
+            /// The operation ids of the calls the sandbox makes as this provider.
+            #[cfg(test)]
+            pub(crate) fn outbound_operations(self) -> &'static [&'static str] {
+                match self {
+                    $(Self::$ty => <$name::$ty as ProviderApi>::OUTBOUND_OPERATIONS,)*
+                }
+            }
+
+            /// How a fuzz run signs in as this provider's demo user.
+            #[cfg(any(test, feature = "fuzzing"))]
+            pub(crate) fn sign_in(self) -> &'static [SignIn] {
+                match self {
+                    $(Self::$ty => <$name::$ty as ProviderApi>::SIGN_IN,)*
+                }
+            }
+        }
+
+        /// Every provider's page templates.
+        pub(crate) fn templates() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
+            [$(<$name::$ty as ProviderApi>::TEMPLATES,)*].into_iter().flatten()
+        }
+
         /// Whether `action` is a provider's dashboard button, `<provider>_<verb>`.
         pub(crate) fn is_button(action: &str) -> bool {
             let Some((provider, verb)) = action.split_once('_') else {
@@ -223,6 +246,28 @@ impl<R> RouteMatch<R> {
             Self::MethodNotAllowed(allow) => RouteMatch::MethodNotAllowed(allow),
         }
     }
+}
+
+/// One step of signing in as the demo world's user, through the provider's
+/// own endpoints, so the fuzz targets reach the decoding behind
+/// authentication. Read only by the fuzz entry points.
+#[derive(Debug, Clone, Copy)]
+#[cfg_attr(not(any(test, feature = "fuzzing")), allow(dead_code))]
+pub(crate) enum SignIn {
+    /// A header every request then carries.
+    Header(&'static str, &'static str),
+    /// A fixed bearer token.
+    Bearer(&'static str),
+    /// `POST path` with `body` (a form when `form`); the answer's `field`
+    /// becomes the bearer token.
+    Token {
+        path: &'static str,
+        body: &'static str,
+        form: bool,
+        field: &'static str,
+    },
+    /// `POST path` with a JSON `body`, whose answer does not matter.
+    Post(&'static str, &'static str),
 }
 
 /// The control-API routes of a provider that has none.
@@ -341,6 +386,18 @@ pub(crate) trait ProviderApi {
     type Control: RouteTable + PartialEq + Eq;
     #[cfg_attr(not(test), allow(dead_code))]
     const CONTROL_OPERATIONS: &'static [&'static str] = &[];
+    /// Operation ids of the calls the sandbox makes itself (no route answers
+    /// them); scenario rules still match them.
+    #[cfg_attr(not(test), allow(dead_code))]
+    const OUTBOUND_OPERATIONS: &'static [&'static str] = &[];
+    /// How a fuzz run signs in as the demo world's user.
+    #[cfg_attr(not(any(test, feature = "fuzzing")), allow(dead_code))]
+    const SIGN_IN: &'static [SignIn] = &[];
+
+    /// The pages it serves, as handlebars templates: `(name, source)`, the
+    /// name prefixed with the provider's.
+    const TEMPLATES: &'static [(&'static str, &'static str)] = &[];
+
     /// Its dashboard buttons' verbs; a form naming another is refused.
     const BUTTONS: &'static [&'static str] = &[];
     /// Runs a control-API route.

@@ -29,7 +29,7 @@ use self::store::Ctx;
 use crate::http::{Request, Response};
 use crate::control::Reply;
 use crate::ids::IdGen;
-use crate::providers::{CommonError, Provider, ProviderApi};
+use crate::providers::{CommonError, Provider, ProviderApi, SignIn};
 use crate::scenario::Scenario;
 use crate::state::World;
 use serde_saphyr::Location;
@@ -41,6 +41,26 @@ pub(crate) struct Intergiro;
 impl ProviderApi for Intergiro {
     const PROVIDER: Provider = Provider::Intergiro;
     type Route = Route;
+    const TEMPLATES: &'static [(&'static str, &'static str)] = &[
+        (
+            "intergiro/consent",
+            include_str!("../../../templates/intergiro/consent.hbs"),
+        ),
+        (
+            "intergiro/message",
+            include_str!("../../../templates/intergiro/message.hbs"),
+        ),
+        (
+            "intergiro/style",
+            include_str!("../../../templates/intergiro/style.hbs"),
+        ),
+    ];
+    const SIGN_IN: &'static [SignIn] = &[SignIn::Token {
+        path: "/v3/auth/login",
+        body: r#"{"api_key":"intergiro-sandbox-key"}"#,
+        form: false,
+        field: "access_token",
+    }];
 
     fn handle(route: Route, req: &Request, world: &World) -> Response {
         let result = match route {
@@ -140,4 +160,19 @@ pub(crate) fn decide(
 .stores.intergiro
         .consent(ctx(world), id, &mut events)
         .unwrap_or(Value::Null))
+}
+
+#[cfg(test)]
+mod tests {
+    /// The fuzz target signs in as the demo user: its input meets an unknown consent, not a missing token.
+    #[test]
+    fn fuzz_inputs_reach_past_authentication() {
+        let status = crate::fuzzing::answer_to(
+            super::Provider::Intergiro,
+            hyper::Method::GET,
+            "/v3/consents/x1",
+            "",
+        );
+        assert_eq!(status, 404);
+    }
 }

@@ -145,3 +145,27 @@ pub(crate) fn submit(req: &Request, world: &World) -> Response {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    #[test]
+    fn the_pages_render_and_escape() {
+        let consent = crate::templates::render(
+            "intergiro/consent",
+            &json!({"title": "Pay", "amount": "1.00 EUR", "payee": "<script>alert(1)</script>", "iban": null,
+                "reference": "a\"b", "card": null, "account": null, "scope": "make_payment", "token": "t", "action": "/x", "error": null}),
+        )
+        .unwrap();
+        assert!(consent.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+        assert!(!consent.contains("<script>alert"));
+        assert!(consent.contains("a&quot;b"));
+        let message = crate::templates::render(
+            "intergiro/message",
+            &json!({"title": "Done", "text": "<b>x</b>"}),
+        )
+        .unwrap();
+        assert!(message.contains("&lt;b&gt;x&lt;/b&gt;"));
+    }
+}

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use hyper::StatusCode;
 use serde_json::{json, Value};
 
-use super::crypto::{self, CryptoError};
+use crate::crypto::{self, CryptoError};
 use super::devices::{self, Purpose};
 use super::error::SolarisError;
 use super::store::{sms_draft, stamp, Ctx, Inner, Store};

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use super::model::{AddKey, Register};
 use serde_json::{json, Value};
 
-use super::crypto::{self, CryptoError};
+use crate::crypto::{self, CryptoError};
 use super::error::SolarisError;
 use super::store::{already_completed, expired, sms_draft, stamp, Ctx, Inner, Store};
 use crate::limits::make_room;

@@ -33,7 +33,7 @@ use self::store::Ctx;
 use crate::http::{self, Request, Response};
 use crate::control::Reply;
 use crate::ids::IdGen;
-use crate::providers::{CommonError, Provider, ProviderApi};
+use crate::providers::{CommonError, Provider, ProviderApi, SignIn};
 use crate::scenario::{Scenario, SmsUser, Users};
 use crate::state::World;
 use serde_saphyr::Location;
@@ -48,6 +48,13 @@ pub(crate) struct Thredd;
 impl ProviderApi for Thredd {
     const PROVIDER: Provider = Provider::Thredd;
     type Route = Route;
+    const OUTBOUND_OPERATIONS: &'static [&'static str] = &[delivery::OPERATION];
+    const SIGN_IN: &'static [SignIn] = &[SignIn::Token {
+        path: "/connect/token",
+        body: "grant_type=client_credentials&client_id=thredd-pm&client_secret=thredd-pm-secret",
+        form: true,
+        field: "access_token",
+    }];
 
     fn handle(route: Route, req: &Request, world: &World) -> Response {
         handlers::handle(route, req, world)
@@ -338,4 +345,19 @@ pub(crate) fn enter_otp(world: &World, id: &str, code: &str) -> Result<Value, &'
         json!({ "state": state }),
     );
     entered
+}
+
+#[cfg(test)]
+mod tests {
+    /// The fuzz target signs in as the demo user: its input meets a bad body, not a missing token.
+    #[test]
+    fn fuzz_inputs_reach_past_authentication() {
+        let status = crate::fuzzing::answer_to(
+            super::Provider::Thredd,
+            hyper::Method::POST,
+            "/api/v1/NotifyValidate",
+            "{}",
+        );
+        assert_eq!(status, 400);
+    }
 }

@@ -204,7 +204,7 @@ impl Store {
         let exp = ctx.now + ttl;
         let jti = ctx.ids.hex(32);
         let key = self.key.get_or_init(|| {
-            crate::providers::solaris::crypto::generate(&IdGen::new(Some(self.key_seed)))
+            crate::crypto::generate(&IdGen::new(Some(self.key_seed)))
         });
         let token = jwt::sign(key, &self.kid, client_id, &jti, &scope, ctx.now, exp);
         self.inner.lock().tokens.insert(

@@ -31,7 +31,7 @@ use self::routes::Route;
 use crate::http::{Request, Response};
 use crate::control::Reply;
 use crate::ids::IdGen;
-use crate::providers::{CommonError, NoControl, Provider, ProviderApi};
+use crate::providers::{CommonError, NoControl, Provider, ProviderApi, SignIn};
 use crate::scenario::{Scenario, SmsUser, Users};
 use crate::state::World;
 use serde_saphyr::Location;
@@ -43,6 +43,20 @@ pub(crate) struct Weavr;
 impl ProviderApi for Weavr {
     const PROVIDER: Provider = Provider::Weavr;
     type Route = Route;
+    const SIGN_IN: &'static [SignIn] = &[
+        SignIn::Header("api-key", "weavr-sandbox-key"),
+        SignIn::Token {
+            path: "/payment-run/v1/login_with_password",
+            body: r#"{"email":"buyer@example.com","password":{"value":"Passw0rd!"}}"#,
+            form: false,
+            field: "token",
+        },
+        SignIn::Post("/payment-run/v1/stepup/challenges/otp/SMS", ""),
+        SignIn::Post(
+            "/payment-run/v1/stepup/challenges/otp/SMS/verify",
+            r#"{"verificationCode":"123456"}"#,
+        ),
+    ];
 
     fn handle(route: Route, req: &Request, world: &World) -> Response {
         handlers::handle(route, req, world).unwrap_or_else(WeavrError::into_response)
@@ -102,4 +116,19 @@ impl ProviderApi for Weavr {
 /// Forgets idle tokens.
 pub(crate) fn sweep(world: &World) {
     world.stores.weavr.sweep(handlers::ctx(world));
+}
+
+#[cfg(test)]
+mod tests {
+    /// The fuzz target signs in as the demo user: its input meets a stepped-up token.
+    #[test]
+    fn fuzz_inputs_reach_past_authentication() {
+        let status = crate::fuzzing::answer_to(
+            super::Provider::Weavr,
+            hyper::Method::GET,
+            "/payment-run/v1/linked_accounts",
+            "",
+        );
+        assert_eq!(status, 200);
+    }
 }

@@ -1,6 +1,6 @@
-//! Device signatures as Solaris checks them: ECDSA over P-256 with SHA-256,
-//! the signature ASN.1 DER-encoded and then hex-encoded, the public key a hex
-//! uncompressed SEC1 point.
+//! ECDSA over P-256 with SHA-256: device signatures as a provider checks them
+//! (the signature ASN.1 DER-encoded and then hex-encoded, the public key a hex
+//! uncompressed SEC1 point), and the sandbox's own signing keys.
 //!
 //! Decoding is strict: only hex, only DER (no BER leniency), only points on the
 //! curve, so the error a client gets names what is wrong with its encoding.
@@ -156,8 +156,7 @@ mod tests {
     /// Every Wycheproof ECDSA P-256/SHA-256 vector: exactly the valid ones verify.
     #[test]
     fn wycheproof_vectors_accept_exactly_the_valid_signatures() {
-        let raw =
-            include_str!("../../../tests/vectors/wycheproof_ecdsa_secp256r1_sha256_test.json");
+        let raw = include_str!("../tests/vectors/wycheproof_ecdsa_secp256r1_sha256_test.json");
         let suite: serde_json::Value = serde_json::from_str(raw).unwrap();
         let (mut valid, mut invalid) = (0, 0);
         for group in suite["testGroups"].as_array().unwrap() {
