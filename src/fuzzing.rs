@@ -134,7 +134,9 @@ fn request(
 fn handle<P: ProviderApi>(req: &Request, world: &World) -> Option<crate::http::Response> {
     let segments = req.segments();
     match P::Route::parse(&req.method, &segments) {
-        RouteMatch::Found(route) => Some(P::handle(route, req, world)),
+        RouteMatch::Found(route) => {
+            Some(P::handle(route, req, world).unwrap_or_else(|e| P::render(e, world)))
+        }
         _ => None,
     }
 }

@@ -451,7 +451,9 @@ fn run<P: ProviderApi>(
     world: &World,
     operation: &str,
 ) -> Response {
-    match std::panic::catch_unwind(AssertUnwindSafe(|| P::handle(route, request, world))) {
+    match std::panic::catch_unwind(AssertUnwindSafe(|| {
+        P::handle(route, request, world).unwrap_or_else(|e| P::render(e, world))
+    })) {
         Ok(response) => response,
         Err(_) => {
             tracing::error!(operation, "handler panicked");

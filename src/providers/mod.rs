@@ -342,9 +342,15 @@ pub(crate) trait ProviderApi {
     /// The provider's in-memory state, one per world.
     type Store: std::fmt::Debug + Send + Sync;
 
+    /// The provider's error, in its own envelope.
+    type Error: From<CommonError>;
+
     /// Runs the operation against the world.
-    fn handle(route: Self::Route, req: &Request, world: &World) -> Response;
-    /// Renders a common failure in the provider's envelope.
+    fn handle(route: Self::Route, req: &Request, world: &World) -> Result<Response, Self::Error>;
+    /// Renders an error of a handler.
+    fn render(err: Self::Error, world: &World) -> Response;
+    /// Renders a failure found before any handler ran (no route, a body too
+    /// large or too slow, a full store) in the provider's envelope.
     fn common_error(err: CommonError) -> Response;
 
     /// The header that carries an idempotency key, for providers that honour one.

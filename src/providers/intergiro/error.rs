@@ -62,6 +62,12 @@ pub(crate) fn decode(e: DecodeError) -> IntergiroError {
     )
 }
 
+impl From<CommonError> for IntergiroError {
+    fn from(e: CommonError) -> Self {
+        common(e)
+    }
+}
+
 pub(crate) fn common(e: CommonError) -> IntergiroError {
     let (status, _, message) = e.parts();
     let kind = match status {

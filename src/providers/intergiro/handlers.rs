@@ -9,13 +9,35 @@ use serde_json::{json, Value};
 use super::error::{self, IntergiroError};
 use super::model::{Initiate, Login, Refresh};
 use super::store::{stamp, Gate, Guarded, RefreshError, Status, Summary};
-use super::{ctx, publish};
+use super::routes::Route;
+use super::{ctx, page, publish};
 use crate::http::{self, Request, Response};
+use crate::providers::CommonError;
 use crate::state::World;
 
 type Result<T> = std::result::Result<T, IntergiroError>;
 
-pub(crate) fn login(req: &Request, world: &World) -> Result<Response> {
+/// Runs one of Intergiro's operations; all but login, refresh and the
+/// consent page need a valid access token.
+pub(crate) fn handle(route: Route, req: &Request, world: &World) -> Result<Response> {
+    match route {
+        Route::Login => login(req, world),
+        Route::Refresh => refresh(req, world),
+        Route::ConsentPage => Ok(page::view(req, world)),
+        Route::SubmitConsentPage => Ok(page::submit(req, world)),
+        route => authenticate(req, world).and_then(|()| match route {
+            Route::Pay => pay(req, world),
+            Route::CardCredentials(id) => card_credentials(world, &id),
+            Route::ActivateCard(id) => activate_card(world, &id),
+            Route::AccountTransactions(id) => account_transactions(world, &id),
+            Route::InitiateConsent(id) => initiate_consent(req, world, &id),
+            Route::GetConsent(id) => get_consent(world, &id),
+            _ => Err(CommonError::NotFound.into()),
+        }),
+    }
+}
+
+fn login(req: &Request, world: &World) -> Result<Response> {
     let body: Login = req.json().map_err(error::decode)?;
     let (access, refresh) = world
         .stores

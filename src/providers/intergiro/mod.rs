@@ -62,23 +62,14 @@ impl ProviderApi for Intergiro {
         field: "access_token",
     }];
 
-    fn handle(route: Route, req: &Request, world: &World) -> Response {
-        let result = match route {
-            Route::Login => handlers::login(req, world),
-            Route::Refresh => handlers::refresh(req, world),
-            Route::ConsentPage => Ok(page::view(req, world)),
-            Route::SubmitConsentPage => Ok(page::submit(req, world)),
-            route => handlers::authenticate(req, world).and_then(|()| match route {
-                Route::Pay => handlers::pay(req, world),
-                Route::CardCredentials(id) => handlers::card_credentials(world, &id),
-                Route::ActivateCard(id) => handlers::activate_card(world, &id),
-                Route::AccountTransactions(id) => handlers::account_transactions(world, &id),
-                Route::InitiateConsent(id) => handlers::initiate_consent(req, world, &id),
-                Route::GetConsent(id) => handlers::get_consent(world, &id),
-                _ => Err(error::common(CommonError::NotFound)),
-            }),
-        };
-        result.unwrap_or_else(IntergiroError::into_response)
+    type Error = IntergiroError;
+
+    fn handle(route: Route, req: &Request, world: &World) -> Result<Response, IntergiroError> {
+        handlers::handle(route, req, world)
+    }
+
+    fn render(err: IntergiroError, _world: &World) -> Response {
+        err.into_response()
     }
 
     fn common_error(err: CommonError) -> Response {

@@ -9,6 +9,7 @@ use super::model::{
     TokenResponse, TransferBody, ACTION_TRANSFER_CREATE,
 };
 use super::oauth::Issued;
+use super::routes::Route;
 use super::store::{Ctx, Directory, Happened, NewActionRequest};
 use crate::http::{self, Request, Response};
 use crate::providers::Provider;
@@ -33,7 +34,20 @@ pub(crate) fn publish(world: &World, happened: Vec<Happened>) {
     }
 }
 
-pub(crate) fn create_action_request(req: &Request, world: &World) -> Result<Response> {
+/// Runs one of Shine's operations.
+pub(crate) fn handle(route: Route, req: &Request, world: &World) -> Result<Response> {
+    match route {
+        Route::Authorize => authorize(req, world),
+        Route::Token => token(req, world),
+        Route::RevokeToken => revoke(req, world),
+        Route::CreateActionRequest => create_action_request(req, world),
+        Route::PollActionRequest { id } => poll_action_request(req, world, &id),
+        Route::CreateTransfer => create_transfer(req, world),
+        Route::GetTransfer { id } => get_transfer(req, world, &id),
+    }
+}
+
+fn create_action_request(req: &Request, world: &World) -> Result<Response> {
     let body: CreateActionRequest<'_> = req.json()?;
     let directory = &world.stores.shine.directory;
     let client_id = directory.authenticate(&body.client_id, &body.client_secret)?;

@@ -46,17 +46,14 @@ impl ProviderApi for Shine {
     type Route = Route;
     const SIGN_IN: &'static [SignIn] = &[SignIn::Bearer("shine-user-1-token")];
 
-    fn handle(route: Route, req: &Request, world: &World) -> Response {
-        let result = match route {
-            Route::Authorize => handlers::authorize(req, world),
-            Route::Token => handlers::token(req, world),
-            Route::RevokeToken => handlers::revoke(req, world),
-            Route::CreateActionRequest => handlers::create_action_request(req, world),
-            Route::PollActionRequest { id } => handlers::poll_action_request(req, world, &id),
-            Route::CreateTransfer => handlers::create_transfer(req, world),
-            Route::GetTransfer { id } => handlers::get_transfer(req, world, &id),
-        };
-        result.unwrap_or_else(ShineError::into_response)
+    type Error = ShineError;
+
+    fn handle(route: Route, req: &Request, world: &World) -> Result<Response, ShineError> {
+        handlers::handle(route, req, world)
+    }
+
+    fn render(err: ShineError, _world: &World) -> Response {
+        err.into_response()
     }
 
     fn common_error(err: CommonError) -> Response {

@@ -50,9 +50,15 @@ impl ProviderApi for Solaris {
         field: "access_token",
     }];
 
-    fn handle(route: Route, req: &Request, world: &World) -> Response {
+    type Error = SolarisError;
+
+    fn handle(route: Route, req: &Request, world: &World) -> Result<Response, SolarisError> {
         handlers::handle(route, req, world)
-            .unwrap_or_else(|e| e.into_response(&world.ids.uuid().to_string()))
+    }
+
+    /// Every Solaris error carries a fresh id.
+    fn render(err: SolarisError, world: &World) -> Response {
+        err.into_response(&world.ids.uuid().to_string())
     }
 
     fn common_error(err: CommonError) -> Response {

@@ -3,19 +3,75 @@
 //! NotifyValidate answers its own way: the echo with `Error` filled in.
 
 use hyper::StatusCode;
-use serde_json::json;
+use serde_json::{json, Value};
 
+use super::store::Refusal;
 use crate::http::{self, Response};
 use crate::providers::CommonError;
 
-pub(crate) fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
-    http::json(
-        status,
-        &json!({ "error": error, "error_description": description }),
-    )
+#[derive(Debug)]
+pub(crate) enum ThreddError {
+    /// `{error, error_description}`.
+    OAuth {
+        status: StatusCode,
+        error: &'static str,
+        description: String,
+    },
+    /// NotifyValidate refused: the request's fields echoed, with `Error`.
+    Refused { request: Value, refusal: Refusal },
 }
 
-pub(crate) fn common(err: CommonError) -> Response {
-    let (status, error, description) = err.parts();
-    oauth_error(status, error, &description)
+pub(crate) type Result<T> = std::result::Result<T, ThreddError>;
+
+impl ThreddError {
+    pub(crate) fn oauth(status: StatusCode, error: &'static str, description: &str) -> Self {
+        Self::OAuth {
+            status,
+            error,
+            description: description.to_owned(),
+        }
+    }
+
+    pub(crate) fn into_response(self) -> Response {
+        match self {
+            Self::OAuth {
+                status,
+                error,
+                description,
+            } => http::json(
+                status,
+                &json!({ "error": error, "error_description": description }),
+            ),
+            Self::Refused { request, refusal } => echo(
+                StatusCode::BAD_REQUEST,
+                &request,
+                json!({ "ReferenceNumber": refusal.reference, "Description": refusal.description, "Message": refusal.message }),
+            ),
+        }
+    }
+}
+
+impl From<CommonError> for ThreddError {
+    fn from(err: CommonError) -> Self {
+        let (status, error, description) = err.parts();
+        Self::OAuth {
+            status,
+            error,
+            description,
+        }
+    }
+}
+
+/// NotifyValidate's answer: the request's fields, and `Error`.
+pub(crate) fn echo(status: StatusCode, request: &Value, error: Value) -> Response {
+    http::json(
+        status,
+        &json!({
+            "Pubtoken": request["Pubtoken"],
+            "GPSInitiateActionID": request["GPSInitiateActionID"],
+            "PMReferenceID": request["PMReferenceID"],
+            "Status": request["Status"],
+            "Error": error,
+        }),
+    )
 }

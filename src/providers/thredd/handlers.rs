@@ -3,14 +3,14 @@
 use hyper::StatusCode;
 use serde_json::{json, Value};
 
-use super::error::{self, oauth_error};
+use super::error::{echo, Result, ThreddError};
 use super::store::{Refusal, STATUSES};
 use super::{ctx, routes::Route};
 use crate::http::{self, Request, Response};
 use crate::providers::CommonError;
 use crate::state::World;
 
-pub(crate) fn handle(route: Route, req: &Request, world: &World) -> Response {
+pub(crate) fn handle(route: Route, req: &Request, world: &World) -> Result<Response> {
     match route {
         Route::Token => token(req, world),
         Route::Introspect => introspect(req, world),
@@ -18,91 +18,103 @@ pub(crate) fn handle(route: Route, req: &Request, world: &World) -> Response {
     }
 }
 
-fn token(req: &Request, world: &World) -> Response {
+fn token(req: &Request, world: &World) -> Result<Response> {
     // IdentityServer takes forms only, with or without Basic.
     let form = match req.client_credentials(false) {
         Ok(form) => form,
-        Err(e) => return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", &e.describe()),
+        Err(e) => {
+            return Err(ThreddError::oauth(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                &e.describe(),
+            ))
+        }
     };
     if form.grant_type.as_deref() != Some("client_credentials") {
-        return oauth_error(
+        return Err(ThreddError::oauth(
             StatusCode::BAD_REQUEST,
             "unsupported_grant_type",
             "grant_type must be client_credentials",
-        );
+        ));
     }
     let (id, secret) = (
         form.client_id.unwrap_or_default(),
         form.client_secret.unwrap_or_default(),
     );
     if !world.stores.thredd.client(&id, &secret, "pm") {
-        return oauth_error(
+        return Err(ThreddError::oauth(
             StatusCode::UNAUTHORIZED,
             "invalid_client",
             "Unknown client or wrong secret",
-        );
+        ));
     }
     let scope = vec!["client_validate", "firbiometricapi"];
     let (token, expires_in) = match world.stores.thredd.mint(ctx(world), &id, scope) {
         Ok(minted) => minted,
-        Err(full) => return error::common(CommonError::TooMany(full)),
+        Err(full) => return Err(CommonError::TooMany(full).into()),
     };
-    http::json(
+    Ok(http::json(
         StatusCode::OK,
         &json!({ "access_token": token, "expires_in": expires_in, "token_type": "Bearer", "scope": "client_validate firbiometricapi" }),
-    )
+    ))
 }
 
 /// RFC 7662, for the separate validator client.
-fn introspect(req: &Request, world: &World) -> Response {
+fn introspect(req: &Request, world: &World) -> Result<Response> {
     // IdentityServer takes forms only, with or without Basic.
     let form = match req.client_credentials(false) {
         Ok(form) => form,
-        Err(e) => return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", &e.describe()),
+        Err(e) => {
+            return Err(ThreddError::oauth(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                &e.describe(),
+            ))
+        }
     };
     let (id, secret) = (
         form.client_id.unwrap_or_default(),
         form.client_secret.unwrap_or_default(),
     );
     if !world.stores.thredd.client(&id, &secret, "validator") {
-        return oauth_error(
+        return Err(ThreddError::oauth(
             StatusCode::UNAUTHORIZED,
             "invalid_client",
             "Introspection needs the validator client's credentials",
-        );
+        ));
     }
     let Some(token) = form.token else {
-        return oauth_error(
+        return Err(ThreddError::oauth(
             StatusCode::BAD_REQUEST,
             "invalid_request",
             "token is required",
-        );
+        ));
     };
-    http::json(
+    Ok(http::json(
         StatusCode::OK,
         &world.stores.thredd.introspect(world.now(), &token),
-    )
+    ))
 }
 
 /// NotifyValidate answers by echoing the request with `Error` filled on failure.
-fn notify_validate(req: &Request, world: &World) -> Response {
+fn notify_validate(req: &Request, world: &World) -> Result<Response> {
     if !req
         .bearer()
         .is_some_and(|t| world.stores.thredd.bearer_ok(world.now(), t))
     {
-        return oauth_error(
+        return Err(ThreddError::oauth(
             StatusCode::UNAUTHORIZED,
             "invalid_token",
             "A Bearer token from /connect/token is required",
-        );
+        ));
     }
     let body: Value = match http::decode_json(&req.body) {
         Ok(body) => body,
         Err(e) => {
-            return echo(
-                &Value::Null,
-                Err(refusal(world, "Invalid JSON", &e.describe())),
-            )
+            return Err(ThreddError::Refused {
+                request: Value::Null,
+                refusal: refusal(world, "Invalid JSON", &e.describe()),
+            })
         }
     };
     let outcome = check(world, &body).and_then(|(id, pubtoken, status, reference)| {
@@ -115,9 +127,16 @@ fn notify_validate(req: &Request, world: &World) -> Response {
         Ok(validated) => {
             let id = body["GPSInitiateActionID"].as_str().unwrap_or_default();
             super::validated(world, id, validated);
-            echo(&body, Ok(()))
+            Ok(echo(
+                StatusCode::OK,
+                &body,
+                json!({ "ReferenceNumber": "", "Description": "", "Message": "" }),
+            ))
         }
-        Err(refused) => echo(&body, Err(refused)),
+        Err(refusal) => Err(ThreddError::Refused {
+            request: body,
+            refusal,
+        }),
     }
 }
 
@@ -133,7 +152,7 @@ fn refusal(world: &World, description: &'static str, message: &str) -> Refusal {
 fn check<'a>(
     world: &World,
     body: &'a Value,
-) -> Result<(&'a str, u64, &'static str, &'a str), Refusal> {
+) -> std::result::Result<(&'a str, u64, &'static str, &'a str), Refusal> {
     let bad = |message: &str| refusal(world, "Invalid request", message);
     let pubtoken = body["Pubtoken"]
         .as_u64()
@@ -157,27 +176,4 @@ fn check<'a>(
         .and_then(|s| STATUSES.iter().find(|known| **known == s).copied())
         .ok_or_else(|| bad("Status must be SUCCESS, STEPUP, FAILURE, FAILWITHFEEDBACK or ERROR"))?;
     Ok((id, pubtoken, status, reference))
-}
-
-fn echo(body: &Value, result: Result<(), Refusal>) -> Response {
-    let (status, error) = match result {
-        Ok(()) => (
-            StatusCode::OK,
-            json!({ "ReferenceNumber": "", "Description": "", "Message": "" }),
-        ),
-        Err(r) => (
-            StatusCode::BAD_REQUEST,
-            json!({ "ReferenceNumber": r.reference, "Description": r.description, "Message": r.message }),
-        ),
-    };
-    http::json(
-        status,
-        &json!({
-            "Pubtoken": body["Pubtoken"],
-            "GPSInitiateActionID": body["GPSInitiateActionID"],
-            "PMReferenceID": body["PMReferenceID"],
-            "Status": body["Status"],
-            "Error": error,
-        }),
-    )
 }

@@ -28,6 +28,7 @@ use serde_json::{json, Value};
 pub(crate) use model::Purchase;
 pub(crate) use store::Store;
 
+use self::error::ThreddError;
 use self::routes::Route;
 use self::store::Ctx;
 use crate::http::{self, Request, Response};
@@ -56,12 +57,18 @@ impl ProviderApi for Thredd {
         field: "access_token",
     }];
 
-    fn handle(route: Route, req: &Request, world: &World) -> Response {
+    type Error = ThreddError;
+
+    fn handle(route: Route, req: &Request, world: &World) -> Result<Response, ThreddError> {
         handlers::handle(route, req, world)
     }
 
+    fn render(err: ThreddError, _world: &World) -> Response {
+        err.into_response()
+    }
+
     fn common_error(err: CommonError) -> Response {
-        error::common(err)
+        ThreddError::from(err).into_response()
     }
 
     type Store = Store;

@@ -58,8 +58,14 @@ impl ProviderApi for Weavr {
         ),
     ];
 
-    fn handle(route: Route, req: &Request, world: &World) -> Response {
-        handlers::handle(route, req, world).unwrap_or_else(WeavrError::into_response)
+    type Error = WeavrError;
+
+    fn handle(route: Route, req: &Request, world: &World) -> Result<Response, WeavrError> {
+        handlers::handle(route, req, world)
+    }
+
+    fn render(err: WeavrError, _world: &World) -> Response {
+        err.into_response()
     }
 
     fn common_error(err: CommonError) -> Response {
