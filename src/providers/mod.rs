@@ -248,6 +248,42 @@ impl<R> RouteMatch<R> {
     }
 }
 
+/// What a store's operation reads from the world: the sandbox time, the
+/// seeded generator, the provider's part of the scenario (its settings and
+/// simulated users) and the cap on live objects. Each provider names it
+/// `Ctx<'a>` for itself.
+#[derive(Debug)]
+pub(crate) struct Ctx<'a, P: ProviderApi> {
+    pub(crate) now: chrono::DateTime<chrono::Utc>,
+    pub(crate) ids: &'a IdGen,
+    pub(crate) settings: &'a P::Settings,
+    pub(crate) users: &'a P::Users,
+    /// What the store keeps of each kind at most.
+    pub(crate) cap: std::num::NonZeroUsize,
+}
+
+impl<'a, P: ProviderApi> Ctx<'a, P> {
+    /// The world's context at its current time.
+    pub(crate) fn of(world: &'a World) -> Self {
+        Self {
+            now: world.now(),
+            ids: &world.ids,
+            settings: P::settings(&world.scenario),
+            users: P::users(&world.scenario),
+            cap: world.scenario.settings.limits.live_objects,
+        }
+    }
+}
+
+// By hand: a derive would ask the marker type to be `Copy` too.
+impl<P: ProviderApi> Clone for Ctx<'_, P> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<P: ProviderApi> Copy for Ctx<'_, P> {}
+
 /// One step of signing in as the demo world's user, through the provider's
 /// own endpoints, so the fuzz targets reach the decoding behind
 /// authentication. Read only by the fuzz entry points.
@@ -365,6 +401,12 @@ pub(crate) trait ProviderApi {
 
     /// Adds what every answer of this provider carries, whatever produced it.
     fn decorate(_response: &mut Response, _world: &World) {}
+
+    /// Its part of a scenario file's `settings` and `users`.
+    type Settings: std::fmt::Debug;
+    type Users: std::fmt::Debug;
+    fn settings(scenario: &Scenario) -> &Self::Settings;
+    fn users(scenario: &Scenario) -> &Self::Users;
 
     /// A fresh store holding the scenario's fixtures.
     fn store(scenario: &Scenario, ids: &IdGen) -> Self::Store;

@@ -6,11 +6,12 @@ use std::hash::{Hash, Hasher};
 use hyper::StatusCode;
 use serde_json::{json, Value};
 
+use super::store::Ctx;
 use super::error::{self, IntergiroError};
 use super::model::{Initiate, Login, Refresh};
 use super::store::{stamp, Gate, Guarded, RefreshError, Status, Summary};
 use super::routes::Route;
-use super::{ctx, page, publish};
+use super::{page, publish};
 use crate::http::{self, Request, Response};
 use crate::providers::CommonError;
 use crate::state::World;
@@ -42,7 +43,7 @@ fn login(req: &Request, world: &World) -> Result<Response> {
     let (access, refresh) = world
         .stores
         .intergiro
-        .login(ctx(world), &body.api_key)
+        .login(Ctx::of(world), &body.api_key)
         .map_err(error::too_many)?
         .ok_or_else(|| error::unauthorized("Invalid API key"))?;
     Ok(http::json(
@@ -56,7 +57,7 @@ pub(crate) fn refresh(req: &Request, world: &World) -> Result<Response> {
     let (access, refresh) = world
         .stores
         .intergiro
-        .refresh(ctx(world), &body.refresh_token)
+        .refresh(Ctx::of(world), &body.refresh_token)
         .map_err(|e| match e {
             RefreshError::Refused(message) => error::with(
                 StatusCode::BAD_REQUEST,
@@ -109,7 +110,7 @@ fn guarded(
     let gate = world
         .stores
         .intergiro
-        .gate(ctx(world), action, summary, &mut events);
+        .gate(Ctx::of(world), action, summary, &mut events);
     publish(world, events);
     match gate {
         Gate::Consent(consent) => Ok(http::json(
@@ -381,7 +382,7 @@ pub(crate) fn initiate_consent(req: &Request, world: &World, id: &str) -> Result
     let (token, expires) = world
         .stores
         .intergiro
-        .initiate(ctx(world), id, body.return_url)
+        .initiate(Ctx::of(world), id, body.return_url)
         .map_err(|status| consent_state_error(id, status))?;
     publish(world, vec![("consent.initiated", id.to_owned())]);
     let host = req
@@ -418,7 +419,7 @@ pub(crate) fn consent_state_error(id: &str, status: Option<Status>) -> Intergiro
 
 pub(crate) fn get_consent(world: &World, id: &str) -> Result<Response> {
     let mut events = Vec::new();
-    let view = world.stores.intergiro.consent(ctx(world), id, &mut events);
+    let view = world.stores.intergiro.consent(Ctx::of(world), id, &mut events);
     publish(world, events);
     view.map(|v| http::json(StatusCode::OK, &v))
         .ok_or_else(|| consent_state_error(id, None))

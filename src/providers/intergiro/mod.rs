@@ -76,6 +76,17 @@ impl ProviderApi for Intergiro {
         error::common(err).into_response()
     }
 
+    type Settings = config::Settings;
+    type Users = config::Users;
+
+    fn settings(scenario: &Scenario) -> &config::Settings {
+        &scenario.settings.intergiro
+    }
+
+    fn users(scenario: &Scenario) -> &config::Users {
+        &scenario.users.intergiro
+    }
+
     type Store = Store;
 
     fn store(scenario: &Scenario, _ids: &IdGen) -> Store {
@@ -112,16 +123,6 @@ impl ProviderApi for Intergiro {
     }
 }
 
-pub(crate) fn ctx(world: &World) -> Ctx<'_> {
-    Ctx {
-        now: world.now(),
-        ids: &world.ids,
-        settings: &world.scenario.settings.intergiro,
-        sim: &world.scenario.users.intergiro.consent,
-        cap: world.scenario.settings.limits.live_objects,
-    }
-}
-
 pub(crate) fn publish(world: &World, events: Vec<(&'static str, String)>) {
     for (kind, id) in events {
         world.emit(Provider::Intergiro, kind, id, world.now(), Value::Null);
@@ -130,7 +131,7 @@ pub(crate) fn publish(world: &World, events: Vec<(&'static str, String)>) {
 
 /// Expiries and the simulated user's decisions.
 pub(crate) fn sweep(world: &World) {
-    let events = world.stores.intergiro.sweep(ctx(world));
+    let events = world.stores.intergiro.sweep(Ctx::of(world));
     publish(world, events);
 }
 
@@ -143,13 +144,13 @@ pub(crate) fn decide(
 ) -> Result<Value, Option<&'static str>> {
     let (_, kind) = world
 .stores.intergiro
-        .decide(ctx(world), id, None, approve)
+        .decide(Ctx::of(world), id, None, approve)
         .map_err(|status| status.map(store::Status::name))?;
     publish(world, vec![(kind, id.to_owned())]);
     let mut events = Vec::new();
     Ok(world
 .stores.intergiro
-        .consent(ctx(world), id, &mut events)
+        .consent(Ctx::of(world), id, &mut events)
         .unwrap_or(Value::Null))
 }
 

@@ -5,9 +5,10 @@
 use hyper::StatusCode;
 use serde_json::json;
 
+use super::store::Ctx;
 use super::model::Submission;
 use super::store::Passcode;
-use super::{ctx, publish};
+use super::{publish};
 use crate::http::{self, Request, Response};
 use crate::state::World;
 use crate::templates;
@@ -48,7 +49,7 @@ fn gone() -> Response {
 }
 
 fn consent_page(world: &World, token: &str, error: Option<&str>) -> Response {
-    let Some((_, summary, scope)) = world.stores.intergiro.page(ctx(world), token) else {
+    let Some((_, summary, scope)) = world.stores.intergiro.page(Ctx::of(world), token) else {
         return gone();
     };
     let mut data = serde_json::to_value(&summary).unwrap_or_default();
@@ -96,12 +97,12 @@ pub(crate) fn submit(req: &Request, world: &World) -> Response {
             )
         }
     };
-    let Some((id, _, _)) = world.stores.intergiro.page(ctx(world), &form.token) else {
+    let Some((id, _, _)) = world.stores.intergiro.page(Ctx::of(world), &form.token) else {
         return gone();
     };
     if approve {
         let typed = form.passcode.as_deref().unwrap_or_default();
-        match world.stores.intergiro.passcode(ctx(world), &form.token, typed) {
+        match world.stores.intergiro.passcode(Ctx::of(world), &form.token, typed) {
             Passcode::Right => {}
             Passcode::Wrong => {
                 let retry = Some("That passcode is not right. Try again.");
@@ -120,7 +121,7 @@ pub(crate) fn submit(req: &Request, world: &World) -> Response {
         world
             .stores
             .intergiro
-            .decide(ctx(world), &id, Some(&form.token), approve)
+            .decide(Ctx::of(world), &id, Some(&form.token), approve)
     else {
         return gone();
     };

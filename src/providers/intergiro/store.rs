@@ -13,21 +13,13 @@ use chrono::{DateTime, Utc};
 use parking_lot::Mutex;
 use serde_json::{json, Value};
 
-use super::config::{Decide, Decision, Settings};
-use crate::ids::IdGen;
+use super::config::Decide;
 use crate::limits::{make_room, Full};
 use crate::scenario::Scenario;
 use crate::secret;
 
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Ctx<'a> {
-    pub(crate) now: DateTime<Utc>,
-    pub(crate) ids: &'a IdGen,
-    pub(crate) settings: &'a Settings,
-    pub(crate) sim: &'a Decision,
-    /// What the store keeps of each kind at most.
-    pub(crate) cap: NonZeroUsize,
-}
+/// The world's context for Intergiro's store.
+pub(crate) type Ctx<'a> = crate::providers::Ctx<'a, super::Intergiro>;
 
 /// Intergiro writes milliseconds: `2021-05-11T09:55:17.000Z`.
 pub(crate) use crate::timefmt::millis as stamp;
@@ -110,10 +102,10 @@ impl Consent {
         if self.status != Status::Pending {
             return None;
         }
-        if let (Some(initiated), Some(after)) = (self.initiated_at, ctx.sim.after) {
+        if let (Some(initiated), Some(after)) = (self.initiated_at, ctx.users.consent.after) {
             let due = initiated + after.as_delta();
             if due <= ctx.now && due < self.expires_at {
-                return match ctx.sim.decide {
+                return match ctx.users.consent.decide {
                     Decide::Approve => self.decide(true),
                     Decide::Decline => self.decide(false),
                     Decide::Ignore => None,

@@ -17,16 +17,6 @@ use crate::state::World;
 
 type Result<T> = std::result::Result<T, ShineError>;
 
-pub(crate) fn ctx(world: &World) -> Ctx<'_> {
-    Ctx {
-        now: world.now(),
-        ids: &world.ids,
-        settings: &world.scenario.settings.shine,
-        sim: &world.scenario.users.shine.action_request,
-        cap: world.scenario.settings.limits.live_objects,
-    }
-}
-
 /// Puts what happened on the timeline, after the store's lock is released.
 pub(crate) fn publish(world: &World, happened: Vec<Happened>) {
     for h in happened {
@@ -70,7 +60,7 @@ fn create_action_request(req: &Request, world: &World) -> Result<Response> {
         payload: body.payload,
     };
     let mut happened = Vec::new();
-    let response = world.stores.shine.create(ctx(world), new, &mut happened, |view| {
+    let response = world.stores.shine.create(Ctx::of(world), new, &mut happened, |view| {
         http::with_type(
             StatusCode::OK,
             view.to_envelope_json().into(),
@@ -96,7 +86,7 @@ pub(crate) fn poll_action_request(req: &Request, world: &World, id: &str) -> Res
     let response = world
         .stores
         .shine
-        .poll(ctx(world), id, &creds.client_id, &mut happened, |view| {
+        .poll(Ctx::of(world), id, &creds.client_id, &mut happened, |view| {
             http::with_type(
                 StatusCode::OK,
                 view.to_envelope_json().into(),
@@ -116,7 +106,7 @@ pub(crate) fn create_transfer(req: &Request, world: &World) -> Result<Response> 
     };
     let mut happened = Vec::new();
     let created = world.stores.shine.spend_token_on_transfer(
-        ctx(world),
+        Ctx::of(world),
         token,
         &uid,
         &body,
@@ -175,7 +165,7 @@ pub(crate) fn authorize(req: &Request, world: &World) -> Result<Response> {
         .shine
         .oauth
         .lock()
-        .issue_code(ctx(world), &client_id, &uid, &redirect_uri)?;
+        .issue_code(Ctx::of(world), &client_id, &uid, &redirect_uri)?;
     let mut location = redirect_uri;
     location.push(if location.contains('?') { '&' } else { '?' });
     let mut query = form_urlencoded::Serializer::new(String::new());
@@ -197,7 +187,7 @@ pub(crate) fn token(req: &Request, world: &World) -> Result<Response> {
     };
     let directory = &world.stores.shine.directory;
     directory.authenticate(&body.client_id, &body.client_secret)?;
-    let ctx = ctx(world);
+    let ctx = Ctx::of(world);
     let issued = match body.grant_type.as_str() {
         "authorization_code" => {
             let code = body

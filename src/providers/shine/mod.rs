@@ -29,6 +29,7 @@ pub(crate) use store::{DecideError, Store};
 
 use self::error::ShineError;
 use self::routes::Route;
+use self::store::Ctx;
 use crate::http::{Request, Response};
 use crate::control::Reply;
 use crate::ids::IdGen;
@@ -58,6 +59,17 @@ impl ProviderApi for Shine {
 
     fn common_error(err: CommonError) -> Response {
         ShineError::from(err).into_response()
+    }
+
+    type Settings = config::Settings;
+    type Users = config::Users;
+
+    fn settings(scenario: &Scenario) -> &config::Settings {
+        &scenario.settings.shine
+    }
+
+    fn users(scenario: &Scenario) -> &config::Users {
+        &scenario.users.shine
     }
 
     type Store = Store;
@@ -98,7 +110,7 @@ impl ProviderApi for Shine {
 
 /// Settles expiries and simulated decisions that have come due.
 pub(crate) fn sweep(world: &World) {
-    let ctx = handlers::ctx(world);
+    let ctx = Ctx::of(world);
     let mut happened = Vec::new();
     world.stores.shine.sweep(ctx, &mut happened);
     world.stores.shine.oauth.lock().sweep(ctx.now);
@@ -111,7 +123,7 @@ pub(crate) fn decide(world: &World, id: &str, decision: Decide) -> Result<Value,
     let mut happened = Vec::new();
     let view = world
 .stores.shine
-        .decide(handlers::ctx(world), id, decision, &mut happened, |view| {
+        .decide(Ctx::of(world), id, decision, &mut happened, |view| {
             serde_json::to_value(view).unwrap_or(Value::Null)
         });
     handlers::publish(world, happened);
@@ -121,7 +133,7 @@ pub(crate) fn decide(world: &World, id: &str, decision: Decide) -> Result<Value,
 /// Action requests for the control API, optionally of one status.
 pub(crate) fn list(world: &World, status: Option<Status>) -> Vec<Value> {
     let mut happened = Vec::new();
-    let ctx = handlers::ctx(world);
+    let ctx = Ctx::of(world);
     let listed = world.stores.shine.list(ctx, status, &mut happened);
     handlers::publish(world, happened);
     listed

@@ -15,13 +15,13 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::config::{Decide, Decision, Settings};
+use super::config::{Decide, Settings};
 pub(crate) use super::directory::Directory;
 use super::error::{self, ShineError};
 use super::model::{ActionRequestView, Status, Transfer, TransferBody, ACTION_TRANSFER_CREATE};
 use super::oauth::OAuth;
 use crate::deadlines::Deadlines;
-use crate::ids::{FastMap, IdGen};
+use crate::ids::FastMap;
 use crate::limits::{make_room, Full};
 use crate::scenario::Scenario;
 
@@ -33,16 +33,8 @@ pub(crate) struct NewActionRequest<'a> {
     pub(crate) payload: &'a RawValue,
 }
 
-/// What a store operation needs to know about "now" and the scenario.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Ctx<'a> {
-    pub(crate) now: DateTime<Utc>,
-    pub(crate) ids: &'a IdGen,
-    pub(crate) settings: &'a Settings,
-    pub(crate) sim: &'a Decision,
-    /// What the store keeps of each kind at most.
-    pub(crate) cap: NonZeroUsize,
-}
+/// The world's context for Shine's store.
+pub(crate) type Ctx<'a> = crate::providers::Ctx<'a, super::Shine>;
 
 /// Something that happened, for the timeline.
 #[derive(Debug)]
@@ -181,7 +173,7 @@ impl Store {
             subject: id.to_string(),
             at: ctx.now,
         });
-        let sim = ctx.sim;
+        let sim = &ctx.users.action_request;
         if sim.decide() != Decide::Ignore && sim.after_polls.is_none() {
             let due = ctx.now + sim.after.unwrap_or_default().as_delta();
             inner.deadlines.push(due, Key::Request(id));
@@ -214,11 +206,11 @@ impl Store {
             _ => return Err(not_found()),
         }
         inner.settle(id, ctx, out);
-        if let Some(after_polls) = ctx.sim.after_polls {
+        if let Some(after_polls) = ctx.users.action_request.after_polls {
             let request = inner.requests.get_mut(&id).ok_or_else(not_found)?;
             if request.status == Status::Pending {
                 if request.polls >= after_polls {
-                    inner.decide(id, ctx.sim.decide(), ctx, ctx.now, out);
+                    inner.decide(id, ctx.users.action_request.decide(), ctx, ctx.now, out);
                 } else {
                     request.polls += 1;
                 }
@@ -431,7 +423,7 @@ impl Inner {
         if request.status != Status::Pending {
             return;
         }
-        let sim = ctx.sim;
+        let sim = &ctx.users.action_request;
         if sim.decide() != Decide::Ignore && sim.after_polls.is_none() {
             let due = request.created_at + sim.after.unwrap_or_default().as_delta();
             if due <= ctx.now && due < request.expires_at {

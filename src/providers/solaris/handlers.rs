@@ -18,22 +18,13 @@ use crate::state::World;
 
 type Result<T> = std::result::Result<T, SolarisError>;
 
-pub(crate) fn ctx(world: &World) -> Ctx<'_> {
-    Ctx {
-        now: world.now(),
-        ids: &world.ids,
-        settings: &world.scenario.settings.solaris,
-        cap: world.scenario.settings.limits.live_objects,
-    }
-}
-
 fn ok(status: StatusCode, body: &Value) -> Result<Response> {
     Ok(http::json(status, body))
 }
 
 pub(crate) fn handle(route: Route, req: &Request, world: &World) -> Result<Response> {
     let store = &world.stores.solaris;
-    let c = ctx(world);
+    let c = Ctx::of(world);
     if route != Route::Token {
         store.check_token(c.now, req.bearer())?;
     }
@@ -200,7 +191,7 @@ pub(crate) fn handle(route: Route, req: &Request, world: &World) -> Result<Respo
 }
 
 fn hold(world: &World, person: &str, action: Action) -> Result<Response> {
-    let view = world.stores.solaris.hold(ctx(world), person, action)?;
+    let view = world.stores.solaris.hold(Ctx::of(world), person, action)?;
     let id = view["id"].as_str().unwrap_or_default().to_owned();
     world.emit(
         Provider::Solaris,
@@ -236,7 +227,7 @@ fn token(req: &Request, world: &World) -> Result<Response> {
             "Client credentials are required",
         ));
     };
-    let c = ctx(world);
+    let c = Ctx::of(world);
     let token = world.stores.solaris.issue_token(c, &id, &secret)?;
     ok(
         StatusCode::CREATED,

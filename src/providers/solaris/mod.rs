@@ -28,6 +28,7 @@ pub(crate) use store::Store;
 
 use self::error::SolarisError;
 use self::routes::Route;
+use self::store::Ctx;
 use crate::http::{Request, Response};
 use crate::control::Reply;
 use crate::ids::IdGen;
@@ -63,6 +64,17 @@ impl ProviderApi for Solaris {
 
     fn common_error(err: CommonError) -> Response {
         SolarisError::from(err).into_response("00000000-0000-4000-8000-000000000000")
+    }
+
+    type Settings = config::Settings;
+    type Users = config::Users;
+
+    fn settings(scenario: &Scenario) -> &config::Settings {
+        &scenario.settings.solaris
+    }
+
+    fn users(scenario: &Scenario) -> &config::Users {
+        &scenario.users.solaris
     }
 
     type Store = Store;
@@ -131,7 +143,7 @@ pub(crate) fn bind_virtual_device(
 ) -> Result<Value, String> {
     world
 .stores.solaris
-        .bind_virtual_device(handlers::ctx(world), person_id, purpose)
+        .bind_virtual_device(Ctx::of(world), person_id, purpose)
         .map_err(|e| e.detail)
 }
 
@@ -159,7 +171,7 @@ pub(crate) fn sign(
 /// change request for device signing with the person's virtual device (bound
 /// now if there is none), signs the challenge and confirms, as a phone would.
 pub(crate) fn confirm_with_virtual_device(world: &World, id: &str) -> Result<Value, String> {
-    let c = handlers::ctx(world);
+    let c = Ctx::of(world);
     let open = world.stores.solaris.open_change_requests(c.now);
     let request = open
         .iter()

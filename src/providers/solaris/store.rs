@@ -8,7 +8,6 @@
 
 use std::collections::HashMap;
 
-use std::num::NonZeroUsize;
 
 use chrono::{DateTime, Utc};
 use hyper::StatusCode;
@@ -16,7 +15,7 @@ use parking_lot::{Mutex, MutexGuard};
 use serde_json::{json, Value};
 
 use super::change_requests::ChangeRequest;
-use super::config::{Person as PersonFixture, Settings};
+use super::config::Person as PersonFixture;
 use super::devices::{Device, DeviceChallenge, SignatureChallenge, VirtualKeys};
 use super::error::SolarisError;
 use crate::ids::IdGen;
@@ -25,15 +24,8 @@ use crate::scenario::Scenario;
 use crate::secret;
 use crate::state::SmsDraft;
 
-/// What a store operation needs to know about "now" and the scenario.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Ctx<'a> {
-    pub(crate) now: DateTime<Utc>,
-    pub(crate) ids: &'a IdGen,
-    pub(crate) settings: &'a Settings,
-    /// What the store keeps of each kind at most.
-    pub(crate) cap: NonZeroUsize,
-}
+/// The world's context for Solaris's store.
+pub(crate) type Ctx<'a> = crate::providers::Ctx<'a, super::Solaris>;
 
 impl Ctx<'_> {
     pub(crate) fn expiry(&self) -> DateTime<Utc> {

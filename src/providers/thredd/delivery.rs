@@ -13,8 +13,9 @@ use hyper_util::rt::TokioIo;
 use serde_json::{json, Value};
 use tokio::net::TcpStream;
 
+use super::store::Ctx;
 use super::store::Delivery;
-use super::{ctx, THREDD_CLIENT};
+use super::{THREDD_CLIENT};
 use crate::providers::Provider;
 use crate::scenario::probe::Probe;
 use crate::scenario::Fault;
@@ -104,7 +105,7 @@ async fn attempt(
         );
     };
     let minted = world.stores.thredd.mint(
-        ctx(world),
+        Ctx::of(world),
         THREDD_CLIENT,
         vec!["client_validate", "firbiometricapi"],
     );

@@ -3,9 +3,10 @@
 use hyper::StatusCode;
 use serde_json::{json, Value};
 
+use super::store::Ctx;
 use super::error::{echo, Result, ThreddError};
 use super::store::{Refusal, STATUSES};
-use super::{ctx, routes::Route};
+use super::{routes::Route};
 use crate::http::{self, Request, Response};
 use crate::providers::CommonError;
 use crate::state::World;
@@ -49,7 +50,7 @@ fn token(req: &Request, world: &World) -> Result<Response> {
         ));
     }
     let scope = vec!["client_validate", "firbiometricapi"];
-    let (token, expires_in) = match world.stores.thredd.mint(ctx(world), &id, scope) {
+    let (token, expires_in) = match world.stores.thredd.mint(Ctx::of(world), &id, scope) {
         Ok(minted) => minted,
         Err(full) => return Err(CommonError::TooMany(full).into()),
     };
@@ -121,7 +122,7 @@ fn notify_validate(req: &Request, world: &World) -> Result<Response> {
         world
             .stores
             .thredd
-            .validate(ctx(world), id, pubtoken, status, reference)
+            .validate(Ctx::of(world), id, pubtoken, status, reference)
     });
     match outcome {
         Ok(validated) => {

@@ -71,6 +71,17 @@ impl ProviderApi for Thredd {
         ThreddError::from(err).into_response()
     }
 
+    type Settings = config::Settings;
+    type Users = config::Users;
+
+    fn settings(scenario: &Scenario) -> &config::Settings {
+        &scenario.settings.thredd
+    }
+
+    fn users(scenario: &Scenario) -> &config::Users {
+        &scenario.users.thredd
+    }
+
     type Store = Store;
 
     fn store(scenario: &Scenario, ids: &IdGen) -> Store {
@@ -111,15 +122,6 @@ impl ProviderApi for Thredd {
     }
 }
 
-pub(crate) fn ctx(world: &World) -> Ctx<'_> {
-    Ctx {
-        now: world.now(),
-        ids: &world.ids,
-        settings: &world.scenario.settings.thredd,
-        cap: world.scenario.settings.limits.live_objects,
-    }
-}
-
 /// Applies the simulated PM's calls that came due, then times out sessions
 /// whose validation timeout passed.
 pub(crate) fn sweep(world: &World) {
@@ -128,7 +130,7 @@ pub(crate) fn sweep(world: &World) {
         // clock advance also passed the validation deadline.
         let ctx = Ctx {
             now: at,
-            ..ctx(world)
+            ..Ctx::of(world)
         };
         if let Ok(done) = world
 .stores.thredd
@@ -234,7 +236,7 @@ pub(crate) fn start(
     let view = world
 .stores.thredd
         .open(
-            ctx(&world),
+            Ctx::of(&world),
             id.clone(),
             purchase.pubtoken,
             timeout.as_delta(),
@@ -315,7 +317,7 @@ pub(crate) fn play_pm(world: &World, id: &str, status: &'static str) -> Result<(
     let pubtoken = view["pubtoken"].as_u64().unwrap_or_default();
     let done = world
 .stores.thredd
-        .validate(ctx(world), id, pubtoken, status, "SANDBOX-DASHBOARD")
+        .validate(Ctx::of(world), id, pubtoken, status, "SANDBOX-DASHBOARD")
         .map_err(|r| r.message)?;
     validated(world, id, done);
     Ok(())

@@ -8,14 +8,13 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use std::num::NonZeroUsize;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use p256::ecdsa::SigningKey;
 use parking_lot::Mutex;
 use serde_json::{json, Value};
 
-use super::config::{Card, Settings};
+use super::config::Card;
 use super::jwt;
 use crate::ids::IdGen;
 use crate::limits::{make_room, Full};
@@ -26,14 +25,8 @@ use crate::state::SmsDraft;
 /// NotifyValidate's `Status` values.
 pub(crate) const STATUSES: &[&str] = &["SUCCESS", "STEPUP", "FAILURE", "FAILWITHFEEDBACK", "ERROR"];
 
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Ctx<'a> {
-    pub(crate) now: DateTime<Utc>,
-    pub(crate) ids: &'a IdGen,
-    pub(crate) settings: &'a Settings,
-    /// What the store keeps of each kind at most.
-    pub(crate) cap: NonZeroUsize,
-}
+/// The world's context for Thredd's store.
+pub(crate) type Ctx<'a> = crate::providers::Ctx<'a, super::Thredd>;
 
 #[derive(Debug)]
 struct Token {

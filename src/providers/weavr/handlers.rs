@@ -15,15 +15,6 @@ use crate::state::{SmsDraft, World};
 
 type Result<T> = std::result::Result<T, WeavrError>;
 
-pub(crate) fn ctx(world: &World) -> Ctx<'_> {
-    Ctx {
-        now: world.now(),
-        ids: &world.ids,
-        settings: &world.scenario.settings.weavr,
-        cap: world.scenario.settings.limits.live_objects,
-    }
-}
-
 pub(crate) fn handle(route: Route, req: &Request, world: &World) -> Result<Response> {
     // Every Weavr call carries the API key, logged in or not.
     match req.header("api-key") {
@@ -126,7 +117,7 @@ fn session<R>(
     profile: Profile,
     f: impl FnOnce(&mut SessionMut<'_>) -> Result<R>,
 ) -> Result<R> {
-    world.stores.weavr.session(ctx(world), req.bearer(), profile, f)
+    world.stores.weavr.session(Ctx::of(world), req.bearer(), profile, f)
 }
 
 fn sms_channel(channel: &str) -> Result<()> {
@@ -165,7 +156,7 @@ fn login(req: &Request, world: &World, profile: Profile) -> Result<Response> {
         world
             .stores
             .weavr
-            .login(ctx(world), profile, &body.email, &body.password.value)?;
+            .login(Ctx::of(world), profile, &body.email, &body.password.value)?;
     let role = &world.stores.weavr.user(user).role;
     Ok(ok(model::login_response(profile, &token, user, role)))
 }

@@ -28,6 +28,7 @@ pub(crate) use store::Store;
 
 use self::error::WeavrError;
 use self::routes::Route;
+use self::store::Ctx;
 use crate::http::{Request, Response};
 use crate::control::Reply;
 use crate::ids::IdGen;
@@ -86,6 +87,17 @@ impl ProviderApi for Weavr {
         }
     }
 
+    type Settings = config::Settings;
+    type Users = config::Users;
+
+    fn settings(scenario: &Scenario) -> &config::Settings {
+        &scenario.settings.weavr
+    }
+
+    fn users(scenario: &Scenario) -> &config::Users {
+        &scenario.users.weavr
+    }
+
     type Store = Store;
 
     fn store(scenario: &Scenario, _ids: &IdGen) -> Store {
@@ -121,7 +133,7 @@ impl ProviderApi for Weavr {
 
 /// Forgets idle tokens.
 pub(crate) fn sweep(world: &World) {
-    world.stores.weavr.sweep(handlers::ctx(world));
+    world.stores.weavr.sweep(Ctx::of(world));
 }
 
 #[cfg(test)]

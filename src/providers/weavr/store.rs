@@ -7,7 +7,6 @@
 //! information, which needs a fresh step-up.
 
 use std::collections::{HashMap, HashSet};
-use std::num::NonZeroUsize;
 
 use chrono::{DateTime, Utc};
 use hyper::StatusCode;
@@ -15,24 +14,16 @@ use parking_lot::Mutex;
 use serde_json::Value;
 
 use super::challenge::Challenge;
-use super::config::{Settings, User};
+use super::config::User;
 use super::error::WeavrError;
 use super::routes::Profile;
-use crate::ids::IdGen;
 use crate::limits::make_room;
 use crate::scenario::Scenario;
 use crate::secret;
 use crate::state::SmsDraft;
 
-/// What a store operation needs to know about "now" and the scenario.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Ctx<'a> {
-    pub(crate) now: DateTime<Utc>,
-    pub(crate) ids: &'a IdGen,
-    pub(crate) settings: &'a Settings,
-    /// What the store keeps of each kind at most.
-    pub(crate) cap: NonZeroUsize,
-}
+/// The world's context for Weavr's store.
+pub(crate) type Ctx<'a> = crate::providers::Ctx<'a, super::Weavr>;
 
 /// How far a token is stepped up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
