@@ -1,0 +1,250 @@
+//! The seam between the sandbox and a provider: the [`ProviderApi`] trait
+//! every provider's marker type implements, its route tables, the failures
+//! every provider renders in its own envelope, and the context its store's
+//! operations read.
+
+use std::sync::Arc;
+
+use hyper::Method;
+use serde_json::Value;
+
+use super::Provider;
+use crate::control::Reply;
+use crate::http::{Request, Response};
+use crate::ids::IdGen;
+use crate::scenario::{Scenario, SmsUser, Users};
+use crate::state::World;
+
+/// The result of matching a path and method against a provider's routes.
+#[derive(Debug)]
+pub(crate) enum RouteMatch<R> {
+    Found(R),
+    NotFound,
+    /// The path exists; the value is the `Allow` header.
+    MethodNotAllowed(&'static str),
+}
+
+impl<R> RouteMatch<R> {
+    pub(crate) fn map<S>(self, f: impl FnOnce(R) -> S) -> RouteMatch<S> {
+        match self {
+            Self::Found(route) => RouteMatch::Found(f(route)),
+            Self::NotFound => RouteMatch::NotFound,
+            Self::MethodNotAllowed(allow) => RouteMatch::MethodNotAllowed(allow),
+        }
+    }
+}
+
+/// What a store's operation reads from the world: the sandbox time, the
+/// seeded generator, the provider's part of the scenario (its settings and
+/// simulated users) and the cap on live objects. Each provider names it
+/// `Ctx<'a>` for itself.
+#[derive(Debug)]
+pub(crate) struct Ctx<'a, P: ProviderApi> {
+    pub(crate) now: chrono::DateTime<chrono::Utc>,
+    pub(crate) ids: &'a IdGen,
+    pub(crate) settings: &'a P::Settings,
+    pub(crate) users: &'a P::Users,
+    /// What the store keeps of each kind at most.
+    pub(crate) cap: std::num::NonZeroUsize,
+}
+
+impl<'a, P: ProviderApi> Ctx<'a, P> {
+    /// The world's context at its current time.
+    pub(crate) fn of(world: &'a World) -> Self {
+        Self {
+            now: world.now(),
+            ids: &world.ids,
+            settings: P::settings(&world.scenario),
+            users: P::users(&world.scenario),
+            cap: world.scenario.settings.limits.live_objects,
+        }
+    }
+}
+
+// By hand: a derive would ask the marker type to be `Copy` too.
+impl<P: ProviderApi> Clone for Ctx<'_, P> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<P: ProviderApi> Copy for Ctx<'_, P> {}
+
+/// One step of signing in as the demo world's user, through the provider's
+/// own endpoints, so the fuzz targets reach the decoding behind
+/// authentication. Read only by the fuzz entry points.
+#[derive(Debug, Clone, Copy)]
+#[cfg_attr(not(any(test, feature = "fuzzing")), allow(dead_code))]
+pub(crate) enum SignIn {
+    /// A header every request then carries.
+    Header(&'static str, &'static str),
+    /// A fixed bearer token.
+    Bearer(&'static str),
+    /// `POST path` with `body` (a form when `form`); the answer's `field`
+    /// becomes the bearer token.
+    Token {
+        path: &'static str,
+        body: &'static str,
+        form: bool,
+        field: &'static str,
+    },
+    /// `POST path` with a JSON `body`, whose answer does not matter.
+    Post(&'static str, &'static str),
+}
+
+/// The control-API routes of a provider that has none.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum NoControl {}
+
+impl RouteTable for NoControl {
+    fn parse(_method: &Method, _segments: &[&str]) -> RouteMatch<Self> {
+        RouteMatch::NotFound
+    }
+
+    fn operation(&self) -> &'static str {
+        match *self {}
+    }
+}
+
+/// Failures every provider must be able to report in its own envelope.
+#[derive(Debug)]
+pub(crate) enum CommonError {
+    NotFound,
+    MethodNotAllowed {
+        allow: &'static str,
+    },
+    PayloadTooLarge {
+        limit: usize,
+    },
+    /// The body did not arrive in time; the message says how long it had.
+    RequestTimeout(String),
+    /// A store is full of live objects: the provider's rate-limit answer.
+    TooMany(crate::limits::Full),
+    /// A handler failed in a way it did not foresee; never expected.
+    Internal(String),
+}
+
+/// A provider's route table: pure routing, no state, no I/O.
+pub(crate) trait RouteTable: Sized + std::fmt::Debug {
+    fn parse(method: &Method, segments: &[&str]) -> RouteMatch<Self>;
+    /// The stable `<provider>.<resource>.<verb>` id of a route.
+    fn operation(&self) -> &'static str;
+}
+
+impl CommonError {
+    /// The status, a `snake_case` code and a message; each provider puts
+    /// them in its own envelope.
+    pub(crate) fn parts(self) -> (hyper::StatusCode, &'static str, String) {
+        use hyper::StatusCode as S;
+        match self {
+            Self::NotFound => (S::NOT_FOUND, "not_found", "No such endpoint".to_owned()),
+            Self::MethodNotAllowed { allow } => (
+                S::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                format!("This endpoint accepts {allow}"),
+            ),
+            Self::PayloadTooLarge { limit } => (
+                S::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                format!("Request body exceeds {limit} bytes"),
+            ),
+            Self::RequestTimeout(message) => (S::REQUEST_TIMEOUT, "request_timeout", message),
+            Self::TooMany(full) => (S::TOO_MANY_REQUESTS, "too_many_requests", full.message()),
+            Self::Internal(message) => (S::INTERNAL_SERVER_ERROR, "internal_server_error", message),
+        }
+    }
+}
+
+/// Everything the rest of the sandbox needs from one provider: its routes
+/// and handlers for the router, its store for the world, its part of a
+/// scenario file, and what the dashboard shows of it.
+pub(crate) trait ProviderApi {
+    const PROVIDER: Provider;
+    type Route: RouteTable;
+    /// The provider's in-memory state, one per world.
+    type Store: std::fmt::Debug + Send + Sync;
+
+    /// The provider's error, in its own envelope.
+    type Error: From<CommonError>;
+
+    /// Runs the operation against the world.
+    fn handle(route: Self::Route, req: &Request, world: &World) -> Result<Response, Self::Error>;
+    /// Renders an error of a handler.
+    fn render(err: Self::Error, world: &World) -> Response;
+    /// Renders a failure found before any handler ran (no route, a body too
+    /// large or too slow, a full store) in the provider's envelope.
+    fn common_error(err: CommonError) -> Response;
+
+    /// The header that carries an idempotency key, for providers that honour one.
+    const IDEMPOTENCY_HEADER: Option<&'static str> = None;
+
+    /// The answer to a repeat sent while the first request of its key runs.
+    fn idempotency_in_progress() -> Response {
+        Self::common_error(CommonError::Internal(
+            "idempotency is not supported by this provider".to_owned(),
+        ))
+    }
+
+    /// Adds what every answer of this provider carries, whatever produced it.
+    fn decorate(_response: &mut Response, _world: &World) {}
+
+    /// Its part of a scenario file's `settings` and `users`.
+    type Settings: std::fmt::Debug;
+    type Users: std::fmt::Debug;
+    fn settings(scenario: &Scenario) -> &Self::Settings;
+    fn users(scenario: &Scenario) -> &Self::Users;
+
+    /// A fresh store holding the scenario's fixtures.
+    fn store(scenario: &Scenario, ids: &IdGen) -> Self::Store;
+    /// Settles what came due: expiries, simulated users, purges.
+    fn sweep(world: &World);
+    /// Live objects, for the control API's stats.
+    fn stats(world: &World) -> Value;
+    /// What waits for the end user, for the dashboard.
+    fn pending(_world: &World) -> Value {
+        Value::Null
+    }
+
+    /// Checks the provider's part of a scenario file.
+    fn validate(scenario: &Scenario) -> Result<(), (serde_saphyr::Location, String)>;
+    /// Folds the simulated users' choices into the settings and fixtures the
+    /// provider reads, so it looks in one place.
+    fn apply_users(_scenario: &mut Scenario) {}
+    /// How this provider's SMS arrive, when its users' section says.
+    fn own_sms(_users: &Users) -> Option<SmsUser> {
+        None
+    }
+
+    /// Its control-API routes below `/__admin/<name>/`, which play the end
+    /// user ([`NoControl`] for none), and their operation ids.
+    type Control: RouteTable + PartialEq + Eq;
+    #[cfg_attr(not(test), allow(dead_code))]
+    const CONTROL_OPERATIONS: &'static [&'static str] = &[];
+    /// Operation ids of the calls the sandbox makes itself (no route answers
+    /// them); scenario rules still match them.
+    #[cfg_attr(not(test), allow(dead_code))]
+    const OUTBOUND_OPERATIONS: &'static [&'static str] = &[];
+    /// How a fuzz run signs in as the demo world's user.
+    #[cfg_attr(not(any(test, feature = "fuzzing")), allow(dead_code))]
+    const SIGN_IN: &'static [SignIn] = &[];
+
+    /// The pages it serves, as handlebars templates: `(name, source)`, the
+    /// name prefixed with the provider's.
+    const TEMPLATES: &'static [(&'static str, &'static str)] = &[];
+
+    /// Its dashboard buttons' verbs; a form naming another is refused.
+    const BUTTONS: &'static [&'static str] = &[];
+    /// Runs a control-API route.
+    fn control(route: Self::Control, req: &Request, world: Arc<World>) -> Reply<Response>;
+    /// Presses one of its dashboard buttons (`verb` without the provider's
+    /// prefix): the notice to show, or why it did nothing; `None` when it
+    /// has no such button.
+    fn button(
+        _world: &Arc<World>,
+        _verb: &str,
+        _id: &str,
+        _code: &str,
+    ) -> Option<Result<String, String>> {
+        None
+    }
+}

@@ -1,0 +1,167 @@
+//! What the rest of the sandbox reaches through the registry: the world's
+//! stores, their sweep and stats, the scenario file's per-provider checks,
+//! the control API's provider routes, and the dashboard's pending work,
+//! buttons and pages. Each item is generated from the registry's list and
+//! calls the providers' [`ProviderApi`] implementations.
+
+use std::sync::Arc;
+
+use hyper::Method;
+use serde_json::Value;
+
+use super::Provider;
+#[cfg(any(test, feature = "fuzzing"))]
+use super::SignIn;
+use super::{registry, ProviderApi, RouteMatch, RouteTable};
+use crate::control::Reply;
+use crate::http::{Request, Response};
+use crate::ids::IdGen;
+use crate::scenario::{Scenario, SmsUser, Users};
+use crate::state::World;
+
+macro_rules! dispatch {
+    (() $($name:ident $ty:ident,)*) => {
+        use super::{$($name),*};
+
+        /// Every provider's store, one field each, named like the provider.
+        #[derive(Debug)]
+        pub(crate) struct Stores {
+            $(pub(crate) $name: <$name::$ty as ProviderApi>::Store,)*
+        }
+
+        impl Stores {
+            /// Fresh stores holding the scenario's fixtures. Providers draw
+            /// from `ids` in the order of the registry, so a seed gives the
+            /// same world every time.
+            pub(crate) fn new(scenario: &Scenario, ids: &IdGen) -> Self {
+                Self {
+                    $($name: <$name::$ty as ProviderApi>::store(scenario, ids),)*
+                }
+            }
+        }
+
+        /// Settles every provider's store at the world's current time.
+        pub(crate) fn sweep(world: &World) {
+            $(<$name::$ty as ProviderApi>::sweep(world);)*
+        }
+
+        /// Live objects per provider, keyed by name.
+        pub(crate) fn stats(world: &World) -> serde_json::Map<String, Value> {
+            let mut all = serde_json::Map::new();
+            $(all.insert(stringify!($name).to_owned(), <$name::$ty as ProviderApi>::stats(world));)*
+            all
+        }
+
+        /// What waits for the end user at each provider, for the dashboard.
+        pub(crate) fn pending(world: &World) -> serde_json::Map<String, Value> {
+            let mut all = serde_json::Map::new();
+            $(all.insert(stringify!($name).to_owned(), <$name::$ty as ProviderApi>::pending(world));)*
+            all
+        }
+
+        /// How the scenario's users receive `provider`'s SMS, when its own
+        /// section says (`None`: as `users.sms` says).
+        pub(crate) fn own_sms(users: &Users, provider: &str) -> Option<SmsUser> {
+            match provider {
+                $(stringify!($name) => <$name::$ty as ProviderApi>::own_sms(users),)*
+                _ => None,
+            }
+        }
+
+        /// Checks every provider's part of a scenario, then folds the
+        /// simulated users' choices into what the providers read.
+        pub(crate) fn validate(scenario: &Scenario) -> Result<(), (serde_saphyr::Location, String)> {
+            $(<$name::$ty as ProviderApi>::validate(scenario)?;)*
+            Ok(())
+        }
+
+        pub(crate) fn apply_users(scenario: &mut Scenario) {
+            $(<$name::$ty as ProviderApi>::apply_users(scenario);)*
+        }
+
+        /// A control-API route of one provider, below `/__admin/<name>/`.
+        #[derive(Debug, PartialEq, Eq)]
+        pub(crate) enum ControlRoute {
+            $($ty(<$name::$ty as ProviderApi>::Control),)*
+        }
+
+        impl ControlRoute {
+            /// `rest` is the path below `/__admin/<provider>/`.
+            pub(crate) fn parse(method: &Method, provider: &str, rest: &[&str]) -> RouteMatch<Self> {
+                match provider {
+                    $(stringify!($name) => {
+                        <<$name::$ty as ProviderApi>::Control as RouteTable>::parse(method, rest)
+                            .map(Self::$ty)
+                    })*
+                    _ => RouteMatch::NotFound,
+                }
+            }
+
+            pub(crate) fn operation(&self) -> &'static str {
+                match self {
+                    $(Self::$ty(route) => route.operation(),)*
+                }
+            }
+
+            pub(crate) fn handle(self, req: &Request, world: Arc<World>) -> Reply<Response> {
+                match self {
+                    $(Self::$ty(route) => <$name::$ty as ProviderApi>::control(route, req, world),)*
+                }
+            }
+        }
+
+        /// Every provider's control-API operation ids, for the OpenAPI check.
+        #[cfg(test)]
+        pub(crate) fn control_operations() -> impl Iterator<Item = &'static str> {
+            [$(<$name::$ty as ProviderApi>::CONTROL_OPERATIONS,)*]
+                .into_iter()
+                .flatten()
+                .copied()
+        }
+
+        impl Provider {
+            /// The operation ids of the calls the sandbox makes as this provider.
+            #[cfg(test)]
+            pub(crate) fn outbound_operations(self) -> &'static [&'static str] {
+                match self {
+                    $(Self::$ty => <$name::$ty as ProviderApi>::OUTBOUND_OPERATIONS,)*
+                }
+            }
+
+            /// How a fuzz run signs in as this provider's demo user.
+            #[cfg(any(test, feature = "fuzzing"))]
+            pub(crate) fn sign_in(self) -> &'static [SignIn] {
+                match self {
+                    $(Self::$ty => <$name::$ty as ProviderApi>::SIGN_IN,)*
+                }
+            }
+        }
+
+        /// Every provider's page templates.
+        pub(crate) fn templates() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
+            [$(<$name::$ty as ProviderApi>::TEMPLATES,)*].into_iter().flatten()
+        }
+
+        /// Whether `action` is a provider's dashboard button, `<provider>_<verb>`.
+        pub(crate) fn is_button(action: &str) -> bool {
+            let Some((provider, verb)) = action.split_once('_') else {
+                return false;
+            };
+            match provider {
+                $(stringify!($name) => <$name::$ty as ProviderApi>::BUTTONS.contains(&verb),)*
+                _ => false,
+            }
+        }
+
+        /// Presses the dashboard button `<provider>_<verb>` on `id`: the
+        /// notice to show, or why it did nothing. `None`: no such button.
+        pub(crate) fn button(world: &Arc<World>, action: &str, id: &str, code: &str) -> Option<Result<String, String>> {
+            let (provider, verb) = action.split_once('_')?;
+            match provider {
+                $(stringify!($name) => <$name::$ty as ProviderApi>::button(world, verb, id, code),)*
+                _ => None,
+            }
+        }
+    };
+}
+registry!(dispatch);
