@@ -83,7 +83,7 @@ fn message(sms: &Sms, tenant_query: &str) -> Value {
 
 /// Everything waiting for the end user, keyed by provider.
 pub(super) fn pending(world: &World) -> Value {
-    Value::Object(crate::providers::pending(world))
+    Value::Array(crate::providers::pending(world))
 }
 
 /// The timeline, newest first, optionally for one provider or subject.

@@ -200,7 +200,9 @@ pub(crate) trait ProviderApi {
     fn sweep(world: &World);
     /// Live objects, for the control API's stats.
     fn stats(world: &World) -> Value;
-    /// What waits for the end user, for the dashboard.
+    /// What waits for the end user, for the dashboard's `<name>/pending`
+    /// template (which [`ProviderApi::TEMPLATES`] must then hold); `Null`
+    /// for no section.
     fn pending(_world: &World) -> Value {
         Value::Null
     }

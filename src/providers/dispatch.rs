@@ -52,11 +52,21 @@ macro_rules! dispatch {
             all
         }
 
-        /// What waits for the end user at each provider, for the dashboard.
-        pub(crate) fn pending(world: &World) -> serde_json::Map<String, Value> {
-            let mut all = serde_json::Map::new();
-            $(all.insert(stringify!($name).to_owned(), <$name::$ty as ProviderApi>::pending(world));)*
-            all
+        /// What waits for the end user, for the dashboard: one section per
+        /// provider that shows any, `{partial, items}`, drawn by the
+        /// provider's `<name>/pending` template.
+        pub(crate) fn pending(world: &World) -> Vec<Value> {
+            let mut sections = Vec::new();
+            $(
+                let items = <$name::$ty as ProviderApi>::pending(world);
+                if !items.is_null() {
+                    sections.push(serde_json::json!({
+                        "partial": concat!(stringify!($name), "/pending"),
+                        "items": items,
+                    }));
+                }
+            )*
+            sections
         }
 
         /// How the scenario's users receive `provider`'s SMS, when its own

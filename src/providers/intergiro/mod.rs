@@ -54,6 +54,10 @@ impl ProviderApi for Intergiro {
             "intergiro/style",
             include_str!("../../../templates/intergiro/style.hbs"),
         ),
+        (
+            "intergiro/pending",
+            include_str!("../../../templates/intergiro/pending.hbs"),
+        ),
     ];
     const SIGN_IN: &'static [SignIn] = &[SignIn::Token {
         path: "/v3/auth/login",

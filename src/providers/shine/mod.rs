@@ -45,6 +45,10 @@ pub(crate) struct Shine;
 impl ProviderApi for Shine {
     const PROVIDER: Provider = Provider::Shine;
     type Route = Route;
+    const TEMPLATES: &'static [(&'static str, &'static str)] = &[(
+        "shine/pending",
+        include_str!("../../../templates/shine/pending.hbs"),
+    )];
     const SIGN_IN: &'static [SignIn] = &[SignIn::Bearer("shine-user-1-token")];
 
     type Error = ShineError;

@@ -44,6 +44,10 @@ pub(crate) struct Solaris;
 impl ProviderApi for Solaris {
     const PROVIDER: Provider = Provider::Solaris;
     type Route = Route;
+    const TEMPLATES: &'static [(&'static str, &'static str)] = &[(
+        "solaris/pending",
+        include_str!("../../../templates/solaris/pending.hbs"),
+    )];
     const SIGN_IN: &'static [SignIn] = &[SignIn::Token {
         path: "/oauth/token",
         body: r#"{"grant_type":"client_credentials","client_id":"solaris-client","client_secret":"solaris-secret"}"#,

@@ -49,6 +49,10 @@ pub(crate) struct Thredd;
 impl ProviderApi for Thredd {
     const PROVIDER: Provider = Provider::Thredd;
     type Route = Route;
+    const TEMPLATES: &'static [(&'static str, &'static str)] = &[(
+        "thredd/pending",
+        include_str!("../../../templates/thredd/pending.hbs"),
+    )];
     const OUTBOUND_OPERATIONS: &'static [&'static str] = &[delivery::OPERATION];
     const SIGN_IN: &'static [SignIn] = &[SignIn::Token {
         path: "/connect/token",
