@@ -51,11 +51,22 @@
 //! - `dashboard`: the pages at `/`, `/timeline` and `/journal`.
 //! - `outbox` and `journal`: the SMS outbox, the event timeline, the request
 //!   journal.
-//! - `admin`: the control API under `/__admin`.
+//! - `admin`: the control API under `/__admin`; below `/__admin/<provider>/`
+//!   the provider's own control routes answer.
+//! - `control`: the control API's error envelope, shared with the providers'
+//!   control routes.
 //! - `idempotency`: idempotency keys for providers that honour one.
 //! - `templates`: the handlebars pages, embedded, compiled once, escaped.
+//! - `crypto`: ECDSA P-256 with SHA-256, hex DER signatures and keys.
+//! - `limits`: the cap on live objects per store.
+//! - `providers`: the registry, one line per provider; `api` holds the
+//!   `ProviderApi` trait every provider implements, `dispatch` what the rest
+//!   of the sandbox calls, generated from the registry, so that nothing
+//!   outside a provider's folder names a provider.
 //! - `providers/<name>/`: one module per provider, each with `routes`,
-//!   `handlers`, `model`, `error`, `store` and `config`.
+//!   `handlers`, `model`, `error`, `store` and `config`, and `control` when
+//!   it has control routes or dashboard buttons.
+//! - `fuzzing` (feature `fuzzing`): the fuzz targets' entry points.
 
 mod admin;
 mod clock;
