@@ -27,7 +27,9 @@ use crate::dashboard;
 use crate::http::{self, Request, Response};
 use crate::idempotency::{Begin, Idempotency, Key, Ticket};
 use crate::journal::JournalEntry;
-use crate::providers::{with_provider, CommonError, Provider, ProviderApi, RouteMatch, RouteTable};
+use crate::providers::{
+    with_provider, CommonError, Operation, Provider, ProviderApi, RouteMatch, RouteTable,
+};
 use crate::sandbox::{InFlight, Sandbox};
 use crate::scenario::probe::Probe;
 use crate::scenario::{Fault, SlowBody};

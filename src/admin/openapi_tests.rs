@@ -11,7 +11,7 @@ use super::document;
 use crate::admin::routes::{Route as AdminRoute, OPERATIONS as ADMIN_OPERATIONS};
 use crate::dashboard::{Page, OPERATIONS as DASHBOARD_OPERATIONS};
 use crate::providers::{
-    all_operations, control_operations, with_provider, Provider, RouteMatch, RouteTable,
+    all_operations, control_operations, with_provider, Operation, Provider, RouteMatch, RouteTable,
 };
 
 const METHODS: &[&str] = &["get", "post", "put", "patch", "delete"];

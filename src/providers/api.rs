@@ -100,7 +100,9 @@ impl RouteTable for NoControl {
     fn parse(_method: &Method, _segments: &[&str]) -> RouteMatch<Self> {
         RouteMatch::NotFound
     }
+}
 
+impl Operation for NoControl {
     fn operation(&self) -> &'static str {
         match *self {}
     }
@@ -125,11 +127,33 @@ pub(crate) enum CommonError {
 }
 
 /// A provider's route table: pure routing, no state, no I/O.
-pub(crate) trait RouteTable: Sized + std::fmt::Debug {
+pub(crate) trait RouteTable: Operation + Sized + std::fmt::Debug {
     fn parse(method: &Method, segments: &[&str]) -> RouteMatch<Self>;
-    /// The stable `<provider>.<resource>.<verb>` id of a route.
+}
+
+/// The stable `<provider>.<resource>.<verb>` id of a route, which scenario
+/// rules and the journal name it by. Implemented by [`operation_ids!`].
+pub(crate) trait Operation {
     fn operation(&self) -> &'static str;
 }
+
+/// Writes each route's operation id beside its pattern, once: generates the
+/// route type's [`Operation`] and `OPERATIONS`, every id in that order.
+macro_rules! operation_ids {
+    ($route:ty, $($pattern:pat => $id:expr,)*) => {
+        /// Every operation id of this table, as scenario rules name them.
+        pub(crate) const OPERATIONS: &[&str] = &[$($id,)*];
+
+        impl $crate::providers::Operation for $route {
+            fn operation(&self) -> &'static str {
+                match self {
+                    $($pattern => $id,)*
+                }
+            }
+        }
+    };
+}
+pub(crate) use operation_ids;
 
 impl CommonError {
     /// The status, a `snake_case` code and a message; each provider puts
@@ -155,14 +179,25 @@ impl CommonError {
     }
 }
 
-/// Everything the rest of the sandbox needs from one provider: its routes
-/// and handlers for the router, its store for the world, its part of a
-/// scenario file, and what the dashboard shows of it.
-pub(crate) trait ProviderApi {
-    const PROVIDER: Provider;
-    type Route: RouteTable;
+/// The parts of a provider that follow from its folder's layout, which the
+/// registry implements for each provider (see `dispatch.rs`): its store,
+/// `<name>::Store`, and its sections of a scenario file, `<name>::config`.
+pub(crate) trait Parts {
     /// The provider's in-memory state, one per world.
     type Store: std::fmt::Debug + Send + Sync;
+    /// Its part of a scenario file's `settings` and `users`.
+    type Settings: std::fmt::Debug;
+    type Users: std::fmt::Debug;
+    fn settings(scenario: &Scenario) -> &Self::Settings;
+    fn users(scenario: &Scenario) -> &Self::Users;
+}
+
+/// Everything else the sandbox needs from one provider: its routes and
+/// handlers for the router, what the dashboard and the control API show of
+/// it and do for its end user, and how a scenario's users shape it.
+pub(crate) trait ProviderApi: Parts {
+    const PROVIDER: Provider;
+    type Route: RouteTable;
 
     /// The provider's error, in its own envelope.
     type Error: From<CommonError>;
@@ -188,18 +223,6 @@ pub(crate) trait ProviderApi {
     /// Adds what every answer of this provider carries, whatever produced it.
     fn decorate(_response: &mut Response, _world: &World) {}
 
-    /// Its part of a scenario file's `settings` and `users`.
-    type Settings: std::fmt::Debug;
-    type Users: std::fmt::Debug;
-    fn settings(scenario: &Scenario) -> &Self::Settings;
-    fn users(scenario: &Scenario) -> &Self::Users;
-
-    /// A fresh store holding the scenario's fixtures.
-    fn store(scenario: &Scenario, ids: &IdGen) -> Self::Store;
-    /// Settles what came due: expiries, simulated users, purges.
-    fn sweep(world: &World);
-    /// Live objects, for the control API's stats.
-    fn stats(world: &World) -> Value;
     /// What waits for the end user, for the dashboard's `<name>/pending`
     /// template (which [`ProviderApi::TEMPLATES`] must then hold); `Null`
     /// for no section.
@@ -207,8 +230,6 @@ pub(crate) trait ProviderApi {
         Value::Null
     }
 
-    /// Checks the provider's part of a scenario file.
-    fn validate(scenario: &Scenario) -> Result<(), (serde_saphyr::Location, String)>;
     /// Folds the simulated users' choices into the settings and fixtures the
     /// provider reads, so it looks in one place.
     fn apply_users(_scenario: &mut Scenario) {}
@@ -224,8 +245,12 @@ pub(crate) trait ProviderApi {
     const CONTROL_OPERATIONS: &'static [&'static str] = &[];
     /// Operation ids of the calls the sandbox makes itself (no route answers
     /// them); scenario rules still match them.
-    #[cfg_attr(not(test), allow(dead_code))]
     const OUTBOUND_OPERATIONS: &'static [&'static str] = &[];
+    /// A request only a signed-in caller gets past, and what it then
+    /// answers: `(method, path, body, status)`. The fuzz tests check that
+    /// [`ProviderApi::SIGN_IN`] signs in.
+    #[cfg(test)]
+    const SIGNED_IN_PROBE: (&'static str, &'static str, &'static str, u16);
     /// How a fuzz run signs in as the demo world's user.
     #[cfg_attr(not(any(test, feature = "fuzzing")), allow(dead_code))]
     const SIGN_IN: &'static [SignIn] = &[];

@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::Provider;
 #[cfg(any(test, feature = "fuzzing"))]
 use super::SignIn;
-use super::{registry, ProviderApi, RouteMatch, RouteTable};
+use super::{registry, Operation, Parts, ProviderApi, RouteMatch, RouteTable};
 use crate::control::Reply;
 use crate::http::{Request, Response};
 use crate::ids::IdGen;
@@ -23,10 +23,26 @@ macro_rules! dispatch {
     (() $($name:ident $ty:ident,)*) => {
         use super::{$($name),*};
 
+        $(
+            impl Parts for $name::$ty {
+                type Store = $name::Store;
+                type Settings = $name::config::Settings;
+                type Users = $name::config::Users;
+
+                fn settings(scenario: &Scenario) -> &Self::Settings {
+                    &scenario.settings.$name
+                }
+
+                fn users(scenario: &Scenario) -> &Self::Users {
+                    &scenario.users.$name
+                }
+            }
+        )*
+
         /// Every provider's store, one field each, named like the provider.
         #[derive(Debug)]
         pub(crate) struct Stores {
-            $(pub(crate) $name: <$name::$ty as ProviderApi>::Store,)*
+            $(pub(crate) $name: $name::Store,)*
         }
 
         impl Stores {
@@ -35,20 +51,20 @@ macro_rules! dispatch {
             /// same world every time.
             pub(crate) fn new(scenario: &Scenario, ids: &IdGen) -> Self {
                 Self {
-                    $($name: <$name::$ty as ProviderApi>::store(scenario, ids),)*
+                    $($name: $name::Store::new(scenario, ids),)*
                 }
             }
         }
 
         /// Settles every provider's store at the world's current time.
         pub(crate) fn sweep(world: &World) {
-            $(<$name::$ty as ProviderApi>::sweep(world);)*
+            $($name::sweep(world);)*
         }
 
         /// Live objects per provider, keyed by name.
         pub(crate) fn stats(world: &World) -> serde_json::Map<String, Value> {
             let mut all = serde_json::Map::new();
-            $(all.insert(stringify!($name).to_owned(), <$name::$ty as ProviderApi>::stats(world));)*
+            $(all.insert(stringify!($name).to_owned(), world.stores.$name.stats());)*
             all
         }
 
@@ -81,7 +97,7 @@ macro_rules! dispatch {
         /// Checks every provider's part of a scenario, then folds the
         /// simulated users' choices into what the providers read.
         pub(crate) fn validate(scenario: &Scenario) -> Result<(), (serde_saphyr::Location, String)> {
-            $(<$name::$ty as ProviderApi>::validate(scenario)?;)*
+            $($name::config::validate(scenario)?;)*
             Ok(())
         }
 
@@ -131,10 +147,17 @@ macro_rules! dispatch {
 
         impl Provider {
             /// The operation ids of the calls the sandbox makes as this provider.
-            #[cfg(test)]
             pub(crate) fn outbound_operations(self) -> &'static [&'static str] {
                 match self {
                     $(Self::$ty => <$name::$ty as ProviderApi>::OUTBOUND_OPERATIONS,)*
+                }
+            }
+
+            /// A request that only a signed-in caller gets past, and its answer.
+            #[cfg(test)]
+            pub(crate) fn signed_in_probe(self) -> (&'static str, &'static str, &'static str, u16) {
+                match self {
+                    $(Self::$ty => <$name::$ty as ProviderApi>::SIGNED_IN_PROBE,)*
                 }
             }
 

@@ -13,6 +13,11 @@
 //! - `control.rs` (when it has any): its control-API routes and dashboard
 //!   buttons, which play its end user.
 //!
+//! What the registry calls by this layout: `<name>::Store::new(&Scenario,
+//! &IdGen)` and its `stats()`, `<name>::sweep(&World)`, and `<name>::config`'s
+//! `Settings`, `Fixtures`, `Users` and `validate`. Everything that varies
+//! more is in the provider's [`ProviderApi`] implementation.
+//!
 //! [`registry!`] lists the providers, one line each. `api.rs` holds the seam
 //! (the trait, route tables, common failures, the store context);
 //! `dispatch.rs` generates from the list what the rest of the sandbox calls
@@ -25,7 +30,10 @@ mod dispatch;
 
 use serde::Serialize;
 
-pub(crate) use api::{CommonError, Ctx, NoControl, ProviderApi, RouteMatch, RouteTable, SignIn};
+pub(crate) use api::{
+    operation_ids, CommonError, Ctx, NoControl, Operation, Parts, ProviderApi, RouteMatch,
+    RouteTable, SignIn,
+};
 #[cfg(test)]
 pub(crate) use dispatch::control_operations;
 pub(crate) use dispatch::{
@@ -71,7 +79,7 @@ macro_rules! declare {
                 }
             }
 
-            /// Every operation id of this provider.
+            /// Every routed operation id of this provider.
             pub(crate) fn operations(self) -> &'static [&'static str] {
                 match self {
                     $(Self::$ty => $name::routes::OPERATIONS,)*
@@ -89,11 +97,15 @@ impl Provider {
     }
 }
 
-/// Every operation id of every provider, for validating scenario rules.
+/// Every operation id of every provider, routed or outbound, for
+/// validating scenario rules.
 pub(crate) fn all_operations() -> impl Iterator<Item = &'static str> {
-    Provider::ALL
-        .iter()
-        .flat_map(|p| p.operations().iter().copied())
+    Provider::ALL.iter().flat_map(|p| {
+        p.operations()
+            .iter()
+            .chain(p.outbound_operations())
+            .copied()
+    })
 }
 
 macro_rules! declare_with_provider {

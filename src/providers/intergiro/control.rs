@@ -5,7 +5,7 @@ use hyper::{Method, StatusCode};
 
 use crate::control::{ControlError, Reply};
 use crate::http::{self, Response};
-use crate::providers::{RouteMatch, RouteTable};
+use crate::providers::{operation_ids, RouteMatch, RouteTable};
 use crate::state::World;
 
 #[derive(Debug, PartialEq, Eq)]
@@ -13,10 +13,11 @@ pub(crate) enum Control {
     Decide { id: String, approve: bool },
 }
 
-pub(crate) const OPERATIONS: &[&str] = &[
-    "admin.intergiro_consent.approve",
-    "admin.intergiro_consent.decline",
-];
+operation_ids! {
+    Control,
+    Self::Decide { approve: true, .. } => "admin.intergiro_consent.approve",
+    Self::Decide { approve: false, .. } => "admin.intergiro_consent.decline",
+}
 
 impl RouteTable for Control {
     fn parse(method: &Method, segments: &[&str]) -> RouteMatch<Self> {
@@ -32,12 +33,6 @@ impl RouteTable for Control {
         }
     }
 
-    fn operation(&self) -> &'static str {
-        match self {
-            Self::Decide { approve: true, .. } => OPERATIONS[0],
-            Self::Decide { approve: false, .. } => OPERATIONS[1],
-        }
-    }
 }
 
 /// Plays the user on the consent page.

@@ -28,11 +28,8 @@ use self::routes::Route;
 use self::store::Ctx;
 use crate::http::{Request, Response};
 use crate::control::Reply;
-use crate::ids::IdGen;
 use crate::providers::{CommonError, Provider, ProviderApi, SignIn};
-use crate::scenario::Scenario;
 use crate::state::World;
-use serde_saphyr::Location;
 
 /// Marker type through which the router drives Intergiro.
 #[derive(Debug)]
@@ -59,6 +56,10 @@ impl ProviderApi for Intergiro {
             include_str!("../../../templates/intergiro/pending.hbs"),
         ),
     ];
+    /// An unknown consent, not a missing token.
+    #[cfg(test)]
+    const SIGNED_IN_PROBE: (&'static str, &'static str, &'static str, u16) =
+        ("GET", "/v3/consents/x1", "", 404);
     const SIGN_IN: &'static [SignIn] = &[SignIn::Token {
         path: "/v3/auth/login",
         body: r#"{"api_key":"intergiro-sandbox-key"}"#,
@@ -80,38 +81,9 @@ impl ProviderApi for Intergiro {
         error::common(err).into_response()
     }
 
-    type Settings = config::Settings;
-    type Users = config::Users;
-
-    fn settings(scenario: &Scenario) -> &config::Settings {
-        &scenario.settings.intergiro
-    }
-
-    fn users(scenario: &Scenario) -> &config::Users {
-        &scenario.users.intergiro
-    }
-
-    type Store = Store;
-
-    fn store(scenario: &Scenario, _ids: &IdGen) -> Store {
-        Store::new(scenario)
-    }
-
-    fn sweep(world: &World) {
-        sweep(world);
-    }
-
-    fn stats(world: &World) -> Value {
-        world.stores.intergiro.stats()
-    }
-
     /// Consents waiting on their page.
     fn pending(world: &World) -> Value {
         Value::Array(world.stores.intergiro.pending(world.now(), &world.base_path))
-    }
-
-    fn validate(scenario: &Scenario) -> Result<(), (Location, String)> {
-        config::validate(scenario)
     }
 
     type Control = control::Control;
@@ -156,19 +128,4 @@ pub(crate) fn decide(
 .stores.intergiro
         .consent(Ctx::of(world), id, &mut events)
         .unwrap_or(Value::Null))
-}
-
-#[cfg(test)]
-mod tests {
-    /// The fuzz target signs in as the demo user: its input meets an unknown consent, not a missing token.
-    #[test]
-    fn fuzz_inputs_reach_past_authentication() {
-        let status = crate::fuzzing::answer_to(
-            super::Provider::Intergiro,
-            hyper::Method::GET,
-            "/v3/consents/x1",
-            "",
-        );
-        assert_eq!(status, 404);
-    }
 }

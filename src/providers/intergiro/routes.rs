@@ -2,7 +2,7 @@
 
 use hyper::Method;
 
-use crate::providers::{RouteMatch, RouteTable};
+use crate::providers::{operation_ids, RouteMatch, RouteTable};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Route {
@@ -18,35 +18,21 @@ pub(crate) enum Route {
     SubmitConsentPage,
 }
 
-pub(crate) const OPERATIONS: &[&str] = &[
-    "intergiro.auth.login",
-    "intergiro.auth.refresh",
-    "intergiro.transaction.pay",
-    "intergiro.card.credentials",
-    "intergiro.card.activate",
-    "intergiro.account.transactions",
-    "intergiro.consent.initiate",
-    "intergiro.consent.get",
-    "intergiro.consent_page.view",
-    "intergiro.consent_page.submit",
-];
+operation_ids! {
+    Route,
+    Self::Login => "intergiro.auth.login",
+    Self::Refresh => "intergiro.auth.refresh",
+    Self::Pay => "intergiro.transaction.pay",
+    Self::CardCredentials(_) => "intergiro.card.credentials",
+    Self::ActivateCard(_) => "intergiro.card.activate",
+    Self::AccountTransactions(_) => "intergiro.account.transactions",
+    Self::InitiateConsent(_) => "intergiro.consent.initiate",
+    Self::GetConsent(_) => "intergiro.consent.get",
+    Self::ConsentPage => "intergiro.consent_page.view",
+    Self::SubmitConsentPage => "intergiro.consent_page.submit",
+}
 
 impl RouteTable for Route {
-    fn operation(&self) -> &'static str {
-        OPERATIONS[match self {
-            Self::Login => 0,
-            Self::Refresh => 1,
-            Self::Pay => 2,
-            Self::CardCredentials(_) => 3,
-            Self::ActivateCard(_) => 4,
-            Self::AccountTransactions(_) => 5,
-            Self::InitiateConsent(_) => 6,
-            Self::GetConsent(_) => 7,
-            Self::ConsentPage => 8,
-            Self::SubmitConsentPage => 9,
-        }]
-    }
-
     fn parse(method: &Method, segments: &[&str]) -> RouteMatch<Self> {
         use RouteMatch::{Found, MethodNotAllowed, NotFound};
         let own = |s: &&str| (*s).to_owned();

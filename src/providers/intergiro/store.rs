@@ -15,6 +15,7 @@ use serde_json::{json, Value};
 
 use super::config::Decide;
 use crate::limits::{make_room, Full};
+use crate::ids::IdGen;
 use crate::scenario::Scenario;
 use crate::secret;
 
@@ -204,7 +205,8 @@ pub(crate) struct Store {
 }
 
 impl Store {
-    pub(crate) fn new(scenario: &Scenario) -> Self {
+    /// `ids` is unused: nothing in this store's fixtures is generated.
+    pub(crate) fn new(scenario: &Scenario, _ids: &IdGen) -> Self {
         let f = &scenario.fixtures.intergiro;
         Self {
             api_keys: f.api_keys.clone(),

@@ -6,7 +6,7 @@ use hyper::{Method, StatusCode};
 use super::{Decide, DecideError, Status};
 use crate::control::{ControlError, Reply};
 use crate::http::{self, Request, Response};
-use crate::providers::{RouteMatch, RouteTable};
+use crate::providers::{operation_ids, RouteMatch, RouteTable};
 use crate::state::World;
 
 #[derive(Debug, PartialEq, Eq)]
@@ -15,11 +15,12 @@ pub(crate) enum Control {
     Decide { id: String, decision: Decide },
 }
 
-pub(crate) const OPERATIONS: &[&str] = &[
-    "admin.shine_action_request.list",
-    "admin.shine_action_request.confirm",
-    "admin.shine_action_request.reject",
-];
+operation_ids! {
+    Control,
+    Self::List => "admin.shine_action_request.list",
+    Self::Decide { decision: Decide::Confirm, .. } => "admin.shine_action_request.confirm",
+    Self::Decide { .. } => "admin.shine_action_request.reject",
+}
 
 impl RouteTable for Control {
     fn parse(method: &Method, segments: &[&str]) -> RouteMatch<Self> {
@@ -38,16 +39,6 @@ impl RouteTable for Control {
         }
     }
 
-    fn operation(&self) -> &'static str {
-        match self {
-            Self::List => OPERATIONS[0],
-            Self::Decide {
-                decision: Decide::Confirm,
-                ..
-            } => OPERATIONS[1],
-            Self::Decide { .. } => OPERATIONS[2],
-        }
-    }
 }
 
 fn decision(verb: &str) -> Option<Decide> {

@@ -2,7 +2,7 @@
 
 use hyper::Method;
 
-use crate::providers::{RouteMatch, RouteTable};
+use crate::providers::{operation_ids, RouteMatch, RouteTable};
 
 /// One Shine operation, with its path parameters.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,30 +16,18 @@ pub(crate) enum Route {
     GetTransfer { id: String },
 }
 
-/// Every Shine operation id, as scenario rules name them.
-pub(crate) const OPERATIONS: &[&str] = &[
-    "shine.oauth.authorize",
-    "shine.oauth.token",
-    "shine.oauth.revoke",
-    "shine.action_request.create",
-    "shine.action_request.poll",
-    "shine.transfer.create",
-    "shine.transfer.get",
-];
+operation_ids! {
+    Route,
+    Self::Authorize => "shine.oauth.authorize",
+    Self::Token => "shine.oauth.token",
+    Self::RevokeToken => "shine.oauth.revoke",
+    Self::CreateActionRequest => "shine.action_request.create",
+    Self::PollActionRequest { .. } => "shine.action_request.poll",
+    Self::CreateTransfer => "shine.transfer.create",
+    Self::GetTransfer { .. } => "shine.transfer.get",
+}
 
 impl RouteTable for Route {
-    fn operation(&self) -> &'static str {
-        match self {
-            Self::Authorize => OPERATIONS[0],
-            Self::Token => OPERATIONS[1],
-            Self::RevokeToken => OPERATIONS[2],
-            Self::CreateActionRequest => OPERATIONS[3],
-            Self::PollActionRequest { .. } => OPERATIONS[4],
-            Self::CreateTransfer => OPERATIONS[5],
-            Self::GetTransfer { .. } => OPERATIONS[6],
-        }
-    }
-
     /// Static paths come before parameterised ones.
     fn parse(method: &Method, segments: &[&str]) -> RouteMatch<Self> {
         use RouteMatch::{Found, MethodNotAllowed, NotFound};

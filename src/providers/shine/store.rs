@@ -23,6 +23,7 @@ use super::oauth::OAuth;
 use crate::deadlines::Deadlines;
 use crate::ids::FastMap;
 use crate::limits::{make_room, Full};
+use crate::ids::IdGen;
 use crate::scenario::Scenario;
 
 /// A checked create: the client and user as the directory holds them.
@@ -133,7 +134,8 @@ pub(crate) struct Store {
 }
 
 impl Store {
-    pub(crate) fn new(scenario: &Scenario) -> Self {
+    /// `ids` is unused: nothing in this store's fixtures is generated.
+    pub(crate) fn new(scenario: &Scenario, _ids: &IdGen) -> Self {
         Self {
             directory: Directory::new(scenario),
             inner: Mutex::new(Inner::default()),

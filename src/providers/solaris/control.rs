@@ -9,7 +9,7 @@ use serde_json::json;
 use super::{Purpose, SignRefusal};
 use crate::control::{ControlError, Reply};
 use crate::http::{self, Request, Response};
-use crate::providers::{RouteMatch, RouteTable};
+use crate::providers::{operation_ids, RouteMatch, RouteTable};
 use crate::state::World;
 
 #[derive(Debug, PartialEq, Eq)]
@@ -18,7 +18,11 @@ pub(crate) enum Control {
     Sign { id: String },
 }
 
-pub(crate) const OPERATIONS: &[&str] = &["admin.solaris_device.create", "admin.solaris_device.sign"];
+operation_ids! {
+    Control,
+    Self::BindDevice => "admin.solaris_device.create",
+    Self::Sign { .. } => "admin.solaris_device.sign",
+}
 
 impl RouteTable for Control {
     fn parse(method: &Method, segments: &[&str]) -> RouteMatch<Self> {
@@ -34,12 +38,6 @@ impl RouteTable for Control {
         }
     }
 
-    fn operation(&self) -> &'static str {
-        match self {
-            Self::BindDevice => OPERATIONS[0],
-            Self::Sign { .. } => OPERATIONS[1],
-        }
-    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -2,7 +2,7 @@
 
 use hyper::Method;
 
-use crate::providers::{RouteMatch, RouteTable};
+use crate::providers::{operation_ids, RouteMatch, RouteTable};
 
 /// One Solaris operation, with its path parameters.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,71 +36,38 @@ pub(crate) enum Route {
     ConfirmChangeRequest(String),
 }
 
-/// Every Solaris operation id, as scenario rules name them.
-pub(crate) const OPERATIONS: &[&str] = &[
-    "solaris.oauth.token",
-    "solaris.person.get",
-    "solaris.person.update",
-    "solaris.mobile_number.get",
-    "solaris.mobile_number.create",
-    "solaris.mobile_number.delete",
-    "solaris.mobile_number.authorize",
-    "solaris.mobile_number.confirm",
-    "solaris.sepa_credit_transfer.create",
-    "solaris.trusted_iban.list",
-    "solaris.trusted_iban.create",
-    "solaris.sms_challenge.create",
-    "solaris.sms_challenge.get",
-    "solaris.sms_challenge.verify",
-    "solaris.signature_challenge.get",
-    "solaris.signature_challenge.verify",
-    "solaris.device_challenge.create",
-    "solaris.device_challenge.verify",
-    "solaris.device.list",
-    "solaris.device.create",
-    "solaris.device.get",
-    "solaris.device.delete",
-    "solaris.device_key.list",
-    "solaris.device_key.create",
-    "solaris.change_request.get",
-    "solaris.change_request.authorize",
-    "solaris.change_request.confirm",
-];
+operation_ids! {
+    Route,
+    Self::Token => "solaris.oauth.token",
+    Self::GetPerson(_) => "solaris.person.get",
+    Self::UpdatePerson(_) => "solaris.person.update",
+    Self::GetMobile(_) => "solaris.mobile_number.get",
+    Self::AddMobile(_) => "solaris.mobile_number.create",
+    Self::DeleteMobile(_) => "solaris.mobile_number.delete",
+    Self::AuthorizeMobile(_) => "solaris.mobile_number.authorize",
+    Self::ConfirmMobile(_) => "solaris.mobile_number.confirm",
+    Self::SepaTransfer { .. } => "solaris.sepa_credit_transfer.create",
+    Self::ListTrustedIbans(_) => "solaris.trusted_iban.list",
+    Self::AddTrustedIban(_) => "solaris.trusted_iban.create",
+    Self::CreateSmsChallenge => "solaris.sms_challenge.create",
+    Self::GetSmsChallenge(_) => "solaris.sms_challenge.get",
+    Self::VerifySmsChallenge(_) => "solaris.sms_challenge.verify",
+    Self::GetSignatureChallenge(_) => "solaris.signature_challenge.get",
+    Self::VerifySignatureChallenge(_) => "solaris.signature_challenge.verify",
+    Self::CreateDeviceChallenge => "solaris.device_challenge.create",
+    Self::VerifyDeviceChallenge(_) => "solaris.device_challenge.verify",
+    Self::ListDevices => "solaris.device.list",
+    Self::CreateDevice => "solaris.device.create",
+    Self::GetDevice(_) => "solaris.device.get",
+    Self::DeleteDevice(_) => "solaris.device.delete",
+    Self::ListDeviceKeys(_) => "solaris.device_key.list",
+    Self::AddDeviceKey(_) => "solaris.device_key.create",
+    Self::GetChangeRequest(_) => "solaris.change_request.get",
+    Self::AuthorizeChangeRequest(_) => "solaris.change_request.authorize",
+    Self::ConfirmChangeRequest(_) => "solaris.change_request.confirm",
+}
 
 impl RouteTable for Route {
-    fn operation(&self) -> &'static str {
-        let i = match self {
-            Self::Token => 0,
-            Self::GetPerson(_) => 1,
-            Self::UpdatePerson(_) => 2,
-            Self::GetMobile(_) => 3,
-            Self::AddMobile(_) => 4,
-            Self::DeleteMobile(_) => 5,
-            Self::AuthorizeMobile(_) => 6,
-            Self::ConfirmMobile(_) => 7,
-            Self::SepaTransfer { .. } => 8,
-            Self::ListTrustedIbans(_) => 9,
-            Self::AddTrustedIban(_) => 10,
-            Self::CreateSmsChallenge => 11,
-            Self::GetSmsChallenge(_) => 12,
-            Self::VerifySmsChallenge(_) => 13,
-            Self::GetSignatureChallenge(_) => 14,
-            Self::VerifySignatureChallenge(_) => 15,
-            Self::CreateDeviceChallenge => 16,
-            Self::VerifyDeviceChallenge(_) => 17,
-            Self::ListDevices => 18,
-            Self::CreateDevice => 19,
-            Self::GetDevice(_) => 20,
-            Self::DeleteDevice(_) => 21,
-            Self::ListDeviceKeys(_) => 22,
-            Self::AddDeviceKey(_) => 23,
-            Self::GetChangeRequest(_) => 24,
-            Self::AuthorizeChangeRequest(_) => 25,
-            Self::ConfirmChangeRequest(_) => 26,
-        };
-        OPERATIONS[i]
-    }
-
     fn parse(method: &Method, segments: &[&str]) -> RouteMatch<Self> {
         use RouteMatch::{Found, MethodNotAllowed, NotFound};
         let m = method.clone();

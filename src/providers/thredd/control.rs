@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::Purchase;
 use crate::control::{ControlError, Reply};
 use crate::http::{self, Request, Response};
-use crate::providers::{RouteMatch, RouteTable};
+use crate::providers::{operation_ids, RouteMatch, RouteTable};
 use crate::state::World;
 
 #[derive(Debug, PartialEq, Eq)]
@@ -19,11 +19,12 @@ pub(crate) enum Control {
     Otp { id: String },
 }
 
-pub(crate) const OPERATIONS: &[&str] = &[
-    "admin.thredd_authentication.create",
-    "admin.thredd_authentication.get",
-    "admin.thredd_authentication.otp",
-];
+operation_ids! {
+    Control,
+    Self::Start => "admin.thredd_authentication.create",
+    Self::Get { .. } => "admin.thredd_authentication.get",
+    Self::Otp { .. } => "admin.thredd_authentication.otp",
+}
 
 impl RouteTable for Control {
     fn parse(method: &Method, segments: &[&str]) -> RouteMatch<Self> {
@@ -43,13 +44,6 @@ impl RouteTable for Control {
         }
     }
 
-    fn operation(&self) -> &'static str {
-        match self {
-            Self::Start => OPERATIONS[0],
-            Self::Get { .. } => OPERATIONS[1],
-            Self::Otp { .. } => OPERATIONS[2],
-        }
-    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -33,11 +33,9 @@ use self::routes::Route;
 use self::store::Ctx;
 use crate::http::{self, Request, Response};
 use crate::control::Reply;
-use crate::ids::IdGen;
 use crate::providers::{CommonError, Provider, ProviderApi, SignIn};
-use crate::scenario::{Scenario, SmsUser, Users};
+use crate::scenario::{SmsUser, Users};
 use crate::state::World;
-use serde_saphyr::Location;
 
 /// The client the sandbox mints its own tokens for, as Thredd.
 pub(crate) const THREDD_CLIENT: &str = "thredd";
@@ -54,6 +52,10 @@ impl ProviderApi for Thredd {
         include_str!("../../../templates/thredd/pending.hbs"),
     )];
     const OUTBOUND_OPERATIONS: &'static [&'static str] = &[delivery::OPERATION];
+    /// A bad body, not a missing token.
+    #[cfg(test)]
+    const SIGNED_IN_PROBE: (&'static str, &'static str, &'static str, u16) =
+        ("POST", "/api/v1/NotifyValidate", "{}", 400);
     const SIGN_IN: &'static [SignIn] = &[SignIn::Token {
         path: "/connect/token",
         body: "grant_type=client_credentials&client_id=thredd-pm&client_secret=thredd-pm-secret",
@@ -75,38 +77,9 @@ impl ProviderApi for Thredd {
         ThreddError::from(err).into_response()
     }
 
-    type Settings = config::Settings;
-    type Users = config::Users;
-
-    fn settings(scenario: &Scenario) -> &config::Settings {
-        &scenario.settings.thredd
-    }
-
-    fn users(scenario: &Scenario) -> &config::Users {
-        &scenario.users.thredd
-    }
-
-    type Store = Store;
-
-    fn store(scenario: &Scenario, ids: &IdGen) -> Store {
-        Store::new(scenario, ids)
-    }
-
-    fn sweep(world: &World) {
-        sweep(world);
-    }
-
-    fn stats(world: &World) -> Value {
-        world.stores.thredd.stats()
-    }
-
     /// Sessions waiting for the program manager or the cardholder.
     fn pending(world: &World) -> Value {
         Value::Array(world.stores.thredd.open_sessions(world.now()))
-    }
-
-    fn validate(scenario: &Scenario) -> Result<(), (Location, String)> {
-        config::validate(scenario)
     }
 
     fn own_sms(users: &Users) -> Option<SmsUser> {
@@ -358,19 +331,4 @@ pub(crate) fn enter_otp(world: &World, id: &str, code: &str) -> Result<Value, &'
         json!({ "state": state }),
     );
     entered
-}
-
-#[cfg(test)]
-mod tests {
-    /// The fuzz target signs in as the demo user: its input meets a bad body, not a missing token.
-    #[test]
-    fn fuzz_inputs_reach_past_authentication() {
-        let status = crate::fuzzing::answer_to(
-            super::Provider::Thredd,
-            hyper::Method::POST,
-            "/api/v1/NotifyValidate",
-            "{}",
-        );
-        assert_eq!(status, 400);
-    }
 }

@@ -2,7 +2,7 @@
 
 use hyper::Method;
 
-use crate::providers::{RouteMatch, RouteTable};
+use crate::providers::{operation_ids, RouteMatch, RouteTable};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Route {
@@ -11,23 +11,14 @@ pub(crate) enum Route {
     NotifyValidate,
 }
 
-/// Every Thredd operation id. The last is the call the sandbox makes.
-pub(crate) const OPERATIONS: &[&str] = &[
-    "thredd.oauth.token",
-    "thredd.oauth.introspect",
-    "thredd.notify_validate.create",
-    super::delivery::OPERATION,
-];
+operation_ids! {
+    Route,
+    Self::Token => "thredd.oauth.token",
+    Self::Introspect => "thredd.oauth.introspect",
+    Self::NotifyValidate => "thredd.notify_validate.create",
+}
 
 impl RouteTable for Route {
-    fn operation(&self) -> &'static str {
-        match self {
-            Self::Token => OPERATIONS[0],
-            Self::Introspect => OPERATIONS[1],
-            Self::NotifyValidate => OPERATIONS[2],
-        }
-    }
-
     fn parse(method: &Method, segments: &[&str]) -> RouteMatch<Self> {
         let route = match segments {
             ["connect", "token"] => Self::Token,

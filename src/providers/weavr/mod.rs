@@ -22,7 +22,6 @@ mod store;
 use std::sync::Arc;
 
 use hyper::header::HeaderValue;
-use serde_json::Value;
 
 pub(crate) use store::Store;
 
@@ -31,11 +30,9 @@ use self::routes::Route;
 use self::store::Ctx;
 use crate::http::{Request, Response};
 use crate::control::Reply;
-use crate::ids::IdGen;
 use crate::providers::{CommonError, NoControl, Provider, ProviderApi, SignIn};
 use crate::scenario::{Scenario, SmsUser, Users};
 use crate::state::World;
-use serde_saphyr::Location;
 
 /// Marker type through which the router drives Weavr.
 #[derive(Debug)]
@@ -44,6 +41,10 @@ pub(crate) struct Weavr;
 impl ProviderApi for Weavr {
     const PROVIDER: Provider = Provider::Weavr;
     type Route = Route;
+    /// Account information needs a stepped-up token.
+    #[cfg(test)]
+    const SIGNED_IN_PROBE: (&'static str, &'static str, &'static str, u16) =
+        ("GET", "/payment-run/v1/linked_accounts", "", 200);
     const SIGN_IN: &'static [SignIn] = &[
         SignIn::Header("api-key", "weavr-sandbox-key"),
         SignIn::Token {
@@ -87,35 +88,6 @@ impl ProviderApi for Weavr {
         }
     }
 
-    type Settings = config::Settings;
-    type Users = config::Users;
-
-    fn settings(scenario: &Scenario) -> &config::Settings {
-        &scenario.settings.weavr
-    }
-
-    fn users(scenario: &Scenario) -> &config::Users {
-        &scenario.users.weavr
-    }
-
-    type Store = Store;
-
-    fn store(scenario: &Scenario, _ids: &IdGen) -> Store {
-        Store::new(scenario)
-    }
-
-    fn sweep(world: &World) {
-        sweep(world);
-    }
-
-    fn stats(world: &World) -> Value {
-        world.stores.weavr.stats()
-    }
-
-    fn validate(scenario: &Scenario) -> Result<(), (Location, String)> {
-        config::validate(scenario)
-    }
-
     fn apply_users(scenario: &mut Scenario) {
         config::apply_users(scenario);
     }
@@ -134,19 +106,4 @@ impl ProviderApi for Weavr {
 /// Forgets idle tokens.
 pub(crate) fn sweep(world: &World) {
     world.stores.weavr.sweep(Ctx::of(world));
-}
-
-#[cfg(test)]
-mod tests {
-    /// The fuzz target signs in as the demo user: its input meets a stepped-up token.
-    #[test]
-    fn fuzz_inputs_reach_past_authentication() {
-        let status = crate::fuzzing::answer_to(
-            super::Provider::Weavr,
-            hyper::Method::GET,
-            "/payment-run/v1/linked_accounts",
-            "",
-        );
-        assert_eq!(status, 200);
-    }
 }

@@ -4,7 +4,7 @@
 
 use hyper::Method;
 
-use crate::providers::{RouteMatch, RouteTable};
+use crate::providers::{operation_ids, RouteMatch, RouteTable};
 
 /// Which of Weavr's products a request speaks to; they differ in codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,60 +33,32 @@ pub(crate) enum Route {
     VerifyPaymentRunSca(String, String),
 }
 
-/// Every Weavr operation id, as scenario rules name them.
-pub(crate) const OPERATIONS: &[&str] = &[
-    "weavr.login.create",
-    "weavr.login.logout",
-    "weavr.factor.enrol",
-    "weavr.factor.verify",
-    "weavr.stepup.issue",
-    "weavr.stepup.verify",
-    "weavr.payment_run.create",
-    "weavr.payment_run.get",
-    "weavr.payment_run.confirm",
-    "weavr.linked_account.list",
-    "weavr.payment_run_sca.issue",
-    "weavr.payment_run_sca.verify",
-    "weavr.multi_login.create",
-    "weavr.multi_login.logout",
-    "weavr.multi_factor.list",
-    "weavr.multi_factor.enrol",
-    "weavr.multi_factor.verify",
-    "weavr.multi_stepup.issue",
-    "weavr.multi_stepup.verify",
-    "weavr.multi_access_token.create",
-    "weavr.multi_managed_account.list",
-];
+operation_ids! {
+    Route,
+    Self::Login(Profile::PaymentRun) => "weavr.login.create",
+    Self::Logout(Profile::PaymentRun) => "weavr.login.logout",
+    Self::Enrol(Profile::PaymentRun, _) => "weavr.factor.enrol",
+    Self::VerifyEnrolment(Profile::PaymentRun, _) => "weavr.factor.verify",
+    Self::IssueStepUp(Profile::PaymentRun, _) => "weavr.stepup.issue",
+    Self::VerifyStepUp(Profile::PaymentRun, _) => "weavr.stepup.verify",
+    Self::CreatePaymentRun => "weavr.payment_run.create",
+    Self::GetPaymentRun(_) => "weavr.payment_run.get",
+    Self::ConfirmPaymentRun(_) => "weavr.payment_run.confirm",
+    Self::LinkedAccounts => "weavr.linked_account.list",
+    Self::IssuePaymentRunSca(..) => "weavr.payment_run_sca.issue",
+    Self::VerifyPaymentRunSca(..) => "weavr.payment_run_sca.verify",
+    Self::Login(Profile::Multi) => "weavr.multi_login.create",
+    Self::Logout(Profile::Multi) => "weavr.multi_login.logout",
+    Self::ListFactors => "weavr.multi_factor.list",
+    Self::Enrol(Profile::Multi, _) => "weavr.multi_factor.enrol",
+    Self::VerifyEnrolment(Profile::Multi, _) => "weavr.multi_factor.verify",
+    Self::IssueStepUp(Profile::Multi, _) => "weavr.multi_stepup.issue",
+    Self::VerifyStepUp(Profile::Multi, _) => "weavr.multi_stepup.verify",
+    Self::AccessToken => "weavr.multi_access_token.create",
+    Self::ManagedAccounts => "weavr.multi_managed_account.list",
+}
 
 impl RouteTable for Route {
-    fn operation(&self) -> &'static str {
-        use Profile::{Multi, PaymentRun};
-        let i = match self {
-            Self::Login(PaymentRun) => 0,
-            Self::Logout(PaymentRun) => 1,
-            Self::Enrol(PaymentRun, _) => 2,
-            Self::VerifyEnrolment(PaymentRun, _) => 3,
-            Self::IssueStepUp(PaymentRun, _) => 4,
-            Self::VerifyStepUp(PaymentRun, _) => 5,
-            Self::CreatePaymentRun => 6,
-            Self::GetPaymentRun(_) => 7,
-            Self::ConfirmPaymentRun(_) => 8,
-            Self::LinkedAccounts => 9,
-            Self::IssuePaymentRunSca(..) => 10,
-            Self::VerifyPaymentRunSca(..) => 11,
-            Self::Login(Multi) => 12,
-            Self::Logout(Multi) => 13,
-            Self::ListFactors => 14,
-            Self::Enrol(Multi, _) => 15,
-            Self::VerifyEnrolment(Multi, _) => 16,
-            Self::IssueStepUp(Multi, _) => 17,
-            Self::VerifyStepUp(Multi, _) => 18,
-            Self::AccessToken => 19,
-            Self::ManagedAccounts => 20,
-        };
-        OPERATIONS[i]
-    }
-
     fn parse(method: &Method, segments: &[&str]) -> RouteMatch<Self> {
         match segments {
             ["payment-run", "v1", rest @ ..] => parse_profile(method, Profile::PaymentRun, rest)
@@ -168,6 +140,7 @@ fn parse_multi(method: &Method, rest: &[&str]) -> Option<RouteMatch<Route>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::providers::Operation;
 
     fn parse(method: Method, path: &str) -> RouteMatch<Route> {
         crate::providers::parse_path(Route::parse, method, path)

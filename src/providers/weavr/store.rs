@@ -18,6 +18,7 @@ use super::config::User;
 use super::error::WeavrError;
 use super::routes::Profile;
 use crate::limits::make_room;
+use crate::ids::IdGen;
 use crate::scenario::Scenario;
 use crate::secret;
 use crate::state::SmsDraft;
@@ -89,7 +90,8 @@ pub(crate) struct Store {
 }
 
 impl Store {
-    pub(crate) fn new(scenario: &Scenario) -> Self {
+    /// `ids` is unused: nothing in this store's fixtures is generated.
+    pub(crate) fn new(scenario: &Scenario, _ids: &IdGen) -> Self {
         let fixtures = &scenario.fixtures.weavr;
         let accounts = fixtures
             .users
