@@ -105,11 +105,9 @@ pub use library::{MAX_UPLOADS_PER_TENANT, MAX_UPLOAD_BYTES, WATCH_EVERY};
 pub use limits::{Limits, DEFAULT_LIVE_OBJECTS};
 pub use outbox::{Event, Sms};
 pub use providers::Provider;
-pub use sandbox::{
-    RunningSandbox, Sandbox, SandboxBuilder, DEFAULT_BODY_TIMEOUT, MIN_EXPOSED_TOKEN_LEN,
-};
+pub use sandbox::{Sandbox, SandboxBuilder, DEFAULT_BODY_TIMEOUT, MIN_EXPOSED_TOKEN_LEN};
 pub use scenario::{
     Arrival, Delay, Dur, Fault, Otp, Scenario, ScenarioError, SlowBody, SmsUser, DEFAULT_SCENARIO,
     FORMAT_VERSION,
 };
-pub use server::{serve, DRAIN_TIMEOUT};
+pub use server::{serve, RunningSandbox, DRAIN_TIMEOUT};

@@ -5,8 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, ValueEnum};
-use sca_sandbox::{Provider, Sandbox};
-use tokio::net::TcpListener;
+use sca_sandbox::{Error, Provider, Sandbox, SandboxBuilder};
 
 /// A local sandbox for payment providers' Strong Customer Authentication APIs.
 #[derive(Debug, Parser)]
@@ -81,15 +80,6 @@ fn main() -> ExitCode {
     if let Some(path) = &args.scenario {
         builder = builder.scenario_file(path);
     }
-    // A bad scenario or token is the user's mistake, reported as
-    // file:line:col or in words; exit 2.
-    let sandbox = match builder.build() {
-        Ok(sandbox) => sandbox,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(2);
-        }
-    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -100,25 +90,27 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(run(args, sandbox))
+    runtime.block_on(run(builder.watch(args.watch)))
 }
 
-async fn run(args: Args, sandbox: Sandbox) -> ExitCode {
-    let addr = SocketAddr::new(args.host, args.port);
-    let listener = match TcpListener::bind(addr).await {
-        Ok(listener) => listener,
-        Err(e) => {
-            eprintln!("cannot listen on {addr}: {e}");
+/// Starts the way an embedding does, then serves until Ctrl-C or SIGTERM.
+async fn run(builder: SandboxBuilder) -> ExitCode {
+    let running = match builder.start().await {
+        Ok(running) => running,
+        // A bad scenario or token is the user's mistake, reported as
+        // file:line:col or in words; exit 2.
+        Err(e @ (Error::Bind { .. } | Error::Io(_))) => {
+            eprintln!("{e}");
             return ExitCode::FAILURE;
         }
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
     };
-    let addr = listener.local_addr().unwrap_or(addr);
-    if args.watch {
-        sandbox.spawn_watcher();
-    }
     let shutdown = shutdown_signal();
-    announce(addr);
-    match sca_sandbox::serve(listener, sandbox, shutdown).await {
+    announce(running.addr());
+    match running.run_until(shutdown).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("server failed: {e}");

@@ -8,8 +8,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::net::TcpListener;
-use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::clock::Clock;
@@ -230,10 +228,10 @@ enum Source {
 #[derive(Debug)]
 pub struct SandboxBuilder {
     source: Source,
-    addr: SocketAddr,
+    pub(crate) addr: SocketAddr,
     body_limit: usize,
     body_timeout: Duration,
-    watch: bool,
+    pub(crate) watch: bool,
     admin_token: Option<Redacted>,
     allowed_hosts: Vec<String>,
 }
@@ -380,85 +378,5 @@ impl SandboxBuilder {
                 in_flight: AtomicU64::new(0),
             }),
         })
-    }
-
-    /// Binds, then serves on the current tokio runtime. The port accepts
-    /// connections by the time this returns.
-    pub async fn start(self) -> Result<RunningSandbox, Error> {
-        let (addr, watch) = (self.addr, self.watch);
-        let sandbox = self.build()?;
-        if watch {
-            sandbox.spawn_watcher();
-        }
-        let listener = TcpListener::bind(addr)
-            .await
-            .map_err(|source| Error::Bind { addr, source })?;
-        let addr = listener.local_addr()?;
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(crate::server::serve(listener, sandbox.clone(), async {
-            let _ = stopped.await;
-        }));
-        Ok(RunningSandbox {
-            addr,
-            sandbox,
-            stop: Some(stop),
-            task: Some(task),
-        })
-    }
-}
-
-/// A sandbox serving HTTP. Dropping it stops the server without waiting;
-/// [`RunningSandbox::shutdown`] stops it and waits for the drain.
-#[must_use = "dropping the handle stops the server at once"]
-#[derive(Debug)]
-pub struct RunningSandbox {
-    addr: SocketAddr,
-    sandbox: Sandbox,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<std::io::Result<()>>>,
-}
-
-impl RunningSandbox {
-    /// The bound address.
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    /// `http://<addr>`, with no trailing slash.
-    pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    /// The base URL joined with `path`, which starts with `/`.
-    pub fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
-    }
-
-    /// The sandbox clock.
-    pub fn clock(&self) -> Clock {
-        self.sandbox.clock()
-    }
-
-    /// The state handle.
-    pub fn sandbox(&self) -> &Sandbox {
-        &self.sandbox
-    }
-
-    /// Stops accepting, lets requests in flight finish, and waits.
-    pub async fn shutdown(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
-        }
-    }
-}
-
-impl Drop for RunningSandbox {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
     }
 }

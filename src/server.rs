@@ -1,4 +1,6 @@
-//! The accept loop and graceful shutdown.
+//! The accept loop and graceful shutdown, and [`SandboxBuilder::start`],
+//! which binds and serves a sandbox: the one way the binary and an embedding
+//! start serving.
 //!
 //! [`serve`] takes a listener that is already bound and any shutdown future, so
 //! the binary binds the configured address and passes Ctrl-C/SIGTERM, while tests
@@ -13,22 +15,130 @@ use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
 
+use crate::clock::Clock;
 use atomic_waker::AtomicWaker;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
+use std::net::SocketAddr;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{oneshot, watch};
+use tokio::task::JoinHandle;
 
+use crate::error::Error;
 use crate::router::{App, Outcome, MAX_HEAD_BYTES};
-use crate::sandbox::Sandbox;
+use crate::sandbox::{Sandbox, SandboxBuilder};
 use crate::wire::{Socket, WireBody};
 
 /// How long shutdown waits for open connections.
 pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 /// A client has this long to send a request's headers (a slow-loris guard).
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+impl SandboxBuilder {
+    /// Binds, then serves on the current tokio runtime. The port accepts
+    /// connections by the time this returns.
+    pub async fn start(self) -> Result<RunningSandbox, Error> {
+        let (addr, watch) = (self.addr, self.watch);
+        let sandbox = self.build()?;
+        if watch {
+            sandbox.spawn_watcher();
+        }
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| Error::Bind { addr, source })?;
+        let addr = listener.local_addr()?;
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(serve(listener, sandbox.clone(), async {
+            let _ = stopped.await;
+        }));
+        Ok(RunningSandbox {
+            addr,
+            sandbox,
+            stop: Some(stop),
+            task: Some(task),
+        })
+    }
+}
+
+/// A sandbox serving HTTP. Dropping it stops the server without waiting;
+/// [`RunningSandbox::shutdown`] stops it and waits for the drain.
+#[must_use = "dropping the handle stops the server at once"]
+#[derive(Debug)]
+pub struct RunningSandbox {
+    addr: SocketAddr,
+    sandbox: Sandbox,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+impl RunningSandbox {
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://<addr>`, with no trailing slash.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The base URL joined with `path`, which starts with `/`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// The sandbox clock.
+    pub fn clock(&self) -> Clock {
+        self.sandbox.clock()
+    }
+
+    /// The state handle.
+    pub fn sandbox(&self) -> &Sandbox {
+        &self.sandbox
+    }
+
+    /// Serves until `signal` resolves (or the server fails), then stops as
+    /// [`RunningSandbox::shutdown`] does; the server's own failure, if any.
+    pub async fn run_until(mut self, signal: impl Future<Output = ()>) -> std::io::Result<()> {
+        let Some(mut task) = self.task.take() else {
+            return Ok(());
+        };
+        let early = tokio::select! {
+            () = signal => None,
+            ended = &mut task => Some(ended),
+        };
+        let ended = match early {
+            Some(ended) => ended,
+            None => {
+                if let Some(stop) = self.stop.take() {
+                    let _ = stop.send(());
+                }
+                task.await
+            }
+        };
+        ended.unwrap_or_else(|e| Err(std::io::Error::other(e)))
+    }
+
+    /// Stops accepting, lets requests in flight finish, and waits.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for RunningSandbox {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
 
 /// Serves `sandbox` on `listener` until `shutdown` resolves, then drains.
 pub async fn serve(
