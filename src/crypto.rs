@@ -33,21 +33,13 @@ impl CryptoError {
     }
 }
 
+/// Hex in either case.
 pub(crate) fn from_hex(text: &str) -> Result<Vec<u8>, CryptoError> {
-    let text = text.as_bytes();
-    if !text.len().is_multiple_of(2) {
-        return Err(CryptoError::NotHex);
-    }
-    text.chunks(2)
-        .map(|pair| {
-            let digit = |c: u8| (c as char).to_digit(16).ok_or(CryptoError::NotHex);
-            Ok((digit(pair[0])? * 16 + digit(pair[1])?) as u8)
-        })
-        .collect()
+    base16ct::mixed::decode_vec(text).map_err(|_| CryptoError::NotHex)
 }
 
 pub(crate) fn to_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    base16ct::lower::encode_string(bytes)
 }
 
 /// A device's public key from its hex form.

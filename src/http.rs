@@ -298,50 +298,24 @@ pub(crate) fn optional_borrowed<'de: 'a, 'a, D: serde::Deserializer<'de>>(
 }
 
 /// Whether `s` is an absolute `http` or `https` URL that is safe to redirect
-/// to: a host is present, and nothing in it could smuggle in another scheme,
-/// a header, or a second URL (no white space, control characters or
-/// backslashes).
+/// to: it parses as a URI (which refuses white space, control characters
+/// and backslashes, so nothing can smuggle in a header or a second URL),
+/// with a scheme of its own and a host.
 pub(crate) fn is_web_url(s: &str) -> bool {
-    let lower = s.get(..8).unwrap_or(s).to_ascii_lowercase();
-    let rest = if lower.starts_with("https://") {
-        &s[8..]
-    } else if lower.starts_with("http://") {
-        &s[7..]
-    } else {
+    let Ok(uri) = s.parse::<hyper::Uri>() else {
         return false;
     };
-    let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let authority = &rest[..host_end];
-    !authority.is_empty()
-        && !authority.starts_with(':')
-        && s.len() <= 2048
-        && !s
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || c == '\\')
+    let web = matches!(
+        uri.scheme_str().map(str::to_ascii_lowercase).as_deref(),
+        Some("http" | "https")
+    );
+    web && s.len() <= 2048 && uri.host().is_some_and(|h| !h.is_empty())
 }
 
 /// Standard base64 (padding optional), for Basic credentials.
 fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    let value = |c: u8| match c {
-        b'A'..=b'Z' => Some(c - b'A'),
-        b'a'..=b'z' => Some(c - b'a' + 26),
-        b'0'..=b'9' => Some(c - b'0' + 52),
-        b'+' => Some(62),
-        b'/' => Some(63),
-        _ => None,
-    };
-    let text = text.trim_end_matches('=').as_bytes();
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    let (mut acc, mut bits) = (0u32, 0);
-    for &c in text {
-        acc = (acc << 6) | u32::from(value(c)?);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-        }
-    }
-    Some(out)
+    use base64ct::{Base64Unpadded, Encoding};
+    Base64Unpadded::decode_vec(text.trim_end_matches('=')).ok()
 }
 
 /// The field serde names in a "missing field `x`" message.

@@ -3,11 +3,9 @@
 /// Constant-time equality of two secrets. The length is not secret (it is
 /// published in every provider's docs), so unequal lengths return at once.
 pub(crate) fn eq(expected: &str, given: &str) -> bool {
+    use subtle::ConstantTimeEq;
     let (a, b) = (expected.as_bytes(), given.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len() && bool::from(a.ct_eq(b))
 }
 
 #[cfg(test)]

@@ -168,7 +168,7 @@ fn cookie_value(token: &str) -> String {
         .chain_update(b"sca-sandbox dashboard cookie\0")
         .chain_update(token.as_bytes())
         .finalize();
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    base16ct::lower::encode_string(&digest)
 }
 
 /// The refusal: the control API's envelope, or a line of text for a page.
