@@ -101,6 +101,14 @@ macro_rules! sections {
 }
 providers::registry!(sections);
 
+/// An OAuth client registered with a provider, as its fixtures list them.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OAuthClient {
+    pub client_id: Spanned<String>,
+    pub client_secret: String,
+}
+
 fn given() -> bool {
     true
 }

@@ -51,12 +51,7 @@ pub struct Fixtures {
 }
 
 /// A partner application registered with Shine.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Client {
-    pub client_id: Spanned<String>,
-    pub client_secret: String,
-}
+pub(crate) use crate::scenario::OAuthClient as Client;
 
 /// A Shine user who has connected the partner application.
 #[derive(Debug, Clone, Deserialize)]

@@ -45,12 +45,8 @@ pub struct Fixtures {
     pub persons: Vec<Person>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Client {
-    pub client_id: Spanned<String>,
-    pub client_secret: String,
-}
+/// A partner's OAuth client.
+pub(crate) use crate::scenario::OAuthClient as Client;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
