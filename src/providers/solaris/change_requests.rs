@@ -3,7 +3,7 @@
 //! checks it and only then applies the action, returning its result as
 //! `response_body`. A wrong TAN or signature fails the request for good.
 
-use super::model::{Authorize, Confirm};
+use super::model::{Authorize, ChangeRequestView, Confirm, OpenChangeRequest};
 use chrono::{DateTime, Utc};
 use hyper::StatusCode;
 use serde_json::{json, Value};
@@ -68,25 +68,29 @@ pub(crate) struct ChangeRequest {
 }
 
 impl ChangeRequest {
-    fn view(&self) -> Value {
-        let mut view = json!({
-            "id": self.id,
-            "status": self.status.name(),
-            "updated_at": stamp(&self.updated_at),
-        });
+    fn view(&self) -> ChangeRequestView {
+        let mut view = ChangeRequestView {
+            id: self.id.clone(),
+            status: self.status.name(),
+            updated_at: stamp(&self.updated_at),
+            url: None,
+            string_to_sign: None,
+            response_code: None,
+            response_body: None,
+        };
         match self.status {
             Status::AuthorizationRequired => {
-                view["url"] = json!(format!(":env/v1/change_requests/{}/authorize", self.id));
+                view.url = Some(format!(":env/v1/change_requests/{}/authorize", self.id));
             }
             Status::ConfirmationRequired => {
                 if let Some(Delivery::Device { string_to_sign, .. }) = &self.delivery {
-                    view["string_to_sign"] = json!(string_to_sign);
+                    view.string_to_sign = Some(string_to_sign.clone());
                 }
             }
             Status::Completed => {
                 if let Some((code, body)) = &self.result {
-                    view["response_code"] = json!(code);
-                    view["response_body"] = body.clone();
+                    view.response_code = Some(*code);
+                    view.response_body = Some(body.clone());
                 }
             }
             Status::Failed | Status::Expired => {}
@@ -96,16 +100,15 @@ impl ChangeRequest {
 
     /// For the dashboard: the request while it can still be authorised or
     /// confirmed, with who and until when.
-    pub(crate) fn open_view(&self, now: DateTime<Utc>) -> Option<Value> {
+    pub(crate) fn open_view(&self, now: DateTime<Utc>) -> Option<OpenChangeRequest> {
         let open = matches!(
             self.status,
             Status::AuthorizationRequired | Status::ConfirmationRequired
         );
-        (open && now < self.expires_at).then(|| {
-            let mut view = self.view();
-            view["person_id"] = json!(self.person_id);
-            view["expires_at"] = json!(stamp(&self.expires_at));
-            view
+        (open && now < self.expires_at).then(|| OpenChangeRequest {
+            view: self.view(),
+            person_id: self.person_id.clone(),
+            expires_at: stamp(&self.expires_at),
         })
     }
 
@@ -159,14 +162,14 @@ impl ChangeRequest {
 
 impl Store {
     /// Change requests still waiting for authorisation or confirmation.
-    pub(crate) fn open_change_requests(&self, now: DateTime<Utc>) -> Vec<Value> {
+    pub(crate) fn open_change_requests(&self, now: DateTime<Utc>) -> Vec<OpenChangeRequest> {
         let inner = self.lock();
-        let mut open: Vec<Value> = inner
+        let mut open: Vec<OpenChangeRequest> = inner
             .change_requests
             .values()
             .filter_map(|c| c.open_view(now))
             .collect();
-        open.sort_by(|a, b| a["expires_at"].as_str().cmp(&b["expires_at"].as_str()));
+        open.sort_by(|a, b| a.expires_at.cmp(&b.expires_at));
         open
     }
 
@@ -177,7 +180,7 @@ impl Store {
         ctx: Ctx<'_>,
         person_id: &str,
         action: Action,
-    ) -> Result<Value, SolarisError> {
+    ) -> Result<ChangeRequestView, SolarisError> {
         let mut inner = self.lock();
         if inner.person(person_id)?.verified_mobile().is_none() {
             return Err(SolarisError::new(
@@ -208,7 +211,7 @@ impl Store {
         &self,
         now: DateTime<Utc>,
         id: &str,
-    ) -> Result<Value, SolarisError> {
+    ) -> Result<ChangeRequestView, SolarisError> {
         let mut inner = self.lock();
         let request = find(&mut inner, id)?;
         request.settle(now);
@@ -220,7 +223,7 @@ impl Store {
         ctx: Ctx<'_>,
         id: &str,
         body: Authorize,
-    ) -> Result<(Value, Option<SmsDraft>), SolarisError> {
+    ) -> Result<(ChangeRequestView, Option<SmsDraft>), SolarisError> {
         let mut inner = self.lock();
         let (person_id, status) = {
             let request = find(&mut inner, id)?;
@@ -295,7 +298,7 @@ impl Store {
         ctx: Ctx<'_>,
         id: &str,
         body: Confirm,
-    ) -> Result<Value, SolarisError> {
+    ) -> Result<ChangeRequestView, SolarisError> {
         // Read what is needed; a signature is verified without the lock.
         let signed = {
             let mut inner = self.lock();

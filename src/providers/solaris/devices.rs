@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use p256::ecdsa::{SigningKey, VerifyingKey};
 use serde::Deserialize;
 
-use super::model::{AddKey, Register};
+use super::model::{AddKey, Register, VirtualDeviceView};
 use serde_json::{json, Value};
 
 use crate::crypto::{self, CryptoError};
@@ -445,7 +445,7 @@ impl Store {
         ctx: Ctx<'_>,
         person_id: &str,
         purpose: Purpose,
-    ) -> Result<Value, SolarisError> {
+    ) -> Result<VirtualDeviceView, SolarisError> {
         let signing = crypto::generate(ctx.ids);
         let public = crypto::public_hex(&signing);
         let mut inner = self.lock();
@@ -463,7 +463,12 @@ impl Store {
             }],
             created_at: ctx.now,
         };
-        let view = json!({ "id": device.id, "person_id": person_id, "key_purpose": purpose.name(), "key": public });
+        let view = VirtualDeviceView {
+            id: device.id.clone(),
+            person_id: person_id.to_owned(),
+            key_purpose: purpose.name(),
+            key: public,
+        };
         inner
             .virtual_keys
             .insert(device.id.clone(), vec![(purpose, signing)]);

@@ -18,7 +18,7 @@ use crate::state::World;
 
 type Result<T> = std::result::Result<T, SolarisError>;
 
-fn ok(status: StatusCode, body: &Value) -> Result<Response> {
+fn ok(status: StatusCode, body: &impl serde::Serialize) -> Result<Response> {
     Ok(http::json(status, body))
 }
 
@@ -192,11 +192,10 @@ pub(crate) fn handle(route: Route, req: &Request, world: &World) -> Result<Respo
 
 fn hold(world: &World, person: &str, action: Action) -> Result<Response> {
     let view = world.stores.solaris.hold(Ctx::of(world), person, action)?;
-    let id = view["id"].as_str().unwrap_or_default().to_owned();
     world.emit(
         Provider::Solaris,
         "change_request.created",
-        id,
+        view.id.clone(),
         world.now(),
         Value::Null,
     );

@@ -74,7 +74,8 @@ impl ProviderApi for Solaris {
 
     /// Change requests waiting for their TAN or signature.
     fn pending(world: &World) -> Value {
-        Value::Array(world.stores.solaris.open_change_requests(world.now()))
+        serde_json::to_value(world.stores.solaris.open_change_requests(world.now()))
+            .unwrap_or(Value::Null)
     }
 
     fn apply_users(scenario: &mut Scenario) {
@@ -117,9 +118,10 @@ pub(crate) fn bind_virtual_device(
     world: &World,
     person_id: &str,
     purpose: Purpose,
-) -> Result<Value, String> {
+) -> Result<model::VirtualDeviceView, String> {
     world
-.stores.solaris
+        .stores
+        .solaris
         .bind_virtual_device(Ctx::of(world), person_id, purpose)
         .map_err(|e| e.detail)
 }
@@ -147,19 +149,21 @@ pub(crate) fn sign(
 /// The dashboard's "sign with a virtual device and confirm": authorises the
 /// change request for device signing with the person's virtual device (bound
 /// now if there is none), signs the challenge and confirms, as a phone would.
-pub(crate) fn confirm_with_virtual_device(world: &World, id: &str) -> Result<Value, String> {
+pub(crate) fn confirm_with_virtual_device(
+    world: &World,
+    id: &str,
+) -> Result<model::ChangeRequestView, String> {
     let c = Ctx::of(world);
     let open = world.stores.solaris.open_change_requests(c.now);
     let request = open
         .iter()
-        .find(|r| r["id"] == id)
+        .find(|r| r.view.id == id)
         .ok_or_else(|| format!("No open change request {id}"))?;
-    let person_id = request["person_id"].as_str().unwrap_or_default().to_owned();
+    let person_id = request.person_id.clone();
     let device_id = match world.stores.solaris.virtual_device_of(&person_id) {
         Some(device) => device,
         None => {
-            let bound = bind_virtual_device(world, &person_id, Purpose::Restricted)?;
-            bound["id"].as_str().unwrap_or_default().to_owned()
+            bind_virtual_device(world, &person_id, Purpose::Restricted)?.id
         }
     };
     let (view, _) = world
@@ -181,8 +185,8 @@ pub(crate) fn confirm_with_virtual_device(world: &World, id: &str) -> Result<Val
         c.now,
         Value::Null,
     );
-    let text = view["string_to_sign"].as_str().unwrap_or_default();
-    let signature = sign(world, &device_id, text, Some(Purpose::Restricted))
+    let text = view.string_to_sign.unwrap_or_default();
+    let signature = sign(world, &device_id, &text, Some(Purpose::Restricted))
         .map_err(|_| "the virtual device cannot sign".to_owned())?;
     let done = world
 .stores.solaris

@@ -1,6 +1,7 @@
 //! Solaris' request bodies.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 /// `POST /v1/mfa/devices`.
 #[derive(Debug, Deserialize)]
@@ -89,4 +90,43 @@ pub(crate) struct DeviceChallengeRequest {
     pub(crate) device_id: String,
     #[serde(default)]
     pub(crate) key_purpose: Option<String>,
+}
+
+/// A change request as Solaris answers it: what the client does next is in
+/// the fields its status brings.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct ChangeRequestView {
+    pub(crate) id: String,
+    pub(crate) status: &'static str,
+    pub(crate) updated_at: String,
+    /// `AUTHORIZATION_REQUIRED`: where to authorise it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) url: Option<String>,
+    /// `CONFIRMATION_REQUIRED` by device signing: what to sign.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) string_to_sign: Option<String>,
+    /// `COMPLETED`: the guarded action's own answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) response_code: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) response_body: Option<Value>,
+}
+
+/// For the dashboard: a request that can still be authorised or confirmed,
+/// with who and until when.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct OpenChangeRequest {
+    #[serde(flatten)]
+    pub(crate) view: ChangeRequestView,
+    pub(crate) person_id: String,
+    pub(crate) expires_at: String,
+}
+
+/// A virtual device the sandbox holds the key of, for the control API.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct VirtualDeviceView {
+    pub(crate) id: String,
+    pub(crate) person_id: String,
+    pub(crate) key_purpose: &'static str,
+    pub(crate) key: String,
 }

@@ -195,9 +195,10 @@ fn create_payment_run(req: &Request, world: &World) -> Result<Response> {
         // about the body.
         s.require(false)?;
         model::check_payment_run(&body)?;
-        Ok(run_view(s.create_run(body)?))
+        let run = s.create_run(body)?;
+        Ok((run.id.clone(), run_view(run)))
     })?;
-    let id = res["id"].as_str().unwrap_or_default().to_owned();
+    let (id, res) = res;
     world.emit(
         Provider::Weavr,
         "payment_run.created",
