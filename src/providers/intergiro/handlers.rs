@@ -11,12 +11,12 @@ use super::error::{self, IntergiroError};
 use super::model::{Initiate, Login, Refresh};
 use super::store::{stamp, Gate, Guarded, RefreshError, Status, Summary};
 use super::routes::Route;
-use super::{page, publish};
+use super::{cards, page, publish};
 use crate::http::{self, Request, Response};
 use crate::providers::CommonError;
 use crate::state::World;
 
-type Result<T> = std::result::Result<T, IntergiroError>;
+pub(super) type Result<T> = std::result::Result<T, IntergiroError>;
 
 /// Runs one of Intergiro's operations; all but login, refresh and the
 /// consent page need a valid access token.
@@ -28,9 +28,9 @@ pub(crate) fn handle(route: Route, req: &Request, world: &World) -> Result<Respo
         Route::SubmitConsentPage => Ok(page::submit(req, world)),
         route => authenticate(req, world).and_then(|()| match route {
             Route::Pay => pay(req, world),
-            Route::CardCredentials(id) => card_credentials(world, &id),
-            Route::ActivateCard(id) => activate_card(world, &id),
-            Route::AccountTransactions(id) => account_transactions(world, &id),
+            Route::CardCredentials(id) => cards::card_credentials(world, &id),
+            Route::ActivateCard(id) => cards::activate_card(world, &id),
+            Route::AccountTransactions(id) => cards::account_transactions(world, &id),
             Route::InitiateConsent(id) => initiate_consent(req, world, &id),
             Route::GetConsent(id) => get_consent(world, &id),
             _ => Err(CommonError::NotFound.into()),
@@ -91,7 +91,7 @@ fn fingerprint(value: &Value) -> u64 {
 
 /// Runs `act` when consent allows; otherwise the 412, the refusal or the
 /// duplicate answer.
-fn guarded(
+pub(super) fn guarded(
     world: &World,
     key: String,
     fingerprint: u64,
@@ -256,109 +256,6 @@ pub(crate) fn pay(req: &Request, world: &World) -> Result<Response> {
                 ),
             )
         },
-    )
-}
-
-fn card(world: &World, id: &str) -> Result<()> {
-    world
-        .stores
-        .intergiro
-        .fixtures
-        .cards
-        .iter()
-        .any(|c| c.id.value == id)
-        .then_some(())
-        .ok_or_else(|| error::with(StatusCode::NOT_FOUND, "not found", None, "No such card"))
-}
-
-pub(crate) fn card_credentials(world: &World, id: &str) -> Result<Response> {
-    card(world, id)?;
-    let summary = || Summary {
-        title: "Show card details".to_owned(),
-        card: Some(id.to_owned()),
-        ..Summary::default()
-    };
-    guarded(
-        world,
-        format!("credentials:{id}"),
-        0,
-        false,
-        "view_card_credentials",
-        summary,
-        || {
-            http::json(
-                StatusCode::OK,
-                &json!({ "card_id": id, "pan": "5555341244441115", "cvv": "737", "expiry_month": 3, "expiry_year": 2030, "holder": "Sandbox Cardholder" }),
-            )
-        },
-    )
-}
-
-pub(crate) fn activate_card(world: &World, id: &str) -> Result<Response> {
-    card(world, id)?;
-    let already = world
-        .stores
-        .intergiro
-        .fixtures
-        .cards
-        .iter()
-        .any(|c| c.id.value == id && c.active);
-    if already || world.stores.intergiro.card_active(id) {
-        return Err(error::with(
-            StatusCode::CONFLICT,
-            "conflict",
-            None,
-            "The card is already active",
-        ));
-    }
-    let summary = || Summary {
-        title: "Activate card".to_owned(),
-        card: Some(id.to_owned()),
-        ..Summary::default()
-    };
-    guarded(
-        world,
-        format!("activate:{id}"),
-        0,
-        false,
-        "activate_card",
-        summary,
-        || {
-            world.stores.intergiro.activate_card(id);
-            http::json(StatusCode::OK, &json!({ "id": id, "status": "active" }))
-        },
-    )
-}
-
-pub(crate) fn account_transactions(world: &World, id: &str) -> Result<Response> {
-    if !world
-        .stores
-        .intergiro
-        .fixtures
-        .accounts
-        .iter()
-        .any(|a| a.id.value == id)
-    {
-        return Err(error::with(
-            StatusCode::NOT_FOUND,
-            "not found",
-            None,
-            "No such account",
-        ));
-    }
-    let summary = || Summary {
-        title: "Share payment history".to_owned(),
-        account: Some(id.to_owned()),
-        ..Summary::default()
-    };
-    guarded(
-        world,
-        format!("history:{id}"),
-        0,
-        false,
-        "view_transactions",
-        summary,
-        || http::json(StatusCode::OK, &json!([])),
     )
 }
 

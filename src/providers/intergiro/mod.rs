@@ -8,7 +8,9 @@
 //! - KYC onboarding and Apple Pay tokenisation;
 //! - Intergiro's exact error body (its v3 reference was out of reach).
 
+mod cards;
 pub(crate) mod config;
+mod consent;
 mod control;
 mod error;
 mod handlers;
