@@ -17,6 +17,7 @@ mod error;
 mod handlers;
 mod model;
 pub(crate) mod routes;
+mod session;
 mod store;
 
 use std::sync::Arc;
