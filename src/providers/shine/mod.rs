@@ -16,6 +16,7 @@ mod error;
 mod handlers;
 mod model;
 mod oauth;
+mod requests;
 pub(crate) mod routes;
 mod store;
 

@@ -6,7 +6,6 @@
 //! a state its deadlines have passed, even between sweeps.
 
 use std::borrow::Cow;
-use std::num::NonZeroUsize;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -15,11 +14,12 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::config::{Decide, Settings};
+use super::config::Decide;
 pub(crate) use super::directory::Directory;
 use super::error::{self, ShineError};
-use super::model::{ActionRequestView, Status, Transfer, TransferBody, ACTION_TRANSFER_CREATE};
+use super::model::{ActionRequestView, Status, Transfer, TransferBody};
 use super::oauth::OAuth;
+use super::requests::{ActionRequest, Key};
 use crate::deadlines::Deadlines;
 use crate::ids::FastMap;
 use crate::limits::{make_room, Full};
@@ -45,77 +45,15 @@ pub(crate) struct Happened {
     pub(crate) at: DateTime<Utc>,
 }
 
-#[derive(Debug)]
-struct ActionRequest {
-    client_id: Arc<str>,
-    uid: Arc<str>,
-    payload: Box<RawValue>,
-    status: Status,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-    expires_at: DateTime<Utc>,
-    token: Option<Box<str>>,
-    token_expires_at: DateTime<Utc>,
-    token_used: bool,
-    /// Polls answered `PENDING`, for `after_polls`.
-    polls: u32,
-}
-
-impl ActionRequest {
-    fn view(&self, id: Uuid) -> ActionRequestView<'_> {
-        ActionRequestView {
-            authentication_action_request_id: id,
-            client_id: &self.client_id,
-            // The only action accepted, so not stored with each request.
-            action: ACTION_TRANSFER_CREATE,
-            payload: &self.payload,
-            uid: &self.uid,
-            status: self.status,
-            token: self.token.as_deref(),
-            created_at: self.created_at,
-            updated_at: self.updated_at,
-            expires_at: self.expires_at,
-        }
-    }
-
-    /// Whether no client can act on it any more: decided or expired, and
-    /// its token, if any, spent or dead. Such a request goes first when the
-    /// store is full.
-    fn finished(&self, now: DateTime<Utc>) -> bool {
-        match self.status {
-            _ if self.expires_at <= now && self.status == Status::Pending => true,
-            Status::Pending => false,
-            Status::Confirmed => self.token_used || self.token_expires_at <= now,
-            _ => true,
-        }
-    }
-
-    /// When a finished request may be forgotten.
-    fn purge_at(&self, settings: &Settings) -> DateTime<Utc> {
-        let last = if self.token.is_some() {
-            self.token_expires_at.max(self.updated_at)
-        } else {
-            self.updated_at
-        };
-        last + settings.retention.as_delta()
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-enum Key {
-    Request(Uuid),
-    Transfer(Uuid),
-}
-
 #[derive(Debug, Default)]
-struct Inner {
+pub(super) struct Inner {
     /// Boxed so the table holds small entries: a million live requests
     /// grow it by rehashing pointers, not whole requests, and an insert
     /// writes the request where the allocator has memory at hand.
-    requests: FastMap<Uuid, Box<ActionRequest>>,
-    tokens: FastMap<Box<str>, Uuid>,
-    transfers: FastMap<Uuid, Transfer>,
-    deadlines: Deadlines<Key>,
+    pub(super) requests: FastMap<Uuid, Box<ActionRequest>>,
+    pub(super) tokens: FastMap<Box<str>, Uuid>,
+    pub(super) transfers: FastMap<Uuid, Transfer>,
+    pub(super) deadlines: Deadlines<Key>,
 }
 
 /// Why the control API could not decide a request.
@@ -391,96 +329,6 @@ impl Store {
             "transfers": inner.transfers.len(),
             "tokens": inner.tokens.len(),
         })
-    }
-}
-
-impl Inner {
-    /// Room for one more request: at the cap, finished requests go, with
-    /// their tokens and deadlines.
-    fn make_room_for_request(&mut self, now: DateTime<Utc>, cap: NonZeroUsize) -> Result<(), Full> {
-        let before = self.requests.len();
-        make_room(&mut self.requests, cap, |r| r.finished(now))?;
-        if self.requests.len() < before {
-            let Self {
-                requests,
-                tokens,
-                transfers,
-                deadlines,
-            } = self;
-            tokens.retain(|_, id| requests.contains_key(id));
-            deadlines.retain(|key| match key {
-                Key::Request(id) => requests.contains_key(id),
-                Key::Transfer(id) => transfers.contains_key(id),
-            });
-        }
-        Ok(())
-    }
-
-    /// Brings a request up to `ctx.now`: the simulated user's timed decision,
-    /// then expiry, each at the instant it was due.
-    fn settle(&mut self, id: Uuid, ctx: Ctx<'_>, out: &mut Vec<Happened>) {
-        let Some(request) = self.requests.get_mut(&id) else {
-            return;
-        };
-        if request.status != Status::Pending {
-            return;
-        }
-        let sim = &ctx.users.action_request;
-        if sim.decide() != Decide::Ignore && sim.after_polls.is_none() {
-            let due = request.created_at + sim.after.unwrap_or_default().as_delta();
-            if due <= ctx.now && due < request.expires_at {
-                self.decide(id, sim.decide(), ctx, due, out);
-                return;
-            }
-        }
-        if request.expires_at <= ctx.now {
-            request.status = Status::Expired;
-            request.updated_at = request.expires_at;
-            let (at, purge) = (request.expires_at, request.purge_at(ctx.settings));
-            self.deadlines.push(purge, Key::Request(id));
-            out.push(Happened {
-                kind: "action_request.expired",
-                subject: id.to_string(),
-                at,
-            });
-        }
-    }
-
-    /// Confirms (issuing the short-lived token) or rejects, as of `at`.
-    fn decide(
-        &mut self,
-        id: Uuid,
-        decision: Decide,
-        ctx: Ctx<'_>,
-        at: DateTime<Utc>,
-        out: &mut Vec<Happened>,
-    ) {
-        let Some(request) = self.requests.get_mut(&id) else {
-            return;
-        };
-        let kind = match decision {
-            Decide::Confirm => {
-                let token: Box<str> = format!("slt_{}", ctx.ids.token(40)).into();
-                self.tokens.insert(token.clone(), id);
-                request.token = Some(token);
-                request.token_expires_at = at + ctx.settings.token_ttl.as_delta();
-                request.status = Status::Confirmed;
-                "action_request.confirmed"
-            }
-            Decide::Reject => {
-                request.status = Status::Rejected;
-                "action_request.rejected"
-            }
-            Decide::Ignore => return,
-        };
-        request.updated_at = at;
-        self.deadlines
-            .push(request.purge_at(ctx.settings), Key::Request(id));
-        out.push(Happened {
-            kind,
-            subject: id.to_string(),
-            at,
-        });
     }
 }
 
