@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use p256::ecdsa::{SigningKey, VerifyingKey};
 use serde::Deserialize;
 
-use super::model::{AddKey, Register, VirtualDeviceView};
+use super::model::{AddKey, Register};
 use serde_json::{json, Value};
 
 use crate::crypto::{self, CryptoError};
@@ -78,17 +78,6 @@ pub(crate) struct SignatureChallenge {
     done: bool,
 }
 
-#[derive(Debug)]
-pub(crate) struct DeviceChallenge {
-    id: String,
-    device_id: String,
-    purpose: Purpose,
-    string_to_sign: String,
-    created_at: DateTime<Utc>,
-    pub(crate) expires_at: DateTime<Utc>,
-    done: bool,
-}
-
 /// Private keys of the sandbox's virtual devices.
 pub(crate) type VirtualKeys = HashMap<String, Vec<(Purpose, SigningKey)>>;
 
@@ -128,7 +117,7 @@ pub(crate) fn signature_error(e: CryptoError) -> SolarisError {
 impl Inner {
     /// Room for one more device: at the cap, devices whose binding was never
     /// completed and whose challenge has expired go. Bound devices stay.
-    fn room_for_a_device(&mut self, ctx: Ctx<'_>) -> Result<(), SolarisError> {
+    pub(super) fn room_for_a_device(&mut self, ctx: Ctx<'_>) -> Result<(), SolarisError> {
         let lapsed = ctx.now - ctx.settings.challenge_ttl.as_delta();
         make_room(&mut self.devices, ctx.cap, |d| {
             !d.verified && d.created_at <= lapsed
@@ -138,25 +127,6 @@ impl Inner {
 }
 
 impl Store {
-    /// A bound virtual device of the person's with a restricted key.
-    pub(crate) fn virtual_device_of(&self, person_id: &str) -> Option<String> {
-        let inner = self.lock();
-        let mut ids: Vec<&String> = inner
-            .virtual_keys
-            .iter()
-            .filter(|(_, keys)| keys.iter().any(|(p, _)| *p == Purpose::Restricted))
-            .map(|(id, _)| id)
-            .filter(|id| {
-                inner
-                    .devices
-                    .get(*id)
-                    .is_some_and(|d| d.person_id == person_id)
-            })
-            .collect();
-        ids.sort();
-        ids.first().map(|id| (*id).clone())
-    }
-
     /// Registers an unverified device and sends the person a code to sign.
     pub(crate) fn register_device(
         &self,
@@ -352,144 +322,6 @@ impl Store {
         Ok(json!({ "id": key_id }))
     }
 
-    pub(crate) fn create_device_challenge(
-        &self,
-        ctx: Ctx<'_>,
-        device_id: &str,
-        purpose: Purpose,
-    ) -> Result<Value, SolarisError> {
-        let mut inner = self.lock();
-        let device = inner
-            .devices
-            .get(device_id)
-            .filter(|d| d.verified)
-            .ok_or_else(|| SolarisError::validation("device_id", "device-id invalid"))?;
-        if device.key(purpose).is_none() {
-            return Err(SolarisError::validation(
-                "key_purpose",
-                format!("the device has no {} key", purpose.name()),
-            ));
-        }
-        make_room(&mut inner.device_challenges, ctx.cap, |c| {
-            c.done || c.expires_at <= ctx.now
-        })
-        .map_err(SolarisError::too_many)?;
-        let challenge = DeviceChallenge {
-            id: ctx.ids.uuid().to_string(),
-            device_id: device_id.to_owned(),
-            purpose,
-            string_to_sign: ctx.ids.token(32),
-            created_at: ctx.now,
-            expires_at: ctx.expiry(),
-            done: false,
-        };
-        let view = json!({
-            "id": challenge.id,
-            "type": "signature",
-            "created_at": stamp(&challenge.created_at),
-            "expires_at": stamp(&challenge.expires_at),
-            "string_to_sign": challenge.string_to_sign,
-        });
-        inner
-            .device_challenges
-            .insert(challenge.id.clone(), challenge);
-        Ok(view)
-    }
-
-    /// Verifies a device-signing challenge with the key of its purpose, once.
-    pub(crate) fn verify_device_challenge(
-        &self,
-        now: DateTime<Utc>,
-        id: &str,
-        device_id: Option<&str>,
-        signature: &str,
-    ) -> Result<(), SolarisError> {
-        let (key, text) = {
-            let inner = self.lock();
-            let challenge = inner
-                .device_challenges
-                .get(id)
-                .ok_or_else(|| SolarisError::not_found("DeviceChallenge", id))?;
-            if challenge.done {
-                return Err(already_completed());
-            }
-            if now >= challenge.expires_at {
-                return Err(expired());
-            }
-            if device_id.is_some_and(|d| d != challenge.device_id) {
-                return Err(SolarisError::validation(
-                    "device_id",
-                    "the challenge belongs to another device",
-                ));
-            }
-            let key = verified(&inner.devices, &challenge.device_id)?
-                .key(challenge.purpose)
-                .copied()
-                .ok_or_else(|| SolarisError::not_found("Device", &challenge.device_id))?;
-            (key, challenge.string_to_sign.clone())
-        };
-        crypto::verify(&key, text.as_bytes(), signature).map_err(signature_error)?;
-        let mut inner = self.lock();
-        let challenge = inner
-            .device_challenges
-            .get_mut(id)
-            .filter(|c| !c.done)
-            .ok_or_else(already_completed)?;
-        challenge.done = true;
-        Ok(())
-    }
-
-    /// A device whose private key the sandbox holds, bound at once.
-    pub(crate) fn bind_virtual_device(
-        &self,
-        ctx: Ctx<'_>,
-        person_id: &str,
-        purpose: Purpose,
-    ) -> Result<VirtualDeviceView, SolarisError> {
-        let signing = crypto::generate(ctx.ids);
-        let public = crypto::public_hex(&signing);
-        let mut inner = self.lock();
-        inner.person(person_id)?;
-        inner.room_for_a_device(ctx)?;
-        let device = Device {
-            id: ctx.ids.uuid().to_string(),
-            person_id: person_id.to_owned(),
-            name: "Sandbox virtual device".to_owned(),
-            verified: true,
-            keys: vec![DeviceKey {
-                id: ctx.ids.uuid().to_string(),
-                purpose,
-                key: *signing.verifying_key(),
-            }],
-            created_at: ctx.now,
-        };
-        let view = VirtualDeviceView {
-            id: device.id.clone(),
-            person_id: person_id.to_owned(),
-            key_purpose: purpose.name(),
-            key: public,
-        };
-        inner
-            .virtual_keys
-            .insert(device.id.clone(), vec![(purpose, signing)]);
-        inner.devices.insert(device.id.clone(), device);
-        Ok(view)
-    }
-
-    /// Signs as the virtual device: hex DER ECDSA over SHA-256.
-    pub(crate) fn sign_as_virtual_device(
-        &self,
-        id: &str,
-        text: &str,
-        purpose: Option<Purpose>,
-    ) -> Result<String, super::SignRefusal> {
-        use super::SignRefusal::{NoDevice, NoKey};
-        let inner = self.lock();
-        let keys = inner.virtual_keys.get(id).ok_or(NoDevice)?;
-        let found = purpose.map_or(keys.first(), |p| keys.iter().find(|(kp, _)| *kp == p));
-        let (_, key) = found.ok_or(NoKey)?;
-        Ok(crypto::sign(key, text.as_bytes()))
-    }
 }
 
 fn signature_challenge_view(c: &SignatureChallenge) -> Value {

@@ -12,12 +12,14 @@
 mod change_requests;
 pub(crate) mod config;
 mod control;
+mod device_challenges;
 mod devices;
 mod error;
 mod handlers;
 mod model;
 pub(crate) mod routes;
 mod store;
+mod virtual_devices;
 
 use std::sync::Arc;
 

@@ -16,7 +16,8 @@ use serde_json::{json, Value};
 
 use super::change_requests::ChangeRequest;
 use super::config::Person as PersonFixture;
-use super::devices::{Device, DeviceChallenge, SignatureChallenge, VirtualKeys};
+use super::device_challenges::DeviceChallenge;
+use super::devices::{Device, SignatureChallenge, VirtualKeys};
 use super::error::SolarisError;
 use crate::ids::IdGen;
 use crate::limits::make_room;
