@@ -6,24 +6,17 @@
 use super::model::{Authorize, ChangeRequestView, Confirm, OpenChangeRequest};
 use chrono::{DateTime, Utc};
 use hyper::StatusCode;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::crypto::{self, CryptoError};
 use super::devices::{self, Purpose};
 use super::error::SolarisError;
+pub(crate) use super::actions::Action;
+use super::actions::apply;
 use super::store::{sms_draft, stamp, Ctx, Inner, Store};
 use crate::limits::make_room;
 use crate::secret;
 use crate::state::SmsDraft;
-
-/// The action a change request holds back until it is confirmed.
-#[derive(Debug, Clone)]
-pub(crate) enum Action {
-    SepaCreditTransfer { account_id: String, body: Value },
-    UpdatePerson { patch: Value },
-    DeleteMobileNumber,
-    AddTrustedIban { iban: String },
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Status {
@@ -380,62 +373,4 @@ fn find<'a>(inner: &'a mut Inner, id: &str) -> Result<&'a mut ChangeRequest, Sol
         .change_requests
         .get_mut(id)
         .ok_or_else(|| SolarisError::not_found("ChangeRequest", id))
-}
-
-/// Applies a confirmed action: what the original call would have answered.
-fn apply(inner: &mut Inner, ctx: Ctx<'_>, person_id: &str, action: Action) -> (u16, Value) {
-    let Ok(person) = inner.person_mut(person_id) else {
-        return (
-            404,
-            json!({ "errors": [{ "code": "model_not_found", "detail": "The person no longer exists" }] }),
-        );
-    };
-    match action {
-        Action::SepaCreditTransfer { account_id, body } => {
-            let amount = body["amount"]["value"].as_i64().unwrap_or(0);
-            let Some(account) = person.accounts.iter_mut().find(|a| a.0 == account_id) else {
-                return (
-                    404,
-                    json!({ "errors": [{ "code": "model_not_found", "detail": "The account no longer exists" }] }),
-                );
-            };
-            if account.2 < amount {
-                return (
-                    400,
-                    json!({ "errors": [{ "code": "insufficient_funds", "detail": "Insufficient funds" }] }),
-                );
-            }
-            account.2 -= amount;
-            let mut transfer = body;
-            transfer["id"] = json!(ctx.ids.hex(32));
-            transfer["account_id"] = json!(account_id);
-            transfer["status"] = json!("accepted");
-            transfer["created_at"] = json!(stamp(&ctx.now));
-            (201, transfer)
-        }
-        Action::UpdatePerson { patch } => {
-            if let Some(v) = patch["first_name"].as_str() {
-                person.first_name = Some(v.to_owned());
-            }
-            if let Some(v) = patch["last_name"].as_str() {
-                person.last_name = Some(v.to_owned());
-            }
-            if patch["address"].is_object() {
-                person.address = Some(patch["address"].clone());
-            }
-            (200, person.view())
-        }
-        Action::DeleteMobileNumber => match person.mobile.take() {
-            Some(mobile) => (200, mobile.view()),
-            None => (
-                404,
-                json!({ "errors": [{ "code": "model_not_found", "detail": "No mobile number" }] }),
-            ),
-        },
-        Action::AddTrustedIban { iban } => {
-            let trusted = json!({ "id": ctx.ids.hex(32), "iban": iban, "person_id": person.id, "created_at": stamp(&ctx.now) });
-            person.trusted_ibans.push(trusted.clone());
-            (201, trusted)
-        }
-    }
 }

@@ -9,6 +9,7 @@
 //! - `device_data` (Seon) and the `activation_code` challenge type;
 //! - OAuth scopes: every token may call every endpoint.
 
+mod actions;
 mod change_requests;
 pub(crate) mod config;
 mod control;
@@ -17,6 +18,7 @@ mod devices;
 mod error;
 mod handlers;
 mod model;
+mod persons;
 pub(crate) mod routes;
 mod store;
 mod virtual_devices;
