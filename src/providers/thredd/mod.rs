@@ -18,6 +18,7 @@ mod jwt;
 mod model;
 pub(crate) mod routes;
 mod store;
+mod tokens;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -15,7 +15,7 @@ use parking_lot::Mutex;
 use serde_json::{json, Value};
 
 use super::config::Card;
-use super::jwt;
+pub(super) use super::tokens::Token;
 use crate::ids::IdGen;
 use crate::limits::{make_room, Full};
 use crate::scenario::Scenario;
@@ -27,14 +27,6 @@ pub(crate) const STATUSES: &[&str] = &["SUCCESS", "STEPUP", "FAILURE", "FAILWITH
 
 /// The world's context for Thredd's store.
 pub(crate) type Ctx<'a> = crate::providers::Ctx<'a, super::Thredd>;
-
-#[derive(Debug)]
-struct Token {
-    client_id: String,
-    scope: Vec<&'static str>,
-    nbf: DateTime<Utc>,
-    exp: DateTime<Utc>,
-}
 
 /// Where a session stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,22 +125,22 @@ pub(crate) struct Validated {
 }
 
 #[derive(Debug, Default)]
-struct Inner {
-    tokens: HashMap<Box<str>, Token>,
+pub(super) struct Inner {
+    pub(super) tokens: HashMap<Box<str>, Token>,
     sessions: HashMap<String, Session>,
 }
 
 #[derive(Debug)]
 pub(crate) struct Store {
-    clients: HashMap<String, (String, String)>,
+    pub(super) clients: HashMap<String, (String, String)>,
     cards: HashMap<u64, Card>,
     /// Made on the first token, not with the world: deriving a key builds the
     /// curve's tables, which costs milliseconds and megabytes at start-up.
-    key: OnceLock<SigningKey>,
+    pub(super) key: OnceLock<SigningKey>,
     /// Seeds the key, so a seeded scenario signs the same way every run.
-    key_seed: u64,
-    kid: String,
-    inner: Mutex<Inner>,
+    pub(super) key_seed: u64,
+    pub(super) kid: String,
+    pub(super) inner: Mutex<Inner>,
 }
 
 impl Store {
@@ -175,68 +167,6 @@ impl Store {
             kid: ids.hex(40).to_uppercase(),
             inner: Mutex::new(Inner::default()),
         }
-    }
-
-    /// Checks a client's secret and role in constant time.
-    pub(crate) fn client(&self, id: &str, secret: &str, role: &str) -> bool {
-        self.clients
-            .get(id)
-            .is_some_and(|(s, r)| secret::eq(s, secret) && r == role)
-    }
-
-    /// Mints a token for `client_id`; the sandbox mints its own for the calls
-    /// it makes as Thredd.
-    pub(crate) fn mint(
-        &self,
-        ctx: Ctx<'_>,
-        client_id: &str,
-        scope: Vec<&'static str>,
-    ) -> Result<(String, i64), Full> {
-        make_room(&mut self.inner.lock().tokens, ctx.cap, |t| t.exp <= ctx.now)?;
-        let ttl = ctx.settings.token_ttl.as_delta();
-        let exp = ctx.now + ttl;
-        let jti = ctx.ids.hex(32);
-        let key = self.key.get_or_init(|| {
-            crate::crypto::generate(&IdGen::new(Some(self.key_seed)))
-        });
-        let token = jwt::sign(key, &self.kid, client_id, &jti, &scope, ctx.now, exp);
-        self.inner.lock().tokens.insert(
-            token.as_str().into(),
-            Token {
-                client_id: client_id.to_owned(),
-                scope,
-                nbf: ctx.now,
-                exp,
-            },
-        );
-        Ok((token, ttl.num_seconds()))
-    }
-
-    /// RFC 7662: `active` and the claims, or just `active: false`.
-    pub(crate) fn introspect(&self, now: DateTime<Utc>, token: &str) -> Value {
-        let inner = self.inner.lock();
-        match inner.tokens.get(token) {
-            Some(t) if now < t.exp => json!({
-                "active": true,
-                "iss": jwt::ISSUER,
-                "aud": ["rdxapi", "firbiometricapi"],
-                "client_id": t.client_id,
-                "scope": t.scope.join(" "),
-                "token_type": "Bearer",
-                "nbf": t.nbf.timestamp(),
-                "exp": t.exp.timestamp(),
-            }),
-            _ => json!({ "active": false }),
-        }
-    }
-
-    /// A live token that a PM may call NotifyValidate with.
-    pub(crate) fn bearer_ok(&self, now: DateTime<Utc>, token: &str) -> bool {
-        self.inner
-            .lock()
-            .tokens
-            .get(token)
-            .is_some_and(|t| now < t.exp && t.client_id != super::THREDD_CLIENT)
     }
 
     pub(crate) fn card(&self, pubtoken: u64) -> Option<&Card> {

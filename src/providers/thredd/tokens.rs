@@ -1,0 +1,85 @@
+//! Thredd's oAuth tokens: its IdentityServer's clients, the JWTs it mints
+//! (for the program manager, and for the sandbox's own calls as Thredd),
+//! and introspection.
+
+
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+
+use super::jwt;
+use super::store::{Ctx, Store};
+use crate::ids::IdGen;
+use crate::limits::{make_room, Full};
+use crate::secret;
+
+#[derive(Debug)]
+pub(super) struct Token {
+    client_id: String,
+    scope: Vec<&'static str>,
+    nbf: DateTime<Utc>,
+    pub(super) exp: DateTime<Utc>,
+}
+
+impl Store {
+    /// Checks a client's secret and role in constant time.
+    pub(crate) fn client(&self, id: &str, secret: &str, role: &str) -> bool {
+        self.clients
+            .get(id)
+            .is_some_and(|(s, r)| secret::eq(s, secret) && r == role)
+    }
+
+    /// Mints a token for `client_id`; the sandbox mints its own for the calls
+    /// it makes as Thredd.
+    pub(crate) fn mint(
+        &self,
+        ctx: Ctx<'_>,
+        client_id: &str,
+        scope: Vec<&'static str>,
+    ) -> Result<(String, i64), Full> {
+        make_room(&mut self.inner.lock().tokens, ctx.cap, |t| t.exp <= ctx.now)?;
+        let ttl = ctx.settings.token_ttl.as_delta();
+        let exp = ctx.now + ttl;
+        let jti = ctx.ids.hex(32);
+        let key = self.key.get_or_init(|| {
+            crate::crypto::generate(&IdGen::new(Some(self.key_seed)))
+        });
+        let token = jwt::sign(key, &self.kid, client_id, &jti, &scope, ctx.now, exp);
+        self.inner.lock().tokens.insert(
+            token.as_str().into(),
+            Token {
+                client_id: client_id.to_owned(),
+                scope,
+                nbf: ctx.now,
+                exp,
+            },
+        );
+        Ok((token, ttl.num_seconds()))
+    }
+
+    /// RFC 7662: `active` and the claims, or just `active: false`.
+    pub(crate) fn introspect(&self, now: DateTime<Utc>, token: &str) -> Value {
+        let inner = self.inner.lock();
+        match inner.tokens.get(token) {
+            Some(t) if now < t.exp => json!({
+                "active": true,
+                "iss": jwt::ISSUER,
+                "aud": ["rdxapi", "firbiometricapi"],
+                "client_id": t.client_id,
+                "scope": t.scope.join(" "),
+                "token_type": "Bearer",
+                "nbf": t.nbf.timestamp(),
+                "exp": t.exp.timestamp(),
+            }),
+            _ => json!({ "active": false }),
+        }
+    }
+
+    /// A live token that a PM may call NotifyValidate with.
+    pub(crate) fn bearer_ok(&self, now: DateTime<Utc>, token: &str) -> bool {
+        self.inner
+            .lock()
+            .tokens
+            .get(token)
+            .is_some_and(|t| now < t.exp && t.client_id != super::THREDD_CLIENT)
+    }
+}
