@@ -151,4 +151,46 @@ mod tests {
             assert!(Provider::from_name(parts[0]).is_some(), "{op}");
         }
     }
+
+    /// The seam holds: outside a provider's folder, only this registry
+    /// names a provider. Comments, and tests (a `*_tests.rs` file or what
+    /// follows `#[cfg(test)]` at the top level), may use one as an example.
+    #[test]
+    fn nothing_outside_a_providers_folder_names_a_provider() {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut files = vec![src.clone()];
+        let mut offences = Vec::new();
+        while let Some(path) = files.pop() {
+            if path.is_dir() {
+                let in_a_provider = Provider::ALL
+                    .iter()
+                    .any(|p| path == src.join("providers").join(p.name()));
+                if !in_a_provider {
+                    files.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+                }
+                continue;
+            }
+            let name = path.to_string_lossy();
+            if !name.ends_with(".rs")
+                || name.ends_with("_tests.rs")
+                || path == src.join("providers").join("mod.rs")
+            {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            let code = text.split("\n#[cfg(test)]\n").next().unwrap_or_default();
+            for (i, line) in code.lines().enumerate() {
+                let lower = line.trim_start().to_ascii_lowercase();
+                if lower.starts_with("//") {
+                    continue;
+                }
+                for p in Provider::ALL {
+                    if lower.contains(p.name()) {
+                        offences.push(format!("{name}:{}: {}", i + 1, line.trim()));
+                    }
+                }
+            }
+        }
+        assert!(offences.is_empty(), "{offences:#?}");
+    }
 }
