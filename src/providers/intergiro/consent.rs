@@ -2,9 +2,9 @@
 //! (approved, declined, expired), by the user or the simulated one.
 
 use chrono::{DateTime, Utc};
-use serde_json::{json, Value};
 
 use super::config::Decide;
+use super::model::ConsentView;
 use super::store::{stamp, Ctx};
 use crate::limits::Full;
 
@@ -71,14 +71,14 @@ pub(crate) enum Passcode {
 }
 
 impl Consent {
-    pub(crate) fn view(&self) -> Value {
-        json!({
-            "id": self.id,
-            "status": self.status.name(),
-            "scope": [self.scope],
-            "expires_at": stamp(&self.expires_at),
-            "created_at": stamp(&self.created_at),
-        })
+    pub(crate) fn view(&self) -> ConsentView {
+        ConsentView {
+            id: self.id.clone(),
+            status: self.status.name(),
+            scope: [self.scope],
+            expires_at: stamp(&self.expires_at),
+            created_at: stamp(&self.created_at),
+        }
     }
 
     /// Expiry, and the simulated user's timed decision, as of `now`.
@@ -130,7 +130,7 @@ pub(crate) struct Guarded {
 #[derive(Debug)]
 pub(crate) enum Gate {
     /// Needs consent: answer 412 with this consent.
-    Consent(Value),
+    Consent(ConsentView),
     /// Approved: perform the action, now and only now.
     Proceed,
     Declined(String),

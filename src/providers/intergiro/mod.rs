@@ -85,7 +85,8 @@ impl ProviderApi for Intergiro {
 
     /// Consents waiting on their page.
     fn pending(world: &World) -> Value {
-        Value::Array(world.stores.intergiro.pending(world.now(), &world.base_path))
+        serde_json::to_value(world.stores.intergiro.pending(world.now(), &world.base_path))
+            .unwrap_or(Value::Null)
     }
 
     type Control = control::Control;
@@ -119,15 +120,16 @@ pub(crate) fn decide(
     world: &World,
     id: &str,
     approve: bool,
-) -> Result<Value, Option<&'static str>> {
+) -> Result<Option<model::ConsentView>, Option<&'static str>> {
     let (_, kind) = world
-.stores.intergiro
+        .stores
+        .intergiro
         .decide(Ctx::of(world), id, None, approve)
         .map_err(|status| status.map(store::Status::name))?;
     publish(world, vec![(kind, id.to_owned())]);
     let mut events = Vec::new();
     Ok(world
-.stores.intergiro
-        .consent(Ctx::of(world), id, &mut events)
-        .unwrap_or(Value::Null))
+        .stores
+        .intergiro
+        .consent(Ctx::of(world), id, &mut events))
 }

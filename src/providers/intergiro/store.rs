@@ -14,6 +14,7 @@ use parking_lot::Mutex;
 use serde_json::{json, Value};
 
 use super::consent::MAX_WRONG_PASSCODES;
+use super::model::{ConsentView, PendingConsent};
 pub(crate) use super::consent::{Consent, Gate, Guarded, Passcode, RefreshError, Status, Summary};
 use crate::limits::{make_room, Full};
 use crate::ids::IdGen;
@@ -241,7 +242,7 @@ impl Store {
         ctx: Ctx<'_>,
         id: &str,
         events: &mut Vec<(&'static str, String)>,
-    ) -> Option<Value> {
+    ) -> Option<ConsentView> {
         let mut inner = self.inner.lock();
         let consent = inner.consents.get_mut(id)?;
         if let Some(kind) = consent.settle(ctx) {
@@ -338,7 +339,7 @@ impl Store {
 
     /// Pending consents for the dashboard, oldest first, each with the path of
     /// its hosted page once initiated.
-    pub(crate) fn pending(&self, now: DateTime<Utc>, base_path: &str) -> Vec<Value> {
+    pub(crate) fn pending(&self, now: DateTime<Utc>, base_path: &str) -> Vec<PendingConsent> {
         let inner = self.inner.lock();
         let mut pending: Vec<&Consent> = inner
             .consents
@@ -353,7 +354,13 @@ impl Store {
                     .page_token
                     .as_ref()
                     .map(|t| format!("{base_path}/intergiro/sca/consent?token={t}"));
-                json!({ "id": c.id, "scope": c.scope, "summary": c.summary, "expires_at": stamp(&c.expires_at), "page": page })
+                PendingConsent {
+                    id: c.id.clone(),
+                    scope: c.scope,
+                    summary: c.summary.clone(),
+                    expires_at: stamp(&c.expires_at),
+                    page,
+                }
             })
             .collect()
     }

@@ -103,7 +103,7 @@ pub(crate) fn button(
         }
         "fail" => super::play_pm(world, id, "FAILURE").map(|()| "Failed in the app".to_owned()),
         "otp" => super::enter_otp(world, id, code.trim())
-            .map(|view| format!("Code entered: {}", view["state"].as_str().unwrap_or("")))
+            .map(|view| format!("Code entered: {}", view.state))
             .map_err(|e| format!("The code was not accepted ({e})")),
         _ => return None,
     })

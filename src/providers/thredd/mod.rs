@@ -80,7 +80,7 @@ impl ProviderApi for Thredd {
 
     /// Sessions waiting for the program manager or the cardholder.
     fn pending(world: &World) -> Value {
-        Value::Array(world.stores.thredd.open_sessions(world.now()))
+        serde_json::to_value(world.stores.thredd.open_sessions(world.now())).unwrap_or(Value::Null)
     }
 
     fn own_sms(users: &Users) -> Option<SmsUser> {
@@ -145,7 +145,7 @@ fn currency(code: &str) -> Option<(&'static str, u32)> {
 pub(crate) fn start(
     world: Arc<World>,
     purchase: Purchase,
-) -> Result<Value, (StatusCode, &'static str, String)> {
+) -> Result<model::SessionView, (StatusCode, &'static str, String)> {
     let settings = &world.scenario.settings.thredd;
     let card = world
 .stores.thredd
@@ -292,7 +292,7 @@ pub(crate) fn play_pm(world: &World, id: &str, status: &'static str) -> Result<(
 .stores.thredd
         .session(world.now(), id)
         .ok_or_else(|| format!("No authentication {id}"))?;
-    let pubtoken = view["pubtoken"].as_u64().unwrap_or_default();
+    let pubtoken = view.pubtoken;
     let done = world
 .stores.thredd
         .validate(Ctx::of(world), id, pubtoken, status, "SANDBOX-DASHBOARD")
@@ -301,7 +301,7 @@ pub(crate) fn play_pm(world: &World, id: &str, status: &'static str) -> Result<(
     Ok(())
 }
 
-pub(crate) fn get(world: &World, id: &str) -> Option<Value> {
+pub(crate) fn get(world: &World, id: &str) -> Option<model::SessionView> {
     let (view, timed_out) = world.stores.thredd.session(world.now(), id)?;
     if timed_out {
         world.emit(
@@ -315,13 +315,17 @@ pub(crate) fn get(world: &World, id: &str) -> Option<Value> {
     Some(view)
 }
 
-pub(crate) fn enter_otp(world: &World, id: &str, code: &str) -> Result<Value, &'static str> {
+pub(crate) fn enter_otp(
+    world: &World,
+    id: &str,
+    code: &str,
+) -> Result<model::SessionView, &'static str> {
     let entered = world.stores.thredd.enter_otp(id, code);
     // The last wrong try is refused like the others, but it settles the
     // authentication, so the timeline hears of it.
     let state = match &entered {
-        Ok(view) => view["state"].clone(),
-        Err("otp_attempts_exhausted") => json!(store::State::FailWithFeedback.name()),
+        Ok(view) => view.state,
+        Err("otp_attempts_exhausted") => store::State::FailWithFeedback.name(),
         Err(_) => return entered,
     };
     world.emit(

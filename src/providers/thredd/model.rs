@@ -1,7 +1,8 @@
 //! Thredd's request bodies: the control API's purchase. The oAuth forms are
 //! [`crate::http::ClientCredentials`].
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 /// `POST /__admin/thredd/authentications`: a cardholder's purchase.
 #[derive(Debug, Deserialize)]
@@ -37,4 +38,49 @@ pub(crate) struct Merchant {
     pub(crate) country_code: Option<String>,
     #[serde(default)]
     pub(crate) app_redirect_url: Option<String>,
+}
+
+/// A 3DS session as the control API shows it: where it stands, and what
+/// happened to NotifyInitiateAction.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct SessionView {
+    pub(crate) id: String,
+    pub(crate) pubtoken: u64,
+    pub(crate) state: &'static str,
+    pub(crate) outcome: Option<&'static str>,
+    pub(crate) pm_reference_id: Option<String>,
+    pub(crate) created_at: String,
+    pub(crate) validation_deadline: String,
+    pub(crate) delivery: DeliveryView,
+    pub(crate) notify_initiate_action: Value,
+}
+
+/// The one NotifyInitiateAction of a session.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct DeliveryView {
+    pub(crate) url: Option<String>,
+    pub(crate) state: &'static str,
+    pub(crate) status: Option<u16>,
+    pub(crate) latency_ms: Option<f64>,
+    pub(crate) error: Option<String>,
+    pub(crate) sent_at: Option<String>,
+}
+
+/// RFC 7662's answer: `active`, and the claims of a live token.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Introspection {
+    pub(crate) active: bool,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub(crate) claims: Option<Claims>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Claims {
+    pub(crate) iss: &'static str,
+    pub(crate) aud: [&'static str; 2],
+    pub(crate) client_id: String,
+    pub(crate) scope: String,
+    pub(crate) token_type: &'static str,
+    pub(crate) nbf: i64,
+    pub(crate) exp: i64,
 }

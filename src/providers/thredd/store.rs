@@ -15,6 +15,7 @@ use parking_lot::Mutex;
 use serde_json::{json, Value};
 
 use super::config::Card;
+use super::model::{DeliveryView, SessionView};
 pub(super) use super::tokens::Token;
 use crate::ids::IdGen;
 use crate::limits::{make_room, Full};
@@ -77,25 +78,26 @@ pub(crate) struct Session {
 }
 
 impl Session {
-    fn view(&self) -> Value {
-        json!({
-            "id": self.id,
-            "pubtoken": self.pubtoken,
-            "state": self.state.name(),
-            "outcome": self.outcome,
-            "pm_reference_id": self.pm_reference,
-            "created_at": crate::timefmt::millis(&self.created_at),
-            "validation_deadline": crate::timefmt::millis(&self.deadline),
-            "delivery": {
-                "url": self.delivery.url,
-                "state": self.delivery.state,
-                "status": self.delivery.status,
-                "latency_ms": self.delivery.latency_ms,
-                "error": self.delivery.error,
-                "sent_at": self.delivery.sent_at.map(|t| crate::timefmt::millis(&t)),
+    fn view(&self) -> SessionView {
+        let millis = crate::timefmt::millis;
+        SessionView {
+            id: self.id.clone(),
+            pubtoken: self.pubtoken,
+            state: self.state.name(),
+            outcome: self.outcome,
+            pm_reference_id: self.pm_reference.clone(),
+            created_at: millis(&self.created_at),
+            validation_deadline: millis(&self.deadline),
+            delivery: DeliveryView {
+                url: self.delivery.url.clone(),
+                state: self.delivery.state,
+                status: self.delivery.status,
+                latency_ms: self.delivery.latency_ms,
+                error: self.delivery.error.clone(),
+                sent_at: self.delivery.sent_at.map(|t| millis(&t)),
             },
-            "notify_initiate_action": self.request,
-        })
+            notify_initiate_action: self.request.clone(),
+        }
     }
 
     /// The validation timeout, once passed, ends the session as TIMEOUT.
@@ -181,7 +183,7 @@ impl Store {
         timeout: TimeDelta,
         request: Value,
         url: Option<String>,
-    ) -> Result<Value, Full> {
+    ) -> Result<SessionView, Full> {
         let mut inner = self.inner.lock();
         // Decided sessions, and those past their validation timeout, go
         // first; the sweeper would forget them an hour later anyway.
@@ -250,7 +252,7 @@ impl Store {
         }
     }
 
-    pub(crate) fn session(&self, now: DateTime<Utc>, id: &str) -> Option<(Value, bool)> {
+    pub(crate) fn session(&self, now: DateTime<Utc>, id: &str) -> Option<(SessionView, bool)> {
         let mut inner = self.inner.lock();
         let session = inner.sessions.get_mut(id)?;
         let timed_out = session.settle(now);
@@ -329,7 +331,7 @@ impl Store {
     /// The cardholder types the fallback OTP: three tries. Every wrong code
     /// is refused; the third also fails the authentication
     /// (`otp_attempts_exhausted`).
-    pub(crate) fn enter_otp(&self, id: &str, code: &str) -> Result<Value, &'static str> {
+    pub(crate) fn enter_otp(&self, id: &str, code: &str) -> Result<SessionView, &'static str> {
         let mut inner = self.inner.lock();
         let session = inner.sessions.get_mut(id).ok_or("not_found")?;
         if session.state != State::AwaitingOtp {
@@ -368,7 +370,7 @@ impl Store {
     }
 
     /// Sessions waiting for the PM or the cardholder, oldest first.
-    pub(crate) fn open_sessions(&self, now: DateTime<Utc>) -> Vec<Value> {
+    pub(crate) fn open_sessions(&self, now: DateTime<Utc>) -> Vec<SessionView> {
         let mut inner = self.inner.lock();
         let mut open: Vec<&mut Session> = inner
             .sessions

@@ -4,9 +4,9 @@
 
 
 use chrono::{DateTime, Utc};
-use serde_json::{json, Value};
 
 use super::jwt;
+use super::model::{Claims, Introspection};
 use super::store::{Ctx, Store};
 use crate::ids::IdGen;
 use crate::limits::{make_room, Full};
@@ -57,20 +57,24 @@ impl Store {
     }
 
     /// RFC 7662: `active` and the claims, or just `active: false`.
-    pub(crate) fn introspect(&self, now: DateTime<Utc>, token: &str) -> Value {
+    pub(crate) fn introspect(&self, now: DateTime<Utc>, token: &str) -> Introspection {
         let inner = self.inner.lock();
-        match inner.tokens.get(token) {
-            Some(t) if now < t.exp => json!({
-                "active": true,
-                "iss": jwt::ISSUER,
-                "aud": ["rdxapi", "firbiometricapi"],
-                "client_id": t.client_id,
-                "scope": t.scope.join(" "),
-                "token_type": "Bearer",
-                "nbf": t.nbf.timestamp(),
-                "exp": t.exp.timestamp(),
-            }),
-            _ => json!({ "active": false }),
+        let claims = inner
+            .tokens
+            .get(token)
+            .filter(|t| now < t.exp)
+            .map(|t| Claims {
+                iss: jwt::ISSUER,
+                aud: ["rdxapi", "firbiometricapi"],
+                client_id: t.client_id.clone(),
+                scope: t.scope.join(" "),
+                token_type: "Bearer",
+                nbf: t.nbf.timestamp(),
+                exp: t.exp.timestamp(),
+            });
+        Introspection {
+            active: claims.is_some(),
+            claims,
         }
     }
 
