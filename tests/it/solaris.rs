@@ -123,6 +123,84 @@ fn code(answer: &Answer) -> &str {
         .unwrap_or_default()
 }
 
+/// `POST /oauth2/token` as Solaris' authentication reference gives it.
+async fn oauth2(sandbox: &TestSandbox, basic: Option<(&str, &str)>, form: &str) -> Answer {
+    let mut req = sandbox
+        .http
+        .post(sandbox.url("/solaris/oauth2/token"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form.to_owned());
+    if let Some((id, secret)) = basic {
+        req = req.basic_auth(id, Some(secret));
+    }
+    sandbox.send(req).await
+}
+
+#[tokio::test]
+async fn the_current_token_endpoint_takes_basic_and_a_form_with_the_partners_scope() {
+    let sandbox = TestSandbox::start().await;
+    let client = Some(("solaris-client", "solaris-secret"));
+    let form = "grant_type=client_credentials&scope=partners";
+    let issued = oauth2(&sandbox, client, form).await;
+    assert_eq!(issued.status, StatusCode::OK, "{:?}", issued.body);
+    assert_eq!(issued.body["expires_in"], 3599);
+    assert_eq!(issued.body["scope"], "partners");
+    assert_eq!(issued.body["token_type"], "bearer");
+    let token = issued.body["access_token"].as_str().unwrap().to_owned();
+    let person = sandbox
+        .solaris(Method::GET, "/v1/persons/person-1", &token, None)
+        .await;
+    assert_eq!(person.status, StatusCode::OK);
+
+    // RFC 6749 errors, each for what is wrong.
+    let cases = [
+        (None, form, StatusCode::UNAUTHORIZED, "invalid_client"),
+        (
+            Some(("solaris-client", "wrong")),
+            form,
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+        ),
+        (
+            client,
+            "grant_type=password&scope=partners",
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+        ),
+        (
+            client,
+            "scope=partners",
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
+        (
+            client,
+            "grant_type=client_credentials",
+            StatusCode::BAD_REQUEST,
+            "invalid_scope",
+        ),
+    ];
+    for (basic, body, status, error) in cases {
+        let refused = oauth2(&sandbox, basic, body).await;
+        assert_eq!(refused.status, status, "{body}: {:?}", refused.body);
+        assert_eq!(refused.body["error"], error, "{body}");
+        assert!(refused.body["error_description"].is_string());
+    }
+    let json = sandbox
+        .send(
+            sandbox
+                .http
+                .post(sandbox.url("/solaris/oauth2/token"))
+                .basic_auth("solaris-client", Some("solaris-secret"))
+                .json(&json!({"grant_type": "client_credentials", "scope": "partners"})),
+        )
+        .await;
+    assert_eq!(json.status, StatusCode::BAD_REQUEST);
+    assert_eq!(json.body["error"], "invalid_request");
+    let get = sandbox.get("/solaris/oauth2/token").await;
+    assert_eq!(get.status, StatusCode::METHOD_NOT_ALLOWED);
+}
+
 #[tokio::test]
 async fn oauth_takes_json_or_basic_and_every_call_needs_the_token() {
     let sandbox = TestSandbox::start().await;

@@ -1,5 +1,6 @@
-//! Solaris' error envelope:
-//! `{"errors": [{"id", "status", "code", "title", "detail", "source": {"field", "message"}}]}`.
+//! Solaris' error envelopes: the API's
+//! `{"errors": [{"id", "status", "code", "title", "detail", "source": {"field", "message"}}]}`,
+//! and RFC 6749's `{"error", "error_description"}` from its OAuth2 server.
 
 use hyper::StatusCode;
 use serde_json::json;
@@ -14,6 +15,9 @@ pub(crate) struct SolarisError {
     pub(crate) title: &'static str,
     pub(crate) detail: String,
     pub(crate) field: Option<String>,
+    /// Answered by the OAuth2 server (`/oauth2/token`): `code` is the RFC
+    /// 6749 `error`, `detail` its `error_description`.
+    pub(crate) oauth: bool,
 }
 
 impl SolarisError {
@@ -34,6 +38,15 @@ impl SolarisError {
             title,
             detail: detail.into(),
             field: None,
+            oauth: false,
+        }
+    }
+
+    /// An RFC 6749 error of the OAuth2 server.
+    pub(crate) fn oauth(status: StatusCode, error: &'static str, description: &str) -> Self {
+        Self {
+            oauth: true,
+            ..Self::new(status, error, "", description)
         }
     }
 
@@ -98,6 +111,12 @@ impl SolarisError {
     }
 
     pub(crate) fn into_response(self, id: &str) -> Response {
+        if self.oauth {
+            return http::json(
+                self.status,
+                &json!({ "error": self.code, "error_description": self.detail }),
+            );
+        }
         let mut error = json!({
             "id": id,
             "status": self.status.as_u16(),

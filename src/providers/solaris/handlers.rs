@@ -25,11 +25,12 @@ fn ok(status: StatusCode, body: &impl serde::Serialize) -> Result<Response> {
 pub(crate) fn handle(route: Route, req: &Request, world: &World) -> Result<Response> {
     let store = &world.stores.solaris;
     let c = Ctx::of(world);
-    if route != Route::Token {
+    if !matches!(route, Route::Token | Route::OAuth2Token) {
         store.check_token(c.now, req.bearer())?;
     }
     match route {
         Route::Token => token(req, world),
+        Route::OAuth2Token => oauth2_token(req, world),
         Route::GetPerson(id) => ok(StatusCode::OK, &store.person_view(&id)?),
         Route::UpdatePerson(id) => {
             let patch: Value = req.json()?;
@@ -232,6 +233,83 @@ fn token(req: &Request, world: &World) -> Result<Response> {
         StatusCode::CREATED,
         &json!({ "token_type": "Bearer", "expires_in": c.settings.token_ttl.0.as_secs(), "access_token": token }),
     )
+}
+
+/// The OAuth2 server's client-credentials grant, as Solaris documents it:
+/// the client in HTTP Basic, a form body with `grant_type=client_credentials`
+/// and `scope=partners`; errors as RFC 6749 writes them.
+fn oauth2_token(req: &Request, world: &World) -> Result<Response> {
+    let refuse = |status, error, description: &str| SolarisError::oauth(status, error, description);
+    let Some((id, secret)) = req.basic_auth() else {
+        return Err(refuse(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "The client authenticates with HTTP Basic: client_id:client_secret",
+        ));
+    };
+    if !req.is_form() {
+        return Err(refuse(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "The body must be application/x-www-form-urlencoded",
+        ));
+    }
+    let form: OAuth2Form = req.form(false).map_err(|e| {
+        refuse(StatusCode::BAD_REQUEST, "invalid_request", &e.describe())
+    })?;
+    match form.grant_type.as_deref() {
+        Some("client_credentials") => {}
+        Some(_) => {
+            return Err(refuse(
+                StatusCode::BAD_REQUEST,
+                "unsupported_grant_type",
+                "grant_type must be client_credentials",
+            ))
+        }
+        None => {
+            return Err(refuse(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "grant_type is required",
+            ))
+        }
+    }
+    if form.scope.as_deref() != Some("partners") {
+        return Err(refuse(
+            StatusCode::BAD_REQUEST,
+            "invalid_scope",
+            "scope must be partners",
+        ));
+    }
+    let c = Ctx::of(world);
+    let token = world
+        .stores
+        .solaris
+        .issue_token(c, &id, &secret)
+        .map_err(|e| match e.status {
+            StatusCode::UNAUTHORIZED => refuse(
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                "Unknown client or wrong secret",
+            ),
+            status => refuse(status, e.code, &e.detail),
+        })?;
+    ok(
+        StatusCode::OK,
+        &json!({
+            "access_token": token,
+            "expires_in": c.settings.token_ttl.0.as_secs(),
+            "scope": "partners",
+            "token_type": "bearer",
+        }),
+    )
+}
+
+/// The OAuth2 server's form; the client is in HTTP Basic.
+#[derive(Debug, serde::Deserialize)]
+struct OAuth2Form {
+    grant_type: Option<String>,
+    scope: Option<String>,
 }
 
 fn check_e164(number: &str) -> Result<()> {

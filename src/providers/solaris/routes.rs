@@ -7,7 +7,10 @@ use crate::providers::{operation_ids, RouteMatch, RouteTable};
 /// One Solaris operation, with its path parameters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Route {
+    /// The deprecated token endpoint.
     Token,
+    /// The OAuth2 server's token endpoint.
+    OAuth2Token,
     GetPerson(String),
     UpdatePerson(String),
     GetMobile(String),
@@ -39,6 +42,7 @@ pub(crate) enum Route {
 operation_ids! {
     Route,
     Self::Token => "solaris.oauth.token",
+    Self::OAuth2Token => "solaris.oauth2.token",
     Self::GetPerson(_) => "solaris.person.get",
     Self::UpdatePerson(_) => "solaris.person.update",
     Self::GetMobile(_) => "solaris.mobile_number.get",
@@ -75,6 +79,8 @@ impl RouteTable for Route {
         match (segments, m) {
             (["oauth", "token"], Method::POST) => Found(Self::Token),
             (["oauth", "token"], _) => MethodNotAllowed("POST"),
+            (["oauth2", "token"], Method::POST) => Found(Self::OAuth2Token),
+            (["oauth2", "token"], _) => MethodNotAllowed("POST"),
             (["v1", rest @ ..], m) => match (rest, m) {
                 (["persons", p], Method::GET) => Found(Self::GetPerson(own(p))),
                 (["persons", p], Method::PATCH) => Found(Self::UpdatePerson(own(p))),
