@@ -108,10 +108,19 @@ async fn shine_ignored() {
         );
     }
     sandbox.advance("3s").await;
+    // Expired: still PENDING on the wire, past expiresAt, and no longer
+    // confirmable.
     assert_eq!(
         sandbox.shine_poll(&id).await.body["data"]["status"],
-        "EXPIRED"
+        "PENDING"
     );
+    let late = sandbox
+        .post(
+            &format!("/__admin/shine/action_requests/{id}/confirm"),
+            serde_json::Value::Null,
+        )
+        .await;
+    assert_eq!(late.status, reqwest::StatusCode::CONFLICT);
 }
 
 #[tokio::test]

@@ -306,9 +306,29 @@ async fn an_unanswered_request_expires_after_three_minutes() {
         "PENDING"
     );
     sandbox.advance("1s").await;
+    // Shine's statuses are PENDING, CONFIRMED and REJECTED: an expired
+    // request stays PENDING, and its expiresAt (now passed) tells.
     let data = sandbox.shine_poll(&id).await.body["data"].clone();
-    assert_eq!(data["status"], "EXPIRED");
-    assert_eq!(data["updatedAt"], data["expiresAt"]);
+    assert_eq!(data["status"], "PENDING");
+    assert!(data.get("token").is_none());
+    assert_eq!(data["updatedAt"], data["createdAt"]);
+    let at = |v: &Value| DateTime::parse_from_rfc3339(v.as_str().unwrap()).unwrap();
+    let now = sandbox.get("/__admin/clock").await.body["now"].clone();
+    // The control API shows the clock to the millisecond.
+    assert!(at(&data["expiresAt"]) < at(&now) + chrono::TimeDelta::milliseconds(1));
+    let expired = sandbox
+        .get("/__admin/shine/action_requests?status=EXPIRED")
+        .await;
+    assert_eq!(expired.body.as_array().unwrap().len(), 1);
+    assert_eq!(expired.body[0]["status"], "PENDING");
+    let pending = sandbox
+        .get("/__admin/shine/action_requests?status=PENDING")
+        .await;
+    assert_eq!(
+        pending.body,
+        json!([]),
+        "an expired request waits for no one"
+    );
     let late = sandbox
         .post(
             &format!("/__admin/shine/action_requests/{id}/confirm"),
@@ -391,10 +411,9 @@ async fn a_timed_decision_after_the_expiry_never_happens() {
     .await;
     let id = sandbox.shine_create_id().await;
     sandbox.advance("10m").await;
-    assert_eq!(
-        sandbox.shine_poll(&id).await.body["data"]["status"],
-        "EXPIRED"
-    );
+    let data = sandbox.shine_poll(&id).await.body["data"].clone();
+    assert_eq!(data["status"], "PENDING", "expired, so never confirmed");
+    assert!(data.get("token").is_none());
 }
 
 #[tokio::test]
@@ -537,8 +556,11 @@ async fn finished_requests_are_swept_after_their_retention() {
     let id = sandbox.shine_create_id().await;
     sandbox.advance("3m").await; // expired
     assert_eq!(
-        sandbox.shine_poll(&id).await.body["data"]["status"],
-        "EXPIRED"
+        sandbox
+            .get("/__admin/shine/action_requests?status=EXPIRED")
+            .await
+            .body[0]["authenticationActionRequestId"],
+        id.as_str()
     );
     sandbox.advance("15m").await; // retention passed
     let mut stats = Value::Null;

@@ -57,6 +57,11 @@ pub(crate) fn handle(route: Control, req: &Request, world: &World) -> Reply<Resp
             Err(DecideError::NotFound) => Err(ControlError::not_found(&format!(
                 "No Shine action request {id}"
             ))),
+            Err(DecideError::NotPending(Status::Expired)) => Err(ControlError::new(
+                StatusCode::CONFLICT,
+                "not_pending",
+                "The action request expired (see its expiresAt); it can no longer be decided",
+            )),
             Err(DecideError::NotPending(status)) => Err(ControlError::new(
                 StatusCode::CONFLICT,
                 "not_pending",

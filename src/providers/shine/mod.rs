@@ -7,7 +7,8 @@
 //! - mutual TLS and HTTP-signature checks of the regulated API;
 //! - actions other than `bank:transfers:create`;
 //! - Shine's error body is unpublished; ours is `{status, code, message, field?}`;
-//! - an expired request reports `status: "EXPIRED"`; Shine leaves that to `expiresAt`.
+//! - an expired request stays `PENDING`, as Shine's are: a client reads expiry
+//!   from `expiresAt` (the control API can still select expired ones).
 
 pub(crate) mod config;
 mod control;

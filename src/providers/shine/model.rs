@@ -81,17 +81,28 @@ pub(crate) enum Status {
     Pending,
     Confirmed,
     Rejected,
-    /// Shine leaves expiry to `expiresAt`; we also say so in the status.
+    /// Never decided, and past `expiresAt`: it can no longer be confirmed.
+    /// Shine has no such status (a client reads expiry from `expiresAt`),
+    /// so the wire still says `PENDING`; the control API can select these.
     Expired,
 }
 
 impl Serialize for Status {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.name())
+        s.serialize_str(self.wire_name())
     }
 }
 
 impl Status {
+    /// The status as Shine writes it: `PENDING`, `CONFIRMED` or `REJECTED`.
+    pub(crate) fn wire_name(self) -> &'static str {
+        match self {
+            Self::Expired => Self::Pending.name(),
+            other => other.name(),
+        }
+    }
+
+    /// The sandbox's own name, which tells an expired request apart.
     pub(crate) fn name(self) -> &'static str {
         match self {
             Self::Pending => "PENDING",
@@ -146,7 +157,7 @@ impl ActionRequestView<'_> {
         out.extend_from_slice(b",\"uid\":");
         write_str(&mut out, self.uid);
         out.extend_from_slice(b",\"status\":\"");
-        out.extend_from_slice(self.status.name().as_bytes());
+        out.extend_from_slice(self.status.wire_name().as_bytes());
         out.push(b'"');
         if let Some(token) = self.token {
             out.extend_from_slice(b",\"token\":");

@@ -63,6 +63,8 @@ impl ActionRequest {
     pub(super) fn purge_at(&self, settings: &Settings) -> DateTime<Utc> {
         let last = if self.token.is_some() {
             self.token_expires_at.max(self.updated_at)
+        } else if self.status == Status::Expired {
+            self.expires_at
         } else {
             self.updated_at
         };
@@ -116,8 +118,9 @@ impl Inner {
             }
         }
         if request.expires_at <= ctx.now {
+            // Nothing changes on Shine's side: the status stays PENDING on
+            // the wire and `updatedAt` where it was.
             request.status = Status::Expired;
-            request.updated_at = request.expires_at;
             let (at, purge) = (request.expires_at, request.purge_at(ctx.settings));
             self.deadlines.push(purge, Key::Request(id));
             out.push(Happened {
