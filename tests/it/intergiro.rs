@@ -172,6 +172,11 @@ async fn an_internal_payment_needs_no_consent_and_an_iban_payment_does() {
         .await;
     assert_eq!(internal.status, StatusCode::OK);
     assert_eq!(internal.body["type"], "bank-transfer");
+    // The payee's Intergiro account, with its bank details.
+    assert_eq!(
+        internal.body["counterparty"],
+        json!({"name": "Me", "account_id": "acc-2", "account_details": {"type": "sepa", "iban": "SE1850000000058398257467"}})
+    );
     let external = sandbox.pay_iban(&token, "r1", "Acme").await;
     assert_eq!(external.status, StatusCode::PRECONDITION_FAILED);
     let consent = &external.body["consent"];

@@ -204,23 +204,25 @@ pub(crate) fn pay(req: &Request, world: &World) -> Result<Response> {
     };
     // To another Intergiro account: no consent needed.
     if let Some(internal) = counterparty["account_id"].as_str() {
-        if !world
+        let Some(payee) = world
             .stores
             .intergiro
             .fixtures
             .accounts
             .iter()
-            .any(|a| a.id.value == internal)
-        {
+            .find(|a| a.id.value == internal)
+        else {
             return Err(field(
                 "counterparty.account_id",
                 "No such Intergiro account",
             ));
+        };
+        // As Intergiro answers: the payee account's bank details beside its id.
+        let mut details = json!({ "name": name, "account_id": internal });
+        if let Some(iban) = &payee.iban {
+            details["account_details"] = json!({ "type": "sepa", "iban": iban });
         }
-        return Ok(http::json(
-            StatusCode::OK,
-            &transaction(json!({ "name": name, "account_id": internal })),
-        ));
+        return Ok(http::json(StatusCode::OK, &transaction(details)));
     }
     let iban = counterparty["account"]["iban"]
         .as_str()
