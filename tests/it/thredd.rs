@@ -248,7 +248,9 @@ async fn a_purchase_reaches_the_pm_who_validates_it() {
     assert_eq!(body["TransactionInfo"]["TransactionAmount"], 1000);
     assert_eq!(body["TransactionInfo"]["TransactionCurrency"], "826");
     assert_eq!(body["TransactionInfo"]["TransactionExponent"], 2);
-    assert!(body["MessageVersion3DS"].is_string());
+    assert_eq!(body["MessageVersion3DS"], "2.2.0");
+    // EMV 3DS (2.x) writes the merchant's country as the numeric ISO code.
+    assert_eq!(body["MerchantInfo"]["MerchantCountryCode"], "826");
     // The PM checks Thredd's token through introspection.
     let token = auth.strip_prefix("Bearer ").unwrap();
     assert_eq!(sandbox.introspect(token).await["active"], true);
@@ -565,4 +567,28 @@ async fn every_wrong_fallback_otp_is_refused_and_the_third_fails_the_session() {
     let code = sms[0]["code"].as_str().unwrap().to_owned();
     let late = sandbox.post(&path, json!({"code": code})).await;
     assert_eq!(late.status, StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn the_merchant_country_is_sent_as_the_numeric_iso_code() {
+    let sandbox = TestSandbox::start().await;
+    let mut pm = pm(Behaviour::Answer(200)).await;
+    let start = |country: &str| {
+        json!({"pubtoken": 812_561_666, "amount": 1000, "currency": "EUR",
+            "merchant": {"name": "Shop", "url": "https://shop.example", "country_code": country},
+            "notify_initiate_action_url": pm.url})
+    };
+    for (given, sent) in [("DE", "276"), ("se", "752"), ("UK", "826"), ("250", "250")] {
+        let answer = sandbox
+            .post("/__admin/thredd/authentications", start(given))
+            .await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{given}");
+        let (_, body) = pm.received.recv().await.unwrap();
+        assert_eq!(body["MerchantInfo"]["MerchantCountryCode"], sent, "{given}");
+    }
+    let unknown = sandbox
+        .post("/__admin/thredd/authentications", start("XX"))
+        .await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+    assert_eq!(unknown.body["error"]["code"], "invalid_body");
 }

@@ -161,6 +161,14 @@ pub(crate) fn start(
         "invalid_body",
         "currency: an ISO 4217 code such as EUR or 978".to_owned(),
     ))?;
+    let country = match purchase.merchant.country_code.as_deref() {
+        None => "826",
+        Some(code) => model::country_numeric(code).ok_or((
+            StatusCode::BAD_REQUEST,
+            "invalid_body",
+            "merchant.country_code: an ISO 3166 code, alpha-2 (GB) or numeric (826)".to_owned(),
+        ))?,
+    };
     let timeout = purchase
         .validation_timeout
         .unwrap_or(settings.validation_timeout);
@@ -201,7 +209,8 @@ pub(crate) fn start(
             "MerchantName": m.name.unwrap_or_else(|| "Sandbox Shop".to_owned()),
             "MerchantURL": m.url.unwrap_or_else(|| "https://shop.example.com".to_owned()),
             "MerchantCategoryCode": m.category_code,
-            "MerchantCountryCode": m.country_code.unwrap_or_else(|| "UK".to_owned()),
+            // EMV 3DS (2.x) writes the numeric code; 3DS 1.0 wrote alpha-2.
+            "MerchantCountryCode": country,
             "MerchantAppRedirectURL": m.app_redirect_url,
         },
         "TransactionInfo": {

@@ -84,3 +84,24 @@ pub(crate) struct Claims {
     pub(crate) nbf: i64,
     pub(crate) exp: i64,
 }
+
+/// ISO 3166-1 numeric code of a merchant's country, given as alpha-2 (`UK`
+/// too, as Thredd's own examples write Great Britain) or already numeric.
+/// The countries a sandbox purchase is likely to name; others are refused.
+pub(crate) fn country_numeric(code: &str) -> Option<&'static str> {
+    const COUNTRIES: &[(&str, &str)] = &[
+        ("AT", "040"), ("BE", "056"), ("BG", "100"), ("CH", "756"), ("CY", "196"),
+        ("CZ", "203"), ("DE", "276"), ("DK", "208"), ("EE", "233"), ("ES", "724"),
+        ("FI", "246"), ("FR", "250"), ("GB", "826"), ("GR", "300"), ("HR", "191"),
+        ("HU", "348"), ("IE", "372"), ("IS", "352"), ("IT", "380"), ("LI", "438"),
+        ("LT", "440"), ("LU", "442"), ("LV", "428"), ("MT", "470"), ("NL", "528"),
+        ("NO", "578"), ("PL", "616"), ("PT", "620"), ("RO", "642"), ("SE", "752"),
+        ("SI", "705"), ("SK", "703"), ("US", "840"), ("CA", "124"), ("AU", "036"),
+    ];
+    let upper = code.trim().to_ascii_uppercase();
+    let alpha = if upper == "UK" { "GB" } else { upper.as_str() };
+    COUNTRIES
+        .iter()
+        .find(|(a, n)| *a == alpha || *n == alpha)
+        .map(|(_, n)| *n)
+}
