@@ -9,7 +9,7 @@ use hyper::body::Bytes;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use tokio::sync::{mpsc, Notify};
 
@@ -591,4 +591,84 @@ async fn the_merchant_country_is_sent_as_the_numeric_iso_code() {
         .await;
     assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
     assert_eq!(unknown.body["error"]["code"], "invalid_body");
+}
+
+/// A JWT's parts: header and claims decoded, the signing input, the signature.
+fn jwt_parts(token: &str) -> (Value, Value, String, Vec<u8>) {
+    use base64ct::{Base64UrlUnpadded, Encoding};
+    let parts: Vec<&str> = token.split('.').collect();
+    assert_eq!(parts.len(), 3, "{token}");
+    let json = |p: &str| -> Value {
+        serde_json::from_slice(&Base64UrlUnpadded::decode_vec(p).unwrap()).unwrap()
+    };
+    (
+        json(parts[0]),
+        json(parts[1]),
+        format!("{}.{}", parts[0], parts[1]),
+        Base64UrlUnpadded::decode_vec(parts[2]).unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn a_pm_can_check_the_token_itself_with_the_published_keys() {
+    use base64ct::{Base64UrlUnpadded, Encoding};
+    use p256::ecdsa::signature::Verifier;
+    use p256::ecdsa::{Signature, VerifyingKey};
+
+    let sandbox = TestSandbox::start().await;
+    let discovery = sandbox
+        .get("/thredd/.well-known/openid-configuration")
+        .await;
+    assert_eq!(discovery.status, StatusCode::OK);
+    assert_eq!(discovery.body["issuer"], "https://oauth.sca-sandbox.local");
+    let jwks_uri = discovery.body["jwks_uri"].as_str().unwrap();
+    assert!(jwks_uri.ends_with("/thredd/.well-known/openid-configuration/jwks"));
+    let jwks = sandbox.send(sandbox.http.get(jwks_uri)).await;
+    assert_eq!(jwks.status, StatusCode::OK, "{jwks_uri}");
+    let key = &jwks.body["keys"][0];
+    assert_eq!(
+        (&key["kty"], &key["crv"], &key["alg"]),
+        (&json!("EC"), &json!("P-256"), &json!("ES256"))
+    );
+
+    let token = sandbox.pm_token().await;
+    let (header, claims, signed, signature) = jwt_parts(&token);
+    assert_eq!(
+        header["kid"], key["kid"],
+        "the header names the published key"
+    );
+    assert_eq!(claims["iss"], discovery.body["issuer"]);
+    let mut sec1 = vec![4u8];
+    for c in ["x", "y"] {
+        sec1.extend(Base64UrlUnpadded::decode_vec(key[c].as_str().unwrap()).unwrap());
+    }
+    let public = VerifyingKey::from_sec1_bytes(&sec1).unwrap();
+    let signature = Signature::from_slice(&signature).unwrap();
+    assert!(public.verify(signed.as_bytes(), &signature).is_ok());
+    assert!(public.verify(b"another text", &signature).is_err());
+
+    let post = sandbox
+        .request(Method::POST, "/thredd/.well-known/openid-configuration")
+        .await;
+    assert_eq!(post.status, StatusCode::METHOD_NOT_ALLOWED);
+}
+
+#[tokio::test]
+async fn the_issuer_is_a_setting() {
+    // A file without fixtures plays in the demo world.
+    let yaml = "settings:\n  thredd: { issuer: \"https://auth.example\" }\n";
+    let sandbox = TestSandbox::from(sca_sandbox::Sandbox::builder().scenario_yaml(yaml)).await;
+    let token = sandbox.pm_token().await;
+    assert_eq!(jwt_parts(&token).1["iss"], "https://auth.example");
+    assert_eq!(
+        sandbox.introspect(&token).await["iss"],
+        "https://auth.example"
+    );
+    let discovery = sandbox
+        .get("/thredd/.well-known/openid-configuration")
+        .await;
+    assert_eq!(discovery.body["issuer"], "https://auth.example");
+    let not_a_url = "settings:\n  thredd: { issuer: nope }\n";
+    let refused = sca_sandbox::Scenario::parse("x.yaml", not_a_url).unwrap_err();
+    assert!(refused.message.contains("issuer"), "{refused}");
 }

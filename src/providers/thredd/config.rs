@@ -21,6 +21,8 @@ pub struct Settings {
     pub prog_mgr_code: String,
     /// Lifetime of oAuth access tokens (Thredd: 4 hours).
     pub token_ttl: Dur,
+    /// The `iss` of the tokens, and the issuer the discovery document names.
+    pub issuer: String,
 }
 
 impl Default for Settings {
@@ -30,6 +32,7 @@ impl Default for Settings {
             validation_timeout: Dur::secs(30),
             prog_mgr_code: "ABC".to_owned(),
             token_ttl: Dur::secs(14_400),
+            issuer: super::jwt::ISSUER.to_owned(),
         }
     }
 }
@@ -124,6 +127,12 @@ pub(crate) fn validate(scenario: &Scenario) -> Result<(), (Location, String)> {
         return Err((
             Location::UNKNOWN,
             format!("thredd validation_timeout is at most {MAX_VALIDATION_TIMEOUT}s"),
+        ));
+    }
+    if !crate::http::is_web_url(&settings.issuer) {
+        return Err((
+            Location::UNKNOWN,
+            "thredd issuer is an http or https URL".to_owned(),
         ));
     }
     let fixtures = &scenario.fixtures.thredd;

@@ -16,6 +16,8 @@ pub(crate) fn handle(route: Route, req: &Request, world: &World) -> Result<Respo
         Route::Token => token(req, world),
         Route::Introspect => introspect(req, world),
         Route::NotifyValidate => notify_validate(req, world),
+        Route::Discovery => Ok(discovery(req, world)),
+        Route::Jwks => Ok(http::json(StatusCode::OK, &world.stores.thredd.jwks())),
     }
 }
 
@@ -60,6 +62,27 @@ fn token(req: &Request, world: &World) -> Result<Response> {
     ))
 }
 
+/// IdentityServer's discovery document, for a program manager that checks
+/// NotifyInitiateAction's token itself: the issuer, where its keys are, and
+/// its endpoints, on the host the request came to.
+fn discovery(req: &Request, world: &World) -> Response {
+    let host = req.header("host").unwrap_or("127.0.0.1");
+    let base = format!("http://{host}{}/thredd", world.base_path);
+    http::json(
+        StatusCode::OK,
+        &json!({
+            "issuer": world.scenario.settings.thredd.issuer,
+            "jwks_uri": format!("{base}/.well-known/openid-configuration/jwks"),
+            "token_endpoint": format!("{base}/connect/token"),
+            "introspection_endpoint": format!("{base}/connect/introspect"),
+            "grant_types_supported": ["client_credentials"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            "scopes_supported": ["client_validate", "firbiometricapi"],
+            "id_token_signing_alg_values_supported": ["ES256"],
+        }),
+    )
+}
+
 /// RFC 7662, for the separate validator client.
 fn introspect(req: &Request, world: &World) -> Result<Response> {
     // IdentityServer takes forms only, with or without Basic.
@@ -93,7 +116,11 @@ fn introspect(req: &Request, world: &World) -> Result<Response> {
     };
     Ok(http::json(
         StatusCode::OK,
-        &world.stores.thredd.introspect(world.now(), &token),
+        &world.stores.thredd.introspect(
+            world.now(),
+            &world.scenario.settings.thredd.issuer,
+            &token,
+        ),
     ))
 }
 

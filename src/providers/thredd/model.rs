@@ -76,7 +76,7 @@ pub(crate) struct Introspection {
 
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct Claims {
-    pub(crate) iss: &'static str,
+    pub(crate) iss: String,
     pub(crate) aud: [&'static str; 2],
     pub(crate) client_id: String,
     pub(crate) scope: String,

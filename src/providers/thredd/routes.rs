@@ -9,6 +9,9 @@ pub(crate) enum Route {
     Token,
     Introspect,
     NotifyValidate,
+    /// IdentityServer's discovery document, and the keys it names.
+    Discovery,
+    Jwks,
 }
 
 operation_ids! {
@@ -16,10 +19,24 @@ operation_ids! {
     Self::Token => "thredd.oauth.token",
     Self::Introspect => "thredd.oauth.introspect",
     Self::NotifyValidate => "thredd.notify_validate.create",
+    Self::Discovery => "thredd.oidc.configuration",
+    Self::Jwks => "thredd.oidc.jwks",
 }
 
 impl RouteTable for Route {
     fn parse(method: &Method, segments: &[&str]) -> RouteMatch<Self> {
+        let discovery = match segments {
+            [".well-known", "openid-configuration"] => Some(Self::Discovery),
+            [".well-known", "openid-configuration", "jwks"] => Some(Self::Jwks),
+            _ => None,
+        };
+        if let Some(route) = discovery {
+            return if method == Method::GET {
+                RouteMatch::Found(route)
+            } else {
+                RouteMatch::MethodNotAllowed("GET")
+            };
+        }
         let route = match segments {
             ["connect", "token"] => Self::Token,
             ["connect", "introspect"] => Self::Introspect,

@@ -4,6 +4,7 @@
 
 
 use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
 
 use super::jwt;
 use super::model::{Claims, Introspection};
@@ -28,6 +29,18 @@ impl Store {
             .is_some_and(|(s, r)| secret::eq(s, secret) && r == role)
     }
 
+    /// The key tokens are signed with, made on first use: deriving one builds
+    /// the curve's tables, which costs milliseconds a world need not pay.
+    fn signing_key(&self) -> &p256::ecdsa::SigningKey {
+        self.key
+            .get_or_init(|| crate::crypto::generate(&IdGen::new(Some(self.key_seed))))
+    }
+
+    /// The issuer's JWKS: the one key tokens are signed with.
+    pub(crate) fn jwks(&self) -> Value {
+        json!({ "keys": [jwt::jwk(self.signing_key(), &self.kid)] })
+    }
+
     /// Mints a token for `client_id`; the sandbox mints its own for the calls
     /// it makes as Thredd.
     pub(crate) fn mint(
@@ -40,10 +53,16 @@ impl Store {
         let ttl = ctx.settings.token_ttl.as_delta();
         let exp = ctx.now + ttl;
         let jti = ctx.ids.hex(32);
-        let key = self.key.get_or_init(|| {
-            crate::crypto::generate(&IdGen::new(Some(self.key_seed)))
-        });
-        let token = jwt::sign(key, &self.kid, client_id, &jti, &scope, ctx.now, exp);
+        let key = self.signing_key();
+        let claims = jwt::Claims {
+            issuer: &ctx.settings.issuer,
+            client_id,
+            jti: &jti,
+            scope: &scope,
+            now: ctx.now,
+            expires: exp,
+        };
+        let token = jwt::sign(key, &self.kid, &claims);
         self.inner.lock().tokens.insert(
             token.as_str().into(),
             Token {
@@ -57,14 +76,19 @@ impl Store {
     }
 
     /// RFC 7662: `active` and the claims, or just `active: false`.
-    pub(crate) fn introspect(&self, now: DateTime<Utc>, token: &str) -> Introspection {
+    pub(crate) fn introspect(
+        &self,
+        now: DateTime<Utc>,
+        issuer: &str,
+        token: &str,
+    ) -> Introspection {
         let inner = self.inner.lock();
         let claims = inner
             .tokens
             .get(token)
             .filter(|t| now < t.exp)
             .map(|t| Claims {
-                iss: jwt::ISSUER,
+                iss: issuer.to_owned(),
                 aud: ["rdxapi", "firbiometricapi"],
                 client_id: t.client_id.clone(),
                 scope: t.scope.join(" "),
