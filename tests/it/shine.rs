@@ -716,3 +716,42 @@ async fn authorize_refuses_unsafe_redirects_and_unknown_clients() {
     assert_eq!(grant.status, StatusCode::BAD_REQUEST);
     assert_eq!(grant.body["code"], "unsupported_grant_type");
 }
+
+#[tokio::test]
+async fn transfers_are_served_at_the_mutual_tls_hosts_path_too() {
+    let sandbox = TestSandbox::start().await;
+    let token = sandbox.shine_token().await;
+    let created = sandbox
+        .send(
+            sandbox
+                .http
+                .post(sandbox.url("/shine/bank/transfers"))
+                .bearer_auth(SHINE_TOKEN)
+                .header("short-lived-token", &token)
+                .json(&transfer_body()),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+    let id = created.body["data"]["bankTransferId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for path in [
+        format!("/shine/bank/transfers/{id}"),
+        format!("/shine/v3/bank/transfers/{id}"),
+    ] {
+        let got = sandbox
+            .send(
+                sandbox
+                    .http
+                    .get(sandbox.url(&path))
+                    .bearer_auth(SHINE_TOKEN),
+            )
+            .await;
+        assert_eq!(got.status, StatusCode::OK, "{path}");
+        assert_eq!(got.body["data"]["bankTransferId"], id.as_str());
+    }
+    // The token was spent on the first path; the other path knows it too.
+    let again = sandbox.shine_transfer(&token, transfer_body()).await;
+    assert_eq!(again.body["code"], "short_lived_token_used");
+}

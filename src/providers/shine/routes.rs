@@ -51,12 +51,19 @@ impl RouteTable for Route {
                 ["action_request", _, "poll"] => MethodNotAllowed("GET, POST"),
                 _ => NotFound,
             },
-            ["v3", "bank", "transfers"] if post => Found(Self::CreateTransfer),
-            ["v3", "bank", "transfers"] => MethodNotAllowed("POST"),
-            ["v3", "bank", "transfers", id] if get => Found(Self::GetTransfer {
-                id: (*id).to_owned(),
-            }),
-            ["v3", "bank", "transfers", _] => MethodNotAllowed("GET"),
+            // Shine's mutual-TLS host serves transfers at `/bank/transfers`,
+            // its API host at `/v3/bank/transfers`: the same operations.
+            ["v3", "bank", "transfers", rest @ ..] | ["bank", "transfers", rest @ ..] => {
+                match rest {
+                    [] if post => Found(Self::CreateTransfer),
+                    [] => MethodNotAllowed("POST"),
+                    [id] if get => Found(Self::GetTransfer {
+                        id: (*id).to_owned(),
+                    }),
+                    [_] => MethodNotAllowed("GET"),
+                    _ => NotFound,
+                }
+            }
             _ => NotFound,
         }
     }
