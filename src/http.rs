@@ -45,6 +45,9 @@ pub(crate) struct ClientCredentials {
     /// The token to introspect or revoke, where the endpoint takes one.
     #[serde(default)]
     pub(crate) token: Option<String>,
+    /// The scope asked for, where the server checks one.
+    #[serde(default)]
+    pub(crate) scope: Option<String>,
 }
 
 /// Why a request body or query could not be decoded.
@@ -335,6 +338,15 @@ pub(crate) async fn body_bytes(body: Body) -> Bytes {
         .await
         .map(|c| c.to_bytes())
         .unwrap_or_default()
+}
+
+/// An OAuth 2 server's error, as RFC 6749 writes it:
+/// `{"error", "error_description"}`.
+pub(crate) fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
+    json(
+        status,
+        &serde_json::json!({ "error": error, "error_description": description }),
+    )
 }
 
 pub(crate) fn json(status: StatusCode, body: &impl Serialize) -> Response {

@@ -112,10 +112,7 @@ impl SolarisError {
 
     pub(crate) fn into_response(self, id: &str) -> Response {
         if self.oauth {
-            return http::json(
-                self.status,
-                &json!({ "error": self.code, "error_description": self.detail }),
-            );
+            return http::oauth_error(self.status, self.code, &self.detail);
         }
         let mut error = json!({
             "id": id,

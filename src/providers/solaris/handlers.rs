@@ -12,7 +12,7 @@ use super::model::{
 };
 use super::routes::Route;
 use super::store::Ctx;
-use crate::http::{self, Request, Response};
+use crate::http::{self, ClientCredentials, Request, Response};
 use crate::providers::Provider;
 use crate::state::World;
 
@@ -254,7 +254,7 @@ fn oauth2_token(req: &Request, world: &World) -> Result<Response> {
             "The body must be application/x-www-form-urlencoded",
         ));
     }
-    let form: OAuth2Form = req.form(false).map_err(|e| {
+    let form: ClientCredentials = req.form(false).map_err(|e| {
         refuse(StatusCode::BAD_REQUEST, "invalid_request", &e.describe())
     })?;
     match form.grant_type.as_deref() {
@@ -305,12 +305,6 @@ fn oauth2_token(req: &Request, world: &World) -> Result<Response> {
     )
 }
 
-/// The OAuth2 server's form; the client is in HTTP Basic.
-#[derive(Debug, serde::Deserialize)]
-struct OAuth2Form {
-    grant_type: Option<String>,
-    scope: Option<String>,
-}
 
 fn check_e164(number: &str) -> Result<()> {
     let digits = number.strip_prefix('+').unwrap_or("");

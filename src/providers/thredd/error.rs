@@ -38,10 +38,7 @@ impl ThreddError {
                 status,
                 error,
                 description,
-            } => http::json(
-                status,
-                &json!({ "error": error, "error_description": description }),
-            ),
+            } => http::oauth_error(status, error, &description),
             Self::Refused { request, refusal } => echo(
                 StatusCode::BAD_REQUEST,
                 &request,

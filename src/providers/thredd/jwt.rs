@@ -105,22 +105,7 @@ mod tests {
     }
 
     fn decode(text: &str) -> Vec<u8> {
-        let value = |c: u8| match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'-' => 62,
-            _ => 63,
-        };
-        let (mut acc, mut bits, mut out) = (0u32, 0, Vec::new());
-        for c in text.bytes() {
-            acc = (acc << 6) | u32::from(value(c));
-            bits += 6;
-            if bits >= 8 {
-                bits -= 8;
-                out.push((acc >> bits) as u8);
-            }
-        }
-        out
+        use base64ct::{Base64UrlUnpadded, Encoding};
+        Base64UrlUnpadded::decode_vec(text).unwrap()
     }
 }
