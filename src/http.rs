@@ -160,6 +160,11 @@ impl Request {
             .map(|(_, v)| v)
     }
 
+    /// Every query parameter, percent-decoded, in order.
+    pub(crate) fn query_pairs(&self) -> form_urlencoded::Parse<'_> {
+        form_urlencoded::parse(self.query.as_deref().unwrap_or_default().as_bytes())
+    }
+
     /// Whether the body is absent or only white space.
     pub(crate) fn body_is_empty(&self) -> bool {
         self.body.iter().all(u8::is_ascii_whitespace)
@@ -281,7 +286,9 @@ pub(crate) fn decode_json<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, D
 /// its parent, so its name is taken from the message.
 fn field_of(path: &serde_path_to_error::Path, message: &str) -> Option<String> {
     let parent = path.to_string();
-    let parent = (parent != ".").then_some(parent);
+    // `.` is the root, and `?` a place serde could not name (the body is
+    // not JSON at all, or breaks off): neither is a field.
+    let parent = (parent != "." && !parent.split('.').any(|s| s == "?")).then_some(parent);
     match (parent, missing_field(message)) {
         (Some(parent), Some(name)) => Some(format!("{parent}.{name}")),
         (None, Some(name)) => Some(name.to_owned()),

@@ -13,8 +13,48 @@ pub(crate) fn is_iban(iban: &str) -> bool {
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
 }
 
+/// An address of the shape `format: email` asks for: one `@` between a
+/// local part and a dotted domain, no white space, at most 254 bytes.
+pub(crate) fn is_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    };
+    email.len() <= 254
+        && !local.is_empty()
+        && local.len() <= 64
+        && local
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && !b"@()<>[]:;,\\\"".contains(&b))
+        && domain.contains('.')
+        && domain.split('.').all(label_ok)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn emails_have_their_shape() {
+        for ok in ["buyer@example.com", "a.b+c@mail.example.co.uk"] {
+            assert!(super::is_email(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "a",
+            "a@b",
+            "@example.com",
+            "a b@example.com",
+            "a@@example.com",
+            "a@-x.com",
+        ] {
+            assert!(!super::is_email(bad), "{bad}");
+        }
+    }
+
     #[test]
     fn ibans_have_their_shape() {
         for ok in [

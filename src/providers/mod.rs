@@ -31,8 +31,7 @@ mod dispatch;
 use serde::Serialize;
 
 pub(crate) use api::{
-    operation_ids, CommonError, Ctx, NoControl, Operation, Parts, ProviderApi, RouteMatch,
-    RouteTable, SignIn,
+    operation_ids, CommonError, Ctx, Operation, Parts, ProviderApi, RouteMatch, RouteTable, SignIn,
 };
 #[cfg(test)]
 pub(crate) use dispatch::control_operations;

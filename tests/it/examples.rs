@@ -202,8 +202,8 @@ async fn weavr_lockout() {
                 .status
         }
     };
-    assert_eq!(login("wrong").await, StatusCode::FORBIDDEN);
-    assert_eq!(login("wrong").await, StatusCode::FORBIDDEN);
+    assert_eq!(login("wrong").await, StatusCode::UNAUTHORIZED);
+    assert_eq!(login("wrong").await, StatusCode::UNAUTHORIZED);
     assert_eq!(login("wrong").await, StatusCode::LOCKED);
     sandbox.advance("59m").await;
     assert_eq!(login("Passw0rd!").await, StatusCode::LOCKED);

@@ -94,11 +94,11 @@ async fn weavr_idempotency_keys_are_capped_too() {
         statuses.push(sandbox.send(create(format!("ref-{n}"))).await.status);
     }
     assert_eq!(statuses[3], StatusCode::TOO_MANY_REQUESTS, "{statuses:?}");
-    // Without a step-up every run is refused, and the refusal is what a
-    // key replays; a key it keeps still replays.
-    assert_eq!(statuses[0], StatusCode::FORBIDDEN);
+    // A run without payments is refused, and the refusal is what a key
+    // replays; a key it keeps still replays.
+    assert_eq!(statuses[0], StatusCode::BAD_REQUEST);
     let again = sandbox.send(create("ref-0".to_owned())).await;
-    assert_eq!(again.status, StatusCode::FORBIDDEN);
+    assert_eq!(again.status, StatusCode::BAD_REQUEST);
 }
 
 async fn solaris_token_answer(sandbox: &TestSandbox) -> Answer {

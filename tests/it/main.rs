@@ -21,3 +21,5 @@ mod tenants;
 mod thredd;
 mod users;
 mod weavr;
+mod weavr_reference;
+mod weavr_transactions;

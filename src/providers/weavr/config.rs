@@ -68,10 +68,51 @@ pub struct User {
     /// `ADMIN` or `USER` (Payment Run's credential types).
     #[serde(default = "admin")]
     pub role: String,
+    /// The push channel enrolled on the user's phone, `BIOMETRIC` or
+    /// `AUTHY`, if any.
+    #[serde(default)]
+    pub push: Option<PushChannel>,
+    #[serde(default = "first_name")]
+    pub name: String,
+    #[serde(default = "last_name")]
+    pub surname: String,
+    /// The user's company: a buyer (Payment Run) or a corporate (Multi).
+    #[serde(default = "company")]
+    pub company: String,
 }
 
 fn admin() -> String {
     "ADMIN".to_owned()
+}
+
+fn first_name() -> String {
+    "Alex".to_owned()
+}
+
+fn last_name() -> String {
+    "Taylor".to_owned()
+}
+
+fn company() -> String {
+    "Sandbox Trading Ltd".to_owned()
+}
+
+/// Weavr's push channels (`SCAPushChannel`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum PushChannel {
+    Biometric,
+    Authy,
+}
+
+impl PushChannel {
+    pub(crate) fn parse(channel: &str) -> Option<Self> {
+        match channel {
+            "BIOMETRIC" => Some(Self::Biometric),
+            "AUTHY" => Some(Self::Authy),
+            _ => None,
+        }
+    }
 }
 
 /// The simulated Weavr user's phone: its codes and when its SMS arrive.
@@ -83,6 +124,31 @@ pub struct Users {
     pub otp: Option<Otp>,
     #[serde(default)]
     pub sms: Option<SmsUser>,
+    /// How the user answers push notifications on the phone.
+    #[serde(default)]
+    pub push: PushUser,
+}
+
+/// The simulated user's answer to a push challenge.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushUser {
+    #[serde(default)]
+    pub decide: PushDecision,
+    /// Decide this long (sandbox time) after the push is sent.
+    #[serde(default)]
+    pub after: Option<Dur>,
+}
+
+/// What the simulated user does with a push notification.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PushDecision {
+    Approve,
+    Reject,
+    /// Does nothing: the push waits for the control API, or expires.
+    #[default]
+    Ignore,
 }
 
 /// `users.weavr.otp` decides the codes Weavr sends, over `settings.weavr.otp`.
@@ -111,6 +177,14 @@ pub(crate) fn validate(scenario: &Scenario) -> Result<(), (Location, String)> {
                 "an enrolled SMS factor needs a mobile number".to_owned(),
             ));
         }
+    }
+    let push = &scenario.users.weavr.push;
+    if push.decide == PushDecision::Ignore && push.after.is_some() {
+        let at = fixtures
+            .api_keys
+            .first()
+            .map_or(Location::UNKNOWN, |k| k.referenced);
+        return Err((at, "`users.weavr.push`: `decide: ignore` takes no `after`".to_owned()));
     }
     let settings = &scenario.settings.weavr;
     if settings.max_verify_attempts == 0 || settings.max_login_attempts == 0 {

@@ -1,7 +1,9 @@
 //! Weavr's error envelopes, as its OpenAPI specs give them:
 //! - 400: `{message, syntaxErrors: {invalidFields: [{params, fieldName, error}]}}`;
 //! - 403 and 409 (and the guide's 400 `INVALID_REQUEST`): `{errorCode, message?}`;
-//! - everything else (401, 404, 405, 413, 423, 500): `{code, message}`;
+//! - 401 (a bad api-key, a bad login or token) and 423 (a locked login):
+//!   no body, only the `request-ref` header;
+//! - everything else (404, 405, 413, 500): `{code, message}`;
 //! - 429 has no body, only the `x-ratelimit-limit` and `x-ratelimit-reset`
 //!   headers.
 
@@ -40,6 +42,14 @@ pub(crate) enum WeavrError {
     },
     /// The store is full: the limit exceeded, and when to try again.
     RateLimited { limit: usize, reset_secs: u64 },
+    /// The api-key, the credentials or the auth token are not good.
+    Unauthorized,
+    /// Too many wrong passwords in a row.
+    Locked,
+    /// A 403 the description gives no body.
+    Forbidden,
+    /// The Simulator's own envelope: `{message}`.
+    Simulator { status: StatusCode, message: &'static str },
 }
 
 impl WeavrError {
@@ -103,8 +113,16 @@ impl WeavrError {
         }
     }
 
-    pub(crate) fn unauthorized(message: &str) -> Self {
-        Self::default(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", message)
+    pub(crate) fn simulator(status: StatusCode, message: &'static str) -> Self {
+        Self::Simulator { status, message }
+    }
+
+    /// The `errorCode` of a 403 or 409 (or the guide's 400).
+    pub(crate) fn error_code(&self) -> Option<&'static str> {
+        match self {
+            Self::Code { error_code, .. } => Some(error_code),
+            _ => None,
+        }
     }
 
     pub(crate) fn not_found(what: &str) -> Self {
@@ -137,6 +155,12 @@ impl WeavrError {
                 code,
                 message,
             } => http::json(status, &json!({ "code": code, "message": message })),
+            Self::Unauthorized => http::empty(StatusCode::UNAUTHORIZED),
+            Self::Locked => http::empty(StatusCode::LOCKED),
+            Self::Forbidden => http::empty(StatusCode::FORBIDDEN),
+            Self::Simulator { status, message } => {
+                http::json(status, &json!({ "message": message }))
+            }
             Self::RateLimited { limit, reset_secs } => {
                 let mut res = http::empty(StatusCode::TOO_MANY_REQUESTS);
                 let headers = res.headers_mut();
@@ -165,6 +189,7 @@ impl From<DecodeError> for WeavrError {
                     error,
                 }],
             },
+            // A body that is not JSON names no field.
             None => Self::Syntax {
                 message: e.message,
                 fields: Vec::new(),

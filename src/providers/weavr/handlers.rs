@@ -1,27 +1,39 @@
 //! One function per Weavr operation; the two products share them, passing
-//! their [`Profile`] where the answers differ.
+//! their [`Profile`] where the answers differ. Multi's transactions and
+//! challenges are in `multi`.
 
 use hyper::StatusCode;
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
 
+use super::buyers::{BuyerUpdate, UserCreate};
 use super::challenge::check_code;
 use super::error::WeavrError;
-use super::model::{self, AccessToken, Login, Verify};
+use super::model::{self, AccessToken, Factor, Login, Page, Verify};
+use super::multi;
 use super::routes::{Profile, Route};
+use super::runs::{check_payment_run, RunFilter, RunStatus};
 use super::store::{Ctx, SessionMut};
 use crate::http::{self, Request, Response};
 use crate::providers::Provider;
-use crate::state::{SmsDraft, World};
+use crate::state::World;
 
-type Result<T> = std::result::Result<T, WeavrError>;
+pub(super) type Result<T> = std::result::Result<T, WeavrError>;
 
 pub(crate) fn handle(route: Route, req: &Request, world: &World) -> Result<Response> {
-    // Every Weavr call carries the API key, logged in or not.
-    match req.header("api-key") {
+    // Every Weavr call carries the API key, logged in or not; the
+    // Simulator names it `programme-key`.
+    let key = req.header("api-key").or_else(|| req.header("programme-key"));
+    match key {
         Some(key) if world.stores.weavr.api_key_ok(key) => {}
-        Some(_) => return Err(WeavrError::unauthorized("Invalid api-key")),
-        None => return Err(WeavrError::unauthorized("The api-key header is required")),
+        _ => return Err(WeavrError::Unauthorized),
     }
+    let answer = route_to(route, req, world);
+    publish(world);
+    answer
+}
+
+fn route_to(route: Route, req: &Request, world: &World) -> Result<Response> {
     match route {
         Route::Login(profile) => login(req, world, profile),
         Route::Logout(profile) => {
@@ -31,15 +43,31 @@ pub(crate) fn handle(route: Route, req: &Request, world: &World) -> Result<Respo
             Ok(http::empty(StatusCode::NO_CONTENT))
         }
         Route::ListFactors => session(req, world, Profile::Multi, |s| {
-            let status = if s.enrolled() { "ACTIVE" } else { "INACTIVE" };
-            Ok(ok(
-                json!({ "factors": [{ "type": "OTP", "status": status, "channel": "SMS" }] }),
-            ))
+            let mut factors = Vec::new();
+            if let Some(status) = s.sms_factor() {
+                factors.push(Factor {
+                    kind: "OTP",
+                    status,
+                    channel: "SMS",
+                });
+            }
+            if let Some(channel) = s.user.push {
+                let channel = match channel {
+                    super::config::PushChannel::Biometric => "BIOMETRIC",
+                    super::config::PushChannel::Authy => "AUTHY",
+                };
+                factors.push(Factor {
+                    kind: "PUSH",
+                    status: "ACTIVE",
+                    channel,
+                });
+            }
+            Ok(ok(&serde_json::json!({ "factors": factors })))
         }),
         Route::Enrol(profile, channel) => {
             sms_channel(&channel)?;
             let sms = session(req, world, profile, |s| s.enrol())?;
-            send(world, sms);
+            world.send_sms(sms);
             Ok(http::empty(StatusCode::NO_CONTENT))
         }
         Route::VerifyEnrolment(profile, channel) => {
@@ -52,7 +80,7 @@ pub(crate) fn handle(route: Route, req: &Request, world: &World) -> Result<Respo
         Route::IssueStepUp(profile, channel) => {
             sms_channel(&channel)?;
             let sms = session(req, world, profile, |s| s.issue_step_up(profile))?;
-            send(world, sms);
+            world.send_sms(sms);
             Ok(http::empty(StatusCode::NO_CONTENT))
         }
         Route::VerifyStepUp(profile, channel) => {
@@ -64,63 +92,93 @@ pub(crate) fn handle(route: Route, req: &Request, world: &World) -> Result<Respo
         }
         Route::AccessToken => access_token(req, world),
         Route::ManagedAccounts => session(req, world, Profile::Multi, |s| {
-            s.require(true)?;
-            Ok(ok(managed_accounts(s.user_index)))
+            s.require_step_up()?;
+            let page = Page::of_query(req)?;
+            let accounts = [model::managed_account(s.user_index)];
+            let shown = page.of(&accounts);
+            Ok(ok(&serde_json::json!({
+                "accounts": shown, "count": accounts.len(), "responseCount": shown.len(),
+            })))
         }),
         Route::CreatePaymentRun => create_payment_run(req, world),
-        Route::GetPaymentRun(id) => session(req, world, Profile::PaymentRun, |s| {
-            Ok(ok(run_view(s.run(&id)?)))
-        }),
+        Route::ListPaymentRuns => {
+            let (filter, page) = run_query(req)?;
+            pr_session(req, world, |s| Ok(ok(&s.runs(&filter, page))))
+        }
+        Route::GetPaymentRun(id) => pr_session(req, world, |s| Ok(ok(&s.run(&id)?.view()))),
         Route::ConfirmPaymentRun(id) => {
-            let res = session(req, world, Profile::PaymentRun, |s| {
-                s.require(false)?;
-                Ok(ok(run_view(s.confirm_run(&id)?)))
-            })?;
-            world.emit(
-                Provider::Weavr,
-                "payment_run.confirmed",
-                id,
-                world.now(),
-                Value::Null,
-            );
+            let res = pr_session(req, world, |s| Ok(ok(&s.confirm_run(&id)?)))?;
+            emit(world, "payment_run.confirmed", id);
             Ok(res)
         }
-        Route::LinkedAccounts => session(req, world, Profile::PaymentRun, |s| {
-            s.require(true)?;
-            Ok(ok(linked_accounts(s.user_index)))
+        Route::LinkedAccounts => pr_session(req, world, |s| {
+            let accounts = [model::linked_account(s.user_index, world.now())];
+            Ok(ok(&serde_json::json!({
+                "linkedAccounts": accounts, "count": 1, "responseCount": 1,
+            })))
         }),
         Route::IssuePaymentRunSca(id, channel) => {
             sms_channel(&channel)?;
-            let sms = session(req, world, Profile::PaymentRun, |s| s.issue_run_sca(&id))?;
-            send(world, sms);
+            let sms = pr_session(req, world, |s| s.issue_run_sca(&id))?;
+            world.send_sms(sms);
             Ok(http::empty(StatusCode::NO_CONTENT))
         }
         Route::VerifyPaymentRunSca(id, channel) => {
             sms_channel(&channel)?;
             let code = verification_code(req)?;
-            session(req, world, Profile::PaymentRun, |s| {
-                s.verify_run_sca(&id, &code)
-            })?;
+            pr_session(req, world, |s| s.verify_run_sca(&id, &code))?;
             verified(world, "payment_run_sca");
             Ok(http::empty(StatusCode::NO_CONTENT))
         }
+        Route::CreateUser => {
+            let body: UserCreate = req.json()?;
+            pr_session(req, world, |s| Ok(ok(&s.create_user(body)?)))
+        }
+        Route::ListUsers => {
+            let page = Page::of_query(req)?;
+            let active = match req.query_param("active").as_deref() {
+                None => None,
+                Some("true") => Some(true),
+                Some("false") => Some(false),
+                Some(_) => return Err(WeavrError::field("active", "IN", &["true", "false"])),
+            };
+            let email = req.query_param("email");
+            pr_session(req, world, |s| Ok(ok(&s.users(active, email.as_deref(), page))))
+        }
+        Route::GetBuyer => pr_session(req, world, |s| Ok(ok(&s.buyer()))),
+        Route::UpdateBuyer => {
+            let body: BuyerUpdate = req.json()?;
+            pr_session(req, world, |s| Ok(ok(&s.update_buyer(body)?)))
+        }
+        other => multi::handle(other, req, world),
     }
 }
 
-fn ok(body: Value) -> Response {
-    http::json(StatusCode::OK, &body)
+pub(super) fn ok(body: &impl Serialize) -> Response {
+    http::json(StatusCode::OK, body)
 }
 
-fn session<R>(
+pub(super) fn session<R>(
     req: &Request,
     world: &World,
     profile: Profile,
     f: impl FnOnce(&mut SessionMut<'_>) -> Result<R>,
 ) -> Result<R> {
-    world.stores.weavr.session(Ctx::of(world), req.bearer(), profile, f)
+    world
+        .stores
+        .weavr
+        .session(Ctx::of(world), req.bearer(), profile, f)
 }
 
-fn sms_channel(channel: &str) -> Result<()> {
+fn pr_session<R>(
+    req: &Request,
+    world: &World,
+    f: impl FnOnce(&mut SessionMut<'_>) -> Result<R>,
+) -> Result<R> {
+    session(req, world, Profile::PaymentRun, f)
+}
+
+pub(super) fn sms_channel(channel: &str) -> Result<()> {
     if channel == "SMS" {
         Ok(())
     } else {
@@ -128,23 +186,24 @@ fn sms_channel(channel: &str) -> Result<()> {
     }
 }
 
-fn verification_code(req: &Request) -> Result<String> {
+pub(super) fn verification_code(req: &Request) -> Result<String> {
     let body: Verify = req.json()?;
     check_code(body.verification_code.as_deref()).map(str::to_owned)
 }
 
-fn send(world: &World, sms: SmsDraft) {
-    world.send_sms(sms);
+pub(super) fn emit(world: &World, event: &'static str, id: String) {
+    world.emit(Provider::Weavr, event, id, world.now(), Value::Null);
 }
 
-fn verified(world: &World, purpose: &str) {
-    world.emit(
-        Provider::Weavr,
-        "challenge.verified",
-        purpose.to_owned(),
-        world.now(),
-        Value::Null,
-    );
+pub(super) fn verified(world: &World, purpose: &str) {
+    emit(world, "challenge.verified", purpose.to_owned());
+}
+
+/// Publishes push challenges that the store settled.
+pub(crate) fn publish(world: &World) {
+    for (id, event) in world.stores.weavr.take_happened() {
+        emit(world, event, id);
+    }
 }
 
 fn login(req: &Request, world: &World, profile: Profile) -> Result<Response> {
@@ -158,7 +217,7 @@ fn login(req: &Request, world: &World, profile: Profile) -> Result<Response> {
             .weavr
             .login(Ctx::of(world), profile, &body.email, &body.password.value)?;
     let role = &world.stores.weavr.user(user).role;
-    Ok(ok(model::login_response(profile, &token, user, role)))
+    Ok(ok(&model::login_answer(profile, &token, user, role)))
 }
 
 fn access_token(req: &Request, world: &World) -> Result<Response> {
@@ -169,97 +228,40 @@ fn access_token(req: &Request, world: &World) -> Result<Response> {
         if body.identity.kind != "CORPORATE"
             || body.identity.id != model::identity_id(view.user_index)
         {
-            return Err(WeavrError::code(
-                StatusCode::FORBIDDEN,
-                "FORBIDDEN",
-                "The identity does not belong to this user",
-            ));
+            // The description gives this 403 no body.
+            return Err(WeavrError::Forbidden);
         }
         let mut answer =
-            model::login_response(Profile::Multi, &token, view.user_index, &view.user.role);
-        answer["status"] = json!(model::status_name(view.step_up));
-        if let Some(map) = answer.as_object_mut() {
-            map.remove("tokenType");
-        }
-        Ok(ok(answer))
+            model::login_answer(Profile::Multi, &token, view.user_index, &view.user.role);
+        answer.token_type = None;
+        answer.status = Some(model::status_name(view.step_up));
+        Ok(ok(&answer))
     })
+}
+
+fn run_query(req: &Request) -> Result<(RunFilter, Page)> {
+    let page = Page::of_query(req)?;
+    let status = match req.query_param("status") {
+        None => None,
+        Some(s) => Some(RunStatus::parse(&s).ok_or_else(|| {
+            WeavrError::field("status", "IN", RunStatus::ALL_NAMES)
+        })?),
+    };
+    let tags = req
+        .query_pairs()
+        .filter(|(k, _)| k == "tag")
+        .map(|(_, v)| v.into_owned())
+        .collect();
+    Ok((RunFilter { status, tags }, page))
 }
 
 fn create_payment_run(req: &Request, world: &World) -> Result<Response> {
     let body: Value = req.json()?;
-    if !body.is_object() {
-        return Err(WeavrError::field("payments", "REQUIRED", &[]));
-    }
-    let res = session(req, world, Profile::PaymentRun, |s| {
-        // The step-up check comes first: an unauthorised caller learns nothing
-        // about the body.
-        s.require(false)?;
-        model::check_payment_run(&body)?;
-        let run = s.create_run(body)?;
-        Ok((run.id.clone(), run_view(run)))
+    let view = pr_session(req, world, |s| {
+        check_payment_run(&body)?;
+        s.create_run(body)
     })?;
-    let (id, res) = res;
-    world.emit(
-        Provider::Weavr,
-        "payment_run.created",
-        id,
-        world.now(),
-        Value::Null,
-    );
-    Ok(ok(res))
-}
-
-fn run_view(run: &super::store::PaymentRun) -> Value {
-    let payments: Vec<Value> = run.request["payments"]
-        .as_array()
-        .map(|ps| {
-            ps.iter()
-                .enumerate()
-                .map(|(i, p)| {
-                    let mut p = p.clone();
-                    p["id"] = json!(format!("{}{:02}", &run.id[..22], i % 100));
-                    p["status"] = json!(run.status);
-                    p
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let mut view = json!({
-        "id": run.id,
-        "status": run.status,
-        "payments": payments,
-        "buyerId": model::identity_id(run.owner),
-        "createdBy": model::credentials_id(run.owner),
-        "createdAt": crate::timefmt::millis(&run.created_at),
-    });
-    for key in ["paymentRunRef", "tag", "description"] {
-        if let Some(v) = run.request.get(key) {
-            view[key] = v.clone();
-        }
-    }
-    view
-}
-
-fn linked_accounts(user: usize) -> Value {
-    json!({ "linkedAccounts": [{
-        "id": format!("652d25b73541d8084a88a3{:02x}", user % 256),
-        "accountIdentification": { "iban": "GB33BUKB20201555555555" },
-        "currency": "GBP",
-        "institution": { "displayName": "Sandbox Bank", "countries": ["GB"] },
-        "consent": { "status": "ACTIVE" },
-        "status": "LINKED",
-    }]})
-}
-
-fn managed_accounts(user: usize) -> Value {
-    json!({
-        "accounts": [{
-            "id": format!("{}", 110_747_174_434_373_800u64 + user as u64),
-            "friendlyName": "Operating account",
-            "currency": "EUR",
-            "balances": { "availableBalance": 1_000_000, "actualBalance": 1_000_000 },
-            "state": { "state": "ACTIVE" },
-        }],
-        "count": 1,
-    })
+    let answer = ok(&view);
+    emit(world, "payment_run.created", view.id().to_owned());
+    Ok(answer)
 }

@@ -4,21 +4,29 @@
 //! Imitates <https://docs.weavr.io/start/multi-authentication-stepup> and the
 //! Payment Run and Multi OpenAPI specs.
 //!
-//! Fidelity, what is not emulated:
-//! - roles (`CREATOR`, `CONTROLLER`): every user may create and confirm;
+//! Fidelity, what is not emulated (the README's fidelity section has the
+//! whole list):
+//! - roles (`CREATOR`, `CONTROLLER`) of authorised users, who cannot log in;
 //! - funding and execution of payment runs: a run stops at `PENDING_FUNDING`;
 //! - rate limiting (429) and password expiry (409 with a temporary token);
+//! - webhooks: a push's outcome is read from the transaction or the token;
 //! - the payment run's SCA challenge is issued through the sandbox simulator
 //!   path, as on Weavr's sandbox.
 
+mod buyers;
 mod challenge;
 pub(crate) mod config;
+mod control;
 mod error;
 mod handlers;
 mod model;
+mod multi;
 pub(crate) mod routes;
+mod runs;
+mod sca;
 mod session;
 mod store;
+mod transfers;
 
 use std::sync::Arc;
 
@@ -31,7 +39,7 @@ use self::routes::Route;
 use self::store::Ctx;
 use crate::http::{Request, Response};
 use crate::control::Reply;
-use crate::providers::{CommonError, NoControl, Provider, ProviderApi, SignIn};
+use crate::providers::{CommonError, Provider, ProviderApi, SignIn};
 use crate::scenario::{Scenario, SmsUser, Users};
 use crate::state::World;
 
@@ -42,10 +50,14 @@ pub(crate) struct Weavr;
 impl ProviderApi for Weavr {
     const PROVIDER: Provider = Provider::Weavr;
     type Route = Route;
-    /// Account information needs a stepped-up token.
+    const TEMPLATES: &'static [(&'static str, &'static str)] = &[(
+        "weavr/pending",
+        include_str!("../../../templates/weavr/pending.hbs"),
+    )];
+    /// The buyer's update needs a stepped-up token.
     #[cfg(test)]
     const SIGNED_IN_PROBE: (&'static str, &'static str, &'static str, u16) =
-        ("GET", "/payment-run/v1/linked_accounts", "", 200);
+        ("PATCH", "/payment-run/v1/buyers", "{}", 200);
     const SIGN_IN: &'static [SignIn] = &[
         SignIn::Header("api-key", "weavr-sandbox-key"),
         SignIn::Token {
@@ -97,14 +109,33 @@ impl ProviderApi for Weavr {
         users.weavr.sms
     }
 
-    type Control = NoControl;
+    /// Push notifications waiting on the user's phone.
+    fn pending(world: &World) -> serde_json::Value {
+        let list = world.stores.weavr.pending_pushes(Ctx::of(world));
+        handlers::publish(world);
+        serde_json::to_value(list).unwrap_or_default()
+    }
 
-    fn control(route: NoControl, _req: &Request, _world: Arc<World>) -> Reply<Response> {
-        match route {}
+    type Control = control::Control;
+    const CONTROL_OPERATIONS: &'static [&'static str] = control::OPERATIONS;
+    const BUTTONS: &'static [&'static str] = &["approve", "reject"];
+
+    fn control(route: control::Control, req: &Request, world: Arc<World>) -> Reply<Response> {
+        control::handle(route, req, &world)
+    }
+
+    fn button(
+        world: &Arc<World>,
+        verb: &str,
+        id: &str,
+        _code: &str,
+    ) -> Option<Result<String, String>> {
+        control::button(world, verb, id)
     }
 }
 
-/// Forgets idle tokens.
+/// Forgets idle tokens and settles push challenges that came due.
 pub(crate) fn sweep(world: &World) {
     world.stores.weavr.sweep(Ctx::of(world));
+    handlers::publish(world);
 }

@@ -1,11 +1,13 @@
-//! Weavr's wire types and the validation its specs describe.
+//! Weavr's wire types: request bodies, and the answers the descriptions give
+//! for logins, factors, accounts and pages.
 
-use serde::Deserialize;
-use serde_json::{json, Value};
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
 
-use super::error::{InvalidField, WeavrError};
+use super::error::WeavrError;
 use super::routes::Profile;
 use super::store::StepUp;
+use crate::http::Request;
 
 /// `POST .../login_with_password`.
 #[derive(Debug, Deserialize)]
@@ -42,6 +44,16 @@ pub(crate) struct Identity {
     pub(crate) id: String,
 }
 
+/// When the fixtures' buyers, corporates and accounts were created: before
+/// any sandbox clock starts (2024-01-01T00:00:00Z, in milliseconds).
+pub(crate) const FIXTURES_CREATED_MS: i64 = 1_704_067_200_000;
+
+/// The demo programme's profiles: a managed account's, and the ones a send
+/// and an outgoing wire transfer are created with.
+pub(crate) const MANAGED_ACCOUNT_PROFILE: &str = "110747174434375000";
+pub(crate) const SEND_PROFILE: &str = "110747174434375100";
+pub(crate) const OWT_PROFILE: &str = "110747174434375200";
+
 /// Stable numeric ids for a fixture user, shaped like Weavr's.
 pub(crate) fn identity_id(user: usize) -> String {
     format!("{}", 110_747_174_434_373_600u64 + user as u64)
@@ -51,178 +63,201 @@ pub(crate) fn credentials_id(user: usize) -> String {
     format!("{}", 110_747_174_434_373_700u64 + user as u64)
 }
 
-/// The login answer of each product.
-pub(crate) fn login_response(profile: Profile, token: &str, user: usize, role: &str) -> Value {
+pub(crate) fn managed_account_id(user: usize) -> String {
+    format!("{}", 110_747_174_434_373_800u64 + user as u64)
+}
+
+/// `{type, id}`: an identity or a credential.
+#[derive(Debug, Serialize)]
+pub(crate) struct TypedId {
+    #[serde(rename = "type")]
+    pub(crate) kind: &'static str,
+    pub(crate) id: String,
+}
+
+/// The login answer of each product, and Multi's access-token answer.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct LoginAnswer {
+    pub(crate) token: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) token_type: Option<&'static str>,
+    pub(crate) identity: TypedId,
+    pub(crate) credentials: TypedId,
+    /// Only in the access-token answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) status: Option<&'static str>,
+}
+
+/// A login's answer: who logged in, with the product's identity and
+/// credential types.
+pub(crate) fn login_answer(profile: Profile, token: &str, user: usize, role: &str) -> LoginAnswer {
     let (identity_type, credentials_type) = match profile {
-        Profile::PaymentRun => ("BUYER", role),
+        Profile::PaymentRun => ("BUYER", if role == "ADMIN" { "ADMIN" } else { "USER" }),
         Profile::Multi => ("CORPORATE", if role == "ADMIN" { "ROOT" } else { "USER" }),
     };
-    json!({
-        "token": token,
-        "tokenType": "AUTH",
-        "identity": { "type": identity_type, "id": identity_id(user) },
-        "credentials": { "type": credentials_type, "id": credentials_id(user) },
-    })
+    LoginAnswer {
+        token: token.to_owned(),
+        token_type: Some("AUTH"),
+        identity: TypedId {
+            kind: identity_type,
+            id: identity_id(user),
+        },
+        credentials: TypedId {
+            kind: credentials_type,
+            id: credentials_id(user),
+        },
+        status: None,
+    }
 }
 
 pub(crate) fn status_name(step_up: StepUp) -> &'static str {
     match step_up {
-        StepUp::SteppedUp | StepUp::SpentOnTransaction => "STEPPED_UP",
+        StepUp::SteppedUp => "STEPPED_UP",
         StepUp::Standard => "STANDARD",
     }
 }
 
-/// Checks a payment run as the Payment Run spec's schema does, collecting
-/// every invalid field.
-pub(crate) fn check_payment_run(body: &Value) -> Result<(), WeavrError> {
-    let mut bad = Vec::new();
-    let mut flag = |field: String, error: &'static str, params: &[&str]| {
-        bad.push(InvalidField {
-            params: params.iter().map(|p| (*p).to_owned()).collect(),
-            field_name: field,
-            error,
-        });
-    };
-    match body.get("payments").and_then(Value::as_array) {
-        None => flag("payments".to_owned(), "REQUIRED", &[]),
-        Some(payments) if payments.is_empty() || payments.len() > 1000 => {
-            flag("payments".to_owned(), "SIZE", &["1", "1000"])
-        }
-        Some(payments) => {
-            for (i, p) in payments.iter().enumerate() {
-                let at = |name: &str| format!("payments[{i}].{name}");
-                let amount = &p["paymentAmount"];
-                if !matches!(amount["currency"].as_str(), Some("GBP" | "EUR")) {
-                    flag(at("paymentAmount.currency"), "IN", &["GBP", "EUR"]);
-                }
-                if amount["amount"].as_i64().is_none_or(|a| a < 1) {
-                    flag(at("paymentAmount.amount"), "RANGE", &["1"]);
-                }
-                match p["reference"].as_str() {
-                    None => flag(at("reference"), "REQUIRED", &[]),
-                    Some(r) if r.is_empty() || r.len() > 18 => {
-                        flag(at("reference"), "SIZE", &["1", "18"])
-                    }
-                    Some(r)
-                        if !r
-                            .bytes()
-                            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-') =>
-                    {
-                        flag(at("reference"), "REGEX", &["^[0-9a-zA-Z.-]{1,18}$"])
-                    }
-                    Some(_) => {}
-                }
-                let supplier = &p["supplier"];
-                match supplier["name"].as_str() {
-                    Some(n) if !n.is_empty() && n.chars().count() <= 140 => {}
-                    Some(_) => flag(at("supplier.name"), "SIZE", &["1", "140"]),
-                    None => flag(at("supplier.name"), "REQUIRED", &[]),
-                }
-                check_bank_details(
-                    &supplier["bankAccountDetails"],
-                    &at("supplier.bankAccountDetails"),
-                    &mut flag,
-                );
-            }
-        }
-    }
-    if bad.is_empty() {
-        Ok(())
-    } else {
-        Err(WeavrError::Syntax {
-            message: format!("{} invalid field(s)", bad.len()),
-            fields: bad,
+/// One factor of `GET /authentication_factors`.
+#[derive(Debug, Serialize)]
+pub(crate) struct Factor {
+    #[serde(rename = "type")]
+    pub(crate) kind: &'static str,
+    pub(crate) status: &'static str,
+    pub(crate) channel: &'static str,
+}
+
+/// `offset` and `limit` of a list operation: from 0, and 1 to 100.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Page {
+    offset: usize,
+    limit: usize,
+}
+
+impl Page {
+    pub(crate) fn of_query(req: &Request) -> Result<Self, WeavrError> {
+        let number = |name: &'static str, default: usize, min: usize, max: usize| {
+            let Some(raw) = req.query_param(name) else {
+                return Ok(default);
+            };
+            raw.parse::<usize>()
+                .ok()
+                .filter(|n| (min..=max).contains(n))
+                .ok_or_else(|| {
+                    WeavrError::field(name, "RANGE", &[&min.to_string(), &max.to_string()])
+                })
+        };
+        Ok(Self {
+            offset: number("offset", 0, 0, i32::MAX as usize)?,
+            limit: number("limit", 100, 1, 100)?,
         })
     }
-}
 
-fn check_bank_details(
-    details: &Value,
-    at: &str,
-    flag: &mut impl FnMut(String, &'static str, &[&str]),
-) {
-    if let Some(iban) = details["iban"].as_str() {
-        let ok = crate::validate::is_iban(iban);
-        if !ok {
-            flag(
-                format!("{at}.iban"),
-                "REGEX",
-                &["^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$"],
-            );
-        }
-        return;
-    }
-    let digits = |v: &Value, n: usize| {
-        v.as_str()
-            .is_some_and(|s| s.len() == n && s.bytes().all(|b| b.is_ascii_digit()))
-    };
-    if details.get("accountNumber").is_none() && details.get("sortCode").is_none() {
-        flag(
-            at.to_owned(),
-            "REQUIRED",
-            &["iban", "accountNumber+sortCode"],
-        );
-        return;
-    }
-    if !digits(&details["accountNumber"], 8) {
-        flag(format!("{at}.accountNumber"), "REGEX", &["^[0-9]{8}$"]);
-    }
-    if !digits(&details["sortCode"], 6) {
-        flag(format!("{at}.sortCode"), "REGEX", &["^[0-9]{6}$"]);
+    pub(crate) fn of<T>(self, items: &[T]) -> &[T] {
+        let start = self.offset.min(items.len());
+        let end = start.saturating_add(self.limit).min(items.len());
+        &items[start..end]
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// A managed account of Multi's `ManagedAccount`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ManagedAccount {
+    id: String,
+    profile_id: &'static str,
+    friendly_name: &'static str,
+    currency: &'static str,
+    balances: Balances,
+    state: InstrumentState,
+    creation_timestamp: i64,
+}
 
-    fn run(reference: &str, details: Value) -> Value {
-        json!({ "payments": [{
-            "paymentAmount": { "currency": "GBP", "amount": 1000 },
-            "reference": reference,
-            "supplier": { "name": "Acme Ltd", "bankAccountDetails": details },
-        }]})
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Balances {
+    available_balance: i64,
+    actual_balance: i64,
+}
+
+#[derive(Debug, Serialize)]
+struct InstrumentState {
+    state: &'static str,
+}
+
+/// Every fixture user's corporate has one EUR account.
+pub(crate) const ACCOUNT_CURRENCY: &str = "EUR";
+pub(crate) const ACCOUNT_BALANCE: i64 = 1_000_000;
+
+pub(crate) fn managed_account(user: usize) -> ManagedAccount {
+    ManagedAccount {
+        id: managed_account_id(user),
+        profile_id: MANAGED_ACCOUNT_PROFILE,
+        friendly_name: "Operating account",
+        currency: ACCOUNT_CURRENCY,
+        balances: Balances {
+            available_balance: ACCOUNT_BALANCE,
+            actual_balance: ACCOUNT_BALANCE,
+        },
+        state: InstrumentState { state: "ACTIVE" },
+        creation_timestamp: FIXTURES_CREATED_MS,
     }
+}
 
-    #[test]
-    fn a_well_formed_run_passes() {
-        assert!(check_payment_run(&run(
-            "INV-1",
-            json!({"accountNumber": "12345678", "sortCode": "123456"})
-        ))
-        .is_ok());
-        assert!(
-            check_payment_run(&run("INV.2", json!({"iban": "GB33BUKB20201555555555"}))).is_ok()
-        );
-        assert!(check_payment_run(&run("INV.3", json!({"iban": "GBé3BUKB2020155555"}))).is_err());
-    }
+/// A Payment Run linked account, with its open-banking consent.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct LinkedAccount {
+    id: String,
+    account_identification: Iban,
+    currency: &'static str,
+    institution: Institution,
+    consent: Consent,
+    status: &'static str,
+}
 
-    #[test]
-    fn each_bad_field_is_named() {
-        let err = check_payment_run(&run(
-            "way too long reference!",
-            json!({"accountNumber": "1"}),
-        ))
-        .unwrap_err();
-        let WeavrError::Syntax { fields, .. } = err else {
-            panic!()
-        };
-        let names: Vec<_> = fields
-            .iter()
-            .map(|f| (f.field_name.as_str(), f.error))
-            .collect();
-        assert_eq!(
-            names,
-            [
-                ("payments[0].reference", "SIZE"),
-                (
-                    "payments[0].supplier.bankAccountDetails.accountNumber",
-                    "REGEX"
-                ),
-                ("payments[0].supplier.bankAccountDetails.sortCode", "REGEX"),
-            ]
-        );
-        let err = check_payment_run(&json!({"payments": []})).unwrap_err();
-        assert!(matches!(err, WeavrError::Syntax { ref fields, .. } if fields[0].error == "SIZE"));
+#[derive(Debug, Serialize)]
+struct Iban {
+    iban: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Institution {
+    display_name: &'static str,
+    countries: [&'static str; 1],
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Consent {
+    expires_at: String,
+    /// Whole days left: the description gives no unit, and open-banking
+    /// consents are counted in days (90 of them).
+    expires_in: i64,
+    status: &'static str,
+}
+
+/// A consent is renewed for 90 days whenever it is read: the sandbox plays
+/// an account that stays linked.
+const CONSENT_DAYS: i64 = 90;
+
+pub(crate) fn linked_account(user: usize, now: DateTime<Utc>) -> LinkedAccount {
+    LinkedAccount {
+        id: format!("652d25b73541d8084a88a3{:02x}", user % 256),
+        account_identification: Iban {
+            iban: "GB33BUKB20201555555555",
+        },
+        currency: "GBP",
+        institution: Institution {
+            display_name: "Sandbox Bank",
+            countries: ["GB"],
+        },
+        consent: Consent {
+            expires_at: crate::timefmt::millis(&(now + TimeDelta::days(CONSENT_DAYS))),
+            expires_in: CONSENT_DAYS,
+            status: "ACTIVE",
+        },
+        status: "LINKED",
     }
 }

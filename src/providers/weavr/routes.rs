@@ -1,9 +1,11 @@
 //! Weavr's routes below `/weavr`: the Payment Run plug-in under
-//! `/payment-run/v1/...` (and its simulator under `/payment-run/simulate/v1/...`)
-//! and the Multi API under `/multi/...`.
+//! `/payment-run/v1/...` (and its simulator under `/payment-run/simulate/v1/...`),
+//! the Multi API under `/multi/...`, and the Simulator under `/simulate/api/...`.
 
 use hyper::Method;
 
+use super::sca::Outcome;
+use super::transfers::Kind;
 use crate::providers::{operation_ids, RouteMatch, RouteTable};
 
 /// Which of Weavr's products a request speaks to; they differ in codes.
@@ -31,6 +33,22 @@ pub(crate) enum Route {
     LinkedAccounts,
     IssuePaymentRunSca(String, String),
     VerifyPaymentRunSca(String, String),
+    ListPaymentRuns,
+    CreateUser,
+    ListUsers,
+    GetBuyer,
+    UpdateBuyer,
+    IssueStepUpPush(String),
+    CreateTransfer(Kind),
+    GetTransfer(Kind, String),
+    IssueTxOtp(Kind, String, String),
+    VerifyTxOtp(Kind, String, String),
+    IssueTxPush(Kind, String, String),
+    IssueBatchOtp(String),
+    VerifyBatchOtp(String, String),
+    IssueBatchPush(String),
+    /// The Simulator settles a push challenge: credentials, challenge, outcome.
+    SimulateChallenge(String, String, Outcome),
 }
 
 operation_ids! {
@@ -56,6 +74,28 @@ operation_ids! {
     Self::VerifyStepUp(Profile::Multi, _) => "weavr.multi_stepup.verify",
     Self::AccessToken => "weavr.multi_access_token.create",
     Self::ManagedAccounts => "weavr.multi_managed_account.list",
+    Self::ListPaymentRuns => "weavr.payment_run.list",
+    Self::CreateUser => "weavr.user.create",
+    Self::ListUsers => "weavr.user.list",
+    Self::GetBuyer => "weavr.buyer.get",
+    Self::UpdateBuyer => "weavr.buyer.update",
+    Self::IssueStepUpPush(_) => "weavr.multi_stepup_push.issue",
+    Self::CreateTransfer(Kind::Send) => "weavr.multi_send.create",
+    Self::GetTransfer(Kind::Send, _) => "weavr.multi_send.get",
+    Self::IssueTxOtp(Kind::Send, ..) => "weavr.multi_send_otp.issue",
+    Self::VerifyTxOtp(Kind::Send, ..) => "weavr.multi_send_otp.verify",
+    Self::IssueTxPush(Kind::Send, ..) => "weavr.multi_send_push.issue",
+    Self::CreateTransfer(Kind::Owt) => "weavr.multi_owt.create",
+    Self::GetTransfer(Kind::Owt, _) => "weavr.multi_owt.get",
+    Self::IssueTxOtp(Kind::Owt, ..) => "weavr.multi_owt_otp.issue",
+    Self::VerifyTxOtp(Kind::Owt, ..) => "weavr.multi_owt_otp.verify",
+    Self::IssueTxPush(Kind::Owt, ..) => "weavr.multi_owt_push.issue",
+    Self::IssueBatchOtp(_) => "weavr.multi_challenge_otp.issue",
+    Self::VerifyBatchOtp(..) => "weavr.multi_challenge_otp.verify",
+    Self::IssueBatchPush(_) => "weavr.multi_challenge_push.issue",
+    Self::SimulateChallenge(_, _, Outcome::Approved) => "weavr.simulator_challenge.verify_success",
+    Self::SimulateChallenge(_, _, Outcome::Rejected) => "weavr.simulator_challenge.verify_invalid",
+    Self::SimulateChallenge(_, _, Outcome::Expired) => "weavr.simulator_challenge.verify_expired",
 }
 
 impl RouteTable for Route {
@@ -76,6 +116,16 @@ impl RouteTable for Route {
             ["multi", rest @ ..] => parse_profile(method, Profile::Multi, rest)
                 .or_else(|| parse_multi(method, rest))
                 .unwrap_or(RouteMatch::NotFound),
+            ["simulate", "api", "factors", credentials, "challenges", challenge, verb] => {
+                let outcome = match *verb {
+                    "verify_success" => Outcome::Approved,
+                    "verify_invalid" => Outcome::Rejected,
+                    "verify_expired" => Outcome::Expired,
+                    _ => return RouteMatch::NotFound,
+                };
+                let (c, id) = ((*credentials).to_owned(), (*challenge).to_owned());
+                post(method, || Self::SimulateChallenge(c, id, outcome))
+            }
             _ => RouteMatch::NotFound,
         }
     }
@@ -97,6 +147,19 @@ fn get(method: &Method, route: impl FnOnce() -> Route) -> RouteMatch<Route> {
     }
 }
 
+/// A path read with GET and changed with `write` (POST or PATCH).
+fn read_write(method: &Method, write: &Method, read: Route, changed: Route) -> RouteMatch<Route> {
+    if method == Method::GET {
+        RouteMatch::Found(read)
+    } else if method == write {
+        RouteMatch::Found(changed)
+    } else if write == Method::PATCH {
+        RouteMatch::MethodNotAllowed("GET, PATCH")
+    } else {
+        RouteMatch::MethodNotAllowed("GET, POST")
+    }
+}
+
 /// The login and SCA paths both products share.
 fn parse_profile(method: &Method, p: Profile, rest: &[&str]) -> Option<RouteMatch<Route>> {
     Some(match rest {
@@ -112,13 +175,23 @@ fn parse_profile(method: &Method, p: Profile, rest: &[&str]) -> Option<RouteMatc
         ["stepup", "challenges", "otp", ch, "verify"] => {
             post(method, || Route::VerifyStepUp(p, (*ch).to_owned()))
         }
+        ["stepup", "challenges", "push", ch] if p == Profile::Multi => {
+            post(method, || Route::IssueStepUpPush((*ch).to_owned()))
+        }
         _ => return None,
     })
 }
 
 fn parse_payment_run(method: &Method, rest: &[&str]) -> Option<RouteMatch<Route>> {
     Some(match rest {
-        ["payment_runs"] => post(method, || Route::CreatePaymentRun),
+        ["payment_runs"] => read_write(
+            method,
+            &Method::POST,
+            Route::ListPaymentRuns,
+            Route::CreatePaymentRun,
+        ),
+        ["users"] => read_write(method, &Method::POST, Route::ListUsers, Route::CreateUser),
+        ["buyers"] => read_write(method, &Method::PATCH, Route::GetBuyer, Route::UpdateBuyer),
         ["payment_runs", id] => get(method, || Route::GetPaymentRun((*id).to_owned())),
         ["payment_runs", id, "confirm"] => {
             post(method, || Route::ConfirmPaymentRun((*id).to_owned()))
@@ -133,6 +206,32 @@ fn parse_multi(method: &Method, rest: &[&str]) -> Option<RouteMatch<Route>> {
         ["authentication_factors"] => get(method, || Route::ListFactors),
         ["access_token"] => post(method, || Route::AccessToken),
         ["managed_accounts"] => get(method, || Route::ManagedAccounts),
+        ["challenges", "otp", ch] => post(method, || Route::IssueBatchOtp((*ch).to_owned())),
+        ["challenges", "push", ch] => post(method, || Route::IssueBatchPush((*ch).to_owned())),
+        ["challenges", id, "otp", ch, "verify"] => post(method, || {
+            Route::VerifyBatchOtp((*id).to_owned(), (*ch).to_owned())
+        }),
+        [kind, tail @ ..] => {
+            let kind = Kind::parse(kind)?;
+            parse_transfer(method, kind, tail)?
+        }
+        _ => return None,
+    })
+}
+
+/// `/sends/...` and `/outgoing_wire_transfers/...`.
+fn parse_transfer(method: &Method, kind: Kind, tail: &[&str]) -> Option<RouteMatch<Route>> {
+    let owned = |s: &&str| (*s).to_owned();
+    Some(match tail {
+        [] => post(method, || Route::CreateTransfer(kind)),
+        [id] => get(method, || Route::GetTransfer(kind, owned(id))),
+        [id, "challenges", "otp", ch] => post(method, || Route::IssueTxOtp(kind, owned(id), owned(ch))),
+        [id, "challenges", "otp", ch, "verify"] => {
+            post(method, || Route::VerifyTxOtp(kind, owned(id), owned(ch)))
+        }
+        [id, "challenges", "push", ch] => {
+            post(method, || Route::IssueTxPush(kind, owned(id), owned(ch)))
+        }
         _ => return None,
     })
 }

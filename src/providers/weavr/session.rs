@@ -1,17 +1,14 @@
-//! One authenticated Weavr request's view of its login: enrolment, step-up
-//! challenges, and the payment runs it creates and confirms.
-
-use std::collections::HashMap;
+//! One authenticated Weavr request's view of its login: enrolment and
+//! step-up challenges. What it creates (runs, transactions, users) lives in
+//! its own module, on the same view.
 
 use hyper::StatusCode;
-use serde_json::Value;
 
 use super::challenge::Challenge;
 use super::config::User;
 use super::error::WeavrError;
 use super::routes::Profile;
-use super::store::{Account, Ctx, PaymentRun, Session, StepUp, Token};
-use crate::limits::make_room;
+use super::store::{Account, Ctx, Data, Session, StepUp, Token};
 use crate::state::SmsDraft;
 
 /// The mutable view of one authenticated request.
@@ -20,9 +17,13 @@ pub(crate) struct SessionMut<'a> {
     pub(super) ctx: Ctx<'a>,
     pub(crate) user: &'a User,
     pub(crate) user_index: usize,
+    /// Every fixture user, whose emails are taken.
+    pub(super) fixtures: &'a [User],
+    /// The token as the client sends it, which a push step-up names.
+    pub(super) token_key: &'a str,
     pub(super) token: &'a mut Token,
     pub(super) account: &'a mut Account,
-    pub(super) runs: &'a mut HashMap<String, PaymentRun>,
+    pub(super) data: &'a mut Data,
 }
 
 impl SessionMut<'_> {
@@ -34,8 +35,16 @@ impl SessionMut<'_> {
         }
     }
 
-    pub(crate) fn enrolled(&self) -> bool {
-        self.account.enrolled
+    /// The SMS factor's state for `GET /authentication_factors`: none until
+    /// an enrolment starts.
+    pub(crate) fn sms_factor(&self) -> Option<&'static str> {
+        if self.account.enrolled {
+            Some("ACTIVE")
+        } else if self.account.enrolment.is_some() {
+            Some("PENDING_VERIFICATION")
+        } else {
+            None
+        }
     }
 
     /// Starts enrolling the SMS factor; the SMS to send.
@@ -137,122 +146,25 @@ impl SessionMut<'_> {
         Ok(())
     }
 
-    /// Refuses unless the token is stepped up for `what`.
-    pub(crate) fn require(&self, for_account_information: bool) -> Result<(), WeavrError> {
+    /// Refuses unless the token is stepped up: account information, and
+    /// the operations whose descriptions answer 403 `STEP_UP_REQUIRED`.
+    pub(crate) fn require_step_up(&self) -> Result<(), WeavrError> {
         match self.token.step_up {
             StepUp::SteppedUp => Ok(()),
-            StepUp::SpentOnTransaction if !for_account_information => Ok(()),
-            _ => Err(WeavrError::step_up_required()),
+            StepUp::Standard => Err(WeavrError::step_up_required()),
         }
     }
 
-    /// A new run; at the cap, runs that reached the end of what the sandbox
-    /// plays (funding, or a failed challenge) make room.
-    pub(crate) fn create_run(&mut self, request: Value) -> Result<&PaymentRun, WeavrError> {
-        let c = self.ctx;
-        make_room(self.runs, c.cap, |r| {
-            matches!(r.status, "PENDING_FUNDING" | "SCA_FAILED")
-        })
-        .map_err(WeavrError::too_many)?;
-        let id = c.ids.hex(24);
-        let run = PaymentRun {
-            id: id.clone(),
-            owner: self.user_index,
-            status: "PENDING_CONFIRMATION",
-            request,
-            created_at: c.now,
-            sca: None,
-        };
-        Ok(self.runs.entry(id).or_insert(run))
-    }
-
-    pub(crate) fn run(&self, id: &str) -> Result<&PaymentRun, WeavrError> {
-        self.runs
-            .get(id)
-            .filter(|r| r.owner == self.user_index)
-            .ok_or_else(|| WeavrError::not_found("Payment run"))
-    }
-
-    /// Confirms a run: it now waits for its SCA challenge, and the token's
-    /// step-up is spent on this transaction.
-    pub(crate) fn confirm_run(&mut self, id: &str) -> Result<&PaymentRun, WeavrError> {
-        let run = self.run_mut(id)?;
-        if run.status != "PENDING_CONFIRMATION" {
-            return Err(WeavrError::conflict("PAYMENT_RUN_ALREADY_CONFIRMED"));
-        }
-        run.status = "PENDING_CHALLENGE";
-        self.token.step_up = StepUp::SpentOnTransaction;
-        self.run(id)
-    }
-
-    /// One of this user's runs, to change.
-    fn run_mut(&mut self, id: &str) -> Result<&mut PaymentRun, WeavrError> {
-        let owner = self.user_index;
-        self.runs
-            .get_mut(id)
-            .filter(|r| r.owner == owner)
-            .ok_or_else(|| WeavrError::not_found("Payment run"))
-    }
-
-    fn mobile(&self) -> Result<String, WeavrError> {
+    pub(super) fn mobile(&self) -> Result<String, WeavrError> {
         self.user
             .mobile
             .clone()
             .ok_or_else(|| WeavrError::conflict("MOBILE_NUMBER_INVALID"))
     }
 
-    /// Sends the payment run's SCA code (the sandbox simulator's path).
-    pub(crate) fn issue_run_sca(&mut self, id: &str) -> Result<SmsDraft, WeavrError> {
-        let c = self.ctx;
-        let mobile = self.mobile()?;
-        let run = self.run_mut(id)?;
-        if run.status != "PENDING_CHALLENGE" {
-            return Err(WeavrError::conflict("STATE_INVALID"));
-        }
-        let challenge = Challenge::issue(c.settings, c.ids, c.now, run.sca.as_ref());
-        let sms = sms(mobile, &challenge, "payment_run_sca");
-        run.sca = Some(challenge);
-        Ok(sms)
-    }
-
-    /// Verifies the payment run's SCA code; the run then waits for funding.
-    /// The token's step-up is not touched: this SCA is for the transaction.
-    pub(crate) fn verify_run_sca(&mut self, id: &str, code: &str) -> Result<(), WeavrError> {
-        let c = self.ctx;
-        let run = self.run_mut(id)?;
-        let challenge = run
-            .sca
-            .as_mut()
-            .ok_or_else(|| WeavrError::conflict("STATE_INVALID"))?;
-        match challenge.verify(c.settings, c.now, code) {
-            Ok(()) => {
-                run.status = "PENDING_FUNDING";
-                run.sca = None;
-                Ok(())
-            }
-            Err(WeavrError::Code {
-                error_code: "VERIFICATION_CODE_INVALID",
-                ..
-            }) => Err(WeavrError::conflict(
-                "PAYMENT_RUN_SCA_CHALLENGE_VERIFY_FAILED",
-            )),
-            Err(other) => {
-                if matches!(
-                    other,
-                    WeavrError::Code {
-                        error_code: "CHALLENGE_LIMIT_EXCEEDED",
-                        ..
-                    }
-                ) {
-                    run.status = "SCA_FAILED";
-                }
-                Err(other)
-            }
-        }
-    }
 }
 
-fn sms(to: String, challenge: &Challenge, purpose: &str) -> SmsDraft {
+pub(super) fn sms(to: String, challenge: &Challenge, purpose: &str) -> SmsDraft {
     SmsDraft {
         provider: "weavr",
         to,

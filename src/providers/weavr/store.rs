@@ -1,27 +1,32 @@
 //! Weavr's state: users' logins and factors, auth tokens with their step-up,
-//! and payment runs.
+//! payment runs, Multi transactions (sends and outgoing wire transfers) and
+//! the challenges that confirm them.
 //!
-//! A token's step-up is modelled the way PSD2's dynamic linking reads the guide's
-//! caution: a step-up is good for everything until it authorises a transaction
-//! (confirming a payment run); from then on it does not count for account
-//! information, which needs a fresh step-up.
+//! A token's step-up and a transaction's confirmation are separate, as
+//! PSD2's dynamic linking and the guide's caution read: a challenge that
+//! confirms a transaction never steps a token up, so account information
+//! keeps needing the token's own step-up.
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use hyper::StatusCode;
 use parking_lot::Mutex;
 use serde_json::Value;
 
-pub(crate) use super::session::SessionMut;
+use super::buyers::{AuthorisedUser, Buyer};
 use super::challenge::Challenge;
 use super::config::User;
 use super::error::WeavrError;
 use super::routes::Profile;
-use crate::limits::make_room;
+use super::runs::PaymentRun;
+use super::sca::Sca;
+use super::transfers::Transfer;
 use crate::ids::IdGen;
+use crate::limits::make_room;
 use crate::scenario::Scenario;
 use crate::secret;
+
+pub(crate) use super::session::SessionMut;
 
 /// The world's context for Weavr's store.
 pub(crate) type Ctx<'a> = crate::providers::Ctx<'a, super::Weavr>;
@@ -31,8 +36,6 @@ pub(crate) type Ctx<'a> = crate::providers::Ctx<'a, super::Weavr>;
 pub(crate) enum StepUp {
     Standard,
     SteppedUp,
-    /// Stepped up, then used to authorise a transaction.
-    SpentOnTransaction,
 }
 
 #[derive(Debug)]
@@ -46,32 +49,39 @@ pub(super) struct Token {
     pub(super) reissues: u32,
     /// Set by a refused extra retry: only a new login issues challenges again.
     pub(super) exhausted: bool,
+    /// A push step-up in flight, by its challenge id.
+    pub(super) push: Option<String>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(super) struct Account {
     pub(super) enrolled: bool,
     pub(super) enrolment: Option<Challenge>,
     pub(super) failed_logins: u32,
     pub(super) locked_until: Option<DateTime<Utc>>,
+    /// The buyer (Payment Run) this user administers.
+    pub(super) buyer: Buyer,
 }
 
-/// A payment run, with the challenge that authorises it.
-#[derive(Debug)]
-pub(crate) struct PaymentRun {
-    pub(crate) id: String,
-    pub(crate) owner: usize,
-    pub(crate) status: &'static str,
-    pub(crate) request: Value,
-    pub(crate) created_at: DateTime<Utc>,
-    pub(super) sca: Option<Challenge>,
-}
-
+/// What the users' requests create, apart from their tokens.
 #[derive(Debug, Default)]
-struct Inner {
-    accounts: Vec<Account>,
-    tokens: HashMap<Box<str>, Token>,
-    runs: HashMap<String, PaymentRun>,
+pub(super) struct Data {
+    pub(super) runs: HashMap<String, PaymentRun>,
+    pub(super) transfers: HashMap<String, Transfer>,
+    /// Transaction and push challenges, by their numeric id.
+    pub(super) scas: HashMap<String, Sca>,
+    pub(super) users: Vec<AuthorisedUser>,
+    /// Orders payment runs for their list.
+    pub(super) seq: u64,
+    /// Push challenges settled and not yet published: id and event.
+    pub(super) happened: Vec<(String, &'static str)>,
+}
+
+#[derive(Debug)]
+pub(super) struct Inner {
+    pub(super) accounts: Vec<Account>,
+    pub(super) tokens: HashMap<Box<str>, Token>,
+    pub(super) data: Data,
 }
 
 /// An authenticated request: the token and its user.
@@ -85,12 +95,12 @@ pub(crate) struct Session<'a> {
 #[derive(Debug)]
 pub(crate) struct Store {
     api_keys: HashSet<String>,
-    users: Vec<User>,
-    inner: Mutex<Inner>,
+    pub(super) users: Vec<User>,
+    pub(super) inner: Mutex<Inner>,
 }
 
 impl Store {
-    /// `ids` is unused: nothing in this store's fixtures is generated.
+    /// Every fixture user administers a buyer created when the world starts.
     pub(crate) fn new(scenario: &Scenario, _ids: &IdGen) -> Self {
         let fixtures = &scenario.fixtures.weavr;
         let accounts = fixtures
@@ -98,7 +108,10 @@ impl Store {
             .iter()
             .map(|u| Account {
                 enrolled: u.sms_enrolled,
-                ..Account::default()
+                enrolment: None,
+                failed_logins: 0,
+                locked_until: None,
+                buyer: Buyer::default(),
             })
             .collect();
         Self {
@@ -106,7 +119,8 @@ impl Store {
             users: fixtures.users.clone(),
             inner: Mutex::new(Inner {
                 accounts,
-                ..Inner::default()
+                tokens: HashMap::new(),
+                data: Data::default(),
             }),
         }
     }
@@ -119,7 +133,8 @@ impl Store {
         &self.users[index]
     }
 
-    /// Logs in: a token on success, 403 for a wrong password, 423 once locked.
+    /// Logs in: a token on success, a body-less 401 for a wrong email or
+    /// password (the descriptions give no code), a body-less 423 once locked.
     pub(crate) fn login(
         &self,
         ctx: Ctx<'_>,
@@ -127,33 +142,26 @@ impl Store {
         email: &str,
         password: &str,
     ) -> Result<(String, usize), WeavrError> {
-        let forbidden = || {
-            WeavrError::code(
-                StatusCode::FORBIDDEN,
-                "INVALID_CREDENTIALS",
-                "Invalid email or password",
-            )
-        };
         let Some(index) = self
             .users
             .iter()
             .position(|u| u.email.value.eq_ignore_ascii_case(email))
         else {
-            return Err(forbidden());
+            return Err(WeavrError::Unauthorized);
         };
         let mut inner = self.inner.lock();
         let account = &mut inner.accounts[index];
         if account.locked_until.is_some_and(|until| ctx.now < until) {
-            return Err(locked());
+            return Err(WeavrError::Locked);
         }
         if !secret::eq(&self.users[index].password, password) {
             account.failed_logins += 1;
             if account.failed_logins >= ctx.settings.max_login_attempts {
                 account.failed_logins = 0;
                 account.locked_until = Some(ctx.now + ctx.settings.lockout.as_delta());
-                return Err(locked());
+                return Err(WeavrError::Locked);
             }
-            return Err(forbidden());
+            return Err(WeavrError::Unauthorized);
         }
         account.failed_logins = 0;
         account.locked_until = None;
@@ -173,6 +181,7 @@ impl Store {
                 challenge: None,
                 reissues: 0,
                 exhausted: false,
+                push: None,
             },
         );
         Ok((token, index))
@@ -191,59 +200,92 @@ impl Store {
         profile: Profile,
         f: impl FnOnce(&mut SessionMut<'_>) -> Result<R, WeavrError>,
     ) -> Result<R, WeavrError> {
-        let token =
-            token.ok_or_else(|| WeavrError::unauthorized("A Bearer auth token is required"))?;
+        let key = token.ok_or(WeavrError::Unauthorized)?;
         let mut inner = self.inner.lock();
+        // Pushes due by now are settled before the request sees them, so
+        // an answer never depends on when the sweeper last ran.
+        super::sca::settle_due(&mut inner, ctx);
         let idle = ctx.settings.token_idle_timeout.as_delta();
-        let alive = match inner.tokens.get_mut(token) {
+        let alive = match inner.tokens.get_mut(key) {
             Some(t) if t.profile == profile && ctx.now < t.last_active + idle => {
                 t.last_active = ctx.now;
                 true
             }
             Some(t) if t.profile == profile => false,
-            _ => return Err(WeavrError::unauthorized("Unknown or expired auth token")),
+            _ => return Err(WeavrError::Unauthorized),
         };
         if !alive {
-            inner.tokens.remove(token);
-            return Err(WeavrError::unauthorized("Unknown or expired auth token"));
+            inner.tokens.remove(key);
+            return Err(WeavrError::Unauthorized);
         }
         let Inner {
             accounts,
             tokens,
-            runs,
+            data,
         } = &mut *inner;
-        let token = tokens
-            .get_mut(token)
-            .ok_or_else(|| WeavrError::unauthorized(""))?;
+        let token = tokens.get_mut(key).ok_or(WeavrError::Unauthorized)?;
         let user = token.user;
         let mut session = SessionMut {
             ctx,
             user: &self.users[user],
             user_index: user,
+            fixtures: &self.users,
+            token_key: key,
             token,
             account: &mut accounts[user],
-            runs,
+            data,
         };
         f(&mut session)
     }
 
-    /// Forgets tokens idle past the timeout and lifts expired lockouts.
+    /// Forgets tokens idle past the timeout, and settles push challenges
+    /// that expired or that the simulated user decided.
     pub(crate) fn sweep(&self, ctx: Ctx<'_>) {
         let idle = ctx.settings.token_idle_timeout.as_delta();
         let mut inner = self.inner.lock();
         inner.tokens.retain(|_, t| ctx.now < t.last_active + idle);
+        super::sca::settle_due(&mut inner, ctx);
+    }
+
+    /// Settles a pending push as its user would: `owner` limits it to one
+    /// user's (the Simulator), `None` is the control API.
+    pub(crate) fn settle_push(
+        &self,
+        owner: Option<usize>,
+        id: &str,
+        outcome: super::sca::Outcome,
+    ) -> Result<(), WeavrError> {
+        let mut inner = self.inner.lock();
+        let theirs = inner
+            .data
+            .scas
+            .get(id)
+            .is_some_and(|s| owner.is_none_or(|o| s.owner == o));
+        if !theirs {
+            return Err(WeavrError::not_found("Challenge"));
+        }
+        super::sca::decide_push(&mut inner, id, outcome)
+    }
+
+    /// Pushes waiting for their user, for the control API and the dashboard.
+    pub(crate) fn pending_pushes(&self, ctx: Ctx<'_>) -> Vec<super::sca::PendingPush> {
+        let mut inner = self.inner.lock();
+        super::sca::settle_due(&mut inner, ctx);
+        super::sca::pending_pushes(&inner, &self.users)
+    }
+
+    /// What settled since the last call, for the journal.
+    pub(crate) fn take_happened(&self) -> Vec<(String, &'static str)> {
+        std::mem::take(&mut self.inner.lock().data.happened)
     }
 
     pub(crate) fn stats(&self) -> Value {
         let inner = self.inner.lock();
-        serde_json::json!({ "tokens": inner.tokens.len(), "payment_runs": inner.runs.len() })
+        serde_json::json!({
+            "tokens": inner.tokens.len(),
+            "payment_runs": inner.data.runs.len(),
+            "transfers": inner.data.transfers.len(),
+            "challenges": inner.data.scas.len(),
+        })
     }
-}
-
-fn locked() -> WeavrError {
-    WeavrError::default(
-        StatusCode::LOCKED,
-        "LOCKED",
-        "Too many failed attempts: the login is locked for 30 minutes",
-    )
 }

@@ -1,0 +1,102 @@
+//! Weavr's control-API routes below `/__admin/weavr/`, and its dashboard
+//! buttons: the user's phone, which answers push challenges.
+
+use hyper::{Method, StatusCode};
+use serde_json::json;
+
+use super::sca::{event_name, Outcome};
+use super::store::Ctx;
+use crate::control::{ControlError, Reply};
+use crate::http::{self, Request, Response};
+use crate::providers::{operation_ids, Provider, RouteMatch, RouteTable};
+use crate::state::World;
+
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Control {
+    List,
+    Decide { id: String, outcome: Outcome },
+}
+
+operation_ids! {
+    Control,
+    Self::List => "admin.weavr_push.list",
+    Self::Decide { outcome: Outcome::Approved, .. } => "admin.weavr_push.approve",
+    Self::Decide { .. } => "admin.weavr_push.reject",
+}
+
+impl RouteTable for Control {
+    fn parse(method: &Method, segments: &[&str]) -> RouteMatch<Self> {
+        match segments {
+            ["push_challenges"] if method == Method::GET => RouteMatch::Found(Self::List),
+            ["push_challenges"] => RouteMatch::MethodNotAllowed("GET"),
+            ["push_challenges", id, verb] => match (outcome(verb), method == Method::POST) {
+                (Some(outcome), true) => RouteMatch::Found(Self::Decide {
+                    id: (*id).to_owned(),
+                    outcome,
+                }),
+                (Some(_), false) => RouteMatch::MethodNotAllowed("POST"),
+                (None, _) => RouteMatch::NotFound,
+            },
+            _ => RouteMatch::NotFound,
+        }
+    }
+}
+
+fn outcome(verb: &str) -> Option<Outcome> {
+    match verb {
+        "approve" => Some(Outcome::Approved),
+        "reject" => Some(Outcome::Rejected),
+        _ => None,
+    }
+}
+
+pub(crate) fn handle(route: Control, _req: &Request, world: &World) -> Reply<Response> {
+    match route {
+        Control::List => {
+            let list = world.stores.weavr.pending_pushes(Ctx::of(world));
+            super::handlers::publish(world);
+            Ok(http::json(StatusCode::OK, &list))
+        }
+        Control::Decide { id, outcome } => {
+            decide(world, &id, outcome).map_err(|()| {
+                ControlError::not_found(&format!("No pending Weavr push challenge {id}"))
+            })?;
+            let state = if outcome == Outcome::Approved {
+                "APPROVED"
+            } else {
+                "REJECTED"
+            };
+            Ok(http::json(StatusCode::OK, &json!({ "id": id, "state": state })))
+        }
+    }
+}
+
+/// The user answers a push on the phone.
+fn decide(world: &World, id: &str, outcome: Outcome) -> Result<(), ()> {
+    // Settle what is due first: an expired push can no longer be answered.
+    world.stores.weavr.pending_pushes(Ctx::of(world));
+    super::handlers::publish(world);
+    world
+        .stores
+        .weavr
+        .settle_push(None, id, outcome)
+        .map_err(|_| ())?;
+    world.emit(
+        Provider::Weavr,
+        event_name(outcome),
+        id.to_owned(),
+        world.now(),
+        serde_json::Value::Null,
+    );
+    Ok(())
+}
+
+/// The dashboard approves or rejects a push.
+pub(crate) fn button(world: &World, verb: &str, id: &str) -> Option<Result<String, String>> {
+    let outcome = outcome(verb)?;
+    Some(
+        decide(world, id, outcome)
+            .map(|()| "Push challenge answered".to_owned())
+            .map_err(|()| "That push challenge is no longer pending".to_owned()),
+    )
+}

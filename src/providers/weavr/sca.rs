@@ -1,0 +1,361 @@
+//! Multi's transaction confirmation and push step-up. A challenge covers
+//! one or more transactions (the per-transaction form covers one), by OTP
+//! over SMS or by a push notification the user approves or rejects on the
+//! phone. Only a transaction's newest challenge counts; a verified one
+//! moves every transaction it covers, and never steps a token up.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::challenge::Challenge;
+use super::config::{PushChannel, PushDecision};
+use super::error::WeavrError;
+use super::model::credentials_id;
+use super::session::sms;
+use super::store::{Ctx, Inner, SessionMut, StepUp};
+use super::transfers::{Kind, State};
+use crate::state::SmsDraft;
+
+/// What a challenge confirms.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Target {
+    /// A push step-up of this token.
+    StepUp(Box<str>),
+    /// Transactions of one kind, by id.
+    Transfers(Kind, Vec<String>),
+}
+
+#[derive(Debug)]
+pub(crate) enum Factor {
+    Otp(Challenge),
+    Push {
+        channel: PushChannel,
+        expires_at: DateTime<Utc>,
+        /// When the scenario's simulated user answers, and how.
+        decide_at: Option<(DateTime<Utc>, PushDecision)>,
+    },
+}
+
+#[derive(Debug)]
+pub(crate) struct Sca {
+    pub(crate) id: String,
+    pub(crate) owner: usize,
+    pub(crate) target: Target,
+    pub(crate) factor: Factor,
+}
+
+/// How a push challenge ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    Approved,
+    Rejected,
+    Expired,
+}
+
+/// A pending push, as the control API and the dashboard list it.
+#[derive(Debug, Serialize)]
+pub(crate) struct PendingPush {
+    pub(crate) id: String,
+    pub(crate) credentials_id: String,
+    pub(crate) email: String,
+    pub(crate) channel: PushChannel,
+    /// `stepup`, `sends` or `outgoing_wire_transfers`.
+    pub(crate) purpose: &'static str,
+    pub(crate) resource_ids: Vec<String>,
+    pub(crate) expires_at: String,
+}
+
+impl SessionMut<'_> {
+    /// The transactions a challenge is asked for: this user's, of `kind`,
+    /// each waiting for its challenge.
+    fn pending(&self, kind: Kind, ids: &[String], missing: WeavrError) -> Result<(), WeavrError> {
+        for id in ids {
+            let t = self.transfer(kind, id).map_err(|_| missing.clone())?;
+            if t.state != State::PendingChallenge {
+                return Err(WeavrError::conflict("STATE_INVALID"));
+            }
+        }
+        Ok(())
+    }
+
+    fn new_id(&self) -> String {
+        loop {
+            let id = format!("1{}", self.ctx.ids.digits(17));
+            if !self.data.scas.contains_key(&id) {
+                return id;
+            }
+        }
+    }
+
+    /// Points each transaction at its new challenge, forgetting challenges
+    /// that no transaction points at any more.
+    fn attach(&mut self, sca: Sca) -> String {
+        let id = sca.id.clone();
+        if let Target::Transfers(_, ids) = &sca.target {
+            for t in ids {
+                if let Some(t) = self.data.transfers.get_mut(t) {
+                    if let Some(old) = t.challenge.replace(id.clone()) {
+                        let transfers = &self.data.transfers;
+                        let orphan = self.data.scas.get(&old).is_none_or(|s| match &s.target {
+                            Target::Transfers(_, ids) => ids.iter().all(|i| {
+                                transfers.get(i).is_none_or(|t| t.challenge.as_ref() != Some(&old))
+                            }),
+                            Target::StepUp(_) => false,
+                        });
+                        if orphan {
+                            self.data.scas.remove(&old);
+                        }
+                    }
+                }
+            }
+        }
+        self.data.scas.insert(id.clone(), sca);
+        id
+    }
+
+    /// Sends an OTP for transactions, under the step-up's rules: a new SMS
+    /// 15 s or more after the last, and one retry.
+    pub(crate) fn issue_tx_otp(
+        &mut self,
+        kind: Kind,
+        ids: Vec<String>,
+        missing: WeavrError,
+    ) -> Result<(String, SmsDraft), WeavrError> {
+        self.pending(kind, &ids, missing)?;
+        if !self.account.enrolled {
+            return Err(WeavrError::conflict("CHANNEL_NOT_REGISTERED"));
+        }
+        let c = self.ctx;
+        for id in &ids {
+            let t = &self.data.transfers[id];
+            if t.otp_sent_at.is_some_and(|at| c.now < at + c.settings.retry_after.as_delta()) {
+                return Err(WeavrError::conflict("RETRY_IN_15SEC"));
+            }
+            if t.otp_sends > c.settings.max_retries {
+                return Err(WeavrError::conflict("CHALLENGE_LIMIT_EXCEEDED"));
+            }
+        }
+        let mobile = self.mobile()?;
+        for id in &ids {
+            if let Some(t) = self.data.transfers.get_mut(id) {
+                t.otp_sent_at = Some(c.now);
+                t.otp_sends += 1;
+            }
+        }
+        let challenge = Challenge::issue(c.settings, c.ids, c.now, None);
+        let sms = sms(mobile, &challenge, kind.name());
+        let sca = Sca {
+            id: self.new_id(),
+            owner: self.user_index,
+            target: Target::Transfers(kind, ids),
+            factor: Factor::Otp(challenge),
+        };
+        Ok((self.attach(sca), sms))
+    }
+
+    /// The challenge now confirming one transaction.
+    pub(crate) fn challenge_of(&self, kind: Kind, id: &str) -> Result<String, WeavrError> {
+        let t = self.transfer(kind, id)?;
+        match (&t.challenge, t.state) {
+            (Some(c), State::PendingChallenge) => Ok(c.clone()),
+            _ => Err(WeavrError::conflict("STATE_INVALID")),
+        }
+    }
+
+    /// Verifies an OTP challenge; its transactions then execute.
+    pub(crate) fn verify_tx_otp(&mut self, sca_id: &str, code: &str) -> Result<(), WeavrError> {
+        let c = self.ctx;
+        let state_invalid = || WeavrError::conflict("STATE_INVALID");
+        let sca = self
+            .data
+            .scas
+            .get_mut(sca_id)
+            .filter(|s| s.owner == self.user_index)
+            .ok_or_else(state_invalid)?;
+        let Target::Transfers(_, ids) = &sca.target else {
+            return Err(state_invalid());
+        };
+        let transfers = &self.data.transfers;
+        let live = ids.iter().all(|i| {
+            transfers.get(i).is_some_and(|t| {
+                t.state == State::PendingChallenge && t.challenge.as_deref() == Some(sca_id)
+            })
+        });
+        let Factor::Otp(challenge) = &mut sca.factor else {
+            return Err(state_invalid());
+        };
+        if !live {
+            return Err(state_invalid());
+        }
+        let outcome = match challenge.verify(c.settings, c.now, code) {
+            Ok(()) => Outcome::Approved,
+            Err(e) if e.error_code() == Some("CHALLENGE_LIMIT_EXCEEDED") => {
+                settle(self.data, sca_id, Outcome::Rejected, State::Failed);
+                return Err(e);
+            }
+            Err(e) => return Err(e),
+        };
+        settle(self.data, sca_id, outcome, State::Failed);
+        Ok(())
+    }
+
+    /// Sends a push notification, for a step-up or for transactions.
+    pub(crate) fn issue_push(&mut self, channel: &str, target: Target) -> Result<String, WeavrError> {
+        let channel = PushChannel::parse(channel)
+            .ok_or_else(|| WeavrError::conflict("CHANNEL_NOT_SUPPORTED"))?;
+        if self.user.push != Some(channel) {
+            return Err(WeavrError::conflict("CHANNEL_NOT_REGISTERED"));
+        }
+        match &target {
+            Target::Transfers(kind, ids) => {
+                self.pending(*kind, ids, WeavrError::not_found(kind.name()))?
+            }
+            Target::StepUp(_) => {
+                if self.token.push.as_ref().is_some_and(|p| self.data.scas.contains_key(p)) {
+                    return Err(WeavrError::conflict("STATE_INVALID"));
+                }
+            }
+        }
+        let c = self.ctx;
+        let user = &c.users.push;
+        let decide_at = (user.decide != PushDecision::Ignore).then(|| {
+            (c.now + user.after.map(|a| a.as_delta()).unwrap_or_default(), user.decide)
+        });
+        let sca = Sca {
+            id: self.new_id(),
+            owner: self.user_index,
+            target,
+            factor: Factor::Push {
+                channel,
+                expires_at: c.now + c.settings.challenge_ttl.as_delta(),
+                decide_at,
+            },
+        };
+        let step_up = matches!(sca.target, Target::StepUp(_));
+        let id = self.attach(sca);
+        if step_up {
+            self.token.push = Some(id.clone());
+        }
+        Ok(id)
+    }
+}
+
+/// Ends a challenge: the transactions still pointing at it move (approved:
+/// they execute; rejected: `on_reject`), and an approved push step-up steps
+/// its token up. Expiry leaves transactions waiting for a new challenge.
+fn settle(data: &mut super::store::Data, sca_id: &str, outcome: Outcome, on_reject: State) {
+    let Some(sca) = data.scas.remove(sca_id) else {
+        return;
+    };
+    if let Target::Transfers(kind, ids) = &sca.target {
+        for id in ids {
+            let Some(t) = data.transfers.get_mut(id) else {
+                continue;
+            };
+            if t.challenge.as_deref() != Some(sca_id) || t.state != State::PendingChallenge {
+                continue;
+            }
+            t.challenge = None;
+            t.state = match (outcome, kind) {
+                (Outcome::Approved, Kind::Send) => State::Completed,
+                (Outcome::Approved, Kind::Owt) => State::Submitted,
+                (Outcome::Rejected, _) => on_reject,
+                (Outcome::Expired, _) => State::PendingChallenge,
+            };
+        }
+    }
+}
+
+/// Settles a push challenge: the user's answer on the phone, or its expiry.
+/// A step-up push approves its token if the token still lives.
+pub(crate) fn decide_push(inner: &mut Inner, sca_id: &str, outcome: Outcome) -> Result<(), WeavrError> {
+    let Some(sca) = inner.data.scas.get(sca_id) else {
+        return Err(WeavrError::not_found("Challenge"));
+    };
+    if !matches!(sca.factor, Factor::Push { .. }) {
+        return Err(WeavrError::not_found("Challenge"));
+    }
+    if let Target::StepUp(token) = &sca.target {
+        if let Some(t) = inner.tokens.get_mut(token) {
+            if t.push.as_deref() == Some(sca_id) {
+                t.push = None;
+                if outcome == Outcome::Approved {
+                    t.step_up = StepUp::SteppedUp;
+                }
+            }
+        }
+    }
+    settle(&mut inner.data, sca_id, outcome, State::Rejected);
+    Ok(())
+}
+
+/// Push challenges that expired, or that the simulated user answers now.
+pub(crate) fn settle_due(inner: &mut Inner, ctx: Ctx<'_>) {
+    let due: Vec<(String, Outcome)> = inner
+        .data
+        .scas
+        .values()
+        .filter_map(|s| match &s.factor {
+            Factor::Push { expires_at, .. } if *expires_at <= ctx.now => {
+                Some((s.id.clone(), Outcome::Expired))
+            }
+            Factor::Push {
+                decide_at: Some((at, decision)),
+                ..
+            } if *at <= ctx.now => Some((
+                s.id.clone(),
+                if *decision == PushDecision::Approve {
+                    Outcome::Approved
+                } else {
+                    Outcome::Rejected
+                },
+            )),
+            Factor::Otp(_) | Factor::Push { .. } => None,
+        })
+        .collect();
+    for (id, outcome) in due {
+        if decide_push(inner, &id, outcome).is_ok() {
+            inner.data.happened.push((id, event_name(outcome)));
+        }
+    }
+}
+
+pub(crate) fn event_name(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Approved => "push.approved",
+        Outcome::Rejected => "push.rejected",
+        Outcome::Expired => "push.expired",
+    }
+}
+
+/// Pending pushes, oldest id first.
+pub(crate) fn pending_pushes(inner: &Inner, users: &[super::config::User]) -> Vec<PendingPush> {
+    let mut list: Vec<PendingPush> = inner
+        .data
+        .scas
+        .values()
+        .filter_map(|s| {
+            let Factor::Push {
+                channel, expires_at, ..
+            } = &s.factor
+            else {
+                return None;
+            };
+            let (purpose, resource_ids) = match &s.target {
+                Target::StepUp(_) => ("stepup", Vec::new()),
+                Target::Transfers(kind, ids) => (kind.name(), ids.clone()),
+            };
+            Some(PendingPush {
+                id: s.id.clone(),
+                credentials_id: credentials_id(s.owner),
+                email: users[s.owner].email.value.clone(),
+                channel: *channel,
+                purpose,
+                resource_ids,
+                expires_at: crate::timefmt::millis(expires_at),
+            })
+        })
+        .collect();
+    list.sort_by(|a, b| a.id.cmp(&b.id));
+    list
+}

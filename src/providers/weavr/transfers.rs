@@ -1,0 +1,361 @@
+//! Multi's transactions that need the user's confirmation: sends and
+//! outgoing wire transfers. Each is created `PENDING_CHALLENGE` and moves
+//! only when its challenge is verified (see `sca`).
+
+use serde::{Deserialize, Serialize};
+
+use super::error::{InvalidField, WeavrError};
+use super::model::{
+    managed_account_id, ACCOUNT_BALANCE, ACCOUNT_CURRENCY, OWT_PROFILE, SEND_PROFILE,
+};
+use super::store::SessionMut;
+
+/// Which kind of transaction; the descriptions' `resourceType`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Send,
+    Owt,
+}
+
+impl Kind {
+    pub(crate) fn parse(resource_type: &str) -> Option<Self> {
+        match resource_type {
+            "sends" => Some(Self::Send),
+            "outgoing_wire_transfers" => Some(Self::Owt),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::Send => "sends",
+            Self::Owt => "outgoing_wire_transfers",
+        }
+    }
+}
+
+/// The states the sandbox plays of `SendState` and
+/// `OutgoingWireTransferState`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub(crate) enum State {
+    PendingChallenge,
+    /// A send once verified: the funds moved between managed instruments.
+    Completed,
+    /// A wire transfer once verified: handed to the sending institution.
+    Submitted,
+    /// The user rejected the push notification.
+    Rejected,
+    /// The challenge took too many wrong codes.
+    Failed,
+}
+
+impl State {
+    fn finished(self) -> bool {
+        self != Self::PendingChallenge
+    }
+}
+
+/// `{id, type}` of a managed instrument.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Instrument {
+    id: String,
+    #[serde(rename = "type")]
+    kind: String,
+}
+
+/// `{currency, amount}`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Amount {
+    currency: String,
+    amount: i64,
+}
+
+/// `POST /sends`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct SendCreate {
+    profile_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    tag: Option<String>,
+    #[serde(deserialize_with = "crate::http::object")]
+    source: Instrument,
+    /// An instrument `{id, type}` or a beneficiary `{beneficiaryId}`.
+    destination: serde_json::Map<String, serde_json::Value>,
+    #[serde(deserialize_with = "crate::http::object")]
+    destination_amount: Amount,
+}
+
+/// `POST /outgoing_wire_transfers`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct OwtCreate {
+    profile_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    tag: Option<String>,
+    #[serde(deserialize_with = "crate::http::object")]
+    source_instrument: Instrument,
+    #[serde(deserialize_with = "crate::http::object")]
+    transfer_amount: Amount,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+    destination_beneficiary: serde_json::Map<String, serde_json::Value>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum Body {
+    Send(SendCreate),
+    Owt(OwtCreate),
+}
+
+/// A send or an outgoing wire transfer.
+#[derive(Debug)]
+pub(crate) struct Transfer {
+    pub(crate) id: String,
+    pub(crate) owner: usize,
+    pub(crate) state: State,
+    pub(crate) body: Body,
+    pub(crate) created_ms: i64,
+    /// The challenge now confirming it, by id: only the newest counts.
+    pub(crate) challenge: Option<String>,
+    /// When the last OTP for it was sent, and how many were.
+    pub(crate) otp_sent_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub(crate) otp_sends: u32,
+}
+
+impl Transfer {
+    pub(crate) fn kind(&self) -> Kind {
+        match self.body {
+            Body::Send(_) => Kind::Send,
+            Body::Owt(_) => Kind::Owt,
+        }
+    }
+
+    /// The description's `Send` or `OutgoingWireTransfer`.
+    pub(crate) fn view(&self) -> serde_json::Value {
+        let mut view = match &self.body {
+            Body::Send(s) => {
+                let mut v = serde_json::to_value(s).unwrap_or_default();
+                v["transactionAmount"] = serde_json::to_value(&s.destination_amount).unwrap_or_default();
+                v
+            }
+            Body::Owt(o) => {
+                let mut v = serde_json::to_value(o).unwrap_or_default();
+                if let Some(map) = v.as_object_mut() {
+                    let destination = map.remove("destinationBeneficiary");
+                    map.insert("destination".to_owned(), destination.unwrap_or_default());
+                }
+                let iban = o.destination_beneficiary.contains_key("iban")
+                    || o.destination_beneficiary
+                        .get("bankAccountDetails")
+                        .is_some_and(|d| d.get("iban").is_some());
+                v["type"] = (if iban { "SEPA" } else { "FASTER_PAYMENTS" }).into();
+                if self.state == State::Rejected {
+                    v["rejectedInfo"] = "USER".into();
+                }
+                v
+            }
+        };
+        view["id"] = self.id.clone().into();
+        view["state"] = serde_json::to_value(self.state).unwrap_or_default();
+        view["creationTimestamp"] = self.created_ms.into();
+        view
+    }
+}
+
+fn flag(bad: &mut Vec<InvalidField>, name: &str, error: &'static str, params: &[&str]) {
+    bad.push(InvalidField {
+        params: params.iter().map(|p| (*p).to_owned()).collect(),
+        field_name: name.to_owned(),
+        error,
+    });
+}
+
+fn numeric(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn check_common(
+    bad: &mut Vec<InvalidField>,
+    profile_id: &str,
+    tag: Option<&str>,
+    source: (&str, &Instrument),
+    amount: (&str, &Amount),
+) {
+    if !numeric(profile_id) {
+        flag(bad, "profileId", "REGEX", &["^[0-9]+$"]);
+    }
+    if tag.is_some_and(|t| {
+        t.is_empty()
+            || t.len() > 50
+            || !t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    }) {
+        flag(bad, "tag", "REGEX", &["^[a-zA-Z0-9_-]+$"]);
+    }
+    let (at, src) = source;
+    if !numeric(&src.id) {
+        flag(bad, &format!("{at}.id"), "REGEX", &["^[0-9]+$"]);
+    }
+    let (at, amount) = amount;
+    let c = &amount.currency;
+    if c.len() != 3 || !c.bytes().all(|b| b.is_ascii_uppercase()) {
+        flag(bad, &format!("{at}.currency"), "REGEX", &["^[A-Z]*$"]);
+    }
+}
+
+fn syntax(bad: Vec<InvalidField>) -> Result<(), WeavrError> {
+    if bad.is_empty() {
+        return Ok(());
+    }
+    Err(WeavrError::Syntax {
+        message: format!("{} invalid field(s)", bad.len()),
+        fields: bad,
+    })
+}
+
+impl SendCreate {
+    pub(crate) fn check(&self) -> Result<(), WeavrError> {
+        let mut bad = Vec::new();
+        check_common(
+            &mut bad,
+            &self.profile_id,
+            self.tag.as_deref(),
+            ("source", &self.source),
+            ("destinationAmount", &self.destination_amount),
+        );
+        if !matches!(self.source.kind.as_str(), "managed_accounts" | "managed_cards") {
+            flag(&mut bad, "source.type", "IN", &["managed_cards", "managed_accounts"]);
+        }
+        let d = &self.destination;
+        let instrument = d.get("id").and_then(|v| v.as_str()).is_some_and(numeric)
+            && matches!(
+                d.get("type").and_then(|v| v.as_str()),
+                Some("managed_accounts" | "managed_cards")
+            );
+        let beneficiary = d
+            .get("beneficiaryId")
+            .and_then(|v| v.as_str())
+            .is_some_and(numeric);
+        if instrument == beneficiary {
+            flag(&mut bad, "destination", "REQUIRES", &["id+type", "beneficiaryId"]);
+        }
+        syntax(bad)
+    }
+}
+
+impl OwtCreate {
+    pub(crate) fn check(&self) -> Result<(), WeavrError> {
+        let mut bad = Vec::new();
+        check_common(
+            &mut bad,
+            &self.profile_id,
+            self.tag.as_deref(),
+            ("sourceInstrument", &self.source_instrument),
+            ("transferAmount", &self.transfer_amount),
+        );
+        if self.source_instrument.kind != "managed_accounts" {
+            flag(&mut bad, "sourceInstrument.type", "IN", &["managed_accounts"]);
+        }
+        check_beneficiary(&mut bad, &self.destination_beneficiary);
+        syntax(bad)
+    }
+}
+
+/// A SEPA `{name, iban}`, a Faster Payments `{name, type, accountNumber,
+/// sortCode}`, the deprecated `{name, bankAccountDetails}`, or a saved
+/// `{beneficiaryId}`.
+fn check_beneficiary(bad: &mut Vec<InvalidField>, b: &serde_json::Map<String, serde_json::Value>) {
+    let at = "destinationBeneficiary";
+    let text = |k: &str| b.get(k).and_then(|v| v.as_str());
+    if text("beneficiaryId").is_some_and(numeric) {
+        return;
+    }
+    match text("name") {
+        Some(n) if !n.is_empty() && n.chars().count() <= 150 => {}
+        _ => flag(bad, &format!("{at}.name"), "SIZE", &["1", "150"]),
+    }
+    let details = b.get("bankAccountDetails").and_then(|v| v.as_object()).unwrap_or(b);
+    let field = |k: &str| details.get(k).and_then(|v| v.as_str());
+    let digits = |k: &str, n: usize| field(k).is_some_and(|v| v.len() == n && numeric(v));
+    if let Some(iban) = field("iban") {
+        if !crate::validate::is_iban(iban) {
+            flag(bad, &format!("{at}.iban"), "REGEX", &["^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$"]);
+        }
+    } else if field("accountNumber").is_some() || field("sortCode").is_some() {
+        if !digits("accountNumber", 8) {
+            flag(bad, &format!("{at}.accountNumber"), "REGEX", &["^[0-9]{8}$"]);
+        }
+        if !digits("sortCode", 6) {
+            flag(bad, &format!("{at}.sortCode"), "REGEX", &["^[0-9]{6}$"]);
+        }
+    } else {
+        flag(bad, at, "REQUIRES", &["iban", "accountNumber+sortCode", "beneficiaryId"]);
+    }
+}
+
+impl SessionMut<'_> {
+    /// A new transaction, `PENDING_CHALLENGE`, after the checks the
+    /// descriptions give as 409s: the profile, the source account, the
+    /// amount, the currency and the funds.
+    pub(crate) fn create_transfer(&mut self, body: Body) -> Result<serde_json::Value, WeavrError> {
+        let (profile, wanted, source, amount) = match &body {
+            Body::Send(s) => (&s.profile_id, SEND_PROFILE, &s.source, &s.destination_amount),
+            Body::Owt(o) => (&o.profile_id, OWT_PROFILE, &o.source_instrument, &o.transfer_amount),
+        };
+        let conflict = WeavrError::conflict;
+        if profile != wanted {
+            return Err(conflict("PROFILE_NOT_FOUND"));
+        }
+        if source.kind != "managed_accounts" || source.id != managed_account_id(self.user_index) {
+            return Err(conflict("SOURCE_NOT_FOUND"));
+        }
+        if let Body::Send(s) = &body {
+            if s.destination.get("id").and_then(|v| v.as_str()) == Some(source.id.as_str()) {
+                return Err(conflict("SOURCE_AND_DESTINATION_MUST_BE_DIFFERENT"));
+            }
+        }
+        if amount.amount < 1 {
+            return Err(conflict("AMOUNT_INVALID"));
+        }
+        if amount.currency != ACCOUNT_CURRENCY {
+            return Err(conflict("CURRENCY_MISMATCH"));
+        }
+        if amount.amount > ACCOUNT_BALANCE {
+            return Err(conflict("FUNDS_INSUFFICIENT"));
+        }
+        let c = self.ctx;
+        crate::limits::make_room(&mut self.data.transfers, c.cap, |t| t.state.finished())
+            .map_err(WeavrError::too_many)?;
+        // Numeric ids, as Weavr's, unique in the tenant.
+        let id = loop {
+            let id = format!("1{}", c.ids.digits(17));
+            if !self.data.transfers.contains_key(&id) {
+                break id;
+            }
+        };
+        let transfer = Transfer {
+            id: id.clone(),
+            owner: self.user_index,
+            state: State::PendingChallenge,
+            body,
+            created_ms: c.now.timestamp_millis(),
+            challenge: None,
+            otp_sent_at: None,
+            otp_sends: 0,
+        };
+        let view = transfer.view();
+        self.data.transfers.insert(id, transfer);
+        Ok(view)
+    }
+
+    /// One of this user's transactions of `kind`: 404 otherwise.
+    pub(crate) fn transfer(&self, kind: Kind, id: &str) -> Result<&Transfer, WeavrError> {
+        self.data
+            .transfers
+            .get(id)
+            .filter(|t| t.owner == self.user_index && t.kind() == kind)
+            .ok_or_else(|| WeavrError::not_found(kind.name()))
+    }
+}

@@ -1,0 +1,447 @@
+//! Multi's transaction confirmation against the facts of Weavr's published
+//! descriptions: sends and outgoing wire transfers, their OTP challenges in
+//! the per-transaction and the batch form, push notifications the user
+//! answers, and the Simulator's verdicts.
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::support::TestSandbox;
+use crate::weavr_reference::{code, numeric, one_of, shape, BUYER, T};
+
+const SEND_STATES: &[&str] = &[
+    "INVALID",
+    "INITIALISED",
+    "COMPLETED",
+    "REJECTED",
+    "FAILED",
+    "PENDING",
+    "PENDING_CHALLENGE",
+    "APPROVED",
+    "RETURNED",
+    "SCHEDULED",
+    "CANCELLED",
+];
+const OWT_STATES: &[&str] = &[
+    "INVALID",
+    "PENDING_CHALLENGE",
+    "SUBMITTED",
+    "REJECTED",
+    "APPROVED",
+    "FAILED",
+    "COMPLETED",
+    "RETURNED",
+    "SCHEDULED",
+    "CANCELLED",
+    "PENDING_CONFIRMATION",
+];
+
+#[tokio::test]
+async fn a_send_waits_for_its_otp_and_only_then_completes() {
+    let sandbox = TestSandbox::start().await;
+    let token = sandbox.weavr_login("/multi", BUYER).await;
+    let created = sandbox.send_money(&token, 1000).await;
+    assert_eq!(created.status, StatusCode::OK, "{:?}", created.body);
+    shape(
+        &created.body,
+        &[
+            ("id", T::Str),
+            ("profileId", T::Str),
+            ("creationTimestamp", T::Int),
+            ("source.id", T::Str),
+            ("destinationAmount.amount", T::Int),
+            ("state", T::Str),
+            ("transactionAmount.currency", T::Str),
+        ],
+    );
+    assert_eq!(created.body["state"], "PENDING_CHALLENGE");
+    one_of(&created.body["state"], SEND_STATES);
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    let otp = format!("/multi/sends/{id}/challenges/otp/SMS");
+
+    assert_eq!(
+        sandbox.weavr(&otp, Some(&token), None).await.status,
+        StatusCode::NO_CONTENT
+    );
+    let sms = sandbox.get("/__admin/sms?provider=weavr").await.body;
+    assert_eq!(sms.as_array().unwrap().last().unwrap()["purpose"], "sends");
+    let early = sandbox.weavr(&otp, Some(&token), None).await;
+    assert_eq!(code(&early), "RETRY_IN_15SEC");
+    let wrong = sandbox
+        .weavr_code(&format!("{otp}/verify"), &token, "000000")
+        .await;
+    assert_eq!(
+        (wrong.status, code(&wrong)),
+        (StatusCode::CONFLICT, "VERIFICATION_CODE_INVALID")
+    );
+    // A GET is account information: the token's own step-up.
+    let gated = sandbox
+        .weavr_call(Method::GET, &format!("/multi/sends/{id}"), &token, None)
+        .await;
+    assert_eq!(code(&gated), "STEP_UP_REQUIRED");
+    let right = sandbox
+        .weavr_code(&format!("{otp}/verify"), &token, "123456")
+        .await;
+    assert_eq!(right.status, StatusCode::NO_CONTENT);
+    let replay = sandbox
+        .weavr_code(&format!("{otp}/verify"), &token, "123456")
+        .await;
+    assert_eq!(
+        code(&replay),
+        "STATE_INVALID",
+        "a verified challenge is used up"
+    );
+    let gated = sandbox
+        .weavr_call(Method::GET, &format!("/multi/sends/{id}"), &token, None)
+        .await;
+    assert_eq!(
+        code(&gated),
+        "STEP_UP_REQUIRED",
+        "confirming a send steps nothing up"
+    );
+
+    let reader = sandbox.stepped_up("/multi", BUYER).await;
+    let read = sandbox
+        .weavr_call(Method::GET, &format!("/multi/sends/{id}"), &reader, None)
+        .await;
+    assert_eq!(read.body["state"], "COMPLETED");
+
+    // The 409s of creation, in the description's codes.
+    let broke = sandbox.send_money(&token, 10_000_000).await;
+    assert_eq!(code(&broke), "FUNDS_INSUFFICIENT");
+    let zero = sandbox.send_money(&token, 0).await;
+    assert_eq!(code(&zero), "AMOUNT_INVALID");
+    let unknown = sandbox
+        .weavr_call(Method::GET, "/multi/sends/123", &reader, None)
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn wire_transfers_are_confirmed_together_by_one_challenge() {
+    let sandbox = TestSandbox::start().await;
+    let token = sandbox.weavr_login("/multi", BUYER).await;
+    let first = sandbox.wire(&token).await;
+    assert_eq!(first.status, StatusCode::OK, "{:?}", first.body);
+    shape(
+        &first.body,
+        &[
+            ("id", T::Str),
+            ("profileId", T::Str),
+            ("creationTimestamp", T::Int),
+            ("sourceInstrument.id", T::Str),
+            ("transferAmount.amount", T::Int),
+            ("state", T::Str),
+            ("type", T::Str),
+            ("destination.iban", T::Str),
+        ],
+    );
+    one_of(&first.body["state"], OWT_STATES);
+    one_of(
+        &first.body["type"],
+        &["SEPA", "FASTER_PAYMENTS", "SWIFT", "RIX"],
+    );
+    let second = sandbox.wire(&token).await;
+    let ids = [first.body["id"].clone(), second.body["id"].clone()];
+    let batch = json!({ "resourceType": "outgoing_wire_transfers", "resourceIds": ids });
+
+    let issued = sandbox
+        .weavr_call(
+            Method::POST,
+            "/multi/challenges/otp/SMS",
+            &token,
+            Some(batch.clone()),
+        )
+        .await;
+    assert_eq!(issued.status, StatusCode::OK);
+    numeric(&issued.body["scaChallengeId"]);
+    let sca = issued.body["scaChallengeId"].as_str().unwrap().to_owned();
+    let early = sandbox
+        .weavr_call(
+            Method::POST,
+            "/multi/challenges/otp/SMS",
+            &token,
+            Some(batch.clone()),
+        )
+        .await;
+    assert_eq!(code(&early), "RETRY_IN_15SEC");
+    sandbox.advance("15s").await;
+    let retry = sandbox
+        .weavr_call(
+            Method::POST,
+            "/multi/challenges/otp/SMS",
+            &token,
+            Some(batch.clone()),
+        )
+        .await;
+    let newest = retry.body["scaChallengeId"].as_str().unwrap().to_owned();
+    sandbox.advance("15s").await;
+    let limit = sandbox
+        .weavr_call(
+            Method::POST,
+            "/multi/challenges/otp/SMS",
+            &token,
+            Some(batch),
+        )
+        .await;
+    assert_eq!(code(&limit), "CHALLENGE_LIMIT_EXCEEDED");
+    let stale = sandbox
+        .weavr_code(
+            &format!("/multi/challenges/{sca}/otp/SMS/verify"),
+            &token,
+            "123456",
+        )
+        .await;
+    assert_eq!(
+        code(&stale),
+        "STATE_INVALID",
+        "only the newest challenge counts"
+    );
+    let verified = sandbox
+        .weavr_code(
+            &format!("/multi/challenges/{newest}/otp/SMS/verify"),
+            &token,
+            "123456",
+        )
+        .await;
+    assert_eq!(verified.status, StatusCode::NO_CONTENT);
+    let reader = sandbox.stepped_up("/multi", BUYER).await;
+    for id in &ids {
+        let id = id.as_str().unwrap();
+        let read = sandbox
+            .weavr_call(
+                Method::GET,
+                &format!("/multi/outgoing_wire_transfers/{id}"),
+                &reader,
+                None,
+            )
+            .await;
+        assert_eq!(read.body["state"], "SUBMITTED");
+    }
+
+    let other = json!({ "resourceType": "linked_account_declaration", "resourceIds": ["1"] });
+    let unsupported = sandbox
+        .weavr_call(
+            Method::POST,
+            "/multi/challenges/otp/SMS",
+            &token,
+            Some(other),
+        )
+        .await;
+    assert_eq!(code(&unsupported), "CHANNEL_NOT_SUPPORTED");
+    let bad = sandbox
+        .weavr_call(
+            Method::POST,
+            "/multi/challenges/otp/SMS",
+            &token,
+            Some(json!({ "resourceType": "sends", "resourceIds": [] })),
+        )
+        .await;
+    assert_eq!(
+        bad.body["syntaxErrors"]["invalidFields"][0]["fieldName"],
+        "resourceIds"
+    );
+}
+
+#[tokio::test]
+async fn three_wrong_codes_fail_the_transaction() {
+    let sandbox = TestSandbox::start().await;
+    let token = sandbox.weavr_login("/multi", BUYER).await;
+    let id = sandbox.send_money(&token, 100).await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let otp = format!("/multi/sends/{id}/challenges/otp/SMS");
+    sandbox.weavr(&otp, Some(&token), None).await;
+    let mut codes = Vec::new();
+    for _ in 0..3 {
+        let wrong = sandbox
+            .weavr_code(&format!("{otp}/verify"), &token, "000000")
+            .await;
+        codes.push(code(&wrong).to_owned());
+    }
+    assert_eq!(
+        codes,
+        [
+            "VERIFICATION_CODE_INVALID",
+            "ONE_CHALLENGE_LIMIT_REMAINING",
+            "CHALLENGE_LIMIT_EXCEEDED"
+        ]
+    );
+    let reader = sandbox.stepped_up("/multi", BUYER).await;
+    let read = sandbox
+        .weavr_call(Method::GET, &format!("/multi/sends/{id}"), &reader, None)
+        .await;
+    assert_eq!(read.body["state"], "FAILED");
+}
+
+#[tokio::test]
+async fn the_user_answers_pushes_on_the_phone() {
+    let sandbox = TestSandbox::start().await;
+    let token = sandbox.weavr_login("/multi", BUYER).await;
+
+    // Step-up by push, approved through the control API.
+    let push = sandbox
+        .weavr_call(
+            Method::POST,
+            "/multi/stepup/challenges/push/BIOMETRIC",
+            &token,
+            None,
+        )
+        .await;
+    assert_eq!(push.status, StatusCode::OK);
+    numeric(&push.body["id"]);
+    let in_flight = sandbox
+        .weavr_call(
+            Method::POST,
+            "/multi/stepup/challenges/push/BIOMETRIC",
+            &token,
+            None,
+        )
+        .await;
+    assert_eq!(code(&in_flight), "STATE_INVALID");
+    let authy = sandbox
+        .weavr_call(
+            Method::POST,
+            "/multi/stepup/challenges/push/AUTHY",
+            &token,
+            None,
+        )
+        .await;
+    assert_eq!(code(&authy), "CHANNEL_NOT_REGISTERED");
+    let pending = sandbox.get("/__admin/weavr/push_challenges").await.body;
+    assert_eq!(pending[0]["purpose"], "stepup");
+    let id = push.body["id"].as_str().unwrap();
+    let approved = sandbox
+        .post(
+            &format!("/__admin/weavr/push_challenges/{id}/approve"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(approved.status, StatusCode::OK);
+    let accounts = sandbox
+        .weavr_call(Method::GET, "/multi/managed_accounts", &token, None)
+        .await;
+    assert_eq!(accounts.status, StatusCode::OK, "stepped up by the push");
+
+    // A send by push, rejected through the Simulator.
+    let send = sandbox.send_money(&token, 500).await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let pushed = sandbox
+        .weavr_call(
+            Method::POST,
+            &format!("/multi/sends/{send}/challenges/push/BIOMETRIC"),
+            &token,
+            None,
+        )
+        .await;
+    assert_eq!(pushed.status, StatusCode::NO_CONTENT);
+    let pending = sandbox.get("/__admin/weavr/push_challenges").await.body;
+    let challenge = pending[0]["id"].as_str().unwrap().to_owned();
+    let credentials = pending[0]["credentials_id"].as_str().unwrap().to_owned();
+    assert_eq!(pending[0]["resource_ids"], json!([send]));
+    let simulate = |verb: &'static str, credentials: String| {
+        let sandbox = &sandbox;
+        let (token, challenge) = (token.clone(), challenge.clone());
+        async move {
+            let req = sandbox
+                .http
+                .post(sandbox.url(&format!(
+                    "/weavr/simulate/api/factors/{credentials}/challenges/{challenge}/{verb}"
+                )))
+                .header("programme-key", "weavr-sandbox-key")
+                .bearer_auth(token);
+            sandbox.send(req).await
+        }
+    };
+    let stranger = simulate("verify_invalid", "1".to_owned()).await;
+    assert_eq!(stranger.status, StatusCode::NOT_FOUND);
+    assert!(stranger.body["message"].is_string());
+    let denied = simulate("verify_invalid", credentials.clone()).await;
+    assert_eq!(denied.body, json!({ "code": "DENIED" }));
+    let read = sandbox
+        .weavr_call(Method::GET, &format!("/multi/sends/{send}"), &token, None)
+        .await;
+    assert_eq!(read.body["state"], "REJECTED");
+    let gone = simulate("verify_success", credentials).await;
+    assert_eq!(gone.status, StatusCode::NOT_FOUND, "a settled push is gone");
+}
+
+#[tokio::test]
+async fn the_simulated_user_approves_a_push_after_a_time() {
+    let sandbox = TestSandbox::with(
+        "users:\n  weavr:\n    push: { decide: approve, after: 3s }\nrules: []\n",
+    )
+    .await;
+    let token = sandbox.weavr_login("/multi", BUYER).await;
+    let wire = sandbox.wire(&token).await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let batch = json!({ "resourceType": "outgoing_wire_transfers", "resourceIds": [wire] });
+    let issued = sandbox
+        .weavr_call(
+            Method::POST,
+            "/multi/challenges/push/BIOMETRIC",
+            &token,
+            Some(batch),
+        )
+        .await;
+    numeric(&issued.body["scaChallengeId"]);
+    let reader = sandbox.stepped_up("/multi", BUYER).await;
+    let state = || async {
+        sandbox
+            .weavr_call(
+                Method::GET,
+                &format!("/multi/outgoing_wire_transfers/{wire}"),
+                &reader,
+                None,
+            )
+            .await
+            .body["state"]
+            .clone()
+    };
+    sandbox.advance("2s").await;
+    assert_eq!(state().await, "PENDING_CHALLENGE");
+    sandbox.advance("1s").await;
+    assert_eq!(state().await, "SUBMITTED");
+    let journal = sandbox.get("/__admin/events?provider=weavr").await.body;
+    assert!(journal.to_string().contains("push.approved"), "{journal}");
+}
+
+#[tokio::test]
+async fn an_unanswered_push_expires_and_the_transaction_waits_again() {
+    let sandbox = TestSandbox::start().await;
+    let token = sandbox.weavr_login("/multi", BUYER).await;
+    let send = sandbox.send_money(&token, 500).await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    sandbox
+        .weavr_call(
+            Method::POST,
+            &format!("/multi/sends/{send}/challenges/push/BIOMETRIC"),
+            &token,
+            None,
+        )
+        .await;
+    sandbox.advance("4m59s").await;
+    let pending = sandbox.get("/__admin/weavr/push_challenges").await.body;
+    assert_eq!(pending.as_array().map(Vec::len), Some(1), "alive at 4:59");
+    // Activity keeps the token alive past the push's five minutes.
+    sandbox
+        .weavr_call(Method::GET, "/multi/authentication_factors", &token, None)
+        .await;
+    sandbox.advance("1s").await;
+    assert_eq!(
+        sandbox.get("/__admin/weavr/push_challenges").await.body,
+        json!([])
+    );
+    let otp = format!("/multi/sends/{send}/challenges/otp/SMS");
+    assert_eq!(
+        sandbox.weavr(&otp, Some(&token), None).await.status,
+        StatusCode::NO_CONTENT
+    );
+}
