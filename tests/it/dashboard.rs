@@ -254,3 +254,36 @@ async fn everything_a_user_can_set_is_escaped() {
 fn urlencode(text: &str) -> String {
     text.bytes().map(|b| format!("%{b:02X}")).collect()
 }
+
+#[tokio::test]
+async fn weavr_pushes_are_answered_from_the_dashboard() {
+    let sandbox = TestSandbox::start().await;
+    let token = sandbox.weavr_login("/multi", "buyer@example.com").await;
+    let push = sandbox
+        .weavr(
+            "/multi/stepup/challenges/push/BIOMETRIC",
+            Some(&token),
+            None,
+        )
+        .await;
+    let id = push.body["id"].as_str().unwrap().to_owned();
+    let (_, _, home) = sandbox.page("/").await;
+    assert!(home.contains(&format!("data-testid=\"weavr-row\" data-id=\"{id}\"")));
+    let location = sandbox
+        .press(&[("action", "weavr_approve"), ("id", &id), ("back", "/")])
+        .await;
+    assert!(location.starts_with("/?notice=Push"), "{location}");
+    let accounts = sandbox
+        .http
+        .get(sandbox.url("/weavr/multi/managed_accounts"))
+        .header("api-key", "weavr-sandbox-key")
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(accounts.status(), StatusCode::OK, "stepped up by the push");
+    let again = sandbox
+        .press(&[("action", "weavr_reject"), ("id", &id), ("back", "/")])
+        .await;
+    assert!(again.starts_with("/?notice=That+push"), "{again}");
+}

@@ -445,3 +445,74 @@ async fn an_unanswered_push_expires_and_the_transaction_waits_again() {
         StatusCode::NO_CONTENT
     );
 }
+
+#[tokio::test]
+async fn a_wire_transfer_has_its_own_otp_and_push_challenges() {
+    let sandbox = TestSandbox::start().await;
+    let token = sandbox.weavr_login("/multi", BUYER).await;
+    let id = sandbox.wire(&token).await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let otp = format!("/multi/outgoing_wire_transfers/{id}/challenges/otp/SMS");
+    assert_eq!(
+        sandbox.weavr(&otp, Some(&token), None).await.status,
+        StatusCode::NO_CONTENT
+    );
+    let other_channel = sandbox
+        .weavr(
+            &format!("/multi/outgoing_wire_transfers/{id}/challenges/otp/EMAIL"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(code(&other_channel), "CHANNEL_NOT_SUPPORTED");
+    // A push sent later replaces the SMS code: only the newest counts.
+    let push = sandbox
+        .weavr_call(
+            Method::POST,
+            &format!("/multi/outgoing_wire_transfers/{id}/challenges/push/BIOMETRIC"),
+            &token,
+            None,
+        )
+        .await;
+    assert_eq!(push.status, StatusCode::NO_CONTENT);
+    let pending = sandbox.get("/__admin/weavr/push_challenges").await.body;
+    assert_eq!(pending[0]["purpose"], "outgoing_wire_transfers");
+    let challenge = pending[0]["id"].as_str().unwrap().to_owned();
+    let credentials = pending[0]["credentials_id"].as_str().unwrap().to_owned();
+    let expired = sandbox
+        .send(
+            sandbox
+                .http
+                .post(sandbox.url(&format!(
+                    "/weavr/simulate/api/factors/{credentials}/challenges/{challenge}/verify_expired"
+                )))
+                .header("programme-key", "weavr-sandbox-key")
+                .bearer_auth(&token),
+        )
+        .await;
+    assert_eq!(expired.body, json!({ "code": "DENIED" }));
+    // Expired, the transfer waits for a new challenge: a fresh SMS works.
+    sandbox.advance("15s").await;
+    assert_eq!(
+        sandbox.weavr(&otp, Some(&token), None).await.status,
+        StatusCode::NO_CONTENT
+    );
+    let verified = sandbox
+        .weavr_code(&format!("{otp}/verify"), &token, "123456")
+        .await;
+    assert_eq!(verified.status, StatusCode::NO_CONTENT);
+    let reader = sandbox.stepped_up("/multi", BUYER).await;
+    let read = sandbox
+        .weavr_call(
+            Method::GET,
+            &format!("/multi/outgoing_wire_transfers/{id}"),
+            &reader,
+            None,
+        )
+        .await;
+    assert_eq!(read.body["state"], "SUBMITTED");
+    let again = sandbox.weavr(&otp, Some(&token), None).await;
+    assert_eq!(code(&again), "STATE_INVALID", "nothing left to confirm");
+}
