@@ -16,6 +16,7 @@ mod security;
 mod server;
 mod shine;
 mod solaris;
+mod solaris_reference;
 mod support;
 mod tenants;
 mod thredd;

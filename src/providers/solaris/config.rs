@@ -21,6 +21,8 @@ pub struct Settings {
     pub max_devices: usize,
     /// The TAN of `delivery_method: static`.
     pub static_tan: String,
+    /// An activation code (sent by post) binds a device within this long.
+    pub activation_code_ttl: Dur,
 }
 
 impl Default for Settings {
@@ -31,6 +33,7 @@ impl Default for Settings {
             token_ttl: Dur::secs(3599),
             max_devices: 5,
             static_tan: "212212".to_owned(),
+            activation_code_ttl: Dur::secs(30 * 24 * 3600),
         }
     }
 }

@@ -27,7 +27,7 @@ impl Store {
         &self,
         ctx: Ctx<'_>,
         device_id: &str,
-        purpose: Purpose,
+        purpose: Option<Purpose>,
     ) -> Result<Value, SolarisError> {
         let mut inner = self.lock();
         let device = inner
@@ -35,6 +35,12 @@ impl Store {
             .get(device_id)
             .filter(|d| d.verified)
             .ok_or_else(|| SolarisError::validation("device_id", "device-id invalid"))?;
+        // No purpose given: the pre-defined strategy picks the device's only
+        // key, or its unrestricted one when it has both.
+        let purpose = purpose.unwrap_or(match device.keys.as_slice() {
+            [only] => only.purpose,
+            _ => Purpose::Unrestricted,
+        });
         if device.key(purpose).is_none() {
             return Err(SolarisError::validation(
                 "key_purpose",

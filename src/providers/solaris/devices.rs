@@ -76,6 +76,8 @@ pub(crate) struct SignatureChallenge {
     created_at: DateTime<Utc>,
     pub(crate) expires_at: DateTime<Utc>,
     done: bool,
+    /// The activation challenge whose code this binding signs, if any.
+    activation: Option<String>,
 }
 
 /// Private keys of the sandbox's virtual devices.
@@ -127,24 +129,47 @@ impl Inner {
 }
 
 impl Store {
-    /// Registers an unverified device and sends the person a code to sign.
+    /// Registers an unverified device. The code it signs comes by SMS, or is
+    /// the person's activation code (`challenge_type: activation_code`), in
+    /// which case no SMS is sent.
     pub(crate) fn register_device(
         &self,
         ctx: Ctx<'_>,
         req: Register,
-    ) -> Result<(Value, SmsDraft), SolarisError> {
+    ) -> Result<(Value, Option<SmsDraft>), SolarisError> {
         let key = check_key(&req.key, &req.key_type)?;
         let purpose = purpose("key_purpose", req.key_purpose.as_deref())?;
         if req.name.trim().is_empty() {
             return Err(SolarisError::validation("name", "name must not be blank"));
         }
+        let by_activation = match req.challenge_type.as_deref() {
+            None | Some("sms") => false,
+            Some("activation_code") => true,
+            Some(other) => {
+                return Err(SolarisError::validation(
+                    "challenge_type",
+                    format!("`{other}` is not sms or activation_code"),
+                ))
+            }
+        };
         let mut inner = self.lock();
         let person = inner.person(&req.person_id)?;
-        let to = person
-            .verified_mobile()
-            .ok_or_else(|| SolarisError::validation("person_id", "telephone number not found"))?
-            .to_owned();
-        let otp = person.otp(ctx.ids);
+        let (otp, to, activation) = if by_activation {
+            let code = inner
+                .activations
+                .values()
+                .find(|a| a.person_id == req.person_id && a.usable(ctx.now))
+                .ok_or_else(super::activation::no_code)?;
+            (code.code.clone(), None, Some(code.id.clone()))
+        } else {
+            let to = person
+                .verified_mobile()
+                .ok_or_else(|| {
+                    SolarisError::validation("person_id", "telephone number not found")
+                })?
+                .to_owned();
+            (person.otp(ctx.ids), Some(to), None)
+        };
         let bound = inner
             .devices
             .values()
@@ -183,8 +208,9 @@ impl Store {
             created_at: ctx.now,
             expires_at: ctx.expiry(),
             done: false,
+            activation,
         };
-        let sms = sms_draft(to, &challenge.otp, "device_binding", &device.id);
+        let sms = to.map(|to| sms_draft(to, &challenge.otp, "device_binding", &device.id));
         let view = json!({ "id": device.id, "challenge": signature_challenge_view(&challenge) });
         inner.devices.insert(device.id.clone(), device);
         inner
@@ -234,6 +260,12 @@ impl Store {
             .ok_or_else(already_completed)?;
         challenge.done = true;
         let device_id = challenge.device_id.clone();
+        // The activation code is used up by the binding it verified.
+        if let Some(code) = challenge.activation.clone() {
+            if let Some(code) = inner.activations.get_mut(&code) {
+                code.usage_count += 1;
+            }
+        }
         if let Some(device) = inner.devices.get_mut(&device_id) {
             device.verified = true;
         }

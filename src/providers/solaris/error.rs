@@ -1,6 +1,9 @@
 //! Solaris' error envelopes: the API's
-//! `{"errors": [{"id", "status", "code", "title", "detail", "source": {"field", "message"}}]}`,
-//! and RFC 6749's `{"error", "error_description"}` from its OAuth2 server.
+//! `{"errors": [{"id", "status", "code", "title", "detail", "source": {"field", "message"}}]}`;
+//! the device-management MFA challenges' flat `{id, status, code, title,
+//! detail}` (with `error_code` on a 400) for every error but 401 and 403,
+//! which keep the list, as their reference gives them; and RFC 6749's
+//! `{"error", "error_description"}` from its OAuth2 server.
 
 use hyper::StatusCode;
 use serde_json::json;
@@ -18,6 +21,8 @@ pub(crate) struct SolarisError {
     /// Answered by the OAuth2 server (`/oauth2/token`): `code` is the RFC
     /// 6749 `error`, `detail` its `error_description`.
     pub(crate) oauth: bool,
+    /// Answered by an MFA challenge endpoint, in its flat shape.
+    pub(crate) flat: bool,
 }
 
 impl SolarisError {
@@ -39,6 +44,7 @@ impl SolarisError {
             detail: detail.into(),
             field: None,
             oauth: false,
+            flat: false,
         }
     }
 
@@ -48,6 +54,13 @@ impl SolarisError {
             oauth: true,
             ..Self::new(status, error, "", description)
         }
+    }
+
+    /// The same error in the MFA challenges' flat shape; 401 and 403 keep
+    /// the list.
+    pub(crate) fn flat(mut self) -> Self {
+        self.flat = !matches!(self.status.as_u16(), 401 | 403);
+        self
     }
 
     pub(crate) fn validation(field: &str, detail: impl Into<String>) -> Self {
@@ -121,6 +134,15 @@ impl SolarisError {
             "title": self.title,
             "detail": self.detail,
         });
+        if self.flat {
+            if self.status == StatusCode::BAD_REQUEST {
+                error["error_code"] = json!(self.code);
+            }
+            if let Some(field) = &self.field {
+                error["detail"] = json!(format!("{field}: {}", self.detail));
+            }
+            return http::json(self.status, &error);
+        }
         if let Some(field) = &self.field {
             error["source"] = json!({ "field": field, "message": self.detail });
         }

@@ -3,6 +3,7 @@
 use hyper::StatusCode;
 use serde_json::{json, Value};
 
+use super::activation::CreateActivation;
 use super::change_requests::Action;
 use super::devices;
 use super::error::SolarisError;
@@ -23,6 +24,16 @@ fn ok(status: StatusCode, body: &impl serde::Serialize) -> Result<Response> {
 }
 
 pub(crate) fn handle(route: Route, req: &Request, world: &World) -> Result<Response> {
+    let flat = route.is_mfa_challenge();
+    let answer = route_to(route, req, world);
+    if flat {
+        answer.map_err(SolarisError::flat)
+    } else {
+        answer
+    }
+}
+
+fn route_to(route: Route, req: &Request, world: &World) -> Result<Response> {
     let store = &world.stores.solaris;
     let c = Ctx::of(world);
     if !matches!(route, Route::Token | Route::OAuth2Token) {
@@ -122,7 +133,11 @@ pub(crate) fn handle(route: Route, req: &Request, world: &World) -> Result<Respo
         }
         Route::CreateDeviceChallenge => {
             let body: DeviceChallengeRequest = req.json()?;
-            let purpose = devices::purpose("key_purpose", body.key_purpose.as_deref())?;
+            // Omitted or empty: the device's key is chosen by the store.
+            let purpose = match body.key_purpose.as_deref() {
+                None | Some("") => None,
+                given => Some(devices::purpose("key_purpose", given)?),
+            };
             ok(
                 StatusCode::CREATED,
                 &store.create_device_challenge(c, &body.device_id, purpose)?,
@@ -139,6 +154,19 @@ pub(crate) fn handle(route: Route, req: &Request, world: &World) -> Result<Respo
             verified(world, "device_challenge", id);
             Ok(http::empty(StatusCode::NO_CONTENT))
         }
+        Route::CreateActivationChallenge => {
+            let body: CreateActivation = req.json()?;
+            let invalidate = req.query_param("invalidate_existing_code").as_deref() == Some("true");
+            ok(
+                StatusCode::CREATED,
+                &store.create_activation(c, body, invalidate)?,
+            )
+        }
+        Route::GetActivationChallenge(id) => ok(StatusCode::OK, &store.activation(&id)?),
+        Route::DeleteActivationChallenge(id) => {
+            store.expire_activation(c.now, &id)?;
+            Ok(http::empty(StatusCode::NO_CONTENT))
+        }
         Route::ListDevices => {
             let person = req
                 .query_param("person_id")
@@ -148,7 +176,9 @@ pub(crate) fn handle(route: Route, req: &Request, world: &World) -> Result<Respo
         Route::CreateDevice => {
             let body: Register = req.json()?;
             let (view, sms) = store.register_device(c, body)?;
-            world.send_sms(sms);
+            if let Some(sms) = sms {
+                world.send_sms(sms);
+            }
             ok(StatusCode::ACCEPTED, &view)
         }
         Route::GetDevice(id) => ok(StatusCode::OK, &store.device(&id)?),

@@ -6,10 +6,11 @@
 //!
 //! Fidelity, what is not emulated:
 //! - the many other guarded actions (standing orders, cards, batch transfers);
-//! - `device_data` (Seon) and the `activation_code` challenge type;
+//! - `device_data` (Seon), and the delivery events of activation codes;
 //! - OAuth scopes: every token may call every endpoint.
 
 mod actions;
+mod activation;
 mod change_requests;
 pub(crate) mod config;
 mod control;

@@ -12,6 +12,9 @@ pub(crate) struct Register {
     #[serde(default)]
     pub(crate) key_purpose: Option<String>,
     pub(crate) name: String,
+    /// `sms` (the default) or `activation_code`.
+    #[serde(default)]
+    pub(crate) challenge_type: Option<String>,
 }
 
 /// `POST /v1/mfa/devices/{id}/keys`.

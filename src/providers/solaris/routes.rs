@@ -37,6 +37,9 @@ pub(crate) enum Route {
     GetChangeRequest(String),
     AuthorizeChangeRequest(String),
     ConfirmChangeRequest(String),
+    CreateActivationChallenge,
+    GetActivationChallenge(String),
+    DeleteActivationChallenge(String),
 }
 
 operation_ids! {
@@ -69,6 +72,29 @@ operation_ids! {
     Self::GetChangeRequest(_) => "solaris.change_request.get",
     Self::AuthorizeChangeRequest(_) => "solaris.change_request.authorize",
     Self::ConfirmChangeRequest(_) => "solaris.change_request.confirm",
+    Self::CreateActivationChallenge => "solaris.activation_challenge.create",
+    Self::GetActivationChallenge(_) => "solaris.activation_challenge.get",
+    Self::DeleteActivationChallenge(_) => "solaris.activation_challenge.delete",
+}
+
+impl Route {
+    /// The MFA challenges of the device-management reference, which answer
+    /// errors in their flat shape.
+    pub(crate) fn is_mfa_challenge(&self) -> bool {
+        matches!(
+            self,
+            Self::CreateSmsChallenge
+                | Self::GetSmsChallenge(_)
+                | Self::VerifySmsChallenge(_)
+                | Self::GetSignatureChallenge(_)
+                | Self::VerifySignatureChallenge(_)
+                | Self::CreateDeviceChallenge
+                | Self::VerifyDeviceChallenge(_)
+                | Self::CreateActivationChallenge
+                | Self::GetActivationChallenge(_)
+                | Self::DeleteActivationChallenge(_)
+        )
+    }
 }
 
 impl RouteTable for Route {
@@ -141,6 +167,17 @@ impl RouteTable for Route {
                     Found(Self::VerifyDeviceChallenge(own(id)))
                 }
                 (["mfa", "challenges", "devices", _], _) => MethodNotAllowed("PUT"),
+                (["mfa", "challenges", "activation"], Method::POST) => {
+                    Found(Self::CreateActivationChallenge)
+                }
+                (["mfa", "challenges", "activation"], _) => MethodNotAllowed("POST"),
+                (["mfa", "challenges", "activation", id], Method::GET) => {
+                    Found(Self::GetActivationChallenge(own(id)))
+                }
+                (["mfa", "challenges", "activation", id], Method::DELETE) => {
+                    Found(Self::DeleteActivationChallenge(own(id)))
+                }
+                (["mfa", "challenges", "activation", _], _) => MethodNotAllowed("GET, DELETE"),
                 (["mfa", "devices"], Method::GET) => Found(Self::ListDevices),
                 (["mfa", "devices"], Method::POST) => Found(Self::CreateDevice),
                 (["mfa", "devices"], _) => MethodNotAllowed("GET, POST"),

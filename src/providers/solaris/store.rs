@@ -14,6 +14,7 @@ use hyper::StatusCode;
 use parking_lot::{Mutex, MutexGuard};
 use serde_json::{json, Value};
 
+use super::activation::ActivationChallenge;
 use super::change_requests::ChangeRequest;
 use super::config::Person as PersonFixture;
 use super::device_challenges::DeviceChallenge;
@@ -164,6 +165,7 @@ pub(crate) struct Inner {
     pub(crate) device_challenges: HashMap<String, DeviceChallenge>,
     pub(crate) change_requests: HashMap<String, ChangeRequest>,
     pub(crate) virtual_keys: VirtualKeys,
+    pub(crate) activations: HashMap<String, ActivationChallenge>,
 }
 
 impl Inner {
