@@ -672,3 +672,45 @@ async fn the_issuer_is_a_setting() {
     let refused = sca_sandbox::Scenario::parse("x.yaml", not_a_url).unwrap_err();
     assert!(refused.message.contains("issuer"), "{refused}");
 }
+
+#[tokio::test]
+async fn rs256_tokens_name_the_certificate_and_verify_with_the_jwks() {
+    use base64ct::{Base64UrlUnpadded, Encoding};
+
+    let yaml = "settings:\n  thredd: { signing_alg: RS256 }\n";
+    let sandbox = TestSandbox::from(sca_sandbox::Sandbox::builder().scenario_yaml(yaml)).await;
+    let discovery = sandbox
+        .get("/thredd/.well-known/openid-configuration")
+        .await;
+    assert_eq!(
+        discovery.body["id_token_signing_alg_values_supported"],
+        json!(["RS256"])
+    );
+    let jwks = sandbox
+        .get("/thredd/.well-known/openid-configuration/jwks")
+        .await;
+    let key = &jwks.body["keys"][0];
+    assert_eq!((&key["kty"], &key["alg"]), (&json!("RSA"), &json!("RS256")));
+    assert!(key["x5c"][0].is_string() && key["x5t"].is_string());
+
+    let token = sandbox.pm_token().await;
+    let (header, _, signed, signature) = jwt_parts(&token);
+    assert_eq!(header["alg"], "RS256");
+    assert_eq!((&header["kid"], &header["x5t"]), (&key["kid"], &key["x5t"]));
+    let number = |name: &str| {
+        rsa::BoxedUint::from_be_slice_vartime(
+            &Base64UrlUnpadded::decode_vec(key[name].as_str().unwrap()).unwrap(),
+        )
+    };
+    let public = rsa::PublicKey::new(number("n"), number("e")).unwrap();
+    let verifier = rsa::pkcs1v15::VerifyingKey::<sha2::Sha256>::new(public);
+    let signature = rsa::pkcs1v15::Signature::try_from(signature.as_slice()).unwrap();
+    use rsa::signature::Verifier as _;
+    assert!(verifier.verify(signed.as_bytes(), &signature).is_ok());
+    assert!(verifier.verify(b"another text", &signature).is_err());
+    // Introspection still knows the token.
+    assert_eq!(sandbox.introspect(&token).await["active"], true);
+
+    let wrong = "settings:\n  thredd: { signing_alg: HS256 }\n";
+    assert!(sca_sandbox::Scenario::parse("x.yaml", wrong).is_err());
+}

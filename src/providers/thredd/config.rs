@@ -23,6 +23,9 @@ pub struct Settings {
     pub token_ttl: Dur,
     /// The `iss` of the tokens, and the issuer the discovery document names.
     pub issuer: String,
+    /// `ES256` (the world's P-256 key) or `RS256` (the sandbox's RSA test key
+    /// with its certificate's `x5t`, as Thredd's sample tokens).
+    pub signing_alg: super::jwt::Alg,
 }
 
 impl Default for Settings {
@@ -33,6 +36,7 @@ impl Default for Settings {
             prog_mgr_code: "ABC".to_owned(),
             token_ttl: Dur::secs(14_400),
             issuer: super::jwt::ISSUER.to_owned(),
+            signing_alg: super::jwt::Alg::default(),
         }
     }
 }

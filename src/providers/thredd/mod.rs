@@ -6,7 +6,9 @@
 //!
 //! Fidelity, what is not emulated:
 //! - TLS and firewall allow-listing: NotifyInitiateAction goes to `http://` URLs;
-//! - RS256 tokens: ours are ES256 JWTs, shaped like IdentityServer's;
+//! - the issuer's own keys: RS256 tokens (`settings.thredd.signing_alg`) are
+//!   signed with the sandbox's published RSA test key, ES256 ones with the
+//!   world's P-256 key;
 //! - Cardinal's screens: the outcome is shown by the control API.
 
 pub(crate) mod config;

@@ -10,7 +10,6 @@ use std::sync::OnceLock;
 
 
 use chrono::{DateTime, TimeDelta, Utc};
-use p256::ecdsa::SigningKey;
 use parking_lot::Mutex;
 use serde_json::{json, Value};
 
@@ -138,7 +137,9 @@ pub(crate) struct Store {
     cards: HashMap<u64, Card>,
     /// Made on the first token, not with the world: deriving a key builds the
     /// curve's tables, which costs milliseconds and megabytes at start-up.
-    pub(super) key: OnceLock<SigningKey>,
+    pub(super) key: OnceLock<super::jwt::Issuer>,
+    /// `settings.thredd.signing_alg`.
+    pub(super) alg: super::jwt::Alg,
     /// Seeds the key, so a seeded scenario signs the same way every run.
     pub(super) key_seed: u64,
     pub(super) kid: String,
@@ -165,6 +166,7 @@ impl Store {
                 .map(|c| (c.pubtoken.value, c.clone()))
                 .collect(),
             key: OnceLock::new(),
+            alg: scenario.settings.thredd.signing_alg,
             key_seed: ids.next_u64(),
             kid: ids.hex(40).to_uppercase(),
             inner: Mutex::new(Inner::default()),

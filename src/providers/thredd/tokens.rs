@@ -30,15 +30,24 @@ impl Store {
     }
 
     /// The key tokens are signed with, made on first use: deriving one builds
-    /// the curve's tables, which costs milliseconds a world need not pay.
-    fn signing_key(&self) -> &p256::ecdsa::SigningKey {
-        self.key
-            .get_or_init(|| crate::crypto::generate(&IdGen::new(Some(self.key_seed))))
+    /// the curve's tables, and reading the RSA key parses it, which costs
+    /// milliseconds a world need not pay.
+    fn issuer(&self) -> &jwt::Issuer {
+        self.key.get_or_init(|| {
+            let es256 = || {
+                let key = crate::crypto::generate(&IdGen::new(Some(self.key_seed)));
+                jwt::Issuer::es256(key, self.kid.clone())
+            };
+            match self.alg {
+                jwt::Alg::Es256 => es256(),
+                jwt::Alg::Rs256 => jwt::Issuer::rs256().unwrap_or_else(es256),
+            }
+        })
     }
 
     /// The issuer's JWKS: the one key tokens are signed with.
     pub(crate) fn jwks(&self) -> Value {
-        json!({ "keys": [jwt::jwk(self.signing_key(), &self.kid)] })
+        json!({ "keys": [self.issuer().jwk()] })
     }
 
     /// Mints a token for `client_id`; the sandbox mints its own for the calls
@@ -53,7 +62,6 @@ impl Store {
         let ttl = ctx.settings.token_ttl.as_delta();
         let exp = ctx.now + ttl;
         let jti = ctx.ids.hex(32);
-        let key = self.signing_key();
         let claims = jwt::Claims {
             issuer: &ctx.settings.issuer,
             client_id,
@@ -62,7 +70,7 @@ impl Store {
             now: ctx.now,
             expires: exp,
         };
-        let token = jwt::sign(key, &self.kid, &claims);
+        let token = self.issuer().sign(&claims);
         self.inner.lock().tokens.insert(
             token.as_str().into(),
             Token {
