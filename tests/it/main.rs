@@ -15,6 +15,7 @@ mod scenario;
 mod security;
 mod server;
 mod shine;
+mod shine_reads;
 mod solaris;
 mod solaris_reference;
 mod support;

@@ -17,9 +17,29 @@ pub(crate) struct Directory {
     users: FastMap<Arc<str>, UserInfo>,
     tokens: FastMap<String, String>,
     recipients: FastMap<String, String>,
+    /// The recipients in the fixtures' order, for the recipients query.
+    recipient_list: Vec<Recipient>,
     /// The user `authorize` consents for when the request names none.
     first_uid: Option<String>,
 }
+
+/// A bank-transfer recipient as Shine answers it.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Recipient {
+    pub(crate) bank_transfer_recipient_id: String,
+    pub(crate) name: String,
+    pub(crate) label: String,
+    pub(crate) iban: String,
+    pub(crate) usable_for_sct: bool,
+    pub(crate) is_user_bank_account: bool,
+    /// Milliseconds, as Shine's recipients carry it.
+    pub(crate) created_at: i64,
+}
+
+/// The fixtures' recipients were created before any sandbox clock starts
+/// (2024-01-01T00:00:00Z).
+const FIXTURES_CREATED_MS: i64 = 1_704_067_200_000;
 
 #[derive(Debug)]
 pub(crate) struct UserInfo {
@@ -57,6 +77,19 @@ impl Directory {
                 .iter()
                 .map(|r| (r.id.value.clone(), r.name.clone()))
                 .collect(),
+            recipient_list: f
+                .recipients
+                .iter()
+                .map(|r| Recipient {
+                    bank_transfer_recipient_id: r.id.value.clone(),
+                    name: r.name.clone(),
+                    label: r.name.clone(),
+                    iban: r.iban.clone(),
+                    usable_for_sct: true,
+                    is_user_bank_account: false,
+                    created_at: FIXTURES_CREATED_MS,
+                })
+                .collect(),
             first_uid: f.users.first().map(|u| u.uid.value.clone()),
         }
     }
@@ -93,6 +126,10 @@ impl Directory {
 
     pub(crate) fn recipient_name(&self, id: &str) -> Option<&str> {
         self.recipients.get(id).map(String::as_str)
+    }
+
+    pub(crate) fn recipients(&self) -> &[Recipient] {
+        &self.recipient_list
     }
 
     /// The uid behind a fixture access token.

@@ -34,6 +34,26 @@ pub(crate) fn handle(route: Route, req: &Request, world: &World) -> Result<Respo
         Route::PollActionRequest { id } => poll_action_request(req, world, &id),
         Route::CreateTransfer => create_transfer(req, world),
         Route::GetTransfer { id } => get_transfer(req, world, &id),
+        Route::QueryTransfers => {
+            let uid = bearer_user(req, world)?;
+            super::queries::transfers(req, world, &uid)
+        }
+        Route::QueryRecipients => {
+            bearer_user(req, world)?;
+            super::queries::recipients(req, world)
+        }
+        Route::GetRecipient { id } => {
+            bearer_user(req, world)?;
+            let recipient = world
+                .stores
+                .shine
+                .directory
+                .recipients()
+                .iter()
+                .find(|r| r.bank_transfer_recipient_id == id)
+                .ok_or_else(|| ShineError::not_found("Bank transfer recipient"))?;
+            Ok(http::json(StatusCode::OK, &Envelope::new(recipient)))
+        }
     }
 }
 

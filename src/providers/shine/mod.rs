@@ -17,6 +17,7 @@ mod error;
 mod handlers;
 mod model;
 mod oauth;
+mod queries;
 mod requests;
 pub(crate) mod routes;
 mod store;

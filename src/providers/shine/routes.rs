@@ -14,6 +14,9 @@ pub(crate) enum Route {
     PollActionRequest { id: String },
     CreateTransfer,
     GetTransfer { id: String },
+    QueryTransfers,
+    QueryRecipients,
+    GetRecipient { id: String },
 }
 
 operation_ids! {
@@ -25,6 +28,9 @@ operation_ids! {
     Self::PollActionRequest { .. } => "shine.action_request.poll",
     Self::CreateTransfer => "shine.transfer.create",
     Self::GetTransfer { .. } => "shine.transfer.get",
+    Self::QueryTransfers => "shine.transfer.query",
+    Self::QueryRecipients => "shine.recipient.query",
+    Self::GetRecipient { .. } => "shine.recipient.get",
 }
 
 impl RouteTable for Route {
@@ -57,6 +63,13 @@ impl RouteTable for Route {
                 match rest {
                     [] if post => Found(Self::CreateTransfer),
                     [] => MethodNotAllowed("POST"),
+                    ["query"] if get => Found(Self::QueryTransfers),
+                    ["recipients", "query"] if get => Found(Self::QueryRecipients),
+                    ["query"] | ["recipients", "query"] => MethodNotAllowed("GET"),
+                    ["recipients", id] if get => Found(Self::GetRecipient {
+                        id: (*id).to_owned(),
+                    }),
+                    ["recipients", _] => MethodNotAllowed("GET"),
                     [id] if get => Found(Self::GetTransfer {
                         id: (*id).to_owned(),
                     }),

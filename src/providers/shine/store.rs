@@ -296,6 +296,24 @@ impl Store {
             .cloned()
     }
 
+    /// Every transfer of `uid`'s still kept, newest first.
+    pub(crate) fn transfers_of(&self, uid: &str) -> Vec<Transfer> {
+        let mut list: Vec<Transfer> = self
+            .inner
+            .lock()
+            .transfers
+            .values()
+            .filter(|t| t.uid == uid)
+            .cloned()
+            .collect();
+        list.sort_by(|a, b| {
+            b.created_at
+                .cmp(&a.created_at)
+                .then(b.bank_transfer_id.cmp(&a.bank_transfer_id))
+        });
+        list
+    }
+
     /// Settles what has come due and forgets what has outlived its retention.
     pub(crate) fn sweep(&self, ctx: Ctx<'_>, out: &mut Vec<Happened>) {
         let mut inner = self.inner.lock();
