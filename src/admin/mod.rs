@@ -92,6 +92,10 @@ pub(crate) async fn handle(
         }
         Route::SetTenantScenario { name } => scenarios::set_for_tenant(req, cx, &name),
         Route::GetClock => Ok(clock_state(cx)),
+        Route::Hosts => Ok(http::json(
+            StatusCode::OK,
+            &crate::providers::host_map(&cx.tenant.world().scenario.settings.hosts),
+        )),
         Route::SetClock => set_clock(req, cx),
         Route::Journal => journal(req, cx),
         Route::ListSms => list_sms(req, cx).await,

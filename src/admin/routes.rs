@@ -26,6 +26,7 @@ pub(crate) enum Route {
     SetTenantScenario {
         name: String,
     },
+    Hosts,
     /// A provider's own control route, such as playing its end user.
     Provider(ControlRoute),
 }
@@ -63,6 +64,8 @@ impl Route {
                 name: (*name).to_owned(),
             },
             ["tenants", _, "scenario"] => return Err(Some("PUT")),
+            ["hosts"] if get => Self::Hosts,
+            ["hosts"] => return Err(Some("GET")),
             [first, rest @ ..] if Provider::from_name(first).is_some() => {
                 match ControlRoute::parse(method, first, rest) {
                     RouteMatch::Found(route) => Self::Provider(route),
@@ -92,6 +95,7 @@ pub(crate) const OPERATIONS: &[&str] = &[
     "admin.scenarios.load",
     "admin.scenarios.activate",
     "admin.tenant_scenario.set",
+    "admin.hosts.get",
 ];
 
 impl Route {
@@ -112,6 +116,7 @@ impl Route {
             Self::LoadScenario => 11,
             Self::ActivateScenario { .. } => 12,
             Self::SetTenantScenario { .. } => 13,
+            Self::Hosts => 14,
             Self::Provider(route) => return route.operation(),
         }]
     }

@@ -245,6 +245,10 @@ pub(crate) trait ProviderApi: Parts {
     type Control: RouteTable + PartialEq + Eq;
     #[cfg_attr(not(test), allow(dead_code))]
     const CONTROL_OPERATIONS: &'static [&'static str] = &[];
+    /// The provider's own API host names (sandbox and production): a
+    /// request whose `Host` is one of them reaches this provider without its
+    /// path prefix, so a client keeps the URLs it was written with.
+    const HOSTS: &'static [&'static str] = &[];
     /// Operation ids of the calls the sandbox makes itself (no route answers
     /// them); scenario rules still match them.
     const OUTBOUND_OPERATIONS: &'static [&'static str] = &[];

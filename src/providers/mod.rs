@@ -28,6 +28,8 @@
 mod api;
 mod dispatch;
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 pub(crate) use api::{
@@ -84,6 +86,13 @@ macro_rules! declare {
                     $(Self::$ty => $name::routes::OPERATIONS,)*
                 }
             }
+
+            /// The provider's own API host names.
+            pub(crate) fn hosts(self) -> &'static [&'static str] {
+                match self {
+                    $(Self::$ty => <$name::$ty as ProviderApi>::HOSTS,)*
+                }
+            }
         }
 
     };
@@ -93,6 +102,81 @@ registry!(declare);
 impl Provider {
     pub(crate) fn from_name(name: &str) -> Option<Self> {
         Self::ALL.iter().copied().find(|p| p.name() == name)
+    }
+
+    /// The provider a request's host name stands for: the scenario's
+    /// `settings.hosts` first, then the providers' own hosts. `host` may
+    /// carry a port; names compare without case.
+    pub(crate) fn for_host(host: &str, extra: &Hosts) -> Option<Self> {
+        let name = host_name(host);
+        if let Some(p) = extra.get(&name) {
+            return Self::from_name(&p.value);
+        }
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|p| p.hosts().iter().any(|h| *h == name))
+    }
+}
+
+/// The scenario's `settings.hosts`: host name to provider name.
+pub(crate) type Hosts = BTreeMap<String, serde_saphyr::Spanned<String>>;
+
+/// Every host the sandbox answers as a provider, with the provider's name:
+/// the providers' own hosts, then the scenario's `settings.hosts` over them.
+pub(crate) fn host_map(extra: &Hosts) -> BTreeMap<String, &'static str> {
+    let mut map: BTreeMap<String, &'static str> = Provider::ALL
+        .iter()
+        .flat_map(|p| p.hosts().iter().map(move |h| ((*h).to_owned(), p.name())))
+        .collect();
+    for (host, name) in extra {
+        if let Some(p) = Provider::from_name(&name.value) {
+            map.insert(host.clone(), p.name());
+        }
+    }
+    map
+}
+
+/// `Host` without its port, in lower case and without a trailing dot (an
+/// IPv6 literal keeps its brackets).
+fn host_name(host: &str) -> String {
+    let name = if host.starts_with('[') {
+        host.find(']').map_or(host, |i| &host[..=i])
+    } else {
+        host.split(':').next().unwrap_or(host)
+    };
+    name.trim_end_matches('.').to_ascii_lowercase()
+}
+
+#[cfg(test)]
+mod host_tests {
+    use super::*;
+
+    #[test]
+    fn hosts_compare_without_port_case_or_trailing_dot() {
+        assert_eq!(host_name("Sandbox.Weavr.IO:443"), "sandbox.weavr.io");
+        assert_eq!(host_name("api.shine.fr."), "api.shine.fr");
+        assert_eq!(host_name("[::1]:4242"), "[::1]");
+        assert_eq!(host_name("127.0.0.1"), "127.0.0.1");
+        let none = Hosts::new();
+        assert_eq!(Provider::for_host("127.0.0.1:4242", &none), None);
+        let mut extra = Hosts::new();
+        let spanned = |v: &str| serde_saphyr::Spanned {
+            value: v.to_owned(),
+            referenced: serde_saphyr::Location::UNKNOWN,
+            defined: serde_saphyr::Location::UNKNOWN,
+        };
+        extra.insert("pm.example".to_owned(), spanned("thredd"));
+        assert_eq!(
+            Provider::for_host("PM.example:80", &extra),
+            Some(Provider::Thredd)
+        );
+        for p in Provider::ALL {
+            for h in p.hosts() {
+                assert_eq!(Provider::for_host(h, &none), Some(*p), "{h}");
+                assert_eq!(*h, host_name(h), "hosts are written bare: {h}");
+            }
+        }
     }
 }
 

@@ -213,34 +213,50 @@ impl App {
                 Err(BodyError::Gone) => Outcome::Drop,
             };
         }
-        match Provider::from_name(first) {
-            Some(provider) => {
-                // Only slashes can stand before the first segment.
-                let slashes = path.len() - path.trim_start_matches('/').len();
-                let prefix = skip + slashes + first.len();
-                with_provider!(provider, P => self.provider::<P>(req, prefix, tenant).await)
-            }
-            None if first.is_empty() => {
-                Outcome::Respond(match dashboard::Page::parse(req.method(), first) {
-                    Ok(_) => admin::index(),
-                    Err(allow) => {
-                        let mut res = crate::control::error(
-                            StatusCode::METHOD_NOT_ALLOWED,
-                            "method_not_allowed",
-                            &format!("This endpoint accepts {allow}"),
-                        );
-                        res.headers_mut()
-                            .insert(ALLOW, hyper::header::HeaderValue::from_static(allow));
-                        res
-                    }
-                })
-            }
-            None => Outcome::Respond(crate::control::error(
+        if let Some(provider) = Provider::from_name(first) {
+            // Only slashes can stand before the first segment.
+            let slashes = path.len() - path.trim_start_matches('/').len();
+            let prefix = skip + slashes + first.len();
+            return with_provider!(provider, P => self.provider::<P>(req, prefix, tenant).await);
+        }
+        // A provider's own host name reaches it without the path prefix.
+        // Looked up only here, after the prefixes, so prefixed requests pay
+        // nothing for it.
+        if let Some(provider) = self.host_provider(&req, tenant) {
+            return with_provider!(provider, P => self.provider::<P>(req, skip, tenant).await);
+        }
+        match first {
+            "" => Outcome::Respond(match dashboard::Page::parse(req.method(), first) {
+                Ok(_) => admin::index(),
+                Err(allow) => {
+                    let mut res = crate::control::error(
+                        StatusCode::METHOD_NOT_ALLOWED,
+                        "method_not_allowed",
+                        &format!("This endpoint accepts {allow}"),
+                    );
+                    res.headers_mut()
+                        .insert(ALLOW, hyper::header::HeaderValue::from_static(allow));
+                    res
+                }
+            }),
+            _ => Outcome::Respond(crate::control::error(
                 StatusCode::NOT_FOUND,
                 "not_found",
                 &format!("No provider or page at {path}; providers live under /<provider>/..."),
             )),
         }
+    }
+
+    /// The provider whose host the request names: its `Host` header, or the
+    /// authority of an absolute-form target (a client that sends its request
+    /// through the sandbox as an HTTP proxy).
+    fn host_provider<B>(&self, req: &hyper::Request<B>, tenant: &Arc<Tenant>) -> Option<Provider> {
+        let host = req
+            .uri()
+            .authority()
+            .map(|a| a.as_str())
+            .or_else(|| req.headers().get(hyper::header::HOST)?.to_str().ok())?;
+        Provider::for_host(host, &tenant.world().scenario.settings.hosts)
     }
 
     /// The tenant a request names, by a `/t/<name>/` path prefix or the

@@ -70,6 +70,10 @@ macro_rules! sections {
             /// What a tenant's stores keep at most.
             #[serde(default)]
             pub limits: crate::limits::Limits,
+            /// More host names that reach a provider without its path
+            /// prefix (`host: provider`), over the providers' own hosts.
+            #[serde(default)]
+            pub hosts: std::collections::BTreeMap<String, Spanned<String>>,
         }
 
         /// The objects that exist when the world starts.
@@ -293,6 +297,29 @@ impl Scenario {
         }
         for rule in &self.rules {
             rules::validate(rule)?;
+        }
+        for (host, provider) in &self.settings.hosts {
+            if providers::Provider::from_name(&provider.value).is_none() {
+                return Err((
+                    provider.referenced,
+                    format!(
+                        "settings.hosts: `{host}` names no provider: `{}`",
+                        provider.value
+                    ),
+                ));
+            }
+            let bare = host.to_ascii_lowercase();
+            let ok = !bare.is_empty()
+                && bare.len() <= 253
+                && bare
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+            if !ok || host != &bare {
+                return Err((
+                    provider.referenced,
+                    format!("settings.hosts: `{host}` is not a lower-case host name"),
+                ));
+            }
         }
         providers::validate(self)
     }

@@ -6,6 +6,7 @@ mod control;
 mod dashboard;
 mod examples;
 mod hardening;
+mod hosts;
 mod intergiro;
 mod library;
 mod limits;

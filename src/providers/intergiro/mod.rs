@@ -39,6 +39,12 @@ pub(crate) struct Intergiro;
 
 impl ProviderApi for Intergiro {
     const PROVIDER: Provider = Provider::Intergiro;
+    /// The v3 API's live and staging hosts, and the hosted consent page's.
+    const HOSTS: &'static [&'static str] = &[
+        "3d.intergiro.com",
+        "3d.staging.intergiro.tech",
+        "integrate.intergiro.com",
+    ];
     type Route = Route;
     const TEMPLATES: &'static [(&'static str, &'static str)] = &[
         (

@@ -44,6 +44,14 @@ pub(crate) struct Shine;
 
 impl ProviderApi for Shine {
     const PROVIDER: Provider = Provider::Shine;
+    /// The API hosts (production and staging) and the mutual-TLS hosts of
+    /// the regulated API.
+    const HOSTS: &'static [&'static str] = &[
+        "api.shine.fr",
+        "api.staging.shine.fr",
+        "connect.mtls.shine.fr",
+        "mtls.connect.staging.shine.fr",
+    ];
     type Route = Route;
     const TEMPLATES: &'static [(&'static str, &'static str)] = &[(
         "shine/pending",

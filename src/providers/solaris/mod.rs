@@ -46,6 +46,8 @@ pub(crate) struct Solaris;
 
 impl ProviderApi for Solaris {
     const PROVIDER: Provider = Provider::Solaris;
+    /// The sandbox and production API hosts of the reference.
+    const HOSTS: &'static [&'static str] = &["api.solaris-sandbox.de", "api.solarisbank.de"];
     type Route = Route;
     const TEMPLATES: &'static [(&'static str, &'static str)] = &[(
         "solaris/pending",

@@ -49,6 +49,16 @@ pub(crate) struct Thredd;
 
 impl ProviderApi for Thredd {
     const PROVIDER: Provider = Provider::Thredd;
+    /// The oAuth servers (UAT and production) and the NotifyValidate hosts
+    /// (UAT and the production regions).
+    const HOSTS: &'static [&'static str] = &[
+        "oauthuat.globalprocessing.net",
+        "p1ists.globalprocessing.net",
+        "vcasuat.globalprocessing.net",
+        "p0ivcas.globalprocessing.net",
+        "p1ivcas.globalprocessing.net",
+        "p2ivcas.globalprocessing.net",
+    ];
     type Route = Route;
     const TEMPLATES: &'static [(&'static str, &'static str)] = &[(
         "thredd/pending",

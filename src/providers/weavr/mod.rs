@@ -49,6 +49,9 @@ pub(crate) struct Weavr;
 
 impl ProviderApi for Weavr {
     const PROVIDER: Provider = Provider::Weavr;
+    /// Weavr's sandbox and production API hosts (`/multi`, `/payment-run`,
+    /// `/simulate/api`).
+    const HOSTS: &'static [&'static str] = &["sandbox.weavr.io", "api.weavr.io"];
     type Route = Route;
     const TEMPLATES: &'static [(&'static str, &'static str)] = &[(
         "weavr/pending",
