@@ -33,6 +33,9 @@ pub enum Error {
         min: usize,
         len: usize,
     },
+    /// The certificate authority or the TLS server could not be set up.
+    #[error("TLS: {0}")]
+    Tls(String),
     /// Another I/O failure, such as reading the bound address.
     #[error("{0}")]
     Io(#[from] std::io::Error),

@@ -33,6 +33,7 @@
 //! ## Layout
 //!
 //! - [`server`](crate::serve): the accept loop and graceful drain;
+//! - `tls`: HTTPS beside HTTP, with a local CA kept in a data directory;
 //!   `serve(listener, sandbox, shutdown)` takes a bound listener.
 //! - `sandbox`: [`Sandbox`], [`SandboxBuilder`] and [`RunningSandbox`], the
 //!   embedding API.
@@ -94,6 +95,7 @@ mod server;
 mod state;
 mod templates;
 mod timefmt;
+mod tls;
 mod validate;
 mod wire;
 
@@ -111,3 +113,4 @@ pub use scenario::{
     FORMAT_VERSION,
 };
 pub use server::{serve, RunningSandbox, DRAIN_TIMEOUT};
+pub use tls::default_data_dir;

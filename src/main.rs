@@ -46,6 +46,17 @@ struct Args {
     /// one is answered 408 and its connection closed.
     #[arg(long, env = "SCA_SANDBOX_BODY_TIMEOUT", default_value = "30s", value_parser = parse_timeout)]
     body_timeout: std::time::Duration,
+    /// Serve HTTPS too, on --tls-port, with certificates for every provider
+    /// host signed by a local CA (made on first start in --data-dir).
+    #[arg(long, env = "SCA_SANDBOX_TLS")]
+    tls: bool,
+    /// The HTTPS port; 0 picks a free one and prints it.
+    #[arg(long, env = "SCA_SANDBOX_TLS_PORT", default_value_t = 4243)]
+    tls_port: u16,
+    /// Where the CA is kept, so that it stays trusted across restarts
+    /// (default: $XDG_DATA_HOME/sca-sandbox or ~/.local/share/sca-sandbox).
+    #[arg(long, env = "SCA_SANDBOX_DATA_DIR")]
+    data_dir: Option<PathBuf>,
 }
 
 fn parse_timeout(text: &str) -> Result<std::time::Duration, String> {
@@ -80,6 +91,13 @@ fn main() -> ExitCode {
     if let Some(path) = &args.scenario {
         builder = builder.scenario_file(path);
     }
+    if args.tls {
+        let dir = args
+            .data_dir
+            .clone()
+            .unwrap_or_else(sca_sandbox::default_data_dir);
+        builder = builder.tls(SocketAddr::new(args.host, args.tls_port), dir);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -109,7 +127,7 @@ async fn run(builder: SandboxBuilder) -> ExitCode {
         }
     };
     let shutdown = shutdown_signal();
-    announce(running.addr());
+    announce(running.addr(), running.tls_addr());
     match running.run_until(shutdown).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -122,7 +140,7 @@ async fn run(builder: SandboxBuilder) -> ExitCode {
 /// Prints where everything is. A closed stdout (a supervisor that read the
 /// first line and hung up) must not take the server down, so write errors are
 /// ignored rather than panicking as `println!` would.
-fn announce(addr: SocketAddr) {
+fn announce(addr: SocketAddr, tls: Option<SocketAddr>) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     let version = env!("CARGO_PKG_VERSION");
@@ -132,6 +150,14 @@ fn announce(addr: SocketAddr) {
         let _ = writeln!(out, "  {name:<10} http://{addr}/{name}");
     }
     let _ = writeln!(out, "  {:<10} http://{addr}/__admin", "control");
+    let _ = writeln!(out, "  {:<10} http://{addr}/", "dashboard");
+    if let Some(tls) = tls {
+        let _ = writeln!(
+            out,
+            "  {:<10} https://{tls} (trust http://{addr}/__admin/ca.pem)",
+            "https"
+        );
+    }
     let _ = out.flush();
 }
 

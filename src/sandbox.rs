@@ -49,6 +49,8 @@ struct Shared {
     /// Requests being held: provider requests a scenario rule delays or
     /// hangs, and open long-polls.
     in_flight: AtomicU64,
+    /// HTTPS beside HTTP, when asked for.
+    tls: Option<Arc<crate::tls::Tls>>,
 }
 
 /// Counts a provider request as in flight for as long as it lives, however
@@ -208,6 +210,10 @@ impl Sandbox {
         &self.inner.allowed_hosts
     }
 
+    pub(crate) fn tls(&self) -> Option<&crate::tls::Tls> {
+        self.inner.tls.as_deref()
+    }
+
     /// The token the control API and the dashboard require, if any.
     pub(crate) fn admin_token(&self) -> Option<&str> {
         self.inner.admin_token.as_ref().map(|t| t.0.as_str())
@@ -234,6 +240,8 @@ pub struct SandboxBuilder {
     pub(crate) watch: bool,
     admin_token: Option<Redacted>,
     allowed_hosts: Vec<String>,
+    /// Where HTTPS listens and where its CA is kept (see [`SandboxBuilder::tls`]).
+    pub(crate) tls: Option<crate::tls::TlsOptions>,
 }
 
 /// A secret that prints as `<redacted>`, so `{:?}` of a sandbox or its
@@ -257,6 +265,7 @@ impl Default for SandboxBuilder {
             watch: false,
             admin_token: None,
             allowed_hosts: Vec::new(),
+            tls: None,
         }
     }
 }
@@ -365,6 +374,10 @@ impl SandboxBuilder {
         let active = library
             .get(DEFAULT_NAME)
             .unwrap_or_else(|| Arc::new(Scenario::empty()));
+        let tls = match &self.tls {
+            Some(options) => Some(Arc::new(crate::tls::Tls::for_scenario(options, &active)?)),
+            None => None,
+        };
         let tenant = Tenant::new(None, active, Some(DEFAULT_NAME.to_owned()));
         Ok(Sandbox {
             inner: Arc::new(Shared {
@@ -376,6 +389,7 @@ impl SandboxBuilder {
                 admin_token: self.admin_token,
                 allowed_hosts: self.allowed_hosts,
                 in_flight: AtomicU64::new(0),
+                tls,
             }),
         })
     }

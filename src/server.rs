@@ -29,6 +29,7 @@ use tokio::task::JoinHandle;
 use crate::error::Error;
 use crate::router::{App, Outcome, MAX_HEAD_BYTES};
 use crate::sandbox::{Sandbox, SandboxBuilder};
+use crate::tls::Peer;
 use crate::wire::{Socket, WireBody};
 
 /// How long shutdown waits for open connections.
@@ -41,20 +42,33 @@ impl SandboxBuilder {
     /// connections by the time this returns.
     pub async fn start(self) -> Result<RunningSandbox, Error> {
         let (addr, watch) = (self.addr, self.watch);
+        let tls_addr = self.tls.as_ref().map(|t| t.addr);
         let sandbox = self.build()?;
         if watch {
             sandbox.spawn_watcher();
         }
-        let listener = TcpListener::bind(addr)
-            .await
-            .map_err(|source| Error::Bind { addr, source })?;
+        let bind = |addr: SocketAddr| async move {
+            TcpListener::bind(addr)
+                .await
+                .map_err(|source| Error::Bind { addr, source })
+        };
+        let listener = bind(addr).await?;
         let addr = listener.local_addr()?;
+        let tls_listener = match tls_addr {
+            Some(tls_addr) => Some(bind(tls_addr).await?),
+            None => None,
+        };
+        let tls_addr = tls_listener
+            .as_ref()
+            .map(TcpListener::local_addr)
+            .transpose()?;
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(serve(listener, sandbox.clone(), async {
+        let task = tokio::spawn(serve_on(listener, tls_listener, sandbox.clone(), async {
             let _ = stopped.await;
         }));
         Ok(RunningSandbox {
             addr,
+            tls_addr,
             sandbox,
             stop: Some(stop),
             task: Some(task),
@@ -68,6 +82,7 @@ impl SandboxBuilder {
 #[derive(Debug)]
 pub struct RunningSandbox {
     addr: SocketAddr,
+    tls_addr: Option<SocketAddr>,
     sandbox: Sandbox,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
@@ -77,6 +92,11 @@ impl RunningSandbox {
     /// The bound address.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Where HTTPS listens, with [`SandboxBuilder::tls`].
+    pub fn tls_addr(&self) -> Option<SocketAddr> {
+        self.tls_addr
     }
 
     /// `http://<addr>`, with no trailing slash.
@@ -146,8 +166,22 @@ pub async fn serve(
     sandbox: Sandbox,
     shutdown: impl Future<Output = ()> + Send,
 ) -> std::io::Result<()> {
+    serve_on(listener, None, sandbox, shutdown).await
+}
+
+/// A TLS client gets this long to finish its handshake.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Serves HTTP on `listener` and, with TLS set up, HTTPS on `tls_listener`.
+async fn serve_on(
+    listener: TcpListener,
+    tls_listener: Option<TcpListener>,
+    sandbox: Sandbox,
+    shutdown: impl Future<Output = ()> + Send,
+) -> std::io::Result<()> {
     let (stop_tx, stopping) = watch::channel(false);
     tokio::spawn(sandbox.tenant().clone().run_sweeper(stopping.clone()));
+    let acceptor = sandbox.tls().map(|t| t.acceptor.clone());
     let app = Arc::new(App { sandbox, stopping });
     let graceful = GracefulShutdown::new();
     let mut http = http1::Builder::new();
@@ -158,46 +192,40 @@ pub async fn serve(
         // and sending one buffer costs less than a gathered write.
         .writev(false)
         .keep_alive(true);
+    let accept_tls = || async {
+        match &tls_listener {
+            Some(l) => l.accept().await,
+            None => std::future::pending().await,
+        }
+    };
 
     tokio::pin!(shutdown);
     loop {
-        tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => {
-                    // Small JSON answers must not wait for Nagle.
-                    let _ = stream.set_nodelay(true);
-                    let kill = Arc::new(Kill::default());
-                    let stream = Socket::new(stream, kill.reset.clone());
-                    let service = {
-                        let (app, kill) = (app.clone(), kill.clone());
-                        service_fn(move |req| {
-                            let (app, kill) = (app.clone(), kill.clone());
-                            async move { Ok::<_, Infallible>(respond(&app, req, &kill).await) }
-                        })
-                    };
-                    let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
-                    tokio::spawn(async move {
-                        tokio::select! {
-                            result = conn => if let Err(e) = result {
-                                tracing::debug!(error = %e, "connection ended with an error");
-                            },
-                            // A `drop`, `reset` or `hang` fault: close the socket
-                            // unanswered, by dropping the connection (and with it
-                            // the socket, which resets if asked to).
-                            () = kill.fired() => {}
-                        }
-                    });
-                }
-                Err(e) => {
-                    // Out of file descriptors, most likely: back off instead of spinning.
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
-            },
+        let (accepted, tls) = tokio::select! {
+            accepted = listener.accept() => (accepted, None),
+            accepted = accept_tls() => (accepted, acceptor.clone()),
             _ = &mut shutdown => break,
+        };
+        match accepted {
+            Ok((stream, _)) => {
+                // Small JSON answers must not wait for Nagle.
+                let _ = stream.set_nodelay(true);
+                let conn = Connection {
+                    app: app.clone(),
+                    http: http.clone(),
+                    watcher: graceful.watcher(),
+                };
+                tokio::spawn(conn.run(stream, tls));
+            }
+            Err(e) => {
+                // Out of file descriptors, most likely: back off instead of spinning.
+                tracing::warn!(error = %e, "accept failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
         }
     }
     drop(listener);
+    drop(tls_listener);
     let _ = stop_tx.send(true);
     if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown())
         .await
@@ -206,6 +234,66 @@ pub async fn serve(
         tracing::warn!("connections still open after the drain timeout; closing them");
     }
     Ok(())
+}
+
+/// One accepted connection, served until it closes or a fault kills it.
+struct Connection {
+    app: Arc<App>,
+    http: http1::Builder,
+    watcher: hyper_util::server::graceful::Watcher,
+}
+
+impl Connection {
+    async fn run(self, stream: tokio::net::TcpStream, tls: Option<tokio_rustls::TlsAcceptor>) {
+        let kill = Arc::new(Kill::default());
+        let socket = Socket::new(stream, kill.reset.clone());
+        match tls {
+            None => self.serve(socket, Peer::default(), kill).await,
+            Some(acceptor) => {
+                let stream =
+                    match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(socket)).await {
+                        Ok(Ok(stream)) => stream,
+                        Ok(Err(e)) => return tracing::debug!(error = %e, "TLS handshake failed"),
+                        Err(_) => return tracing::debug!("TLS handshake timed out"),
+                    };
+                let peer = Peer {
+                    tls: true,
+                    client_certificate: stream.get_ref().1.peer_certificates().is_some(),
+                };
+                self.serve(stream, peer, kill).await;
+            }
+        }
+    }
+
+    async fn serve<S>(self, stream: S, peer: Peer, kill: Arc<Kill>)
+    where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        let service = {
+            let (app, kill) = (self.app.clone(), kill.clone());
+            service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+                let (app, kill) = (app.clone(), kill.clone());
+                // Plain HTTP carries no peer: an extension costs an
+                // allocation a request, paid only over TLS.
+                if peer.tls {
+                    req.extensions_mut().insert(peer);
+                }
+                async move { Ok::<_, Infallible>(respond(&app, req, &kill).await) }
+            })
+        };
+        let conn = self
+            .watcher
+            .watch(self.http.serve_connection(TokioIo::new(stream), service));
+        tokio::select! {
+            result = conn => if let Err(e) = result {
+                tracing::debug!(error = %e, "connection ended with an error");
+            },
+            // A `drop`, `reset` or `hang` fault: close the socket unanswered,
+            // by dropping the connection (and with it the socket, which
+            // resets if asked to).
+            () = kill.fired() => {}
+        }
+    }
 }
 
 /// Asks a connection task to close its socket unanswered.

@@ -92,6 +92,8 @@ pub(crate) async fn handle(
         }
         Route::SetTenantScenario { name } => scenarios::set_for_tenant(req, cx, &name),
         Route::GetClock => Ok(clock_state(cx)),
+        Route::CaCertificate => certificates::ca(cx),
+        Route::ClientCertificate => certificates::client(req, cx),
         Route::Hosts => Ok(http::json(
             StatusCode::OK,
             &crate::providers::host_map(&cx.tenant.world().scenario.settings.hosts),
@@ -110,6 +112,7 @@ pub(crate) async fn handle(
 }
 
 pub(crate) mod auth;
+mod certificates;
 pub(crate) mod openapi;
 mod routes;
 mod scenarios;

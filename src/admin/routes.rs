@@ -27,6 +27,8 @@ pub(crate) enum Route {
         name: String,
     },
     Hosts,
+    CaCertificate,
+    ClientCertificate,
     /// A provider's own control route, such as playing its end user.
     Provider(ControlRoute),
 }
@@ -66,6 +68,10 @@ impl Route {
             ["tenants", _, "scenario"] => return Err(Some("PUT")),
             ["hosts"] if get => Self::Hosts,
             ["hosts"] => return Err(Some("GET")),
+            ["ca.pem"] if get => Self::CaCertificate,
+            ["ca.pem"] => return Err(Some("GET")),
+            ["client-certificates"] if post => Self::ClientCertificate,
+            ["client-certificates"] => return Err(Some("POST")),
             [first, rest @ ..] if Provider::from_name(first).is_some() => {
                 match ControlRoute::parse(method, first, rest) {
                     RouteMatch::Found(route) => Self::Provider(route),
@@ -96,6 +102,8 @@ pub(crate) const OPERATIONS: &[&str] = &[
     "admin.scenarios.activate",
     "admin.tenant_scenario.set",
     "admin.hosts.get",
+    "admin.ca_certificate.get",
+    "admin.client_certificate.create",
 ];
 
 impl Route {
@@ -117,6 +125,8 @@ impl Route {
             Self::ActivateScenario { .. } => 12,
             Self::SetTenantScenario { .. } => 13,
             Self::Hosts => 14,
+            Self::CaCertificate => 15,
+            Self::ClientCertificate => 16,
             Self::Provider(route) => return route.operation(),
         }]
     }

@@ -124,6 +124,9 @@ pub(crate) enum CommonError {
     RequestTimeout(String),
     /// A store is full of live objects: the provider's rate-limit answer.
     TooMany(crate::limits::Full),
+    /// A host that asks for mutual TLS got a TLS connection without a
+    /// client certificate.
+    ClientCertificateRequired,
     /// A handler failed in a way it did not foresee; never expected.
     Internal(String),
 }
@@ -176,6 +179,11 @@ impl CommonError {
             ),
             Self::RequestTimeout(message) => (S::REQUEST_TIMEOUT, "request_timeout", message),
             Self::TooMany(full) => (S::TOO_MANY_REQUESTS, "too_many_requests", full.message()),
+            Self::ClientCertificateRequired => (
+                S::FORBIDDEN,
+                "client_certificate_required",
+                "This host takes mutual TLS: present a client certificate the sandbox's CA signed (POST /__admin/client-certificates)".to_owned(),
+            ),
             Self::Internal(message) => (S::INTERNAL_SERVER_ERROR, "internal_server_error", message),
         }
     }
@@ -249,6 +257,9 @@ pub(crate) trait ProviderApi: Parts {
     /// request whose `Host` is one of them reaches this provider without its
     /// path prefix, so a client keeps the URLs it was written with.
     const HOSTS: &'static [&'static str] = &[];
+    /// Those of [`ProviderApi::HOSTS`] where the real provider asks for a
+    /// client certificate: over HTTPS the sandbox does too.
+    const MUTUAL_TLS_HOSTS: &'static [&'static str] = &[];
     /// Operation ids of the calls the sandbox makes itself (no route answers
     /// them); scenario rules still match them.
     const OUTBOUND_OPERATIONS: &'static [&'static str] = &[];

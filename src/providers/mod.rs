@@ -93,6 +93,13 @@ macro_rules! declare {
                     $(Self::$ty => <$name::$ty as ProviderApi>::HOSTS,)*
                 }
             }
+
+            /// Its hosts that ask for a client certificate.
+            pub(crate) fn mutual_tls_hosts(self) -> &'static [&'static str] {
+                match self {
+                    $(Self::$ty => <$name::$ty as ProviderApi>::MUTUAL_TLS_HOSTS,)*
+                }
+            }
         }
 
     };
@@ -135,6 +142,12 @@ pub(crate) fn host_map(extra: &Hosts) -> BTreeMap<String, &'static str> {
         }
     }
     map
+}
+
+/// Whether `host` is one where `provider` asks for mutual TLS.
+pub(crate) fn wants_client_certificate(provider: Provider, host: &str) -> bool {
+    let name = host_name(host);
+    provider.mutual_tls_hosts().iter().any(|h| *h == name)
 }
 
 /// `Host` without its port, in lower case and without a trailing dot (an

@@ -222,7 +222,16 @@ impl App {
         // A provider's own host name reaches it without the path prefix.
         // Looked up only here, after the prefixes, so prefixed requests pay
         // nothing for it.
-        if let Some(provider) = self.host_provider(&req, tenant) {
+        if let Some((provider, host)) = self.host_provider(&req, tenant) {
+            let peer = req.extensions().get::<crate::tls::Peer>().copied();
+            if peer.is_some_and(|p| p.tls && !p.client_certificate)
+                && crate::providers::wants_client_certificate(provider, &host)
+            {
+                let refusal = crate::providers::CommonError::ClientCertificateRequired;
+                return Outcome::Respond(
+                    with_provider!(provider, P => <P as crate::providers::ProviderApi>::common_error(refusal)),
+                );
+            }
             return with_provider!(provider, P => self.provider::<P>(req, skip, tenant).await);
         }
         match first {
@@ -250,13 +259,18 @@ impl App {
     /// The provider whose host the request names: its `Host` header, or the
     /// authority of an absolute-form target (a client that sends its request
     /// through the sandbox as an HTTP proxy).
-    fn host_provider<B>(&self, req: &hyper::Request<B>, tenant: &Arc<Tenant>) -> Option<Provider> {
+    fn host_provider<B>(
+        &self,
+        req: &hyper::Request<B>,
+        tenant: &Arc<Tenant>,
+    ) -> Option<(Provider, String)> {
         let host = req
             .uri()
             .authority()
             .map(|a| a.as_str())
             .or_else(|| req.headers().get(hyper::header::HOST)?.to_str().ok())?;
-        Provider::for_host(host, &tenant.world().scenario.settings.hosts)
+        let provider = Provider::for_host(host, &tenant.world().scenario.settings.hosts)?;
+        Some((provider, host.to_owned()))
     }
 
     /// The tenant a request names, by a `/t/<name>/` path prefix or the

@@ -22,6 +22,7 @@ mod solaris_reference;
 mod support;
 mod tenants;
 mod thredd;
+mod tls;
 mod users;
 mod weavr;
 mod weavr_reference;

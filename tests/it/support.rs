@@ -73,6 +73,13 @@ impl TestSandbox {
         self.send(self.http.get(self.url(path))).await
     }
 
+    /// The body of a GET as text (a PEM, a page).
+    pub(crate) async fn get_text(&self, path: &str) -> String {
+        let res = self.http.get(self.url(path)).send().await.unwrap();
+        assert!(res.status().is_success(), "{path}: {}", res.status());
+        res.text().await.unwrap()
+    }
+
     pub(crate) async fn post(&self, path: &str, body: Value) -> Answer {
         self.send(self.http.post(self.url(path)).json(&body)).await
     }

@@ -52,6 +52,9 @@ impl ProviderApi for Shine {
         "connect.mtls.shine.fr",
         "mtls.connect.staging.shine.fr",
     ];
+    /// The regulated API's hosts take mutual TLS (a QWAC, at Shine).
+    const MUTUAL_TLS_HOSTS: &'static [&'static str] =
+        &["connect.mtls.shine.fr", "mtls.connect.staging.shine.fr"];
     type Route = Route;
     const TEMPLATES: &'static [(&'static str, &'static str)] = &[(
         "shine/pending",

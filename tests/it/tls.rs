@@ -1,0 +1,225 @@
+//! HTTPS beside HTTP: a client that trusts only the sandbox's CA reaches a
+//! provider by its own host name over TLS; the host where the provider asks
+//! for mutual TLS refuses a connection without a client certificate, and the
+//! handshake refuses one the CA did not sign; the CA outlives a restart.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper_util::rt::TokioIo;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use tokio_rustls::rustls;
+use tokio_rustls::rustls::pki_types::pem::PemObject;
+use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+
+use crate::support::TestSandbox;
+
+/// A fresh data directory for one test.
+fn data_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("sca-sandbox-tls-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+async fn tls_sandbox(dir: &std::path::Path) -> TestSandbox {
+    let local: SocketAddr = "127.0.0.1:0".parse().unwrap();
+    TestSandbox::from(sca_sandbox::Sandbox::builder().tls(local, dir)).await
+}
+
+/// One HTTPS request to `addr` for `host`, trusting only `ca`, with a
+/// client certificate when given.
+async fn https(
+    addr: SocketAddr,
+    ca: &str,
+    host: &'static str,
+    client: Option<(&str, &str)>,
+    request: hyper::Request<Full<Bytes>>,
+) -> Result<(StatusCode, Value), String> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(CertificateDer::from_pem_slice(ca.as_bytes()).unwrap())
+        .unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots);
+    let config = match client {
+        None => builder.with_no_client_auth(),
+        Some((cert, key)) => builder
+            .with_client_auth_cert(
+                vec![CertificateDer::from_pem_slice(cert.as_bytes()).unwrap()],
+                PrivateKeyDer::from_pem_slice(key.as_bytes()).unwrap(),
+            )
+            .unwrap(),
+    };
+    let tcp = tokio::net::TcpStream::connect(addr)
+        .await
+        .map_err(|e| e.to_string())?;
+    let tls = tokio_rustls::TlsConnector::from(Arc::new(config))
+        .connect(ServerName::try_from(host).unwrap(), tcp)
+        .await
+        .map_err(|e| e.to_string())?;
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tls))
+        .await
+        .map_err(|e| e.to_string())?;
+    tokio::spawn(conn);
+    let res = sender
+        .send_request(request)
+        .await
+        .map_err(|e| e.to_string())?;
+    let status = StatusCode::from_u16(res.status().as_u16()).unwrap();
+    let body = res
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| e.to_string())?
+        .to_bytes();
+    Ok((status, serde_json::from_slice(&body).unwrap_or(Value::Null)))
+}
+
+fn request(
+    method: &str,
+    host: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Value,
+) -> hyper::Request<Full<Bytes>> {
+    let mut builder = hyper::Request::builder()
+        .method(method)
+        .uri(path)
+        .header("host", host);
+    for (k, v) in headers {
+        builder = builder.header(*k, *v);
+    }
+    let bytes = if body.is_null() {
+        Bytes::new()
+    } else {
+        Bytes::from(body.to_string())
+    };
+    if !bytes.is_empty() {
+        builder = builder.header("content-type", "application/json");
+    }
+    builder.body(Full::new(bytes)).unwrap()
+}
+
+#[tokio::test]
+async fn a_client_trusting_the_ca_reaches_weavr_by_its_own_name() {
+    let dir = data_dir("weavr");
+    let sandbox = tls_sandbox(&dir).await;
+    let ca = sandbox.get_text("/__admin/ca.pem").await;
+    assert!(ca.starts_with("-----BEGIN CERTIFICATE-----"), "{ca}");
+    let addr = sandbox.server.tls_addr().expect("HTTPS listens");
+    let login = request(
+        "POST",
+        "sandbox.weavr.io",
+        "/multi/login_with_password",
+        &[("api-key", "weavr-sandbox-key")],
+        json!({ "email": "buyer@example.com", "password": { "value": "Passw0rd!" } }),
+    );
+    let (status, body) = https(addr, &ca, "sandbox.weavr.io", None, login)
+        .await
+        .unwrap();
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body["token"].is_string());
+    // The prefixes work over HTTPS too, under localhost.
+    let health = request("GET", "localhost", "/__admin/health", &[], Value::Null);
+    let (status, _) = https(addr, &ca, "localhost", None, health).await.unwrap();
+    assert_eq!(status, StatusCode::OK);
+
+    // A second sandbox on the same directory keeps the CA.
+    let again = tls_sandbox(&dir).await;
+    assert_eq!(again.get_text("/__admin/ca.pem").await, ca);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn shine_s_mutual_tls_host_wants_a_certificate_the_ca_signed() {
+    let dir = data_dir("mtls");
+    let sandbox = tls_sandbox(&dir).await;
+    let ca = sandbox.get_text("/__admin/ca.pem").await;
+    let addr = sandbox.server.tls_addr().unwrap();
+    let read = || {
+        request(
+            "GET",
+            "connect.mtls.shine.fr",
+            "/bank/transfers/00000000-0000-0000-0000-000000000000",
+            &[("authorization", "Bearer shine-user-1-token")],
+            Value::Null,
+        )
+    };
+    let (status, body) = https(addr, &ca, "connect.mtls.shine.fr", None, read())
+        .await
+        .unwrap();
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        body["code"], "client_certificate_required",
+        "Shine's envelope: {body}"
+    );
+
+    let issued = sandbox
+        .post("/__admin/client-certificates", json!({ "name": "partner" }))
+        .await;
+    assert_eq!(issued.status, StatusCode::CREATED);
+    let (cert, key) = (
+        issued.body["certificate"].as_str().unwrap().to_owned(),
+        issued.body["private_key"].as_str().unwrap().to_owned(),
+    );
+    let (status, body) = https(
+        addr,
+        &ca,
+        "connect.mtls.shine.fr",
+        Some((&cert, &key)),
+        read(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "past mutual TLS, the transfer is unknown: {body}"
+    );
+
+    // A certificate from another CA fails the handshake.
+    let other = data_dir("mtls-foreign");
+    let stranger = tls_sandbox(&other).await;
+    let foreign = stranger
+        .post("/__admin/client-certificates", json!({}))
+        .await;
+    let refused = https(
+        addr,
+        &ca,
+        "connect.mtls.shine.fr",
+        Some((
+            foreign.body["certificate"].as_str().unwrap(),
+            foreign.body["private_key"].as_str().unwrap(),
+        )),
+        read(),
+    )
+    .await;
+    assert!(refused.is_err(), "{refused:?}");
+    // The API host of the same provider asks for no certificate.
+    let api = request(
+        "GET",
+        "api.shine.fr",
+        "/v3/bank/transfers/00000000-0000-0000-0000-000000000000",
+        &[("authorization", "Bearer shine-user-1-token")],
+        Value::Null,
+    );
+    let (status, _) = https(addr, &ca, "api.shine.fr", None, api).await.unwrap();
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&other);
+}
+
+#[tokio::test]
+async fn without_tls_the_certificate_endpoints_say_so() {
+    let sandbox = TestSandbox::start().await;
+    let ca = sandbox.get("/__admin/ca.pem").await;
+    assert_eq!(ca.status, StatusCode::NOT_FOUND);
+    assert_eq!(ca.body["error"]["code"], "tls_off", "{:?}", ca.body);
+    assert!(sandbox.server.tls_addr().is_none());
+}
