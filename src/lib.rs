@@ -87,6 +87,7 @@ mod library;
 mod limits;
 mod outbox;
 mod providers;
+mod proxy;
 mod router;
 mod sandbox;
 mod scenario;

@@ -246,22 +246,63 @@ struct Connection {
 impl Connection {
     async fn run(self, stream: tokio::net::TcpStream, tls: Option<tokio_rustls::TlsAcceptor>) {
         let kill = Arc::new(Kill::default());
+        let connect = match tls {
+            Some(_) => false,
+            None => match crate::proxy::opens_with_connect(&stream, HEADER_READ_TIMEOUT).await {
+                Some(connect) => connect,
+                None => return,
+            },
+        };
         let socket = Socket::new(stream, kill.reset.clone());
         match tls {
+            None if connect => self.tunnel(socket, kill).await,
             None => self.serve(socket, Peer::default(), kill).await,
-            Some(acceptor) => {
-                let stream =
-                    match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(socket)).await {
-                        Ok(Ok(stream)) => stream,
-                        Ok(Err(e)) => return tracing::debug!(error = %e, "TLS handshake failed"),
-                        Err(_) => return tracing::debug!("TLS handshake timed out"),
-                    };
-                let peer = Peer {
-                    tls: true,
-                    client_certificate: stream.get_ref().1.peer_certificates().is_some(),
-                };
-                self.serve(stream, peer, kill).await;
+            Some(acceptor) => self.handshake(socket, acceptor, kill).await,
+        }
+    }
+
+    /// Serves HTTPS on `socket` once the TLS handshake is done.
+    async fn handshake(self, socket: Socket, acceptor: tokio_rustls::TlsAcceptor, kill: Arc<Kill>) {
+        let stream = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(socket)).await {
+            Ok(Ok(stream)) => stream,
+            Ok(Err(e)) => return tracing::debug!(error = %e, "TLS handshake failed"),
+            Err(_) => return tracing::debug!("TLS handshake timed out"),
+        };
+        let peer = Peer {
+            tls: true,
+            client_certificate: stream.get_ref().1.peer_certificates().is_some(),
+        };
+        self.serve(stream, peer, kill).await;
+    }
+
+    /// A `CONNECT`: a provider host's tunnel is served as HTTPS, anything
+    /// else refused.
+    async fn tunnel(self, mut socket: Socket, kill: Arc<Kill>) {
+        let acceptor = self.app.sandbox.tls().map(|t| t.acceptor.clone());
+        let hosts = self
+            .app
+            .sandbox
+            .tenant()
+            .world()
+            .scenario
+            .settings
+            .hosts
+            .clone();
+        let decision = tokio::time::timeout(
+            HEADER_READ_TIMEOUT,
+            crate::proxy::read_connect(&mut socket, &hosts, acceptor.is_some()),
+        )
+        .await;
+        match (decision, acceptor) {
+            (Ok(Some(crate::proxy::Decision::Intercept(_))), Some(acceptor)) => {
+                if crate::proxy::accept(&mut socket).await {
+                    self.handshake(socket, acceptor, kill).await;
+                }
             }
+            (Ok(Some(crate::proxy::Decision::Refuse(status, body))), _) => {
+                crate::proxy::refuse(&mut socket, status, &body).await;
+            }
+            _ => {}
         }
     }
 

@@ -223,3 +223,75 @@ async fn without_tls_the_certificate_endpoints_say_so() {
     assert_eq!(ca.body["error"]["code"], "tls_off", "{:?}", ca.body);
     assert!(sandbox.server.tls_addr().is_none());
 }
+
+/// Sends `CONNECT target` on a fresh connection; the answer's status line
+/// and the stream, for what follows in the tunnel.
+async fn connect(addr: SocketAddr, target: &str) -> (String, tokio::net::TcpStream) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!("CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n\r\n");
+    tcp.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    let mut byte = [0u8; 1];
+    while !answer.ends_with(b"\r\n\r\n") {
+        if tcp.read(&mut byte).await.unwrap() == 0 {
+            break;
+        }
+        answer.push(byte[0]);
+    }
+    let text = String::from_utf8(answer).unwrap();
+    (text.lines().next().unwrap_or_default().to_owned(), tcp)
+}
+
+#[tokio::test]
+async fn as_a_proxy_it_intercepts_provider_hosts_and_refuses_the_rest() {
+    let dir = data_dir("proxy");
+    let sandbox = tls_sandbox(&dir).await;
+    let ca = sandbox.get_text("/__admin/ca.pem").await;
+    let addr = sandbox.server.addr();
+
+    let (status, tcp) = connect(addr, "api.solaris-sandbox.de:443").await;
+    assert_eq!(status, "HTTP/1.1 200 Connection Established");
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(CertificateDer::from_pem_slice(ca.as_bytes()).unwrap())
+        .unwrap();
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let tls = tokio_rustls::TlsConnector::from(Arc::new(config))
+        .connect(ServerName::try_from("api.solaris-sandbox.de").unwrap(), tcp)
+        .await
+        .unwrap();
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tls))
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    let token = request(
+        "POST",
+        "api.solaris-sandbox.de",
+        "/oauth/token",
+        &[],
+        json!({ "grant_type": "client_credentials", "client_id": "solaris-client", "client_secret": "solaris-secret" }),
+    );
+    let res = sender.send_request(token).await.unwrap();
+    assert_eq!(res.status().as_u16(), 201);
+
+    let (status, _) = connect(addr, "example.com:443").await;
+    assert!(status.starts_with("HTTP/1.1 403"), "{status}");
+
+    // Ordinary requests on the same port are untouched.
+    assert_eq!(sandbox.get("/__admin/health").await.status, StatusCode::OK);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn without_tls_a_provider_tunnel_is_refused_with_the_reason() {
+    let sandbox = TestSandbox::start().await;
+    let (status, _) = connect(sandbox.server.addr(), "sandbox.weavr.io:443").await;
+    assert!(status.starts_with("HTTP/1.1 502"), "{status}");
+}
