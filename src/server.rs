@@ -294,10 +294,10 @@ impl Connection {
         )
         .await;
         match (decision, acceptor) {
-            (Ok(Some(crate::proxy::Decision::Intercept(_))), Some(acceptor)) => {
-                if crate::proxy::accept(&mut socket).await {
-                    self.handshake(socket, acceptor, kill).await;
-                }
+            (Ok(Some(crate::proxy::Decision::Intercept(_))), Some(acceptor))
+                if crate::proxy::accept(&mut socket).await =>
+            {
+                self.handshake(socket, acceptor, kill).await;
             }
             (Ok(Some(crate::proxy::Decision::Refuse(status, body))), _) => {
                 crate::proxy::refuse(&mut socket, status, &body).await;
