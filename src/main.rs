@@ -57,6 +57,10 @@ struct Args {
     /// (default: $XDG_DATA_HOME/sca-sandbox or ~/.local/share/sca-sandbox).
     #[arg(long, env = "SCA_SANDBOX_DATA_DIR")]
     data_dir: Option<PathBuf>,
+    /// Mutual-TLS hosts take any client certificate, not only one the
+    /// sandbox's CA signed.
+    #[arg(long, env = "SCA_SANDBOX_TLS_ANY_CLIENT_CERTIFICATE", requires = "tls")]
+    tls_any_client_certificate: bool,
 }
 
 fn parse_timeout(text: &str) -> Result<std::time::Duration, String> {
@@ -96,7 +100,9 @@ fn main() -> ExitCode {
             .data_dir
             .clone()
             .unwrap_or_else(sca_sandbox::default_data_dir);
-        builder = builder.tls(SocketAddr::new(args.host, args.tls_port), dir);
+        builder = builder
+            .tls(SocketAddr::new(args.host, args.tls_port), dir)
+            .tls_any_client_certificate(args.tls_any_client_certificate);
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -29,6 +29,9 @@ use crate::scenario::Scenario;
 pub(crate) struct TlsOptions {
     pub(crate) addr: std::net::SocketAddr,
     pub(crate) data_dir: PathBuf,
+    /// Take any client certificate, not only the CA's: for a client that
+    /// already has one (a QWAC of its own, say).
+    pub(crate) any_client_certificate: bool,
 }
 
 impl SandboxBuilder {
@@ -39,8 +42,65 @@ impl SandboxBuilder {
         self.tls = Some(TlsOptions {
             addr,
             data_dir: data_dir.into(),
+            any_client_certificate: false,
         });
         self
+    }
+
+    /// With [`SandboxBuilder::tls`], mutual-TLS hosts take any client
+    /// certificate (the handshake still proves the client holds its key),
+    /// not only one the sandbox's CA signed.
+    pub fn tls_any_client_certificate(mut self, any: bool) -> Self {
+        if let Some(options) = &mut self.tls {
+            options.any_client_certificate = any;
+        }
+        self
+    }
+}
+
+/// Takes any client certificate, but still checks the handshake's
+/// signature with it, so the client proves it holds the key.
+#[derive(Debug)]
+struct AnyCertificate(Arc<dyn rustls::server::danger::ClientCertVerifier>);
+
+impl rustls::server::danger::ClientCertVerifier for AnyCertificate {
+    fn client_auth_mandatory(&self) -> bool {
+        false
+    }
+
+    fn root_hint_subjects(&self) -> &[rustls::DistinguishedName] {
+        &[]
+    }
+
+    fn verify_client_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _now: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::server::danger::ClientCertVerified, rustls::Error> {
+        Ok(rustls::server::danger::ClientCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        self.0.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        self.0.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.supported_verify_schemes()
     }
 }
 
@@ -170,13 +230,13 @@ impl Tls {
         let hosts: Vec<String> = crate::providers::host_map(&scenario.settings.hosts)
             .into_keys()
             .collect();
-        Self::new(&options.data_dir, &hosts)
+        Self::new(&options.data_dir, &hosts, options.any_client_certificate)
     }
 
     /// Loads or makes the CA in `dir`, and a server certificate for `hosts`
     /// (plus `localhost` and loopback). Clients may present a certificate;
     /// one the CA did not sign is refused in the handshake.
-    pub(crate) fn new(dir: &Path, hosts: &[String]) -> Result<Self, Error> {
+    pub(crate) fn new(dir: &Path, hosts: &[String], any_client: bool) -> Result<Self, Error> {
         let (ca_pem, ca_key) = load_or_create_ca(dir)?;
         let mut names = vec![
             "localhost".to_owned(),
@@ -190,13 +250,17 @@ impl Tls {
         roots
             .add(der_of(&ca_pem)?)
             .map_err(|e| tls_error("the CA as a root", e))?;
-        let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
-            Arc::new(roots),
-            provider.clone(),
-        )
-        .allow_unauthenticated()
-        .build()
-        .map_err(|e| tls_error("the client verifier", e))?;
+        let mut verifier: Arc<dyn rustls::server::danger::ClientCertVerifier> =
+            rustls::server::WebPkiClientVerifier::builder_with_provider(
+                Arc::new(roots),
+                provider.clone(),
+            )
+            .allow_unauthenticated()
+            .build()
+            .map_err(|e| tls_error("the client verifier", e))?;
+        if any_client {
+            verifier = Arc::new(AnyCertificate(verifier));
+        }
         let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(leaf_key.serialize_der()));
         let mut config = rustls::ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()

@@ -295,3 +295,67 @@ async fn without_tls_a_provider_tunnel_is_refused_with_the_reason() {
     let (status, _) = connect(sandbox.server.addr(), "sandbox.weavr.io:443").await;
     assert!(status.starts_with("HTTP/1.1 502"), "{status}");
 }
+
+#[tokio::test]
+async fn every_provider_answers_over_https_by_its_own_host() {
+    let dir = data_dir("each");
+    let sandbox = tls_sandbox(&dir).await;
+    let ca = sandbox.get_text("/__admin/ca.pem").await;
+    let addr = sandbox.server.tls_addr().unwrap();
+    // An unknown path on each provider's host: the provider's own 404.
+    for (host, code) in [
+        ("3d.intergiro.com", "not found"),
+        ("sandbox.weavr.io", "NOT_FOUND"),
+        ("api.solarisbank.de", "not_found"),
+        ("api.shine.fr", "not_found"),
+        ("p1ists.globalprocessing.net", "not_found"),
+    ] {
+        let probe = request("GET", host, "/no/such/path", &[], Value::Null);
+        let (status, body) = https(addr, &ca, host, None, probe).await.unwrap();
+        assert_eq!(status, StatusCode::NOT_FOUND, "{host}: {body}");
+        assert!(body.to_string().contains(code), "{host}: {body}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn mutual_tls_hosts_can_take_any_client_certificate() {
+    let dir = data_dir("any");
+    let local: SocketAddr = "127.0.0.1:0".parse().unwrap();
+    let builder = sca_sandbox::Sandbox::builder()
+        .tls(local, &dir)
+        .tls_any_client_certificate(true);
+    let sandbox = TestSandbox::from(builder).await;
+    let ca = sandbox.get_text("/__admin/ca.pem").await;
+    let other = data_dir("any-foreign");
+    let stranger = tls_sandbox(&other).await;
+    let foreign = stranger
+        .post("/__admin/client-certificates", json!({}))
+        .await;
+    let read = request(
+        "GET",
+        "connect.mtls.shine.fr",
+        "/bank/transfers/00000000-0000-0000-0000-000000000000",
+        &[("authorization", "Bearer shine-user-1-token")],
+        Value::Null,
+    );
+    let (status, body) = https(
+        sandbox.server.tls_addr().unwrap(),
+        &ca,
+        "connect.mtls.shine.fr",
+        Some((
+            foreign.body["certificate"].as_str().unwrap(),
+            foreign.body["private_key"].as_str().unwrap(),
+        )),
+        read,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "a foreign certificate passes: {body}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&other);
+}
