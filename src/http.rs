@@ -307,20 +307,7 @@ pub(crate) fn optional_borrowed<'de: 'a, 'a, D: serde::Deserializer<'de>>(
     Ok(Option::<Text<'a>>::deserialize(de)?.map(|text| text.0))
 }
 
-/// Whether `s` is an absolute `http` or `https` URL that is safe to redirect
-/// to: it parses as a URI (which refuses white space, control characters
-/// and backslashes, so nothing can smuggle in a header or a second URL),
-/// with a scheme of its own and a host.
-pub(crate) fn is_web_url(s: &str) -> bool {
-    let Ok(uri) = s.parse::<hyper::Uri>() else {
-        return false;
-    };
-    let web = matches!(
-        uri.scheme_str().map(str::to_ascii_lowercase).as_deref(),
-        Some("http" | "https")
-    );
-    web && s.len() <= 2048 && uri.host().is_some_and(|h| !h.is_empty())
-}
+pub(crate) use crate::validate::is_web_url;
 
 /// Standard base64 (padding optional), for Basic credentials.
 fn base64_decode(text: &str) -> Option<Vec<u8>> {

@@ -10,13 +10,11 @@
 
 use std::convert::Infallible;
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::task::Poll;
 use std::time::Duration;
 
 use crate::clock::Clock;
-use atomic_waker::AtomicWaker;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -30,7 +28,7 @@ use crate::error::Error;
 use crate::router::{App, Outcome, MAX_HEAD_BYTES};
 use crate::sandbox::{Sandbox, SandboxBuilder};
 use crate::tls::Peer;
-use crate::wire::{Socket, WireBody};
+use crate::wire::{Kill, Socket, WireBody};
 
 /// How long shutdown waits for open connections.
 pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -334,43 +332,6 @@ impl Connection {
             // resets if asked to).
             () = kill.fired() => {}
         }
-    }
-}
-
-/// Asks a connection task to close its socket unanswered.
-#[derive(Debug, Default)]
-struct Kill {
-    fired: AtomicBool,
-    /// The connection task's waker. Not a `Notify`: the connection task
-    /// polls this on every wake-up, several times a request, and an atomic
-    /// waker registers with one exchange where a `Notify` takes a lock.
-    waker: AtomicWaker,
-    /// Close with a reset rather than an orderly FIN; the socket reads it
-    /// when it is dropped.
-    reset: Arc<AtomicBool>,
-}
-
-impl Kill {
-    fn fire(&self) {
-        self.fired.store(true, Ordering::Release);
-        self.waker.wake();
-    }
-
-    /// Ready once [`Kill::fire`] has been called.
-    fn fired(&self) -> impl Future<Output = ()> + '_ {
-        std::future::poll_fn(|cx| {
-            if self.fired.load(Ordering::Acquire) {
-                return Poll::Ready(());
-            }
-            self.waker.register(cx.waker());
-            // Fired between the check and the registration: the wake went
-            // to the old waker, so look again.
-            if self.fired.load(Ordering::Acquire) {
-                Poll::Ready(())
-            } else {
-                Poll::Pending
-            }
-        })
     }
 }
 

@@ -35,6 +35,21 @@ pub(crate) fn is_email(email: &str) -> bool {
         && domain.split('.').all(label_ok)
 }
 
+/// Whether `s` is an absolute `http` or `https` URL that is safe to redirect
+/// to: it parses as a URI (which refuses white space, control characters
+/// and backslashes, so nothing can smuggle in a header or a second URL),
+/// with a scheme of its own and a host.
+pub(crate) fn is_web_url(s: &str) -> bool {
+    let Ok(uri) = s.parse::<hyper::Uri>() else {
+        return false;
+    };
+    let web = matches!(
+        uri.scheme_str().map(str::to_ascii_lowercase).as_deref(),
+        Some("http" | "https")
+    );
+    web && s.len() <= 2048 && uri.host().is_some_and(|h| !h.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

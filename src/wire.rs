@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
+use atomic_waker::AtomicWaker;
 use bytes::Bytes;
 use hyper::body::{Body, Frame, SizeHint};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -275,5 +276,42 @@ mod tests {
         ] {
             assert!(own_error_answer(other).is_none());
         }
+    }
+}
+
+/// Asks a connection task to close its socket unanswered.
+#[derive(Debug, Default)]
+pub(crate) struct Kill {
+    fired: AtomicBool,
+    /// The connection task's waker. Not a `Notify`: the connection task
+    /// polls this on every wake-up, several times a request, and an atomic
+    /// waker registers with one exchange where a `Notify` takes a lock.
+    waker: AtomicWaker,
+    /// Close with a reset rather than an orderly FIN; the socket reads it
+    /// when it is dropped.
+    pub(crate) reset: Arc<AtomicBool>,
+}
+
+impl Kill {
+    pub(crate) fn fire(&self) {
+        self.fired.store(true, Ordering::Release);
+        self.waker.wake();
+    }
+
+    /// Ready once [`Kill::fire`] has been called.
+    pub(crate) fn fired(&self) -> impl Future<Output = ()> + '_ {
+        std::future::poll_fn(|cx| {
+            if self.fired.load(Ordering::Acquire) {
+                return Poll::Ready(());
+            }
+            self.waker.register(cx.waker());
+            // Fired between the check and the registration: the wake went
+            // to the old waker, so look again.
+            if self.fired.load(Ordering::Acquire) {
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            }
+        })
     }
 }

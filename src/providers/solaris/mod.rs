@@ -12,6 +12,7 @@
 mod actions;
 mod activation;
 mod change_requests;
+mod checks;
 pub(crate) mod config;
 mod control;
 mod device_challenges;
