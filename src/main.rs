@@ -4,13 +4,15 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, ValueEnum};
-use sca_sandbox::{Error, Provider, Sandbox, SandboxBuilder};
+use clap::{Parser, Subcommand, ValueEnum};
+use sca_sandbox::{Error, Provider, Sandbox, SandboxBuilder, Scenario};
 
 /// A local sandbox for payment providers' Strong Customer Authentication APIs.
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Args {
+    #[command(subcommand)]
+    command: Option<Command>,
     /// Address to listen on. Anything but loopback exposes the control API.
     #[arg(long, env = "SCA_SANDBOX_HOST", default_value = "127.0.0.1")]
     host: std::net::IpAddr,
@@ -71,6 +73,50 @@ fn parse_timeout(text: &str) -> Result<std::time::Duration, String> {
     Ok(d)
 }
 
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check scenario files without starting a server: each FILE, and every
+    /// `.yaml`/`.yml` file of each DIR. Exit 0 when all are good, else 2 with
+    /// `file:line:column: message` for each problem.
+    Check {
+        #[arg(required = true, value_name = "FILE|DIR")]
+        paths: Vec<PathBuf>,
+    },
+}
+
+/// `sca-sandbox check`: every problem on stderr, then the exit code.
+fn check(paths: &[PathBuf]) -> ExitCode {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(path)
+                .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
+                .unwrap_or_default();
+            found
+                .retain(|f| matches!(f.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")));
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(path.clone());
+        }
+    }
+    let mut bad = 0;
+    for file in &files {
+        match Scenario::from_file(file) {
+            Ok(_) => println!("{}: ok", file.display()),
+            Err(e) => {
+                eprintln!("{e}");
+                bad += 1;
+            }
+        }
+    }
+    if bad == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    }
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum LogFormat {
     Pretty,
@@ -79,6 +125,9 @@ enum LogFormat {
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    if let Some(Command::Check { paths }) = &args.command {
+        return check(paths);
+    }
     init_logging(args.log_format);
     // The builder checks the token against the address (none, blank or
     // short off loopback is refused), the same check an embedding gets.

@@ -104,3 +104,43 @@ fn a_closed_stdout_does_not_stop_the_server() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+#[test]
+fn check_reads_scenarios_without_serving_and_names_each_problem() {
+    let ok = Command::new(BIN)
+        .args(["check", "scenarios"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let listed = String::from_utf8_lossy(&ok.stdout);
+    assert!(listed.contains("scenarios/default.yaml: ok"), "{listed}");
+
+    let dir = std::env::temp_dir().join(format!("sca-sandbox-check-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("a.yaml"), "settings:\n  shine: { token_ttl: 5 }\n").unwrap();
+    std::fs::write(
+        dir.join("b.yml"),
+        "rules:\n  - when: { operation: nope.nothing }\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("notes.txt"), "not a scenario").unwrap();
+    let bad = Command::new(BIN).arg("check").arg(&dir).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{stderr}");
+    assert!(
+        lines[0].starts_with(&format!("{}:2:", dir.join("a.yaml").display())),
+        "{stderr}"
+    );
+    assert!(
+        lines[1].starts_with(&format!("{}:2:", dir.join("b.yml").display())),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -10,6 +10,7 @@ mod hosts;
 mod intergiro;
 mod library;
 mod limits;
+mod readme;
 mod reproducible;
 mod rules;
 mod scenario;
