@@ -110,8 +110,8 @@ pub use outbox::{Event, Sms};
 pub use providers::Provider;
 pub use sandbox::{Sandbox, SandboxBuilder, DEFAULT_BODY_TIMEOUT, MIN_EXPOSED_TOKEN_LEN};
 pub use scenario::{
-    Arrival, Delay, Dur, Fault, Otp, Scenario, ScenarioError, SlowBody, SmsUser, DEFAULT_SCENARIO,
-    FORMAT_VERSION,
+    scenario_schema, Arrival, Delay, Dur, Fault, Otp, Scenario, ScenarioError, SlowBody, SmsUser,
+    DEFAULT_SCENARIO, FORMAT_VERSION,
 };
 pub use server::{serve, RunningSandbox, DRAIN_TIMEOUT};
 pub use tls::default_data_dir;

@@ -20,7 +20,7 @@ use serde::Deserialize;
 pub const DEFAULT_LIVE_OBJECTS: usize = 100_000;
 
 /// `settings.limits` of a scenario file.
-#[derive(Debug, Clone, Copy, Deserialize)]
+#[derive(Debug, Clone, Copy, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Limits {
     /// Objects of one kind (tokens, requests, challenges, ...) a tenant's

@@ -82,6 +82,8 @@ enum Command {
         #[arg(required = true, value_name = "FILE|DIR")]
         paths: Vec<PathBuf>,
     },
+    /// Print the scenario file's JSON Schema (what `scenario.schema.json` holds).
+    Schema,
 }
 
 /// `sca-sandbox check`: every problem on stderr, then the exit code.
@@ -125,8 +127,15 @@ enum LogFormat {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    if let Some(Command::Check { paths }) = &args.command {
-        return check(paths);
+    match &args.command {
+        Some(Command::Check { paths }) => return check(paths),
+        Some(Command::Schema) => {
+            let text =
+                serde_json::to_string_pretty(&sca_sandbox::scenario_schema()).unwrap_or_default();
+            println!("{text}");
+            return ExitCode::SUCCESS;
+        }
+        None => {}
     }
     init_logging(args.log_format);
     // The builder checks the token against the address (none, blank or

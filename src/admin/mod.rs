@@ -93,6 +93,7 @@ pub(crate) async fn handle(
         Route::SetTenantScenario { name } => scenarios::set_for_tenant(req, cx, &name),
         Route::GetClock => Ok(clock_state(cx)),
         Route::CaCertificate => certificates::ca(cx),
+        Route::ScenarioSchema => Ok(http::json(StatusCode::OK, &crate::scenario_schema())),
         Route::ClientCertificate => certificates::client(req, cx),
         Route::Hosts => Ok(http::json(
             StatusCode::OK,

@@ -29,6 +29,7 @@ pub(crate) enum Route {
     Hosts,
     CaCertificate,
     ClientCertificate,
+    ScenarioSchema,
     /// A provider's own control route, such as playing its end user.
     Provider(ControlRoute),
 }
@@ -72,6 +73,8 @@ impl Route {
             ["ca.pem"] => return Err(Some("GET")),
             ["client-certificates"] if post => Self::ClientCertificate,
             ["client-certificates"] => return Err(Some("POST")),
+            ["scenario.schema.json"] if get => Self::ScenarioSchema,
+            ["scenario.schema.json"] => return Err(Some("GET")),
             [first, rest @ ..] if Provider::from_name(first).is_some() => {
                 match ControlRoute::parse(method, first, rest) {
                     RouteMatch::Found(route) => Self::Provider(route),
@@ -104,6 +107,7 @@ pub(crate) const OPERATIONS: &[&str] = &[
     "admin.hosts.get",
     "admin.ca_certificate.get",
     "admin.client_certificate.create",
+    "admin.scenario_schema.get",
 ];
 
 impl Route {
@@ -127,6 +131,7 @@ impl Route {
             Self::Hosts => 14,
             Self::CaCertificate => 15,
             Self::ClientCertificate => 16,
+            Self::ScenarioSchema => 17,
             Self::Provider(route) => return route.operation(),
         }]
     }

@@ -6,14 +6,15 @@
 //! refused, so a typo never silently does nothing.
 
 mod duration;
+mod error;
 mod matcher;
 pub(crate) mod probe;
 mod rules;
+mod schema;
 mod template;
 mod users;
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::path::Path;
 
 use serde::Deserialize;
@@ -22,8 +23,10 @@ use serde_saphyr::Spanned;
 use crate::providers;
 
 pub use duration::{Delay, Dur};
+pub use error::ScenarioError;
 pub(crate) use rules::RuleSet;
 pub use rules::{Fault, SlowBody};
+pub use schema::scenario_schema;
 pub use users::{Arrival, Otp, SmsUser};
 
 /// The scenario embedded in the binary and used when none is given.
@@ -33,11 +36,12 @@ pub const DEFAULT_SCENARIO: &str = include_str!("../../scenarios/default.yaml");
 pub const FORMAT_VERSION: u32 = 1;
 
 /// A parsed and validated scenario.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
     /// The file format version; absent means the current one.
     #[serde(default)]
+    #[schemars(with = "Option<u32>")]
     pub version: Option<Spanned<u32>>,
     #[serde(default)]
     pub name: Option<String>,
@@ -60,7 +64,7 @@ pub struct Scenario {
 macro_rules! sections {
     (() $($name:ident $ty:ident,)*) => {
         /// Lifetimes, limits and switches, per provider.
-        #[derive(Debug, Default, Deserialize)]
+        #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
         #[serde(deny_unknown_fields)]
         pub struct Settings {
             $(
@@ -73,11 +77,12 @@ macro_rules! sections {
             /// More host names that reach a provider without its path
             /// prefix (`host: provider`), over the providers' own hosts.
             #[serde(default)]
+            #[schemars(with = "std::collections::BTreeMap<String, String>")]
             pub hosts: std::collections::BTreeMap<String, Spanned<String>>,
         }
 
         /// The objects that exist when the world starts.
-        #[derive(Debug, Clone, Default, Deserialize)]
+        #[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
         #[serde(deny_unknown_fields)]
         pub struct Fixtures {
             /// False when the file has no `fixtures` key at all.
@@ -90,7 +95,7 @@ macro_rules! sections {
         }
 
         /// The simulated end users, per provider.
-        #[derive(Debug, Default, Deserialize)]
+        #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
         #[serde(deny_unknown_fields)]
         pub struct Users {
             /// How every provider's SMS arrive, unless the provider's block says otherwise.
@@ -106,9 +111,10 @@ macro_rules! sections {
 providers::registry!(sections);
 
 /// An OAuth client registered with a provider, as its fixtures list them.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OAuthClient {
+    #[schemars(with = "String")]
     pub client_id: Spanned<String>,
     pub client_secret: String,
 }
@@ -133,7 +139,7 @@ impl Users {
 }
 
 /// One scripted reaction to requests of an operation.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Rule {
     #[serde(default)]
@@ -151,38 +157,46 @@ pub struct Rule {
 }
 
 /// Which requests a rule applies to. Every condition given must hold.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct When {
     /// An operation id such as `shine.action_request.create`.
+    #[schemars(with = "String")]
     pub operation: Spanned<String>,
     /// Only the n-th request (1-based) that meets the other conditions.
     #[serde(default)]
+    #[schemars(with = "Option<u64>")]
     pub nth: Option<Spanned<u64>>,
     /// At most this many times: `times: 1` is once; without it, always.
     #[serde(default)]
+    #[schemars(with = "Option<u64>")]
     pub times: Option<Spanned<u64>>,
     /// Applies with this chance, drawn from the scenario's seed.
     #[serde(default)]
+    #[schemars(with = "Option<f64>")]
     pub probability: Option<Spanned<f64>>,
     /// Conditions on body fields, keyed by JSON pointer (`/amount/value`).
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, serde_json::Value>")]
     pub body: BTreeMap<String, Spanned<serde_json::Value>>,
     /// Conditions on headers, keyed by name (any case).
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, serde_json::Value>")]
     pub headers: BTreeMap<String, Spanned<serde_json::Value>>,
 }
 
 /// A canned response.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Respond {
     #[serde(default = "default_status")]
+    #[schemars(with = "u16")]
     pub status: Spanned<u16>,
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
     /// JSON; strings may quote the request with `{{...}}` placeholders.
     #[serde(default)]
+    #[schemars(with = "Option<serde_json::Value>")]
     pub body: Option<Spanned<serde_json::Value>>,
 }
 
@@ -193,34 +207,6 @@ fn default_status() -> Spanned<u16> {
         defined: serde_saphyr::Location::UNKNOWN,
     }
 }
-
-/// Why a scenario was refused, with where.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ScenarioError {
-    /// The file name, or a label such as `<embedded>` or `<request body>`.
-    pub source: String,
-    pub line: u64,
-    pub column: u64,
-    pub message: String,
-}
-
-impl fmt::Display for ScenarioError {
-    /// `file:line:column: message`, or `file: message` for a failure that
-    /// has no place in the text (a file that cannot be read): line 0 would
-    /// send an editor nowhere.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.line == 0 {
-            return write!(f, "{}: {}", self.source, self.message);
-        }
-        write!(
-            f,
-            "{}:{}:{}: {}",
-            self.source, self.line, self.column, self.message
-        )
-    }
-}
-
-impl std::error::Error for ScenarioError {}
 
 impl Scenario {
     /// Parses and validates a scenario; `source` names it in errors.

@@ -31,7 +31,7 @@ use crate::providers::all_operations;
 use crate::state::World;
 
 /// A connection-level misbehaviour.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Fault {
     /// Close the connection without answering.
@@ -45,7 +45,7 @@ pub enum Fault {
 }
 
 /// How slowly a `slow_body` fault sends the body.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SlowBody {
     /// Bytes per chunk (16 by default).

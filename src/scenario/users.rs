@@ -51,7 +51,7 @@ impl<'de> Deserialize<'de> for Otp {
 }
 
 /// How text messages reach the phone.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SmsUser {
     /// `0s` (at once, the default), a delay such as `20s`, or `never`.

@@ -6,7 +6,7 @@ use serde_saphyr::{Location, Spanned};
 
 use crate::scenario::{Dur, Scenario};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Settings {
     pub access_token_ttl: Dur,
@@ -28,7 +28,7 @@ impl Default for Settings {
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Fixtures {
     #[serde(default)]
@@ -39,9 +39,10 @@ pub struct Fixtures {
     pub cards: Vec<Card>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Account {
+    #[schemars(with = "String")]
     pub id: Spanned<String>,
     #[serde(default = "eur")]
     pub currency: String,
@@ -53,9 +54,10 @@ fn eur() -> String {
     "EUR".to_owned()
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Card {
+    #[schemars(with = "String")]
     pub id: Spanned<String>,
     #[serde(default)]
     pub account_id: Option<String>,
@@ -64,14 +66,14 @@ pub struct Card {
 }
 
 /// The simulated user on the consent page.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Users {
     #[serde(default)]
     pub consent: Decision,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Decision {
     #[serde(default)]
@@ -81,7 +83,7 @@ pub struct Decision {
     pub after: Option<Dur>,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Decide {
     Approve,

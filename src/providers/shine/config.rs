@@ -9,7 +9,7 @@ use serde_saphyr::{Location, Spanned};
 use crate::scenario::{Dur, Scenario};
 
 /// Lifetimes. The defaults are Shine's guide's.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Settings {
     /// How long the user has to confirm an action request ("expires after three
@@ -39,7 +39,7 @@ impl Default for Settings {
 }
 
 /// The partner clients, users and recipients that exist from the start.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Fixtures {
     #[serde(default)]
@@ -54,11 +54,13 @@ pub struct Fixtures {
 pub(crate) use crate::scenario::OAuthClient as Client;
 
 /// A Shine user who has connected the partner application.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct User {
+    #[schemars(with = "String")]
     pub uid: Spanned<String>,
     /// A long-lived access token for this user, usable as `Bearer` at once.
+    #[schemars(with = "String")]
     pub access_token: Spanned<String>,
     #[serde(default)]
     pub company_profile_id: Option<String>,
@@ -70,16 +72,17 @@ pub struct User {
 }
 
 /// A transfer recipient (beneficiary) known to Shine.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Recipient {
+    #[schemars(with = "String")]
     pub id: Spanned<String>,
     pub name: String,
     pub iban: String,
 }
 
 /// The simulated Shine user.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Users {
     #[serde(default)]
@@ -87,10 +90,11 @@ pub struct Users {
 }
 
 /// How the simulated user answers action requests.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Decision {
     #[serde(default)]
+    #[schemars(with = "Option<Decide>")]
     pub decide: Option<Spanned<Decide>>,
     /// Decide this long (sandbox time) after the request is created.
     #[serde(default)]
@@ -101,7 +105,7 @@ pub struct Decision {
 }
 
 /// What the simulated user does with an action request.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Decide {
     Confirm,

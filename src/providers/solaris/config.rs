@@ -8,7 +8,7 @@ use serde_saphyr::{Location, Spanned};
 use crate::scenario::{Dur, Otp, Scenario, SmsUser};
 
 /// Lifetimes and limits. The defaults are the Solaris mock's.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Settings {
     /// A change request must be confirmed this long after it was created.
@@ -39,7 +39,7 @@ impl Default for Settings {
 }
 
 /// OAuth clients, persons and their accounts.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Fixtures {
     #[serde(default)]
@@ -51,9 +51,10 @@ pub struct Fixtures {
 /// A partner's OAuth client.
 pub(crate) use crate::scenario::OAuthClient as Client;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Person {
+    #[schemars(with = "String")]
     pub id: Spanned<String>,
     #[serde(default)]
     pub first_name: Option<String>,
@@ -69,7 +70,7 @@ pub struct Person {
     pub accounts: Vec<Account>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Account {
     pub id: String,
@@ -80,7 +81,7 @@ pub struct Account {
 }
 
 /// The simulated Solaris customer's phone.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Users {
     /// Overrides every person's `otp`.

@@ -10,7 +10,7 @@ use crate::scenario::{Dur, Scenario, SmsUser};
 /// The longest validation timeout Thredd allows.
 pub(crate) const MAX_VALIDATION_TIMEOUT: u64 = 900;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Settings {
     /// Where NotifyInitiateAction goes (the PM's endpoint).
@@ -41,7 +41,7 @@ impl Default for Settings {
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Fixtures {
     #[serde(default)]
@@ -51,19 +51,22 @@ pub struct Fixtures {
 }
 
 /// An oAuth client: the PM's (`token`) or the validator's (`introspect`).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Client {
+    #[schemars(with = "String")]
     pub client_id: Spanned<String>,
     pub client_secret: String,
     /// `pm` (gets tokens) or `validator` (may introspect them).
+    #[schemars(with = "String")]
     pub role: Spanned<String>,
 }
 
 /// A card enrolled for biometric / in-app authentication.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Card {
+    #[schemars(with = "u64")]
     pub pubtoken: Spanned<u64>,
     /// The OTP SMS fallback's phone number; none means STEPUP fails.
     #[serde(default)]
@@ -77,7 +80,7 @@ fn credential_type() -> String {
 }
 
 /// The simulated program manager and cardholder.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Users {
     /// When set, the sandbox plays the PM itself: no NotifyInitiateAction is
@@ -90,7 +93,7 @@ pub struct Users {
 }
 
 /// How the simulated PM answers NotifyInitiateAction.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Pm {
     pub decide: PmDecision,
@@ -100,7 +103,7 @@ pub struct Pm {
 }
 
 /// The `Status` the simulated PM sends, or `ignore` to never call back.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum PmDecision {
     Success,

@@ -23,7 +23,7 @@ const RS256_KEY: &[u8] = include_bytes!("keys/rs256.pk8.der");
 const RS256_CERT: &[u8] = include_bytes!("keys/rs256.crt.der");
 
 /// How tokens are signed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 pub enum Alg {
     #[default]
     #[serde(rename = "ES256")]

@@ -8,7 +8,7 @@ use serde_saphyr::{Location, Spanned};
 use crate::scenario::{Dur, Otp, Scenario, SmsUser};
 
 /// Lifetimes and limits. The defaults are the guide's and Weavr's sandbox's.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Settings {
     /// A new step-up challenge may be issued this long after the previous one.
@@ -45,19 +45,21 @@ impl Default for Settings {
 }
 
 /// The API keys and users that exist from the start.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Fixtures {
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub api_keys: Vec<Spanned<String>>,
     #[serde(default)]
     pub users: Vec<User>,
 }
 
 /// A buyer's user who logs in with a password.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct User {
+    #[schemars(with = "String")]
     pub email: Spanned<String>,
     pub password: String,
     #[serde(default)]
@@ -98,7 +100,7 @@ fn company() -> String {
 }
 
 /// Weavr's push channels (`SCAPushChannel`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum PushChannel {
     Biometric,
@@ -116,7 +118,7 @@ impl PushChannel {
 }
 
 /// The simulated Weavr user's phone: its codes and when its SMS arrive.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Users {
     /// Overrides `settings.weavr.otp`.
@@ -130,7 +132,7 @@ pub struct Users {
 }
 
 /// The simulated user's answer to a push challenge.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PushUser {
     #[serde(default)]
@@ -141,7 +143,7 @@ pub struct PushUser {
 }
 
 /// What the simulated user does with a push notification.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum PushDecision {
     Approve,
