@@ -516,3 +516,35 @@ async fn a_wire_transfer_has_its_own_otp_and_push_challenges() {
     let again = sandbox.weavr(&otp, Some(&token), None).await;
     assert_eq!(code(&again), "STATE_INVALID", "nothing left to confirm");
 }
+
+#[tokio::test]
+async fn an_expired_code_says_so_and_is_forgotten_an_hour_later() {
+    let sandbox = TestSandbox::start().await;
+    let token = sandbox.weavr_login("/multi", BUYER).await;
+    let id = sandbox.send_money(&token, 100).await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let otp = format!("/multi/sends/{id}/challenges/otp/SMS");
+    sandbox.weavr(&otp, Some(&token), None).await;
+    assert_eq!(
+        sandbox.get("/__admin/stats").await.body["weavr"]["challenges"],
+        1
+    );
+    sandbox.advance("4m").await;
+    // Any call keeps the token alive past the code's five minutes.
+    sandbox
+        .weavr_call(Method::GET, "/multi/authentication_factors", &token, None)
+        .await;
+    sandbox.advance("1m").await;
+    let late = sandbox
+        .weavr_code(&format!("{otp}/verify"), &token, "123456")
+        .await;
+    assert_eq!(code(&late), "VERIFICATION_CODE_EXPIRED");
+    sandbox.advance("1h").await;
+    assert_eq!(
+        sandbox.get("/__admin/stats").await.body["weavr"]["challenges"],
+        0,
+        "an expired code is forgotten after an hour"
+    );
+}

@@ -48,6 +48,11 @@ impl Challenge {
         }
     }
 
+    /// When the code stops working.
+    pub(crate) fn expires_at(&self) -> DateTime<Utc> {
+        self.expires_at
+    }
+
     /// Whether a re-issue is still too early.
     pub(crate) fn too_early(&self, settings: &Settings, now: DateTime<Utc>) -> bool {
         now < self.issued_at + settings.retry_after.as_delta()

@@ -44,6 +44,29 @@ pub(crate) struct Sca {
     pub(crate) factor: Factor,
 }
 
+/// How long an expired OTP challenge is remembered, so that a late code is
+/// still told it expired.
+const KEEP_EXPIRED: chrono::TimeDelta = chrono::TimeDelta::hours(1);
+
+impl Sca {
+    /// Whether its code or its push no longer works at `now`.
+    fn expired(&self, now: DateTime<Utc>) -> bool {
+        match &self.factor {
+            Factor::Otp(challenge) => challenge.expires_at() <= now,
+            Factor::Push { expires_at, .. } => *expires_at <= now,
+        }
+    }
+}
+
+/// Forgets OTP challenges an hour after they expired (pushes are settled
+/// when they expire).
+pub(crate) fn forget_expired(data: &mut super::store::Data, now: DateTime<Utc>) {
+    data.scas.retain(|_, s| match &s.factor {
+        Factor::Otp(challenge) => now < challenge.expires_at() + KEEP_EXPIRED,
+        Factor::Push { .. } => true,
+    });
+}
+
 /// How a push challenge ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Outcome {
@@ -104,13 +127,28 @@ impl SessionMut<'_> {
                         });
                         if orphan {
                             self.data.scas.remove(&old);
+                            self.data.pushes.remove(&old);
                         }
                     }
                 }
             }
         }
+        if matches!(sca.factor, Factor::Push { .. }) {
+            self.data.pushes.insert(id.clone());
+        }
         self.data.scas.insert(id.clone(), sca);
         id
+    }
+
+    /// Room for one more challenge: at the cap, those whose code or push
+    /// has expired go first.
+    fn room_for_a_challenge(&mut self) -> Result<(), WeavrError> {
+        let now = self.ctx.now;
+        crate::limits::make_room(&mut self.data.scas, self.ctx.cap, |s| s.expired(now))
+            .map_err(WeavrError::too_many)?;
+        let scas = &self.data.scas;
+        self.data.pushes.retain(|id| scas.contains_key(id));
+        Ok(())
     }
 
     /// Sends an OTP for transactions, under the step-up's rules: a new SMS
@@ -125,6 +163,7 @@ impl SessionMut<'_> {
         if !self.account.enrolled {
             return Err(WeavrError::conflict("CHANNEL_NOT_REGISTERED"));
         }
+        self.room_for_a_challenge()?;
         let c = self.ctx;
         for id in &ids {
             let t = &self.data.transfers[id];
@@ -216,6 +255,7 @@ impl SessionMut<'_> {
                 }
             }
         }
+        self.room_for_a_challenge()?;
         let c = self.ctx;
         let user = &c.users.push;
         let decide_at = (user.decide != PushDecision::Ignore).then(|| {
@@ -244,6 +284,7 @@ impl SessionMut<'_> {
 /// they execute; rejected: `on_reject`), and an approved push step-up steps
 /// its token up. Expiry leaves transactions waiting for a new challenge.
 fn settle(data: &mut super::store::Data, sca_id: &str, outcome: Outcome, on_reject: State) {
+    data.pushes.remove(sca_id);
     let Some(sca) = data.scas.remove(sca_id) else {
         return;
     };
@@ -291,10 +332,11 @@ pub(crate) fn decide_push(inner: &mut Inner, sca_id: &str, outcome: Outcome) -> 
 
 /// Push challenges that expired, or that the simulated user answers now.
 pub(crate) fn settle_due(inner: &mut Inner, ctx: Ctx<'_>) {
-    let due: Vec<(String, Outcome)> = inner
-        .data
-        .scas
-        .values()
+    let data = &inner.data;
+    let due: Vec<(String, Outcome)> = data
+        .pushes
+        .iter()
+        .filter_map(|id| data.scas.get(id))
         .filter_map(|s| match &s.factor {
             Factor::Push { expires_at, .. } if *expires_at <= ctx.now => {
                 Some((s.id.clone(), Outcome::Expired))

@@ -70,6 +70,9 @@ pub(super) struct Data {
     pub(super) transfers: HashMap<String, Transfer>,
     /// Transaction and push challenges, by their numeric id.
     pub(super) scas: HashMap<String, Sca>,
+    /// The push challenges among them, so that settling what came due looks
+    /// at pushes only, however many OTP challenges there are.
+    pub(super) pushes: std::collections::BTreeSet<String>,
     pub(super) users: Vec<AuthorisedUser>,
     /// Orders payment runs for their list.
     pub(super) seq: u64,
@@ -245,6 +248,7 @@ impl Store {
         let mut inner = self.inner.lock();
         inner.tokens.retain(|_, t| ctx.now < t.last_active + idle);
         super::sca::settle_due(&mut inner, ctx);
+        super::sca::forget_expired(&mut inner.data, ctx.now);
     }
 
     /// Settles a pending push as its user would: `owner` limits it to one
