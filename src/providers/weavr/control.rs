@@ -4,7 +4,12 @@
 use hyper::{Method, StatusCode};
 use serde_json::json;
 
-use super::sca::{event_name, Outcome};
+use serde::Serialize;
+
+use super::config::PushChannel;
+use super::model::credentials_id;
+use super::sca::{event_name, Factor, Outcome, Target};
+use super::store::Inner;
 use super::store::Ctx;
 use crate::control::{ControlError, Reply};
 use crate::http::{self, Request, Response};
@@ -99,4 +104,49 @@ pub(crate) fn button(world: &World, verb: &str, id: &str) -> Option<Result<Strin
             .map(|()| "Push challenge answered".to_owned())
             .map_err(|()| "That push challenge is no longer pending".to_owned()),
     )
+}
+
+/// A pending push, as the control API and the dashboard list it.
+#[derive(Debug, Serialize)]
+pub(crate) struct PendingPush {
+    pub(crate) id: String,
+    pub(crate) credentials_id: String,
+    pub(crate) email: String,
+    pub(crate) channel: PushChannel,
+    /// `stepup`, `sends` or `outgoing_wire_transfers`.
+    pub(crate) purpose: &'static str,
+    pub(crate) resource_ids: Vec<String>,
+    pub(crate) expires_at: String,
+}
+
+/// Pending pushes, oldest id first.
+pub(crate) fn pending_pushes(inner: &Inner, users: &[super::config::User]) -> Vec<PendingPush> {
+    let mut list: Vec<PendingPush> = inner
+        .data
+        .scas
+        .values()
+        .filter_map(|s| {
+            let Factor::Push {
+                channel, expires_at, ..
+            } = &s.factor
+            else {
+                return None;
+            };
+            let (purpose, resource_ids) = match &s.target {
+                Target::StepUp(_) => ("stepup", Vec::new()),
+                Target::Transfers(kind, ids) => (kind.name(), ids.clone()),
+            };
+            Some(PendingPush {
+                id: s.id.clone(),
+                credentials_id: credentials_id(s.owner),
+                email: users[s.owner].email.value.clone(),
+                channel: *channel,
+                purpose,
+                resource_ids,
+                expires_at: crate::timefmt::millis(expires_at),
+            })
+        })
+        .collect();
+    list.sort_by(|a, b| a.id.cmp(&b.id));
+    list
 }

@@ -5,12 +5,10 @@
 //! moves every transaction it covers, and never steps a token up.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 
 use super::challenge::Challenge;
 use super::config::{PushChannel, PushDecision};
 use super::error::WeavrError;
-use super::model::credentials_id;
 use super::session::sms;
 use super::store::{Ctx, Inner, SessionMut, StepUp};
 use super::transfers::{Kind, State};
@@ -73,19 +71,6 @@ pub(crate) enum Outcome {
     Approved,
     Rejected,
     Expired,
-}
-
-/// A pending push, as the control API and the dashboard list it.
-#[derive(Debug, Serialize)]
-pub(crate) struct PendingPush {
-    pub(crate) id: String,
-    pub(crate) credentials_id: String,
-    pub(crate) email: String,
-    pub(crate) channel: PushChannel,
-    /// `stepup`, `sends` or `outgoing_wire_transfers`.
-    pub(crate) purpose: &'static str,
-    pub(crate) resource_ids: Vec<String>,
-    pub(crate) expires_at: String,
 }
 
 impl SessionMut<'_> {
@@ -368,36 +353,4 @@ pub(crate) fn event_name(outcome: Outcome) -> &'static str {
         Outcome::Rejected => "push.rejected",
         Outcome::Expired => "push.expired",
     }
-}
-
-/// Pending pushes, oldest id first.
-pub(crate) fn pending_pushes(inner: &Inner, users: &[super::config::User]) -> Vec<PendingPush> {
-    let mut list: Vec<PendingPush> = inner
-        .data
-        .scas
-        .values()
-        .filter_map(|s| {
-            let Factor::Push {
-                channel, expires_at, ..
-            } = &s.factor
-            else {
-                return None;
-            };
-            let (purpose, resource_ids) = match &s.target {
-                Target::StepUp(_) => ("stepup", Vec::new()),
-                Target::Transfers(kind, ids) => (kind.name(), ids.clone()),
-            };
-            Some(PendingPush {
-                id: s.id.clone(),
-                credentials_id: credentials_id(s.owner),
-                email: users[s.owner].email.value.clone(),
-                channel: *channel,
-                purpose,
-                resource_ids,
-                expires_at: crate::timefmt::millis(expires_at),
-            })
-        })
-        .collect();
-    list.sort_by(|a, b| a.id.cmp(&b.id));
-    list
 }

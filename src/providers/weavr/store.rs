@@ -272,10 +272,10 @@ impl Store {
     }
 
     /// Pushes waiting for their user, for the control API and the dashboard.
-    pub(crate) fn pending_pushes(&self, ctx: Ctx<'_>) -> Vec<super::sca::PendingPush> {
+    pub(crate) fn pending_pushes(&self, ctx: Ctx<'_>) -> Vec<super::control::PendingPush> {
         let mut inner = self.inner.lock();
         super::sca::settle_due(&mut inner, ctx);
-        super::sca::pending_pushes(&inner, &self.users)
+        super::control::pending_pushes(&inner, &self.users)
     }
 
     /// What settled since the last call, for the journal.
