@@ -548,3 +548,45 @@ async fn an_expired_code_says_so_and_is_forgotten_an_hour_later() {
         "an expired code is forgotten after an hour"
     );
 }
+
+#[tokio::test]
+async fn a_faster_payments_beneficiary_needs_its_type_as_the_description_says() {
+    let sandbox = TestSandbox::start().await;
+    let token = sandbox.weavr_login("/multi", BUYER).await;
+    let wire = |beneficiary: serde_json::Value| {
+        json!({
+            "profileId": "110747174434375200",
+            "sourceInstrument": { "type": "managed_accounts", "id": "110747174434373800" },
+            "transferAmount": { "currency": "EUR", "amount": 100 },
+            "destinationBeneficiary": beneficiary,
+        })
+    };
+    let untyped =
+        wire(json!({ "name": "Acme Ltd", "accountNumber": "12345678", "sortCode": "123456" }));
+    let refused = sandbox
+        .weavr_call(
+            Method::POST,
+            "/multi/outgoing_wire_transfers",
+            &token,
+            Some(untyped),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        refused.body["syntaxErrors"]["invalidFields"][0]["fieldName"],
+        "destinationBeneficiary.type"
+    );
+    let typed = wire(
+        json!({ "name": "Acme Ltd", "type": "BUSINESS", "accountNumber": "12345678", "sortCode": "123456" }),
+    );
+    let made = sandbox
+        .weavr_call(
+            Method::POST,
+            "/multi/outgoing_wire_transfers",
+            &token,
+            Some(typed),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::OK, "{:?}", made.body);
+    assert_eq!(made.body["type"], "FASTER_PAYMENTS");
+}

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::error::{InvalidField, WeavrError};
+use super::error::{InvalidFields, WeavrError};
 use super::model::{credentials_id, identity_id, Page, FIXTURES_CREATED_MS};
 use super::store::SessionMut;
 
@@ -90,43 +90,13 @@ pub(crate) struct AdminUpdate {
     roles: Option<Vec<String>>,
 }
 
-/// Collects invalid fields, as Weavr answers them all at once.
-#[derive(Default)]
-struct Fields(Vec<InvalidField>);
-
-impl Fields {
-    fn flag(&mut self, name: &str, error: &'static str, params: &[&str]) {
-        self.0.push(InvalidField {
-            params: params.iter().map(|p| (*p).to_owned()).collect(),
-            field_name: name.to_owned(),
-            error,
-        });
+/// `SIZE` for no roles, `IN` for a role outside `allowed`.
+fn check_roles(bad: &mut InvalidFields, name: &str, roles: &[String], allowed: &[&str]) {
+    if roles.is_empty() {
+        bad.flag(name, "SIZE", &["1", "2147483647"]);
     }
-
-    fn size(&mut self, name: &str, value: &str, min: usize, max: usize) {
-        let n = value.chars().count();
-        if n < min || n > max {
-            self.flag(name, "SIZE", &[&min.to_string(), &max.to_string()]);
-        }
-    }
-
-    fn roles(&mut self, name: &str, roles: &[String], allowed: &[&str]) {
-        if roles.is_empty() {
-            self.flag(name, "SIZE", &["1", "2147483647"]);
-        }
-        if roles.iter().any(|r| !allowed.contains(&r.as_str())) {
-            self.flag(name, "IN", allowed);
-        }
-    }
-
-    fn done(self) -> Result<(), WeavrError> {
-        if self.0.is_empty() {
-            return Ok(());
-        }
-        Err(WeavrError::Syntax {
-            message: format!("{} invalid field(s)", self.0.len()),
-            fields: self.0,
-        })
+    if roles.iter().any(|r| !allowed.contains(&r.as_str())) {
+        bad.flag(name, "IN", allowed);
     }
 }
 
@@ -136,7 +106,7 @@ fn digits(s: &str) -> bool {
 
 impl UserCreate {
     fn check(&self) -> Result<(), WeavrError> {
-        let mut bad = Fields::default();
+        let mut bad = InvalidFields::default();
         bad.size("name", &self.name, 1, 20);
         bad.size("surname", &self.surname, 1, 20);
         if !crate::validate::is_email(&self.email) {
@@ -162,7 +132,7 @@ impl UserCreate {
                 }
             }
         }
-        bad.roles("roles", &self.roles, &["CREATOR", "CONTROLLER"]);
+        check_roles(&mut bad, "roles", &self.roles, &["CREATOR", "CONTROLLER"]);
         bad.done()
     }
 }
@@ -284,10 +254,10 @@ impl SessionMut<'_> {
 
     pub(crate) fn update_buyer(&mut self, body: BuyerUpdate) -> Result<Value, WeavrError> {
         self.require_admin()?;
-        let mut bad = Fields::default();
+        let mut bad = InvalidFields::default();
         let roles = body.admin_user.and_then(|a| a.roles);
         if let Some(roles) = &roles {
-            bad.roles("adminUser.roles", roles, &["ADMIN", "CREATOR", "CONTROLLER"]);
+            check_roles(&mut bad, "adminUser.roles", roles, &["ADMIN", "CREATOR", "CONTROLLER"]);
         }
         if let Some(currencies) = &body.supported_currencies {
             if currencies.iter().any(|c| c.len() != 3) {

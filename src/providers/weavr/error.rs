@@ -24,6 +24,75 @@ pub(crate) struct InvalidField {
     pub(crate) error: &'static str,
 }
 
+/// Collects every invalid field of a body, as Weavr answers them all at once
+/// in one 400.
+#[derive(Debug, Default)]
+pub(crate) struct InvalidFields(Vec<InvalidField>);
+
+impl InvalidFields {
+    pub(crate) fn flag(&mut self, name: impl Into<String>, error: &'static str, params: &[&str]) {
+        self.0.push(InvalidField {
+            params: params.iter().map(|p| (*p).to_owned()).collect(),
+            field_name: name.into(),
+            error,
+        });
+    }
+
+    /// `SIZE` unless `value` has `min` to `max` characters.
+    pub(crate) fn size(&mut self, name: &str, value: &str, min: usize, max: usize) {
+        let n = value.chars().count();
+        if n < min || n > max {
+            self.flag(name, "SIZE", &[&min.to_string(), &max.to_string()]);
+        }
+    }
+
+    /// Bank details under `at`: an IBAN, or an account number and a sort
+    /// code (Faster Payments). False when neither is there, for the caller
+    /// to say what it requires instead.
+    pub(crate) fn bank_details(
+        &mut self,
+        details: Option<&serde_json::Map<String, serde_json::Value>>,
+        at: &str,
+    ) -> bool {
+        let field = |k: &str| details.and_then(|d| d.get(k)).and_then(|v| v.as_str());
+        let digits = |k: &str, n: usize| {
+            field(k).is_some_and(|v| v.len() == n && v.bytes().all(|b| b.is_ascii_digit()))
+        };
+        if let Some(iban) = field("iban") {
+            if !crate::validate::is_iban(iban) {
+                self.flag(
+                    format!("{at}.iban"),
+                    "REGEX",
+                    &["^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$"],
+                );
+            }
+            return true;
+        }
+        let present = |k: &str| details.is_some_and(|d| d.contains_key(k));
+        if !present("accountNumber") && !present("sortCode") {
+            return false;
+        }
+        if !digits("accountNumber", 8) {
+            self.flag(format!("{at}.accountNumber"), "REGEX", &["^[0-9]{8}$"]);
+        }
+        if !digits("sortCode", 6) {
+            self.flag(format!("{at}.sortCode"), "REGEX", &["^[0-9]{6}$"]);
+        }
+        true
+    }
+
+    /// Nothing flagged, or the 400 naming everything that was.
+    pub(crate) fn done(self) -> Result<(), WeavrError> {
+        if self.0.is_empty() {
+            return Ok(());
+        }
+        Err(WeavrError::Syntax {
+            message: format!("{} invalid field(s)", self.0.len()),
+            fields: self.0,
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum WeavrError {
     Syntax {

@@ -27,17 +27,10 @@ pub(super) fn handle(route: Route, req: &Request, world: &World) -> Result<Respo
     match route {
         Route::CreateTransfer(kind) => {
             let body = match kind {
-                Kind::Send => {
-                    let body: SendCreate = req.json()?;
-                    body.check()?;
-                    Body::Send(body)
-                }
-                Kind::Owt => {
-                    let body: OwtCreate = req.json()?;
-                    body.check()?;
-                    Body::Owt(body)
-                }
+                Kind::Send => Body::Send(req.json::<SendCreate>()?),
+                Kind::Owt => Body::Owt(req.json::<OwtCreate>()?),
             };
+            body.check()?;
             let view = multi(req, world, |s| s.create_transfer(body))?;
             let id = view["id"].as_str().unwrap_or_default().to_owned();
             let event = match kind {

@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::challenge::Challenge;
-use super::error::{InvalidField, WeavrError};
+use super::error::{InvalidFields, WeavrError};
 use super::model::{credentials_id, identity_id, Page};
 use super::session::sms;
 use super::store::SessionMut;
@@ -255,101 +255,49 @@ impl SessionMut<'_> {
 /// Checks a payment run as the Payment Run spec's schema does, collecting
 /// every invalid field.
 pub(crate) fn check_payment_run(body: &Value) -> Result<(), WeavrError> {
-    let mut bad = Vec::new();
-    let mut flag = |field: String, error: &'static str, params: &[&str]| {
-        bad.push(InvalidField {
-            params: params.iter().map(|p| (*p).to_owned()).collect(),
-            field_name: field,
-            error,
-        });
-    };
+    let mut bad = InvalidFields::default();
     match body.get("payments").and_then(Value::as_array) {
-        None => flag("payments".to_owned(), "REQUIRED", &[]),
+        None => bad.flag("payments", "REQUIRED", &[]),
         Some(payments) if payments.is_empty() || payments.len() > 1000 => {
-            flag("payments".to_owned(), "SIZE", &["1", "1000"])
+            bad.flag("payments", "SIZE", &["1", "1000"])
         }
         Some(payments) => {
             for (i, p) in payments.iter().enumerate() {
                 let at = |name: &str| format!("payments[{i}].{name}");
                 let amount = &p["paymentAmount"];
                 if !matches!(amount["currency"].as_str(), Some("GBP" | "EUR")) {
-                    flag(at("paymentAmount.currency"), "IN", &["GBP", "EUR"]);
+                    bad.flag(at("paymentAmount.currency"), "IN", &["GBP", "EUR"]);
                 }
                 if amount["amount"].as_i64().is_none_or(|a| a < 1) {
-                    flag(at("paymentAmount.amount"), "RANGE", &["1"]);
+                    bad.flag(at("paymentAmount.amount"), "RANGE", &["1"]);
                 }
                 match p["reference"].as_str() {
-                    None => flag(at("reference"), "REQUIRED", &[]),
+                    None => bad.flag(at("reference"), "REQUIRED", &[]),
                     Some(r) if r.is_empty() || r.len() > 18 => {
-                        flag(at("reference"), "SIZE", &["1", "18"])
+                        bad.flag(at("reference"), "SIZE", &["1", "18"])
                     }
                     Some(r)
                         if !r
                             .bytes()
                             .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-') =>
                     {
-                        flag(at("reference"), "REGEX", &["^[0-9a-zA-Z.-]{1,18}$"])
+                        bad.flag(at("reference"), "REGEX", &["^[0-9a-zA-Z.-]{1,18}$"])
                     }
                     Some(_) => {}
                 }
                 let supplier = &p["supplier"];
                 match supplier["name"].as_str() {
-                    Some(n) if !n.is_empty() && n.chars().count() <= 140 => {}
-                    Some(_) => flag(at("supplier.name"), "SIZE", &["1", "140"]),
-                    None => flag(at("supplier.name"), "REQUIRED", &[]),
+                    Some(n) => bad.size(&at("supplier.name"), n, 1, 140),
+                    None => bad.flag(at("supplier.name"), "REQUIRED", &[]),
                 }
-                check_bank_details(
-                    &supplier["bankAccountDetails"],
-                    &at("supplier.bankAccountDetails"),
-                    &mut flag,
-                );
+                let details = at("supplier.bankAccountDetails");
+                if !bad.bank_details(supplier["bankAccountDetails"].as_object(), &details) {
+                    bad.flag(details, "REQUIRED", &["iban", "accountNumber+sortCode"]);
+                }
             }
         }
     }
-    if bad.is_empty() {
-        Ok(())
-    } else {
-        Err(WeavrError::Syntax {
-            message: format!("{} invalid field(s)", bad.len()),
-            fields: bad,
-        })
-    }
-}
-
-fn check_bank_details(
-    details: &Value,
-    at: &str,
-    flag: &mut impl FnMut(String, &'static str, &[&str]),
-) {
-    if let Some(iban) = details["iban"].as_str() {
-        let ok = crate::validate::is_iban(iban);
-        if !ok {
-            flag(
-                format!("{at}.iban"),
-                "REGEX",
-                &["^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$"],
-            );
-        }
-        return;
-    }
-    let digits = |v: &Value, n: usize| {
-        v.as_str()
-            .is_some_and(|s| s.len() == n && s.bytes().all(|b| b.is_ascii_digit()))
-    };
-    if details.get("accountNumber").is_none() && details.get("sortCode").is_none() {
-        flag(
-            at.to_owned(),
-            "REQUIRED",
-            &["iban", "accountNumber+sortCode"],
-        );
-        return;
-    }
-    if !digits(&details["accountNumber"], 8) {
-        flag(format!("{at}.accountNumber"), "REGEX", &["^[0-9]{8}$"]);
-    }
-    if !digits(&details["sortCode"], 6) {
-        flag(format!("{at}.sortCode"), "REGEX", &["^[0-9]{6}$"]);
-    }
+    bad.done()
 }
 
 #[cfg(test)]

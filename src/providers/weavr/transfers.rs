@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::error::{InvalidField, WeavrError};
+use super::error::{InvalidFields, WeavrError};
 use super::model::{
     managed_account_id, ACCOUNT_BALANCE, ACCOUNT_CURRENCY, OWT_PROFILE, SEND_PROFILE,
 };
@@ -165,133 +165,114 @@ impl Transfer {
     }
 }
 
-fn flag(bad: &mut Vec<InvalidField>, name: &str, error: &'static str, params: &[&str]) {
-    bad.push(InvalidField {
-        params: params.iter().map(|p| (*p).to_owned()).collect(),
-        field_name: name.to_owned(),
-        error,
-    });
-}
-
 fn numeric(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// What both kinds check alike: the profile, the tag, the source's id and
+/// the amount's currency, named as each kind names them.
 fn check_common(
-    bad: &mut Vec<InvalidField>,
+    bad: &mut InvalidFields,
     profile_id: &str,
     tag: Option<&str>,
     source: (&str, &Instrument),
     amount: (&str, &Amount),
 ) {
     if !numeric(profile_id) {
-        flag(bad, "profileId", "REGEX", &["^[0-9]+$"]);
+        bad.flag("profileId", "REGEX", &["^[0-9]+$"]);
     }
     if tag.is_some_and(|t| {
         t.is_empty()
             || t.len() > 50
             || !t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
     }) {
-        flag(bad, "tag", "REGEX", &["^[a-zA-Z0-9_-]+$"]);
+        bad.flag("tag", "REGEX", &["^[a-zA-Z0-9_-]+$"]);
     }
     let (at, src) = source;
     if !numeric(&src.id) {
-        flag(bad, &format!("{at}.id"), "REGEX", &["^[0-9]+$"]);
+        bad.flag(format!("{at}.id"), "REGEX", &["^[0-9]+$"]);
     }
     let (at, amount) = amount;
     let c = &amount.currency;
     if c.len() != 3 || !c.bytes().all(|b| b.is_ascii_uppercase()) {
-        flag(bad, &format!("{at}.currency"), "REGEX", &["^[A-Z]*$"]);
+        bad.flag(format!("{at}.currency"), "REGEX", &["^[A-Z]*$"]);
     }
 }
 
-fn syntax(bad: Vec<InvalidField>) -> Result<(), WeavrError> {
-    if bad.is_empty() {
-        return Ok(());
-    }
-    Err(WeavrError::Syntax {
-        message: format!("{} invalid field(s)", bad.len()),
-        fields: bad,
-    })
-}
-
-impl SendCreate {
+impl Body {
+    /// Checks a new transaction as its description's schema does.
     pub(crate) fn check(&self) -> Result<(), WeavrError> {
-        let mut bad = Vec::new();
-        check_common(
-            &mut bad,
-            &self.profile_id,
-            self.tag.as_deref(),
-            ("source", &self.source),
-            ("destinationAmount", &self.destination_amount),
-        );
-        if !matches!(self.source.kind.as_str(), "managed_accounts" | "managed_cards") {
-            flag(&mut bad, "source.type", "IN", &["managed_cards", "managed_accounts"]);
+        let mut bad = InvalidFields::default();
+        match self {
+            Self::Send(s) => {
+                check_common(
+                    &mut bad,
+                    &s.profile_id,
+                    s.tag.as_deref(),
+                    ("source", &s.source),
+                    ("destinationAmount", &s.destination_amount),
+                );
+                if !matches!(s.source.kind.as_str(), "managed_accounts" | "managed_cards") {
+                    bad.flag("source.type", "IN", &["managed_cards", "managed_accounts"]);
+                }
+                let d = &s.destination;
+                let instrument = d.get("id").and_then(|v| v.as_str()).is_some_and(numeric)
+                    && matches!(
+                        d.get("type").and_then(|v| v.as_str()),
+                        Some("managed_accounts" | "managed_cards")
+                    );
+                let beneficiary = d
+                    .get("beneficiaryId")
+                    .and_then(|v| v.as_str())
+                    .is_some_and(numeric);
+                if instrument == beneficiary {
+                    bad.flag("destination", "REQUIRES", &["id+type", "beneficiaryId"]);
+                }
+            }
+            Self::Owt(o) => {
+                check_common(
+                    &mut bad,
+                    &o.profile_id,
+                    o.tag.as_deref(),
+                    ("sourceInstrument", &o.source_instrument),
+                    ("transferAmount", &o.transfer_amount),
+                );
+                if o.source_instrument.kind != "managed_accounts" {
+                    bad.flag("sourceInstrument.type", "IN", &["managed_accounts"]);
+                }
+                check_beneficiary(&mut bad, &o.destination_beneficiary);
+            }
         }
-        let d = &self.destination;
-        let instrument = d.get("id").and_then(|v| v.as_str()).is_some_and(numeric)
-            && matches!(
-                d.get("type").and_then(|v| v.as_str()),
-                Some("managed_accounts" | "managed_cards")
-            );
-        let beneficiary = d
-            .get("beneficiaryId")
-            .and_then(|v| v.as_str())
-            .is_some_and(numeric);
-        if instrument == beneficiary {
-            flag(&mut bad, "destination", "REQUIRES", &["id+type", "beneficiaryId"]);
-        }
-        syntax(bad)
-    }
-}
-
-impl OwtCreate {
-    pub(crate) fn check(&self) -> Result<(), WeavrError> {
-        let mut bad = Vec::new();
-        check_common(
-            &mut bad,
-            &self.profile_id,
-            self.tag.as_deref(),
-            ("sourceInstrument", &self.source_instrument),
-            ("transferAmount", &self.transfer_amount),
-        );
-        if self.source_instrument.kind != "managed_accounts" {
-            flag(&mut bad, "sourceInstrument.type", "IN", &["managed_accounts"]);
-        }
-        check_beneficiary(&mut bad, &self.destination_beneficiary);
-        syntax(bad)
+        bad.done()
     }
 }
 
 /// A SEPA `{name, iban}`, a Faster Payments `{name, type, accountNumber,
-/// sortCode}`, the deprecated `{name, bankAccountDetails}`, or a saved
-/// `{beneficiaryId}`.
-fn check_beneficiary(bad: &mut Vec<InvalidField>, b: &serde_json::Map<String, serde_json::Value>) {
+/// sortCode}`, the deprecated `{name, bankAccountDetails, type?}`, or a saved
+/// `{beneficiaryId}`. Faster Payments needs `type` and a name of at most 140
+/// characters, SEPA one of at most 150.
+fn check_beneficiary(bad: &mut InvalidFields, b: &serde_json::Map<String, serde_json::Value>) {
     let at = "destinationBeneficiary";
     let text = |k: &str| b.get(k).and_then(|v| v.as_str());
     if text("beneficiaryId").is_some_and(numeric) {
         return;
     }
-    match text("name") {
-        Some(n) if !n.is_empty() && n.chars().count() <= 150 => {}
-        _ => flag(bad, &format!("{at}.name"), "SIZE", &["1", "150"]),
+    let (details, details_at) = match b.get("bankAccountDetails").and_then(|v| v.as_object()) {
+        Some(nested) => (nested, format!("{at}.bankAccountDetails")),
+        None => (b, at.to_owned()),
+    };
+    if !bad.bank_details(Some(details), &details_at) {
+        bad.flag(at, "REQUIRES", &["iban", "accountNumber+sortCode", "beneficiaryId"]);
+        return;
     }
-    let details = b.get("bankAccountDetails").and_then(|v| v.as_object()).unwrap_or(b);
-    let field = |k: &str| details.get(k).and_then(|v| v.as_str());
-    let digits = |k: &str, n: usize| field(k).is_some_and(|v| v.len() == n && numeric(v));
-    if let Some(iban) = field("iban") {
-        if !crate::validate::is_iban(iban) {
-            flag(bad, &format!("{at}.iban"), "REGEX", &["^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$"]);
-        }
-    } else if field("accountNumber").is_some() || field("sortCode").is_some() {
-        if !digits("accountNumber", 8) {
-            flag(bad, &format!("{at}.accountNumber"), "REGEX", &["^[0-9]{8}$"]);
-        }
-        if !digits("sortCode", 6) {
-            flag(bad, &format!("{at}.sortCode"), "REGEX", &["^[0-9]{6}$"]);
-        }
-    } else {
-        flag(bad, at, "REQUIRES", &["iban", "accountNumber+sortCode", "beneficiaryId"]);
+    let faster_payments = !details.contains_key("iban");
+    let longest = if faster_payments { 140 } else { 150 };
+    match text("name") {
+        Some(name) => bad.size(&format!("{at}.name"), name, 1, longest),
+        None => bad.flag(format!("{at}.name"), "REQUIRED", &[]),
+    }
+    if faster_payments && !matches!(text("type"), Some("PERSONAL" | "BUSINESS")) {
+        bad.flag(format!("{at}.type"), "IN", &["PERSONAL", "BUSINESS"]);
     }
 }
 
