@@ -277,18 +277,14 @@ impl Connection {
     /// else refused.
     async fn tunnel(self, mut socket: Socket, kill: Arc<Kill>) {
         let acceptor = self.app.sandbox.tls().map(|t| t.acceptor.clone());
-        let hosts = self
-            .app
-            .sandbox
-            .tenant()
-            .world()
-            .scenario
-            .settings
-            .hosts
-            .clone();
+        let world = self.app.sandbox.tenant().world();
         let decision = tokio::time::timeout(
             HEADER_READ_TIMEOUT,
-            crate::proxy::read_connect(&mut socket, &hosts, acceptor.is_some()),
+            crate::proxy::read_connect(
+                &mut socket,
+                &world.scenario.settings.hosts,
+                acceptor.is_some(),
+            ),
         )
         .await;
         match (decision, acceptor) {

@@ -50,6 +50,17 @@ pub(crate) fn is_web_url(s: &str) -> bool {
     web && s.len() <= 2048 && uri.host().is_some_and(|h| !h.is_empty())
 }
 
+/// `Host` without its port, in lower case and without a trailing dot (an
+/// IPv6 literal keeps its brackets).
+pub(crate) fn host_name(host: &str) -> String {
+    let name = if host.starts_with('[') {
+        host.find(']').map_or(host, |i| &host[..=i])
+    } else {
+        host.split(':').next().unwrap_or(host)
+    };
+    name.trim_end_matches('.').to_ascii_lowercase()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -110,17 +110,13 @@ pub(crate) fn same_site(
 /// The name part of a `Host` value is an IP address, `localhost`, a name
 /// under `.localhost`, or an allowed name (compared without case).
 fn known_host(host: &str, allowed: &[String]) -> bool {
-    let name = match host.strip_prefix('[') {
-        // An IPv6 literal: `[::1]:4242`.
-        Some(rest) => {
-            return rest
-                .split(']')
-                .next()
-                .is_some_and(|ip| ip.parse::<std::net::Ipv6Addr>().is_ok())
-        }
-        None => host.rsplit_once(':').map_or(host, |(name, _port)| name),
-    };
-    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    let name = crate::validate::host_name(host);
+    // An IPv6 literal: `[::1]:4242`.
+    if let Some(v6) = name.strip_prefix('[') {
+        return v6
+            .strip_suffix(']')
+            .is_some_and(|ip| ip.parse::<std::net::Ipv6Addr>().is_ok());
+    }
     name.parse::<std::net::Ipv4Addr>().is_ok()
         || name == "localhost"
         || name.ends_with(".localhost")

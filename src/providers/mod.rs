@@ -115,7 +115,7 @@ impl Provider {
     /// `settings.hosts` first, then the providers' own hosts. `host` may
     /// carry a port; names compare without case.
     pub(crate) fn for_host(host: &str, extra: &Hosts) -> Option<Self> {
-        let name = host_name(host);
+        let name = crate::validate::host_name(host);
         if let Some(p) = extra.get(&name) {
             return Self::from_name(&p.value);
         }
@@ -146,19 +146,8 @@ pub(crate) fn host_map(extra: &Hosts) -> BTreeMap<String, &'static str> {
 
 /// Whether `host` is one where `provider` asks for mutual TLS.
 pub(crate) fn wants_client_certificate(provider: Provider, host: &str) -> bool {
-    let name = host_name(host);
+    let name = crate::validate::host_name(host);
     provider.mutual_tls_hosts().iter().any(|h| *h == name)
-}
-
-/// `Host` without its port, in lower case and without a trailing dot (an
-/// IPv6 literal keeps its brackets).
-fn host_name(host: &str) -> String {
-    let name = if host.starts_with('[') {
-        host.find(']').map_or(host, |i| &host[..=i])
-    } else {
-        host.split(':').next().unwrap_or(host)
-    };
-    name.trim_end_matches('.').to_ascii_lowercase()
 }
 
 #[cfg(test)]
@@ -167,6 +156,7 @@ mod host_tests {
 
     #[test]
     fn hosts_compare_without_port_case_or_trailing_dot() {
+        use crate::validate::host_name;
         assert_eq!(host_name("Sandbox.Weavr.IO:443"), "sandbox.weavr.io");
         assert_eq!(host_name("api.shine.fr."), "api.shine.fr");
         assert_eq!(host_name("[::1]:4242"), "[::1]");
@@ -187,7 +177,11 @@ mod host_tests {
         for p in Provider::ALL {
             for h in p.hosts() {
                 assert_eq!(Provider::for_host(h, &none), Some(*p), "{h}");
-                assert_eq!(*h, host_name(h), "hosts are written bare: {h}");
+                assert_eq!(
+                    *h,
+                    crate::validate::host_name(h),
+                    "hosts are written bare: {h}"
+                );
             }
         }
     }

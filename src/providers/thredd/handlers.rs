@@ -79,10 +79,7 @@ fn discovery(req: &Request, world: &World) -> Response {
             "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
             "scopes_supported": ["client_validate", "firbiometricapi"],
             "id_token_signing_alg_values_supported": [
-                match world.scenario.settings.thredd.signing_alg {
-                    super::jwt::Alg::Es256 => "ES256",
-                    super::jwt::Alg::Rs256 => "RS256",
-                }
+                world.scenario.settings.thredd.signing_alg.name()
             ],
         }),
     )

@@ -32,6 +32,16 @@ pub enum Alg {
     Rs256,
 }
 
+impl Alg {
+    /// As JOSE names it, in token headers and the discovery document.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::Es256 => "ES256",
+            Self::Rs256 => "RS256",
+        }
+    }
+}
+
 /// The issuer's signing key, with the ids its JWKS publishes.
 #[derive(Debug)]
 pub(crate) enum Issuer {
@@ -99,9 +109,11 @@ impl Issuer {
     /// A compact JWS: `header.claims.signature`, base64url without padding.
     pub(crate) fn sign(&self, c: &Claims<'_>) -> String {
         let header = match self {
-            Self::Es256 { kid, .. } => json!({ "alg": "ES256", "typ": "at+jwt", "kid": kid }),
+            Self::Es256 { kid, .. } => {
+                json!({ "alg": Alg::Es256.name(), "typ": "at+jwt", "kid": kid })
+            }
             Self::Rs256 { kid, x5t, .. } => {
-                json!({ "alg": "RS256", "typ": "at+jwt", "kid": kid, "x5t": x5t })
+                json!({ "alg": Alg::Rs256.name(), "typ": "at+jwt", "kid": kid, "x5t": x5t })
             }
         };
         let claims = json!({

@@ -109,10 +109,16 @@ pub enum PushChannel {
 
 impl PushChannel {
     pub(crate) fn parse(channel: &str) -> Option<Self> {
-        match channel {
-            "BIOMETRIC" => Some(Self::Biometric),
-            "AUTHY" => Some(Self::Authy),
-            _ => None,
+        [Self::Biometric, Self::Authy]
+            .into_iter()
+            .find(|c| c.name() == channel)
+    }
+
+    /// The channel as Weavr writes it in paths and answers.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::Biometric => "BIOMETRIC",
+            Self::Authy => "AUTHY",
         }
     }
 }

@@ -52,14 +52,10 @@ fn route_to(route: Route, req: &Request, world: &World) -> Result<Response> {
                 });
             }
             if let Some(channel) = s.user.push {
-                let channel = match channel {
-                    super::config::PushChannel::Biometric => "BIOMETRIC",
-                    super::config::PushChannel::Authy => "AUTHY",
-                };
                 factors.push(Factor {
                     kind: "PUSH",
                     status: "ACTIVE",
-                    channel,
+                    channel: channel.name(),
                 });
             }
             Ok(ok(&serde_json::json!({ "factors": factors })))

@@ -100,6 +100,8 @@ pub(crate) struct Store {
     api_keys: HashSet<String>,
     pub(super) users: Vec<User>,
     pub(super) inner: Mutex<Inner>,
+    /// Something settled and waits in `Data::happened` to be published.
+    happened: std::sync::atomic::AtomicBool,
 }
 
 impl Store {
@@ -125,6 +127,7 @@ impl Store {
                 tokens: HashMap::new(),
                 data: Data::default(),
             }),
+            happened: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -207,7 +210,7 @@ impl Store {
         let mut inner = self.inner.lock();
         // Pushes due by now are settled before the request sees them, so
         // an answer never depends on when the sweeper last ran.
-        super::sca::settle_due(&mut inner, ctx);
+        self.settle_due(&mut inner, ctx);
         let idle = ctx.settings.token_idle_timeout.as_delta();
         let alive = match inner.tokens.get_mut(key) {
             Some(t) if t.profile == profile && ctx.now < t.last_active + idle => {
@@ -247,7 +250,7 @@ impl Store {
         let idle = ctx.settings.token_idle_timeout.as_delta();
         let mut inner = self.inner.lock();
         inner.tokens.retain(|_, t| ctx.now < t.last_active + idle);
-        super::sca::settle_due(&mut inner, ctx);
+        self.settle_due(&mut inner, ctx);
         super::sca::forget_expired(&mut inner.data, ctx.now);
     }
 
@@ -274,13 +277,26 @@ impl Store {
     /// Pushes waiting for their user, for the control API and the dashboard.
     pub(crate) fn pending_pushes(&self, ctx: Ctx<'_>) -> Vec<super::control::PendingPush> {
         let mut inner = self.inner.lock();
-        super::sca::settle_due(&mut inner, ctx);
+        self.settle_due(&mut inner, ctx);
         super::control::pending_pushes(&inner, &self.users)
     }
 
     /// What settled since the last call, for the journal.
     pub(crate) fn take_happened(&self) -> Vec<(String, &'static str)> {
+        // Every Weavr answer asks; almost always nothing happened, and the
+        // flag says so without taking the lock again.
+        if !self.happened.swap(false, std::sync::atomic::Ordering::AcqRel) {
+            return Vec::new();
+        }
         std::mem::take(&mut self.inner.lock().data.happened)
+    }
+
+    /// Settles the pushes that came due, raising the flag for the journal.
+    fn settle_due(&self, inner: &mut Inner, ctx: Ctx<'_>) {
+        super::sca::settle_due(inner, ctx);
+        if !inner.data.happened.is_empty() {
+            self.happened.store(true, std::sync::atomic::Ordering::Release);
+        }
     }
 
     pub(crate) fn stats(&self) -> Value {
