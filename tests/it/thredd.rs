@@ -714,3 +714,43 @@ async fn rs256_tokens_name_the_certificate_and_verify_with_the_jwks() {
     let wrong = "settings:\n  thredd: { signing_alg: HS256 }\n";
     assert!(sca_sandbox::Scenario::parse("x.yaml", wrong).is_err());
 }
+
+#[tokio::test]
+async fn the_app_route_plays_the_cardholder_and_the_pm_once() {
+    let sandbox = TestSandbox::start().await;
+    let id = sandbox
+        .purchase(812_561_666, "http://127.0.0.1:9/unused", "30s")
+        .await;
+    let path = format!("/__admin/thredd/authentications/{id}/app");
+    let bad = sandbox.post(&path, json!({"status": "MAYBE"})).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert_eq!(sandbox.session(&id).await["state"], "AWAITING_VALIDATION");
+    let approved = sandbox.post(&path, json!({"status": "SUCCESS"})).await;
+    assert_eq!(approved.status, StatusCode::OK);
+    assert_eq!(approved.body["state"], "AUTHENTICATED");
+    assert_eq!(approved.body["outcome"], "SUCCESS");
+    let again = sandbox.post(&path, json!({"status": "FAILURE"})).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert_eq!(again.body["error"]["code"], "not_awaiting_validation");
+    let unknown = sandbox
+        .post(
+            "/__admin/thredd/authentications/nope/app",
+            json!({"status": "SUCCESS"}),
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+
+    // STEPUP sends the fallback OTP to the card's phone, as the PM's would.
+    let stepped = sandbox
+        .purchase(812_561_666, "http://127.0.0.1:9/unused", "30s")
+        .await;
+    let answer = sandbox
+        .post(
+            &format!("/__admin/thredd/authentications/{stepped}/app"),
+            json!({"status": "STEPUP"}),
+        )
+        .await;
+    assert_eq!(answer.body["state"], "AWAITING_OTP");
+    let sms = sandbox.get("/__admin/sms?provider=thredd").await.body;
+    assert_eq!(sms[0]["reference"], stepped);
+}

@@ -17,6 +17,7 @@ pub(crate) enum Control {
     Start,
     Get { id: String },
     Otp { id: String },
+    App { id: String },
 }
 
 operation_ids! {
@@ -24,6 +25,7 @@ operation_ids! {
     Self::Start => "admin.thredd_authentication.create",
     Self::Get { .. } => "admin.thredd_authentication.get",
     Self::Otp { .. } => "admin.thredd_authentication.otp",
+    Self::App { .. } => "admin.thredd_authentication.app",
 }
 
 impl RouteTable for Control {
@@ -40,16 +42,49 @@ impl RouteTable for Control {
                 id: (*id).to_owned(),
             }),
             ["authentications", _, "otp"] => RouteMatch::MethodNotAllowed("POST"),
+            ["authentications", id, "app"] if post => RouteMatch::Found(Self::App {
+                id: (*id).to_owned(),
+            }),
+            ["authentications", _, "app"] => RouteMatch::MethodNotAllowed("POST"),
             _ => RouteMatch::NotFound,
         }
     }
-
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Otp {
     code: String,
+}
+
+/// What the cardholder did in the PM's app, as the PM reports it in
+/// NotifyValidate's `Status`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct App {
+    status: AppStatus,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+enum AppStatus {
+    Success,
+    Stepup,
+    Failure,
+    Failwithfeedback,
+    Error,
+}
+
+impl AppStatus {
+    fn wire(self) -> &'static str {
+        match self {
+            Self::Success => "SUCCESS",
+            Self::Stepup => "STEPUP",
+            Self::Failure => "FAILURE",
+            Self::Failwithfeedback => "FAILWITHFEEDBACK",
+            Self::Error => "ERROR",
+        }
+    }
 }
 
 pub(crate) fn handle(route: Control, req: &Request, world: Arc<World>) -> Reply<Response> {
@@ -70,6 +105,21 @@ pub(crate) fn handle(route: Control, req: &Request, world: Arc<World>) -> Reply<
             super::enter_otp(&world, &id, &body.code)
                 .map(|view| http::json(StatusCode::OK, &view))
                 .map_err(otp_refused)
+        }
+        // The cardholder answers in the PM's app, and the sandbox sends
+        // NotifyValidate as the PM would: for tests with no PM of their own.
+        Control::App { id } => {
+            let body: App = req.json().map_err(ControlError::bad_body)?;
+            super::play_pm(&world, &id, body.status.wire()).map_err(|message| {
+                if message.starts_with("No authentication") {
+                    ControlError::not_found(&message)
+                } else {
+                    ControlError::new(StatusCode::CONFLICT, "not_awaiting_validation", &message)
+                }
+            })?;
+            super::get(&world, &id)
+                .map(|view| http::json(StatusCode::OK, &view))
+                .ok_or_else(|| ControlError::not_found(&format!("No authentication {id}")))
         }
     }
 }

@@ -1,0 +1,37 @@
+// Every `js` block of the kit's README runs as written: each becomes a test
+// file inside the package (so `import … from 'sca-sandbox'` resolves to this
+// kit) and must pass under node's test runner.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
+import { bin } from './support.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const readme = readFileSync(`${root}/README.md`, 'utf8');
+const blocks = [...readme.matchAll(/^```js\n([\s\S]*?)^```$/gm)].map((m) => m[1]);
+
+test('the README has examples to run', () => {
+  assert.ok(blocks.length >= 2, `found ${blocks.length} js blocks`);
+});
+
+blocks.forEach((code, i) => {
+  test(`README js block ${i + 1} runs`, () => {
+    const file = `${root}/.readme-block-${i + 1}.test.mjs`;
+    writeFileSync(file, code);
+    // Without the parent runner's context the child reports in plain TAP.
+    const env = { ...process.env, SCA_SANDBOX_BIN: bin };
+    delete env.NODE_TEST_CONTEXT;
+    try {
+      const run = spawnSync(process.execPath, ['--test', file], {
+        cwd: root, env, encoding: 'utf8', timeout: 60000,
+      });
+      assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
+      assert.match(run.stdout, /# pass [1-9]/);
+      assert.match(run.stdout, /# fail 0/);
+    } finally {
+      rmSync(file, { force: true });
+    }
+  });
+});

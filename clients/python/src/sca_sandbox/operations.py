@@ -1,0 +1,38 @@
+"""The control API operations the kit calls: operation id (as openapi.yaml
+names it) to (method, path). Every call goes through this table, and
+tests/test_drift.py checks it against the served description."""
+
+OPERATIONS = {
+    "adminOpenapi": ("GET", "/__admin/openapi.json"),
+    "adminHealth": ("GET", "/__admin/health"),
+    "adminStats": ("GET", "/__admin/stats"),
+    "adminReset": ("POST", "/__admin/reset"),
+    "adminGetClock": ("GET", "/__admin/clock"),
+    "adminSetClock": ("POST", "/__admin/clock"),
+    "adminJournal": ("GET", "/__admin/journal"),
+    "adminListSms": ("GET", "/__admin/sms"),
+    "adminSendSms": ("POST", "/__admin/sms"),
+    "adminEvents": ("GET", "/__admin/events"),
+    "adminGetScenarios": ("GET", "/__admin/scenarios"),
+    "adminLoadScenario": ("POST", "/__admin/scenarios"),
+    "adminActivateScenario": ("POST", "/__admin/scenarios/{name}/activate"),
+    "adminSetTenantScenario": ("PUT", "/__admin/tenants/{name}/scenario"),
+    "adminHosts": ("GET", "/__admin/hosts"),
+    "adminScenarioSchema": ("GET", "/__admin/scenario.schema.json"),
+    "adminCaCertificate": ("GET", "/__admin/ca.pem"),
+    "adminClientCertificate": ("POST", "/__admin/client-certificates"),
+    "adminIntergiroApprove": ("POST", "/__admin/intergiro/consents/{id}/approve"),
+    "adminIntergiroDecline": ("POST", "/__admin/intergiro/consents/{id}/decline"),
+    "adminSolarisBindDevice": ("POST", "/__admin/solaris/devices"),
+    "adminSolarisSign": ("POST", "/__admin/solaris/devices/{id}/sign"),
+    "adminThreddStart": ("POST", "/__admin/thredd/authentications"),
+    "adminThreddGet": ("GET", "/__admin/thredd/authentications/{id}"),
+    "adminThreddOtp": ("POST", "/__admin/thredd/authentications/{id}/otp"),
+    "adminThreddApp": ("POST", "/__admin/thredd/authentications/{id}/app"),
+    "adminShineList": ("GET", "/__admin/shine/action_requests"),
+    "adminShineConfirm": ("POST", "/__admin/shine/action_requests/{id}/confirm"),
+    "adminShineReject": ("POST", "/__admin/shine/action_requests/{id}/reject"),
+    "adminWeavrPushList": ("GET", "/__admin/weavr/push_challenges"),
+    "adminWeavrPushApprove": ("POST", "/__admin/weavr/push_challenges/{id}/approve"),
+    "adminWeavrPushReject": ("POST", "/__admin/weavr/push_challenges/{id}/reject"),
+}
