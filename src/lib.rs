@@ -75,6 +75,7 @@ mod control;
 mod crypto;
 mod dashboard;
 mod deadlines;
+mod display;
 mod error;
 #[cfg(any(test, feature = "fuzzing"))]
 #[doc(hidden)]

@@ -59,6 +59,11 @@ pub struct Scenario {
     pub users: Users,
     #[serde(default)]
     pub rules: Vec<Rule>,
+    /// Whether this is the embedded default, the demo world whose
+    /// credentials the pages may hint at (the Intergiro passcode).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub(crate) embedded: bool,
 }
 
 macro_rules! sections {
@@ -249,7 +254,10 @@ impl Scenario {
     pub fn embedded_default() -> Self {
         // The embedded file is checked by a unit test, so this cannot fail in a
         // released build; an empty world is the harmless fallback regardless.
-        Self::parse("<embedded>", DEFAULT_SCENARIO).unwrap_or_else(|_| Self::empty())
+        let mut scenario =
+            Self::parse("<embedded>", DEFAULT_SCENARIO).unwrap_or_else(|_| Self::empty());
+        scenario.embedded = true;
+        scenario
     }
 
     /// A world with nothing in it and every setting at its default.
@@ -266,6 +274,7 @@ impl Scenario {
             },
             users: Users::default(),
             rules: Vec::new(),
+            embedded: false,
         }
     }
 

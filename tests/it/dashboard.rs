@@ -10,7 +10,10 @@ use crate::support::TestSandbox;
 const MARKUP: &str = "<script>alert(1)</script><img src=x onerror=alert(2)>";
 
 impl TestSandbox {
-    async fn page(&self, path: &str) -> (StatusCode, reqwest::header::HeaderMap, String) {
+    pub(crate) async fn page(
+        &self,
+        path: &str,
+    ) -> (StatusCode, reqwest::header::HeaderMap, String) {
         let res = self
             .http
             .get(self.url(path))

@@ -46,7 +46,12 @@ impl TestSandbox {
     }
 
     /// Starts a payment and initiates its consent; returns (consent id, page token).
-    async fn consent_page(&self, token: &str, request_id: &str, payee: &str) -> (String, String) {
+    pub(crate) async fn consent_page(
+        &self,
+        token: &str,
+        request_id: &str,
+        payee: &str,
+    ) -> (String, String) {
         let answer = self.pay_iban(token, request_id, payee).await;
         assert_eq!(
             answer.status,

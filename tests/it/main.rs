@@ -4,6 +4,7 @@
 mod cli;
 mod control;
 mod dashboard;
+mod demo;
 mod examples;
 mod hardening;
 mod hosts;

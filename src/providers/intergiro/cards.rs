@@ -22,11 +22,18 @@ fn card(world: &World, id: &str) -> Result<()> {
         .ok_or_else(|| error::with(StatusCode::NOT_FOUND, "not found", None, "No such card"))
 }
 
+/// The number every sandbox card has; pages only ever show it masked.
+const PAN: &str = "5555341244441115";
+
+fn card_label(id: &str) -> String {
+    format!("{} ({id})", crate::display::mask_card(PAN))
+}
+
 pub(crate) fn card_credentials(world: &World, id: &str) -> Result<Response> {
     card(world, id)?;
     let summary = || Summary {
         title: "Show card details".to_owned(),
-        card: Some(id.to_owned()),
+        card: Some(card_label(id)),
         ..Summary::default()
     };
     guarded(
@@ -39,7 +46,7 @@ pub(crate) fn card_credentials(world: &World, id: &str) -> Result<Response> {
         || {
             http::json(
                 StatusCode::OK,
-                &json!({ "card_id": id, "pan": "5555341244441115", "cvv": "737", "expiry_month": 3, "expiry_year": 2030, "holder": "Sandbox Cardholder" }),
+                &json!({ "card_id": id, "pan": PAN, "cvv": "737", "expiry_month": 3, "expiry_year": 2030, "holder": "Sandbox Cardholder" }),
             )
         },
     )
@@ -64,7 +71,7 @@ pub(crate) fn activate_card(world: &World, id: &str) -> Result<Response> {
     }
     let summary = || Summary {
         title: "Activate card".to_owned(),
-        card: Some(id.to_owned()),
+        card: Some(card_label(id)),
         ..Summary::default()
     };
     guarded(

@@ -27,17 +27,8 @@ impl Status {
     }
 }
 
-/// What the consent page shows the user.
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub(crate) struct Summary {
-    pub(crate) title: String,
-    pub(crate) amount: Option<String>,
-    pub(crate) payee: Option<String>,
-    pub(crate) iban: Option<String>,
-    pub(crate) reference: Option<String>,
-    pub(crate) card: Option<String>,
-    pub(crate) account: Option<String>,
-}
+/// What the consent page and the dashboard show the user.
+pub(crate) use crate::display::Summary;
 
 #[derive(Debug)]
 pub(crate) struct Consent {

@@ -134,9 +134,6 @@ pub(super) fn guarded(
     }
 }
 
-fn money(amount: i64, currency: &str) -> String {
-    format!("{}.{:02} {currency}", amount / 100, (amount % 100).abs())
-}
 
 pub(crate) fn pay(req: &Request, world: &World) -> Result<Response> {
     let body: Value = req.json().map_err(error::decode)?;
@@ -236,7 +233,7 @@ pub(crate) fn pay(req: &Request, world: &World) -> Result<Response> {
     }
     let summary = || Summary {
         title: "Confirm payment".to_owned(),
-        amount: Some(money(amount, &account.currency)),
+        amount: Some(crate::display::money(amount, 2, &account.currency)),
         payee: Some(name.to_owned()),
         iban: Some(iban.clone()),
         reference: Some(reference.to_owned()).filter(|r| !r.is_empty()),

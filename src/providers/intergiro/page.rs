@@ -57,6 +57,12 @@ fn consent_page(world: &World, token: &str, error: Option<&str>) -> Response {
     data["token"] = json!(token);
     data["action"] = json!(format!("{}{ACTION}", world.base_path));
     data["error"] = json!(error);
+    // Only the demo world's passcode is public (the README lists it); a
+    // scenario's own passcode is for its author to know.
+    data["demo_passcode"] = json!(world
+        .scenario
+        .embedded
+        .then_some(world.scenario.settings.intergiro.passcode.as_str()));
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {

@@ -4,7 +4,10 @@
 use hyper::{Method, StatusCode};
 
 use super::{Decide, DecideError, Status};
+use serde_json::Value;
+
 use crate::control::{ControlError, Reply};
+use crate::display::{self, Summary};
 use crate::http::{self, Request, Response};
 use crate::providers::{operation_ids, RouteMatch, RouteTable};
 use crate::state::World;
@@ -90,6 +93,33 @@ fn list(req: &Request, world: &World) -> Reply<Response> {
         }
     };
     Ok(http::json(StatusCode::OK, &super::list(world, status)))
+}
+
+/// What an action request asks the user to confirm, for the dashboard: a
+/// transfer's amount (Shine counts euros) and its recipient.
+pub(crate) fn summary(directory: &super::store::Directory, item: &Value) -> Summary {
+    let payload = &item["payload"];
+    let recipient = payload["bankTransferRecipientId"].as_str().and_then(|id| {
+        directory
+            .recipients()
+            .iter()
+            .find(|r| r.bank_transfer_recipient_id == id)
+    });
+    let transfer = item["action"] == "bank:transfers:create";
+    Summary {
+        title: if transfer {
+            "Transfer".to_owned()
+        } else {
+            item["action"].as_str().unwrap_or_default().to_owned()
+        },
+        amount: payload["amount"]
+            .as_f64()
+            .map(|euros| display::major_money(euros, "EUR")),
+        payee: recipient.map(|r| r.name.clone()),
+        iban: recipient.map(|r| r.iban.clone()),
+        reference: payload["reference"].as_str().map(str::to_owned),
+        ..Summary::default()
+    }
 }
 
 /// The dashboard confirms or rejects an action request.

@@ -82,7 +82,17 @@ impl ProviderApi for Shine {
 
     /// Action requests waiting for the user in the app.
     fn pending(world: &World) -> Value {
-        Value::Array(list(world, Some(Status::Pending)))
+        let directory = &world.stores.shine.directory;
+        Value::Array(
+            list(world, Some(Status::Pending))
+                .into_iter()
+                .map(|mut item| {
+                    let summary = control::summary(directory, &item);
+                    item["summary"] = serde_json::to_value(summary).unwrap_or_default();
+                    item
+                })
+                .collect(),
+        )
     }
 
     type Control = control::Control;

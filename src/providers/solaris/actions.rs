@@ -4,6 +4,7 @@
 use serde_json::{json, Value};
 
 use super::store::{stamp, Ctx, Inner};
+use crate::display::{self, Summary};
 
 /// The action a change request holds back until it is confirmed.
 #[derive(Debug, Clone)]
@@ -12,6 +13,45 @@ pub(crate) enum Action {
     UpdatePerson { patch: Value },
     DeleteMobileNumber,
     AddTrustedIban { iban: String },
+}
+
+impl Action {
+    /// What the person is asked to approve, for the dashboard.
+    pub(crate) fn summary(&self) -> Summary {
+        match self {
+            Self::SepaCreditTransfer { account_id, body } => {
+                let text = |field: &str| body[field].as_str().map(str::to_owned);
+                let amount = &body["amount"];
+                Summary {
+                    title: "SEPA credit transfer".to_owned(),
+                    amount: amount["value"].as_i64().map(|value| {
+                        display::money(value, 2, amount["currency"].as_str().unwrap_or("EUR"))
+                    }),
+                    payee: text("recipient_name"),
+                    iban: text("recipient_iban"),
+                    reference: text("description").filter(|d| !d.is_empty()),
+                    account: Some(account_id.clone()),
+                    ..Summary::default()
+                }
+            }
+            Self::UpdatePerson { patch } => Summary {
+                title: "Change personal details".to_owned(),
+                reference: patch
+                    .as_object()
+                    .map(|fields| fields.keys().cloned().collect::<Vec<_>>().join(", ")),
+                ..Summary::default()
+            },
+            Self::DeleteMobileNumber => Summary {
+                title: "Remove the mobile number".to_owned(),
+                ..Summary::default()
+            },
+            Self::AddTrustedIban { iban } => Summary {
+                title: "Trust an IBAN".to_owned(),
+                iban: Some(iban.clone()),
+                ..Summary::default()
+            },
+        }
+    }
 }
 
 /// Applies a confirmed action: what the original call would have answered.

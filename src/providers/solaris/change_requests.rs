@@ -102,6 +102,7 @@ impl ChangeRequest {
             view: self.view(),
             person_id: self.person_id.clone(),
             expires_at: stamp(&self.expires_at),
+            summary: self.action.summary(),
         })
     }
 

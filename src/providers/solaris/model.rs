@@ -123,6 +123,8 @@ pub(crate) struct OpenChangeRequest {
     pub(crate) view: ChangeRequestView,
     pub(crate) person_id: String,
     pub(crate) expires_at: String,
+    /// What it holds back, for the dashboard.
+    pub(crate) summary: crate::display::Summary,
 }
 
 /// A virtual device the sandbox holds the key of, for the control API.

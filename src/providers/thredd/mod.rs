@@ -34,6 +34,7 @@ pub(crate) use store::Store;
 use self::error::ThreddError;
 use self::routes::Route;
 use self::store::Ctx;
+use crate::display::Summary;
 use crate::http::{self, Request, Response};
 use crate::control::Reply;
 use crate::providers::{CommonError, Provider, ProviderApi, SignIn};
@@ -92,7 +93,17 @@ impl ProviderApi for Thredd {
 
     /// Sessions waiting for the program manager or the cardholder.
     fn pending(world: &World) -> Value {
-        serde_json::to_value(world.stores.thredd.open_sessions(world.now())).unwrap_or(Value::Null)
+        let open: Vec<model::PendingSession> = world
+            .stores
+            .thredd
+            .open_sessions(world.now())
+            .into_iter()
+            .map(|view| model::PendingSession {
+                summary: summary(&view.notify_initiate_action),
+                view,
+            })
+            .collect();
+        serde_json::to_value(open).unwrap_or(Value::Null)
     }
 
     fn own_sms(users: &Users) -> Option<SmsUser> {
@@ -141,15 +152,44 @@ pub(crate) fn sweep(world: &World) {
 }
 
 /// ISO 4217 numeric code and exponent of a currency given as either form.
+/// The currencies the sandbox knows: ISO 4217 alpha, numeric, exponent.
+const CURRENCIES: &[(&str, &str, u32)] = &[
+    ("EUR", "978", 2),
+    ("GBP", "826", 2),
+    ("USD", "840", 2),
+    ("SEK", "752", 2),
+    ("JPY", "392", 0),
+];
+
+/// A currency by alpha or numeric code → (numeric, exponent), as
+/// NotifyInitiateAction carries it.
 fn currency(code: &str) -> Option<(&'static str, u32)> {
-    Some(match code {
-        "EUR" | "978" => ("978", 2),
-        "GBP" | "826" => ("826", 2),
-        "USD" | "840" => ("840", 2),
-        "SEK" | "752" => ("752", 2),
-        "JPY" | "392" => ("392", 0),
-        _ => return None,
-    })
+    CURRENCIES
+        .iter()
+        .find(|(alpha, numeric, _)| *alpha == code || *numeric == code)
+        .map(|&(_, numeric, exponent)| (numeric, exponent))
+}
+
+/// The merchant and amount of a purchase, from its NotifyInitiateAction,
+/// for the dashboard.
+fn summary(request: &Value) -> Summary {
+    let info = &request["TransactionInfo"];
+    let numeric = info["TransactionCurrency"].as_str().unwrap_or_default();
+    let alpha = CURRENCIES
+        .iter()
+        .find(|(_, n, _)| *n == numeric)
+        .map_or(numeric, |(alpha, _, _)| alpha);
+    let exponent = info["TransactionExponent"].as_u64().unwrap_or(2);
+    Summary {
+        title: "Card purchase".to_owned(),
+        amount: info["TransactionAmount"].as_i64().map(|minor| {
+            crate::display::money(minor, u32::try_from(exponent).unwrap_or(2), alpha)
+        }),
+        payee: request["MerchantInfo"]["MerchantName"]
+            .as_str()
+            .map(str::to_owned),
+        ..Summary::default()
+    }
 }
 
 /// Opens a session and sends NotifyInitiateAction in the background; the

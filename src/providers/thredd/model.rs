@@ -55,6 +55,14 @@ pub(crate) struct SessionView {
     pub(crate) notify_initiate_action: Value,
 }
 
+/// A session waiting for the PM or the cardholder, for the dashboard.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct PendingSession {
+    #[serde(flatten)]
+    pub(crate) view: SessionView,
+    pub(crate) summary: crate::display::Summary,
+}
+
 /// The one NotifyInitiateAction of a session.
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct DeliveryView {
