@@ -57,7 +57,9 @@
 //! - `control`: the control API's error envelope, shared with the providers'
 //!   control routes.
 //! - `idempotency`: idempotency keys for providers that honour one.
-//! - `templates`: the handlebars pages, embedded, compiled once, escaped.
+//! - `templates`: the handlebars pages, embedded, compiled once, escaped;
+//!   `display`: what the pages show a person (a pending item's summary, money,
+//!   grouped IBANs, masked cards, times relative to the sandbox clock).
 //! - `crypto`: ECDSA P-256 with SHA-256, hex DER signatures and keys.
 //! - `limits`: the cap on live objects per store.
 //! - `providers`: the registry, one line per provider; `api` holds the

@@ -12,6 +12,7 @@ mod intergiro;
 mod library;
 mod limits;
 mod readme;
+mod readme_reference;
 mod reproducible;
 mod rules;
 mod scenario;
