@@ -6,6 +6,7 @@ use serde_json::json;
 
 use super::error;
 use super::handlers::{guarded, Result};
+use super::model::{CardActivated, CardCredentials};
 use super::store::Summary;
 use crate::http::{self, Response};
 use crate::state::World;
@@ -46,7 +47,14 @@ pub(crate) fn card_credentials(world: &World, id: &str) -> Result<Response> {
         || {
             http::json(
                 StatusCode::OK,
-                &json!({ "card_id": id, "pan": PAN, "cvv": "737", "expiry_month": 3, "expiry_year": 2030, "holder": "Sandbox Cardholder" }),
+                &CardCredentials {
+                    card_id: id,
+                    pan: PAN,
+                    cvv: "737",
+                    expiry_month: 3,
+                    expiry_year: 2030,
+                    holder: "Sandbox Cardholder",
+                },
             )
         },
     )
@@ -83,7 +91,13 @@ pub(crate) fn activate_card(world: &World, id: &str) -> Result<Response> {
         summary,
         || {
             world.stores.intergiro.activate_card(id);
-            http::json(StatusCode::OK, &json!({ "id": id, "status": "active" }))
+            http::json(
+                StatusCode::OK,
+                &CardActivated {
+                    id,
+                    status: "active",
+                },
+            )
         },
     )
 }

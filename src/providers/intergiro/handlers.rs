@@ -4,11 +4,14 @@ use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 
 use hyper::StatusCode;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::store::Ctx;
 use super::error::{self, IntergiroError};
-use super::model::{Initiate, Login, Refresh};
+use super::model::{
+    AccountDetails, ConsentRequired, Counterparty, Initiate, Initiated, Login, Method, Refresh,
+    Tokens, Transaction,
+};
 use super::store::{stamp, Gate, Guarded, RefreshError, Status, Summary};
 use super::routes::Route;
 use super::{cards, page, publish};
@@ -48,7 +51,10 @@ fn login(req: &Request, world: &World) -> Result<Response> {
         .ok_or_else(|| error::unauthorized("Invalid API key"))?;
     Ok(http::json(
         StatusCode::OK,
-        &json!({ "access_token": access, "refresh_token": refresh }),
+        &Tokens {
+            access_token: access,
+            refresh_token: refresh,
+        },
     ))
 }
 
@@ -69,7 +75,10 @@ pub(crate) fn refresh(req: &Request, world: &World) -> Result<Response> {
         })?;
     Ok(http::json(
         StatusCode::OK,
-        &json!({ "access_token": access, "refresh_token": refresh }),
+        &Tokens {
+            access_token: access,
+            refresh_token: refresh,
+        },
     ))
 }
 
@@ -115,7 +124,7 @@ pub(super) fn guarded(
     match gate {
         Gate::Consent(consent) => Ok(http::json(
             StatusCode::PRECONDITION_FAILED,
-            &json!({ "consent": consent }),
+            &ConsentRequired { consent },
         )),
         Gate::Proceed => Ok(act()),
         Gate::Declined(id) => Err(error::with(
@@ -186,18 +195,19 @@ pub(crate) fn pay(req: &Request, world: &World) -> Result<Response> {
         return Err(field("reference", "reference is at most 140 characters"));
     }
     let currency = account.currency.clone();
-    let transaction = |details: Value| {
-        json!({
-            "id": world.ids.uuid().to_string(),
-            "type": "bank-transfer",
-            "amount": amount,
-            "currency": currency,
-            "status": "pending",
-            "account_id": account_id,
-            "reference": reference,
-            "counterparty": details,
-            "created_at": stamp(&world.now()),
-        })
+    let transaction = |counterparty: Counterparty<'_>| {
+        let answer = Transaction {
+            id: world.ids.uuid().to_string(),
+            kind: "bank-transfer",
+            amount,
+            currency: &currency,
+            status: "pending",
+            account_id,
+            reference,
+            counterparty,
+            created_at: stamp(&world.now()),
+        };
+        http::json(StatusCode::OK, &answer)
     };
     // To another Intergiro account: no consent needed.
     if let Some(internal) = counterparty["account_id"].as_str() {
@@ -215,11 +225,11 @@ pub(crate) fn pay(req: &Request, world: &World) -> Result<Response> {
             ));
         };
         // As Intergiro answers: the payee account's bank details beside its id.
-        let mut details = json!({ "name": name, "account_id": internal });
-        if let Some(iban) = &payee.iban {
-            details["account_details"] = json!({ "type": "sepa", "iban": iban });
-        }
-        return Ok(http::json(StatusCode::OK, &transaction(details)));
+        return Ok(transaction(Counterparty {
+            name,
+            account_id: Some(internal),
+            account_details: payee.iban.as_deref().map(AccountDetails::sepa),
+        }));
     }
     let iban = counterparty["account"]["iban"]
         .as_str()
@@ -248,12 +258,11 @@ pub(crate) fn pay(req: &Request, world: &World) -> Result<Response> {
         "make_payment",
         summary,
         || {
-            http::json(
-                StatusCode::OK,
-                &transaction(
-                    json!({ "name": name, "account_details": { "type": "sepa", "iban": iban } }),
-                ),
-            )
+            transaction(Counterparty {
+                name,
+                account_id: None,
+                account_details: Some(AccountDetails::sepa(&iban)),
+            })
         },
     )
 }
@@ -292,7 +301,13 @@ pub(crate) fn initiate_consent(req: &Request, world: &World, id: &str) -> Result
     let redirect_url = format!("http://{host}{base}/intergiro/sca/consent?token={token}");
     Ok(http::json(
         StatusCode::OK,
-        &json!({ "method": { "redirect_url": redirect_url, "token": token, "expires_at": stamp(&expires) } }),
+        &Initiated {
+            method: Method {
+                redirect_url,
+                token,
+                expires_at: stamp(&expires),
+            },
+        },
     ))
 }
 

@@ -34,7 +34,6 @@ pub(crate) use store::Store;
 use self::error::ThreddError;
 use self::routes::Route;
 use self::store::Ctx;
-use crate::display::Summary;
 use crate::http::{self, Request, Response};
 use crate::control::Reply;
 use crate::providers::{CommonError, Provider, ProviderApi, SignIn};
@@ -99,7 +98,7 @@ impl ProviderApi for Thredd {
             .open_sessions(world.now())
             .into_iter()
             .map(|view| model::PendingSession {
-                summary: summary(&view.notify_initiate_action),
+                summary: model::summary(&view.notify_initiate_action),
                 view,
             })
             .collect();
@@ -152,46 +151,6 @@ pub(crate) fn sweep(world: &World) {
 }
 
 /// ISO 4217 numeric code and exponent of a currency given as either form.
-/// The currencies the sandbox knows: ISO 4217 alpha, numeric, exponent.
-const CURRENCIES: &[(&str, &str, u32)] = &[
-    ("EUR", "978", 2),
-    ("GBP", "826", 2),
-    ("USD", "840", 2),
-    ("SEK", "752", 2),
-    ("JPY", "392", 0),
-];
-
-/// A currency by alpha or numeric code → (numeric, exponent), as
-/// NotifyInitiateAction carries it.
-fn currency(code: &str) -> Option<(&'static str, u32)> {
-    CURRENCIES
-        .iter()
-        .find(|(alpha, numeric, _)| *alpha == code || *numeric == code)
-        .map(|&(_, numeric, exponent)| (numeric, exponent))
-}
-
-/// The merchant and amount of a purchase, from its NotifyInitiateAction,
-/// for the dashboard.
-fn summary(request: &Value) -> Summary {
-    let info = &request["TransactionInfo"];
-    let numeric = info["TransactionCurrency"].as_str().unwrap_or_default();
-    let alpha = CURRENCIES
-        .iter()
-        .find(|(_, n, _)| *n == numeric)
-        .map_or(numeric, |(alpha, _, _)| alpha);
-    let exponent = info["TransactionExponent"].as_u64().unwrap_or(2);
-    Summary {
-        title: "Card purchase".to_owned(),
-        amount: info["TransactionAmount"].as_i64().map(|minor| {
-            crate::display::money(minor, u32::try_from(exponent).unwrap_or(2), alpha)
-        }),
-        payee: request["MerchantInfo"]["MerchantName"]
-            .as_str()
-            .map(str::to_owned),
-        ..Summary::default()
-    }
-}
-
 /// Opens a session and sends NotifyInitiateAction in the background; the
 /// answer comes at once, with the delivery still pending.
 pub(crate) fn start(
@@ -208,7 +167,7 @@ pub(crate) fn start(
             format!("No card with Pubtoken {}", purchase.pubtoken),
         ))?
         .clone();
-    let (numeric, exponent) = currency(&purchase.currency).ok_or((
+    let (numeric, exponent) = model::currency(&purchase.currency).ok_or((
         StatusCode::BAD_REQUEST,
         "invalid_body",
         "currency: an ISO 4217 code such as EUR or 978".to_owned(),

@@ -1,8 +1,11 @@
-//! Thredd's request bodies: the control API's purchase. The oAuth forms are
-//! [`crate::http::ClientCredentials`].
+//! Thredd's wire types: the control API's purchase (the oAuth forms are
+//! [`crate::http::ClientCredentials`]), the session views, and the currencies
+//! and countries NotifyInitiateAction writes as ISO numeric codes.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+use crate::display::Summary;
 
 /// `POST /__admin/thredd/authentications`: a cardholder's purchase.
 #[derive(Debug, Deserialize)]
@@ -60,7 +63,7 @@ pub(crate) struct SessionView {
 pub(crate) struct PendingSession {
     #[serde(flatten)]
     pub(crate) view: SessionView,
-    pub(crate) summary: crate::display::Summary,
+    pub(crate) summary: Summary,
 }
 
 /// The one NotifyInitiateAction of a session.
@@ -112,4 +115,44 @@ pub(crate) fn country_numeric(code: &str) -> Option<&'static str> {
         .iter()
         .find(|(a, n)| *a == alpha || *n == alpha)
         .map(|(_, n)| *n)
+}
+
+/// The currencies the sandbox knows: ISO 4217 alpha, numeric, exponent.
+const CURRENCIES: &[(&str, &str, u32)] = &[
+    ("EUR", "978", 2),
+    ("GBP", "826", 2),
+    ("USD", "840", 2),
+    ("SEK", "752", 2),
+    ("JPY", "392", 0),
+];
+
+/// A currency by alpha or numeric code → (numeric, exponent), as
+/// NotifyInitiateAction carries it.
+pub(crate) fn currency(code: &str) -> Option<(&'static str, u32)> {
+    CURRENCIES
+        .iter()
+        .find(|(alpha, numeric, _)| *alpha == code || *numeric == code)
+        .map(|&(_, numeric, exponent)| (numeric, exponent))
+}
+
+/// The merchant and amount of a purchase, from its NotifyInitiateAction,
+/// for the dashboard.
+pub(crate) fn summary(request: &Value) -> Summary {
+    let info = &request["TransactionInfo"];
+    let numeric = info["TransactionCurrency"].as_str().unwrap_or_default();
+    let alpha = CURRENCIES
+        .iter()
+        .find(|(_, n, _)| *n == numeric)
+        .map_or(numeric, |(alpha, _, _)| alpha);
+    let exponent = info["TransactionExponent"].as_u64().unwrap_or(2);
+    Summary {
+        title: "Card purchase".to_owned(),
+        amount: info["TransactionAmount"].as_i64().map(|minor| {
+            crate::display::money(minor, u32::try_from(exponent).unwrap_or(2), alpha)
+        }),
+        payee: request["MerchantInfo"]["MerchantName"]
+            .as_str()
+            .map(str::to_owned),
+        ..Summary::default()
+    }
 }
