@@ -133,4 +133,3 @@ pub(crate) fn account_transactions(world: &World, id: &str) -> Result<Response> 
         || http::json(StatusCode::OK, &json!([])),
     )
 }
-

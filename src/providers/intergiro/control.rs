@@ -32,7 +32,6 @@ impl RouteTable for Control {
             _ => RouteMatch::NotFound,
         }
     }
-
 }
 
 /// Plays the user on the consent page.

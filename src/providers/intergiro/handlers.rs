@@ -6,14 +6,14 @@ use std::hash::{Hash, Hasher};
 use hyper::StatusCode;
 use serde_json::Value;
 
-use super::store::Ctx;
 use super::error::{self, IntergiroError};
 use super::model::{
     AccountDetails, ConsentRequired, Counterparty, Initiate, Initiated, Login, Method, Refresh,
     Tokens, Transaction,
 };
-use super::store::{stamp, Gate, Guarded, RefreshError, Status, Summary};
 use super::routes::Route;
+use super::store::Ctx;
+use super::store::{stamp, Gate, Guarded, RefreshError, Status, Summary};
 use super::{cards, page, publish};
 use crate::http::{self, Request, Response};
 use crate::providers::CommonError;
@@ -83,7 +83,11 @@ pub(crate) fn refresh(req: &Request, world: &World) -> Result<Response> {
 }
 
 pub(crate) fn authenticate(req: &Request, world: &World) -> Result<()> {
-    if world.stores.intergiro.authenticated(world.now(), req.bearer()) {
+    if world
+        .stores
+        .intergiro
+        .authenticated(world.now(), req.bearer())
+    {
         Ok(())
     } else {
         Err(error::unauthorized(
@@ -142,7 +146,6 @@ pub(super) fn guarded(
         Gate::Full(full) => Err(error::too_many(full)),
     }
 }
-
 
 pub(crate) fn pay(req: &Request, world: &World) -> Result<Response> {
     let body: Value = req.json().map_err(error::decode)?;
@@ -330,7 +333,10 @@ pub(crate) fn consent_state_error(id: &str, status: Option<Status>) -> Intergiro
 
 pub(crate) fn get_consent(world: &World, id: &str) -> Result<Response> {
     let mut events = Vec::new();
-    let view = world.stores.intergiro.consent(Ctx::of(world), id, &mut events);
+    let view = world
+        .stores
+        .intergiro
+        .consent(Ctx::of(world), id, &mut events);
     publish(world, events);
     view.map(|v| http::json(StatusCode::OK, &v))
         .ok_or_else(|| consent_state_error(id, None))

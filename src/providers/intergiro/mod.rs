@@ -28,8 +28,8 @@ pub(crate) use store::Store;
 use self::error::IntergiroError;
 use self::routes::Route;
 use self::store::Ctx;
-use crate::http::{Request, Response};
 use crate::control::Reply;
+use crate::http::{Request, Response};
 use crate::providers::{CommonError, Provider, ProviderApi, SignIn};
 use crate::state::World;
 
@@ -91,8 +91,13 @@ impl ProviderApi for Intergiro {
 
     /// Consents waiting on their page.
     fn pending(world: &World) -> Value {
-        serde_json::to_value(world.stores.intergiro.pending(world.now(), &world.base_path))
-            .unwrap_or(Value::Null)
+        serde_json::to_value(
+            world
+                .stores
+                .intergiro
+                .pending(world.now(), &world.base_path),
+        )
+        .unwrap_or(Value::Null)
     }
 
     type Control = control::Control;
@@ -103,7 +108,12 @@ impl ProviderApi for Intergiro {
         control::handle(route, &world)
     }
 
-    fn button(world: &Arc<World>, verb: &str, id: &str, _code: &str) -> Option<Result<String, String>> {
+    fn button(
+        world: &Arc<World>,
+        verb: &str,
+        id: &str,
+        _code: &str,
+    ) -> Option<Result<String, String>> {
         control::button(world, verb, id)
     }
 }

@@ -5,10 +5,10 @@
 use hyper::StatusCode;
 use serde_json::json;
 
-use super::store::Ctx;
 use super::model::Submission;
+use super::publish;
+use super::store::Ctx;
 use super::store::Passcode;
-use super::{publish};
 use crate::http::{self, Request, Response};
 use crate::state::World;
 use crate::templates;
@@ -108,7 +108,11 @@ pub(crate) fn submit(req: &Request, world: &World) -> Response {
     };
     if approve {
         let typed = form.passcode.as_deref().unwrap_or_default();
-        match world.stores.intergiro.passcode(Ctx::of(world), &form.token, typed) {
+        match world
+            .stores
+            .intergiro
+            .passcode(Ctx::of(world), &form.token, typed)
+        {
             Passcode::Right => {}
             Passcode::Wrong => {
                 let retry = Some("That passcode is not right. Try again.");

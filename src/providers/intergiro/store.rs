@@ -14,10 +14,10 @@ use parking_lot::Mutex;
 use serde_json::{json, Value};
 
 use super::consent::MAX_WRONG_PASSCODES;
-use super::model::{ConsentView, PendingConsent};
 pub(crate) use super::consent::{Consent, Gate, Guarded, Passcode, RefreshError, Status, Summary};
-use crate::limits::{make_room, Full};
+use super::model::{ConsentView, PendingConsent};
 use crate::ids::IdGen;
+use crate::limits::{make_room, Full};
 use crate::scenario::Scenario;
 use crate::secret;
 

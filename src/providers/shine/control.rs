@@ -41,7 +41,6 @@ impl RouteTable for Control {
             _ => RouteMatch::NotFound,
         }
     }
-
 }
 
 fn decision(verb: &str) -> Option<Decide> {

@@ -80,13 +80,16 @@ fn create_action_request(req: &Request, world: &World) -> Result<Response> {
         payload: body.payload,
     };
     let mut happened = Vec::new();
-    let response = world.stores.shine.create(Ctx::of(world), new, &mut happened, |view| {
-        http::with_type(
-            StatusCode::OK,
-            view.to_envelope_json().into(),
-            "application/json",
-        )
-    });
+    let response = world
+        .stores
+        .shine
+        .create(Ctx::of(world), new, &mut happened, |view| {
+            http::with_type(
+                StatusCode::OK,
+                view.to_envelope_json().into(),
+                "application/json",
+            )
+        });
     publish(world, happened);
     response.map_err(ShineError::too_many)
 }
@@ -103,16 +106,19 @@ pub(crate) fn poll_action_request(req: &Request, world: &World, id: &str) -> Res
         .directory
         .authenticate(&creds.client_id, &creds.client_secret)?;
     let mut happened = Vec::new();
-    let response = world
-        .stores
-        .shine
-        .poll(Ctx::of(world), id, &creds.client_id, &mut happened, |view| {
+    let response = world.stores.shine.poll(
+        Ctx::of(world),
+        id,
+        &creds.client_id,
+        &mut happened,
+        |view| {
             http::with_type(
                 StatusCode::OK,
                 view.to_envelope_json().into(),
                 "application/json",
             )
-        });
+        },
+    );
     publish(world, happened);
     response
 }
@@ -180,12 +186,12 @@ pub(crate) fn authorize(req: &Request, world: &World) -> Result<Response> {
     if directory.user(&uid).is_none() {
         return Err(ShineError::not_found("User").on_field("uid"));
     }
-    let code = world
-        .stores
-        .shine
-        .oauth
-        .lock()
-        .issue_code(Ctx::of(world), &client_id, &uid, &redirect_uri)?;
+    let code = world.stores.shine.oauth.lock().issue_code(
+        Ctx::of(world),
+        &client_id,
+        &uid,
+        &redirect_uri,
+    )?;
     let mut location = redirect_uri;
     location.push(if location.contains('?') { '&' } else { '?' });
     let mut query = form_urlencoded::Serializer::new(String::new());

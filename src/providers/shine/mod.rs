@@ -33,8 +33,8 @@ pub(crate) use store::{DecideError, Store};
 use self::error::ShineError;
 use self::routes::Route;
 use self::store::Ctx;
-use crate::http::{Request, Response};
 use crate::control::Reply;
+use crate::http::{Request, Response};
 use crate::providers::{CommonError, Provider, ProviderApi, SignIn};
 use crate::state::World;
 
@@ -103,7 +103,12 @@ impl ProviderApi for Shine {
         control::handle(route, req, &world)
     }
 
-    fn button(world: &Arc<World>, verb: &str, id: &str, _code: &str) -> Option<Result<String, String>> {
+    fn button(
+        world: &Arc<World>,
+        verb: &str,
+        id: &str,
+        _code: &str,
+    ) -> Option<Result<String, String>> {
         control::button(world, verb, id)
     }
 }
@@ -122,7 +127,8 @@ pub(crate) fn sweep(world: &World) {
 pub(crate) fn decide(world: &World, id: &str, decision: Decide) -> Result<Value, DecideError> {
     let mut happened = Vec::new();
     let view = world
-.stores.shine
+        .stores
+        .shine
         .decide(Ctx::of(world), id, decision, &mut happened, |view| {
             serde_json::to_value(view).unwrap_or(Value::Null)
         });

@@ -46,7 +46,9 @@ fn page<T>(req: &Request, items: Vec<(String, T)>) -> Result<Connection<T>> {
             .parse::<usize>()
             .ok()
             .filter(|n| (1..=MAX_FIRST).contains(n))
-            .ok_or_else(|| ShineError::validation("first", "first is a whole number from 1 to 100"))?,
+            .ok_or_else(|| {
+                ShineError::validation("first", "first is a whole number from 1 to 100")
+            })?,
     };
     let total_count = items.len();
     let start = match req.query_param("after") {
@@ -55,7 +57,9 @@ fn page<T>(req: &Request, items: Vec<(String, T)>) -> Result<Connection<T>> {
             items
                 .iter()
                 .position(|(cursor, _)| *cursor == after)
-                .ok_or_else(|| ShineError::validation("after", "after is not a cursor of this list"))?
+                .ok_or_else(|| {
+                    ShineError::validation("after", "after is not a cursor of this list")
+                })?
                 + 1
         }
     };
@@ -103,7 +107,11 @@ pub(crate) fn transfers(req: &Request, world: &World, uid: &str) -> Result<Respo
         .shine
         .transfers_of(uid)
         .into_iter()
-        .filter(|t| recipient.as_deref().is_none_or(|r| t.bank_transfer_recipient_id == r))
+        .filter(|t| {
+            recipient
+                .as_deref()
+                .is_none_or(|r| t.bank_transfer_recipient_id == r)
+        })
         .filter(|t| status.as_deref().is_none_or(|s| t.status == s))
         .filter(|t| {
             let amount = t.amount.as_f64().unwrap_or_default();
@@ -111,7 +119,10 @@ pub(crate) fn transfers(req: &Request, world: &World, uid: &str) -> Result<Respo
         })
         .map(|t| (t.bank_transfer_id.to_string(), t))
         .collect();
-    Ok(http::json(StatusCode::OK, &Envelope::new(page(req, items)?)))
+    Ok(http::json(
+        StatusCode::OK,
+        &Envelope::new(page(req, items)?),
+    ))
 }
 
 /// The recipients, filtered by `name` (a part of it, any case) and
@@ -122,7 +133,12 @@ pub(crate) fn recipients(req: &Request, world: &World) -> Result<Response> {
         None => None,
         Some("true") => Some(true),
         Some("false") => Some(false),
-        Some(_) => return Err(ShineError::validation("usableForSct", "usableForSct is true or false")),
+        Some(_) => {
+            return Err(ShineError::validation(
+                "usableForSct",
+                "usableForSct is true or false",
+            ))
+        }
     };
     let items = world
         .stores
@@ -130,9 +146,15 @@ pub(crate) fn recipients(req: &Request, world: &World) -> Result<Response> {
         .directory
         .recipients()
         .iter()
-        .filter(|r| name.as_deref().is_none_or(|n| r.name.to_lowercase().contains(n)))
+        .filter(|r| {
+            name.as_deref()
+                .is_none_or(|n| r.name.to_lowercase().contains(n))
+        })
         .filter(|r| usable.is_none_or(|u| r.usable_for_sct == u))
         .map(|r| (r.bank_transfer_recipient_id.clone(), r.clone()))
         .collect();
-    Ok(http::json(StatusCode::OK, &Envelope::new(page(req, items)?)))
+    Ok(http::json(
+        StatusCode::OK,
+        &Envelope::new(page(req, items)?),
+    ))
 }

@@ -81,7 +81,11 @@ pub(super) enum Key {
 impl Inner {
     /// Room for one more request: at the cap, finished requests go, with
     /// their tokens and deadlines.
-    pub(super) fn make_room_for_request(&mut self, now: DateTime<Utc>, cap: NonZeroUsize) -> Result<(), Full> {
+    pub(super) fn make_room_for_request(
+        &mut self,
+        now: DateTime<Utc>,
+        cap: NonZeroUsize,
+    ) -> Result<(), Full> {
         let before = self.requests.len();
         make_room(&mut self.requests, cap, |r| r.finished(now))?;
         if self.requests.len() < before {
@@ -168,4 +172,3 @@ impl Inner {
         });
     }
 }
-

@@ -59,24 +59,23 @@ impl RouteTable for Route {
             },
             // Shine's mutual-TLS host serves transfers at `/bank/transfers`,
             // its API host at `/v3/bank/transfers`: the same operations.
-            ["v3", "bank", "transfers", rest @ ..] | ["bank", "transfers", rest @ ..] => {
-                match rest {
-                    [] if post => Found(Self::CreateTransfer),
-                    [] => MethodNotAllowed("POST"),
-                    ["query"] if get => Found(Self::QueryTransfers),
-                    ["recipients", "query"] if get => Found(Self::QueryRecipients),
-                    ["query"] | ["recipients", "query"] => MethodNotAllowed("GET"),
-                    ["recipients", id] if get => Found(Self::GetRecipient {
-                        id: (*id).to_owned(),
-                    }),
-                    ["recipients", _] => MethodNotAllowed("GET"),
-                    [id] if get => Found(Self::GetTransfer {
-                        id: (*id).to_owned(),
-                    }),
-                    [_] => MethodNotAllowed("GET"),
-                    _ => NotFound,
-                }
-            }
+            ["v3", "bank", "transfers", rest @ ..] | ["bank", "transfers", rest @ ..] => match rest
+            {
+                [] if post => Found(Self::CreateTransfer),
+                [] => MethodNotAllowed("POST"),
+                ["query"] if get => Found(Self::QueryTransfers),
+                ["recipients", "query"] if get => Found(Self::QueryRecipients),
+                ["query"] | ["recipients", "query"] => MethodNotAllowed("GET"),
+                ["recipients", id] if get => Found(Self::GetRecipient {
+                    id: (*id).to_owned(),
+                }),
+                ["recipients", _] => MethodNotAllowed("GET"),
+                [id] if get => Found(Self::GetTransfer {
+                    id: (*id).to_owned(),
+                }),
+                [_] => MethodNotAllowed("GET"),
+                _ => NotFound,
+            },
             _ => NotFound,
         }
     }

@@ -22,8 +22,8 @@ use super::oauth::OAuth;
 use super::requests::{ActionRequest, Key};
 use crate::deadlines::Deadlines;
 use crate::ids::FastMap;
-use crate::limits::{make_room, Full};
 use crate::ids::IdGen;
+use crate::limits::{make_room, Full};
 use crate::scenario::Scenario;
 
 /// A checked create: the client and user as the directory holds them.

@@ -55,7 +55,12 @@ impl Action {
 }
 
 /// Applies a confirmed action: what the original call would have answered.
-pub(super) fn apply(inner: &mut Inner, ctx: Ctx<'_>, person_id: &str, action: Action) -> (u16, Value) {
+pub(super) fn apply(
+    inner: &mut Inner,
+    ctx: Ctx<'_>,
+    person_id: &str,
+    action: Action,
+) -> (u16, Value) {
     let Ok(person) = inner.person_mut(person_id) else {
         return (
             404,

@@ -85,7 +85,11 @@ impl Store {
         body: CreateActivation,
         invalidate_in_query: bool,
     ) -> Result<ActivationView, SolarisError> {
-        if body.purpose.as_deref().is_some_and(|p| p != "DEVICE_BINDING") {
+        if body
+            .purpose
+            .as_deref()
+            .is_some_and(|p| p != "DEVICE_BINDING")
+        {
             return Err(SolarisError::validation(
                 "purpose",
                 "the only purpose is DEVICE_BINDING",
@@ -145,7 +149,11 @@ impl Store {
     }
 
     /// Marks a code expired: it binds nothing any more.
-    pub(crate) fn expire_activation(&self, now: DateTime<Utc>, id: &str) -> Result<(), SolarisError> {
+    pub(crate) fn expire_activation(
+        &self,
+        now: DateTime<Utc>,
+        id: &str,
+    ) -> Result<(), SolarisError> {
         let mut inner = self.lock();
         let a = inner
             .activations

@@ -8,12 +8,13 @@ use chrono::{DateTime, Utc};
 use hyper::StatusCode;
 use serde_json::Value;
 
-use crate::crypto::{self, CryptoError};
-use super::devices::{self, Purpose};
-use super::error::SolarisError;
-pub(crate) use super::actions::Action;
 use super::actions::apply;
+pub(crate) use super::actions::Action;
+use super::devices;
+use super::error::SolarisError;
+use super::model::Purpose;
 use super::store::{sms_draft, stamp, Ctx, Inner, Store};
+use crate::crypto::{self, CryptoError};
 use crate::limits::make_room;
 use crate::secret;
 use crate::state::SmsDraft;

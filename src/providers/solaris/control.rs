@@ -37,7 +37,6 @@ impl RouteTable for Control {
             _ => RouteMatch::NotFound,
         }
     }
-
 }
 
 #[derive(Debug, Deserialize)]

@@ -4,8 +4,9 @@
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
-use super::devices::{signature_error, verified, Purpose};
+use super::devices::{signature_error, verified};
 use super::error::SolarisError;
+use super::model::Purpose;
 use super::store::{already_completed, expired, stamp, Ctx, Store};
 use crate::crypto;
 use crate::limits::make_room;
@@ -20,7 +21,6 @@ pub(crate) struct DeviceChallenge {
     pub(crate) expires_at: DateTime<Utc>,
     done: bool,
 }
-
 
 impl Store {
     pub(crate) fn create_device_challenge(

@@ -9,34 +9,17 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use p256::ecdsa::{SigningKey, VerifyingKey};
-use serde::Deserialize;
 
-use super::model::{AddKey, Register};
-use serde_json::{json, Value};
+use super::model::{
+    AddKey, Created, DeviceKeys, DeviceRegistered, DeviceView, KeyView, Purpose, Register,
+    SignatureChallengeView,
+};
 
-use crate::crypto::{self, CryptoError};
 use super::error::SolarisError;
 use super::store::{already_completed, expired, sms_draft, stamp, Ctx, Inner, Store};
+use crate::crypto::{self, CryptoError};
 use crate::limits::make_room;
 use crate::state::SmsDraft;
-
-/// Which key of a device: `restricted` keys need the user's presence
-/// (biometrics) and are required for data changes and transactions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub(crate) enum Purpose {
-    Restricted,
-    Unrestricted,
-}
-
-impl Purpose {
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            Self::Restricted => "restricted",
-            Self::Unrestricted => "unrestricted",
-        }
-    }
-}
 
 #[derive(Debug, Clone)]
 pub(crate) struct DeviceKey {
@@ -56,8 +39,13 @@ pub(crate) struct Device {
 }
 
 impl Device {
-    fn view(&self) -> Value {
-        json!({ "id": self.id, "person_id": self.person_id, "name": self.name, "created_at": stamp(&self.created_at) })
+    fn view(&self) -> DeviceView {
+        DeviceView {
+            id: self.id.clone(),
+            person_id: self.person_id.clone(),
+            name: self.name.clone(),
+            created_at: stamp(&self.created_at),
+        }
     }
 
     pub(crate) fn key(&self, purpose: Purpose) -> Option<&VerifyingKey> {
@@ -136,7 +124,7 @@ impl Store {
         &self,
         ctx: Ctx<'_>,
         req: Register,
-    ) -> Result<(Value, Option<SmsDraft>), SolarisError> {
+    ) -> Result<(DeviceRegistered, Option<SmsDraft>), SolarisError> {
         let key = check_key(&req.key, &req.key_type)?;
         let purpose = purpose("key_purpose", req.key_purpose.as_deref())?;
         if req.name.trim().is_empty() {
@@ -164,9 +152,7 @@ impl Store {
         } else {
             let to = person
                 .verified_mobile()
-                .ok_or_else(|| {
-                    SolarisError::validation("person_id", "telephone number not found")
-                })?
+                .ok_or_else(|| SolarisError::validation("person_id", "telephone number not found"))?
                 .to_owned();
             (person.otp(ctx.ids), Some(to), None)
         };
@@ -211,7 +197,10 @@ impl Store {
             activation,
         };
         let sms = to.map(|to| sms_draft(to, &challenge.otp, "device_binding", &device.id));
-        let view = json!({ "id": device.id, "challenge": signature_challenge_view(&challenge) });
+        let view = DeviceRegistered {
+            id: device.id.clone(),
+            challenge: signature_challenge_view(&challenge),
+        };
         inner.devices.insert(device.id.clone(), device);
         inner
             .signature_challenges
@@ -223,7 +212,7 @@ impl Store {
         &self,
         now: DateTime<Utc>,
         id: &str,
-    ) -> Result<Value, SolarisError> {
+    ) -> Result<SignatureChallengeView, SolarisError> {
         let inner = self.lock();
         let challenge = inner
             .signature_challenges
@@ -272,7 +261,7 @@ impl Store {
         Ok(device_id)
     }
 
-    pub(crate) fn list_devices(&self, person_id: &str) -> Vec<Value> {
+    pub(crate) fn list_devices(&self, person_id: &str) -> Vec<DeviceView> {
         let inner = self.lock();
         let mut devices: Vec<&Device> = inner
             .devices
@@ -283,7 +272,7 @@ impl Store {
         devices.into_iter().map(Device::view).collect()
     }
 
-    pub(crate) fn device(&self, id: &str) -> Result<Value, SolarisError> {
+    pub(crate) fn device(&self, id: &str) -> Result<DeviceView, SolarisError> {
         let inner = self.lock();
         verified(&inner.devices, id).map(Device::view)
     }
@@ -298,17 +287,23 @@ impl Store {
         Ok(())
     }
 
-    pub(crate) fn device_keys(&self, id: &str) -> Result<Value, SolarisError> {
+    pub(crate) fn device_keys(&self, id: &str) -> Result<[DeviceKeys; 1], SolarisError> {
         let inner = self.lock();
         let device = verified(&inner.devices, id)?;
-        let keys: Vec<Value> = device
+        let keys = device
             .keys
             .iter()
-            .map(|k| json!({ "key_id": k.id, "key_purpose": k.purpose.name() }))
+            .map(|k| KeyView {
+                key_id: k.id.clone(),
+                key_purpose: k.purpose.name(),
+            })
             .collect();
-        Ok(
-            json!([{ "person_id": device.person_id, "device_id": device.id, "name": device.name, "keys": keys }]),
-        )
+        Ok([DeviceKeys {
+            person_id: device.person_id.clone(),
+            device_id: device.id.clone(),
+            name: device.name.clone(),
+            keys,
+        }])
     }
 
     /// Adds a key, signed (over the new key's hex) by an existing key of the device.
@@ -317,7 +312,7 @@ impl Store {
         ctx: Ctx<'_>,
         id: &str,
         req: AddKey,
-    ) -> Result<Value, SolarisError> {
+    ) -> Result<Created, SolarisError> {
         let new_key = check_key(&req.key, &req.key_type)?;
         let new_purpose = purpose("key_purpose", Some(&req.key_purpose))?;
         let signer = purpose(
@@ -351,18 +346,17 @@ impl Store {
             purpose: new_purpose,
             key: new_key,
         });
-        Ok(json!({ "id": key_id }))
+        Ok(Created { id: key_id })
     }
-
 }
 
-fn signature_challenge_view(c: &SignatureChallenge) -> Value {
-    json!({
-        "id": c.id,
-        "type": "signature",
-        "created_at": stamp(&c.created_at),
-        "expires_at": stamp(&c.expires_at),
-    })
+fn signature_challenge_view(c: &SignatureChallenge) -> SignatureChallengeView {
+    SignatureChallengeView {
+        id: c.id.clone(),
+        kind: "signature",
+        created_at: stamp(&c.created_at),
+        expires_at: stamp(&c.expires_at),
+    }
 }
 
 fn live<'a>(

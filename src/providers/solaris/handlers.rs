@@ -172,7 +172,7 @@ fn route_to(route: Route, req: &Request, world: &World) -> Result<Response> {
             let person = req
                 .query_param("person_id")
                 .ok_or_else(|| SolarisError::validation("person_id", "person_id is required"))?;
-            ok(StatusCode::OK, &Value::Array(store.list_devices(&person)))
+            ok(StatusCode::OK, &store.list_devices(&person))
         }
         Route::CreateDevice => {
             let body: Register = req.json()?;
@@ -285,9 +285,9 @@ fn oauth2_token(req: &Request, world: &World) -> Result<Response> {
             "The body must be application/x-www-form-urlencoded",
         ));
     }
-    let form: ClientCredentials = req.form(false).map_err(|e| {
-        refuse(StatusCode::BAD_REQUEST, "invalid_request", &e.describe())
-    })?;
+    let form: ClientCredentials = req
+        .form(false)
+        .map_err(|e| refuse(StatusCode::BAD_REQUEST, "invalid_request", &e.describe()))?;
     match form.grant_type.as_deref() {
         Some("client_credentials") => {}
         Some(_) => {

@@ -29,14 +29,14 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-pub(crate) use devices::Purpose;
+pub(crate) use model::Purpose;
 pub(crate) use store::Store;
 
 use self::error::SolarisError;
 use self::routes::Route;
 use self::store::Ctx;
-use crate::http::{Request, Response};
 use crate::control::Reply;
+use crate::http::{Request, Response};
 use crate::providers::{CommonError, Provider, ProviderApi, SignIn};
 use crate::scenario::{Scenario, SmsUser, Users};
 use crate::state::World;
@@ -102,7 +102,12 @@ impl ProviderApi for Solaris {
         control::handle(route, req, &world)
     }
 
-    fn button(world: &Arc<World>, verb: &str, id: &str, _code: &str) -> Option<Result<String, String>> {
+    fn button(
+        world: &Arc<World>,
+        verb: &str,
+        id: &str,
+        _code: &str,
+    ) -> Option<Result<String, String>> {
         control::button(world, verb, id)
     }
 }
@@ -150,7 +155,8 @@ pub(crate) fn sign(
     purpose: Option<Purpose>,
 ) -> Result<String, SignRefusal> {
     world
-.stores.solaris
+        .stores
+        .solaris
         .sign_as_virtual_device(device_id, text, purpose)
 }
 
@@ -170,12 +176,11 @@ pub(crate) fn confirm_with_virtual_device(
     let person_id = request.person_id.clone();
     let device_id = match world.stores.solaris.virtual_device_of(&person_id) {
         Some(device) => device,
-        None => {
-            bind_virtual_device(world, &person_id, Purpose::Restricted)?.id
-        }
+        None => bind_virtual_device(world, &person_id, Purpose::Restricted)?.id,
     };
     let (view, _) = world
-.stores.solaris
+        .stores
+        .solaris
         .authorize(
             c,
             id,
@@ -197,7 +202,8 @@ pub(crate) fn confirm_with_virtual_device(
     let signature = sign(world, &device_id, &text, Some(Purpose::Restricted))
         .map_err(|_| "the virtual device cannot sign".to_owned())?;
     let done = world
-.stores.solaris
+        .stores
+        .solaris
         .confirm(
             c,
             id,

@@ -1,4 +1,5 @@
-//! Solaris' request bodies.
+//! Solaris' wire types: the request bodies, and the answers (change requests,
+//! devices and their keys, signature challenges) with the key purposes.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -134,4 +135,70 @@ pub(crate) struct VirtualDeviceView {
     pub(crate) person_id: String,
     pub(crate) key_purpose: &'static str,
     pub(crate) key: String,
+}
+
+/// A bound device, as `GET /v1/mfa/devices` and `/{id}` answer it.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct DeviceView {
+    pub(crate) id: String,
+    pub(crate) person_id: String,
+    pub(crate) name: String,
+    pub(crate) created_at: String,
+}
+
+/// A signature challenge: the device binding's, as `POST /v1/mfa/devices`
+/// and `GET /v1/mfa/challenges/signatures/{id}` answer it.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct SignatureChallengeView {
+    pub(crate) id: String,
+    #[serde(rename = "type")]
+    pub(crate) kind: &'static str,
+    pub(crate) created_at: String,
+    pub(crate) expires_at: String,
+}
+
+/// `POST /v1/mfa/devices`: the device, bound once its challenge is signed.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct DeviceRegistered {
+    pub(crate) id: String,
+    pub(crate) challenge: SignatureChallengeView,
+}
+
+/// `GET /v1/mfa/devices/{id}/keys`: the device with its keys.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct DeviceKeys {
+    pub(crate) person_id: String,
+    pub(crate) device_id: String,
+    pub(crate) name: String,
+    pub(crate) keys: Vec<KeyView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct KeyView {
+    pub(crate) key_id: String,
+    pub(crate) key_purpose: &'static str,
+}
+
+/// What a create answers with: the new object's id.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Created {
+    pub(crate) id: String,
+}
+
+/// Which key of a device: `restricted` keys need the user's presence
+/// (biometrics) and are required for data changes and transactions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Purpose {
+    Restricted,
+    Unrestricted,
+}
+
+impl Purpose {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::Restricted => "restricted",
+            Self::Unrestricted => "unrestricted",
+        }
+    }
 }

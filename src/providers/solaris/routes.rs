@@ -18,7 +18,10 @@ pub(crate) enum Route {
     DeleteMobile(String),
     AuthorizeMobile(String),
     ConfirmMobile(String),
-    SepaTransfer { person: String, account: String },
+    SepaTransfer {
+        person: String,
+        account: String,
+    },
     ListTrustedIbans(String),
     AddTrustedIban(String),
     CreateSmsChallenge,

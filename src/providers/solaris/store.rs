@@ -8,7 +8,6 @@
 
 use std::collections::HashMap;
 
-
 use chrono::{DateTime, Utc};
 use hyper::StatusCode;
 use parking_lot::{Mutex, MutexGuard};

@@ -1,8 +1,9 @@
 //! Virtual devices: devices whose private key the sandbox holds, so a team
 //! without a phone can bind one and sign with it.
 
-use super::devices::{Device, DeviceKey, Purpose};
+use super::devices::{Device, DeviceKey};
 use super::error::SolarisError;
+use super::model::Purpose;
 use super::model::VirtualDeviceView;
 use super::store::{Ctx, Store};
 use crate::crypto;

@@ -127,10 +127,7 @@ pub(crate) fn handle(route: Control, req: &Request, world: Arc<World>) -> Reply<
 fn otp_refused(code: &'static str) -> ControlError {
     let (status, message) = match code {
         "not_found" => (StatusCode::NOT_FOUND, "The OTP was not accepted"),
-        "invalid_otp" => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "The OTP was not accepted",
-        ),
+        "invalid_otp" => (StatusCode::UNPROCESSABLE_ENTITY, "The OTP was not accepted"),
         "otp_attempts_exhausted" => (
             StatusCode::UNPROCESSABLE_ENTITY,
             "The OTP was not accepted; that was the third try, and the authentication failed",

@@ -15,7 +15,7 @@ use tokio::net::TcpStream;
 
 use super::store::Ctx;
 use super::store::Delivery;
-use super::{THREDD_CLIENT};
+use super::THREDD_CLIENT;
 use crate::providers::Provider;
 use crate::scenario::probe::Probe;
 use crate::scenario::Fault;
@@ -68,7 +68,11 @@ async fn attempt(
             "No notify_initiate_action_url in the scenario or the request",
         );
     };
-    let deadline = world.stores.thredd.deadline(id).unwrap_or_else(|| world.now());
+    let deadline = world
+        .stores
+        .thredd
+        .deadline(id)
+        .unwrap_or_else(|| world.now());
     let payload = body.to_string();
     let probe = Probe::new("POST", url, None, None, payload.as_bytes());
     if let Some(applied) = world.rules.apply(OPERATION, &probe) {

@@ -3,10 +3,10 @@
 use hyper::StatusCode;
 use serde_json::{json, Value};
 
-use super::store::Ctx;
 use super::error::{echo, Result, ThreddError};
+use super::routes::Route;
+use super::store::Ctx;
 use super::store::{Refusal, STATUSES};
-use super::{routes::Route};
 use crate::http::{self, Request, Response};
 use crate::providers::CommonError;
 use crate::state::World;

@@ -192,7 +192,11 @@ mod tests {
         let parts: Vec<&str> = token.split('.').collect();
         assert_eq!(parts.len(), 3);
         let header = serde_json::from_slice(&decode(parts[0])).unwrap();
-        (header, format!("{}.{}", parts[0], parts[1]), decode(parts[2]))
+        (
+            header,
+            format!("{}.{}", parts[0], parts[1]),
+            decode(parts[2]),
+        )
     }
 
     #[test]
@@ -200,9 +204,15 @@ mod tests {
         let key = SigningKey::from_slice(&[3u8; 32]).unwrap();
         let issuer = Issuer::es256(key.clone(), "k1".to_owned());
         let (header, input, signature) = parts(&issuer.sign(&claims(Utc::now())));
-        assert_eq!((header["alg"].as_str(), header["kid"].as_str()), (Some("ES256"), Some("k1")));
+        assert_eq!(
+            (header["alg"].as_str(), header["kid"].as_str()),
+            (Some("ES256"), Some("k1"))
+        );
         let signature = Signature::from_slice(&signature).unwrap();
-        assert!(key.verifying_key().verify(input.as_bytes(), &signature).is_ok());
+        assert!(key
+            .verifying_key()
+            .verify(input.as_bytes(), &signature)
+            .is_ok());
     }
 
     #[test]

@@ -34,8 +34,8 @@ pub(crate) use store::Store;
 use self::error::ThreddError;
 use self::routes::Route;
 use self::store::Ctx;
-use crate::http::{self, Request, Response};
 use crate::control::Reply;
+use crate::http::{self, Request, Response};
 use crate::providers::{CommonError, Provider, ProviderApi, SignIn};
 use crate::scenario::{SmsUser, Users};
 use crate::state::World;
@@ -117,7 +117,12 @@ impl ProviderApi for Thredd {
         control::handle(route, req, world)
     }
 
-    fn button(world: &Arc<World>, verb: &str, id: &str, code: &str) -> Option<Result<String, String>> {
+    fn button(
+        world: &Arc<World>,
+        verb: &str,
+        id: &str,
+        code: &str,
+    ) -> Option<Result<String, String>> {
         control::button(world, verb, id, code)
     }
 }
@@ -133,7 +138,8 @@ pub(crate) fn sweep(world: &World) {
             ..Ctx::of(world)
         };
         if let Ok(done) = world
-.stores.thredd
+            .stores
+            .thredd
             .validate(ctx, &id, pubtoken, status, "SANDBOX-PM")
         {
             validated(world, &id, done);
@@ -159,7 +165,8 @@ pub(crate) fn start(
 ) -> Result<model::SessionView, (StatusCode, &'static str, String)> {
     let settings = &world.scenario.settings.thredd;
     let card = world
-.stores.thredd
+        .stores
+        .thredd
         .card(purchase.pubtoken)
         .ok_or((
             StatusCode::NOT_FOUND,
@@ -232,7 +239,8 @@ pub(crate) fn start(
         },
     });
     let view = world
-.stores.thredd
+        .stores
+        .thredd
         .open(
             Ctx::of(&world),
             id.clone(),
@@ -268,7 +276,8 @@ pub(crate) fn start(
             );
             if let Some(status) = pm.decide.status() {
                 world
-.stores.thredd
+                    .stores
+                    .thredd
                     .plan_pm(&id, world.now() + pm.after.as_delta(), status);
                 sweep(&world);
             }
@@ -309,12 +318,14 @@ pub(crate) fn validated(world: &World, id: &str, validated: store::Validated) {
 /// The dashboard plays the PM: NotifyValidate with `status`, as if called.
 pub(crate) fn play_pm(world: &World, id: &str, status: &'static str) -> Result<(), String> {
     let (view, _) = world
-.stores.thredd
+        .stores
+        .thredd
         .session(world.now(), id)
         .ok_or_else(|| format!("No authentication {id}"))?;
     let pubtoken = view.pubtoken;
     let done = world
-.stores.thredd
+        .stores
+        .thredd
         .validate(Ctx::of(world), id, pubtoken, status, "SANDBOX-DASHBOARD")
         .map_err(|r| r.message)?;
     validated(world, id, done);

@@ -101,13 +101,41 @@ pub(crate) struct Claims {
 /// The countries a sandbox purchase is likely to name; others are refused.
 pub(crate) fn country_numeric(code: &str) -> Option<&'static str> {
     const COUNTRIES: &[(&str, &str)] = &[
-        ("AT", "040"), ("BE", "056"), ("BG", "100"), ("CH", "756"), ("CY", "196"),
-        ("CZ", "203"), ("DE", "276"), ("DK", "208"), ("EE", "233"), ("ES", "724"),
-        ("FI", "246"), ("FR", "250"), ("GB", "826"), ("GR", "300"), ("HR", "191"),
-        ("HU", "348"), ("IE", "372"), ("IS", "352"), ("IT", "380"), ("LI", "438"),
-        ("LT", "440"), ("LU", "442"), ("LV", "428"), ("MT", "470"), ("NL", "528"),
-        ("NO", "578"), ("PL", "616"), ("PT", "620"), ("RO", "642"), ("SE", "752"),
-        ("SI", "705"), ("SK", "703"), ("US", "840"), ("CA", "124"), ("AU", "036"),
+        ("AT", "040"),
+        ("BE", "056"),
+        ("BG", "100"),
+        ("CH", "756"),
+        ("CY", "196"),
+        ("CZ", "203"),
+        ("DE", "276"),
+        ("DK", "208"),
+        ("EE", "233"),
+        ("ES", "724"),
+        ("FI", "246"),
+        ("FR", "250"),
+        ("GB", "826"),
+        ("GR", "300"),
+        ("HR", "191"),
+        ("HU", "348"),
+        ("IE", "372"),
+        ("IS", "352"),
+        ("IT", "380"),
+        ("LI", "438"),
+        ("LT", "440"),
+        ("LU", "442"),
+        ("LV", "428"),
+        ("MT", "470"),
+        ("NL", "528"),
+        ("NO", "578"),
+        ("PL", "616"),
+        ("PT", "620"),
+        ("RO", "642"),
+        ("SE", "752"),
+        ("SI", "705"),
+        ("SK", "703"),
+        ("US", "840"),
+        ("CA", "124"),
+        ("AU", "036"),
     ];
     let upper = code.trim().to_ascii_uppercase();
     let alpha = if upper == "UK" { "GB" } else { upper.as_str() };
@@ -147,9 +175,9 @@ pub(crate) fn summary(request: &Value) -> Summary {
     let exponent = info["TransactionExponent"].as_u64().unwrap_or(2);
     Summary {
         title: "Card purchase".to_owned(),
-        amount: info["TransactionAmount"].as_i64().map(|minor| {
-            crate::display::money(minor, u32::try_from(exponent).unwrap_or(2), alpha)
-        }),
+        amount: info["TransactionAmount"]
+            .as_i64()
+            .map(|minor| crate::display::money(minor, u32::try_from(exponent).unwrap_or(2), alpha)),
         payee: request["MerchantInfo"]["MerchantName"]
             .as_str()
             .map(str::to_owned),

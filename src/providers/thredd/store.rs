@@ -8,7 +8,6 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-
 use chrono::{DateTime, TimeDelta, Utc};
 use parking_lot::Mutex;
 use serde_json::{json, Value};

@@ -2,7 +2,6 @@
 //! (for the program manager, and for the sandbox's own calls as Thredd),
 //! and introspection.
 
-
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 

@@ -188,7 +188,10 @@ impl SessionMut<'_> {
             }));
         }
         let user = AuthorisedUser {
-            id: format!("{}", 110_747_174_434_380_000u64 + self.data.users.len() as u64),
+            id: format!(
+                "{}",
+                110_747_174_434_380_000u64 + self.data.users.len() as u64
+            ),
             buyer_id: identity_id(self.user_index),
             name: body.name,
             surname: body.surname,
@@ -204,12 +207,7 @@ impl SessionMut<'_> {
     }
 
     /// This buyer's authorised users, filtered by `active` and `email`.
-    pub(crate) fn users(
-        &self,
-        active: Option<bool>,
-        email: Option<&str>,
-        page: Page,
-    ) -> Value {
+    pub(crate) fn users(&self, active: Option<bool>, email: Option<&str>, page: Page) -> Value {
         let users: Vec<&AuthorisedUser> = self
             .data
             .users
@@ -257,7 +255,12 @@ impl SessionMut<'_> {
         let mut bad = InvalidFields::default();
         let roles = body.admin_user.and_then(|a| a.roles);
         if let Some(roles) = &roles {
-            check_roles(&mut bad, "adminUser.roles", roles, &["ADMIN", "CREATOR", "CONTROLLER"]);
+            check_roles(
+                &mut bad,
+                "adminUser.roles",
+                roles,
+                &["ADMIN", "CREATOR", "CONTROLLER"],
+            );
         }
         if let Some(currencies) = &body.supported_currencies {
             if currencies.iter().any(|c| c.len() != 3) {

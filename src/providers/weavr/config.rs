@@ -100,7 +100,9 @@ fn company() -> String {
 }
 
 /// Weavr's push channels (`SCAPushChannel`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum PushChannel {
     Biometric,
@@ -192,7 +194,10 @@ pub(crate) fn validate(scenario: &Scenario) -> Result<(), (Location, String)> {
             .api_keys
             .first()
             .map_or(Location::UNKNOWN, |k| k.referenced);
-        return Err((at, "`users.weavr.push`: `decide: ignore` takes no `after`".to_owned()));
+        return Err((
+            at,
+            "`users.weavr.push`: `decide: ignore` takes no `after`".to_owned(),
+        ));
     }
     let settings = &scenario.settings.weavr;
     if settings.max_verify_attempts == 0 || settings.max_login_attempts == 0 {

@@ -9,8 +9,8 @@ use serde::Serialize;
 use super::config::PushChannel;
 use super::model::credentials_id;
 use super::sca::{event_name, Factor, Outcome, Target};
-use super::store::Inner;
 use super::store::Ctx;
+use super::store::Inner;
 use crate::control::{ControlError, Reply};
 use crate::http::{self, Request, Response};
 use crate::providers::{operation_ids, Provider, RouteMatch, RouteTable};
@@ -71,7 +71,10 @@ pub(crate) fn handle(route: Control, _req: &Request, world: &World) -> Reply<Res
             } else {
                 "REJECTED"
             };
-            Ok(http::json(StatusCode::OK, &json!({ "id": id, "state": state })))
+            Ok(http::json(
+                StatusCode::OK,
+                &json!({ "id": id, "state": state }),
+            ))
         }
     }
 }
@@ -127,7 +130,9 @@ pub(crate) fn pending_pushes(inner: &Inner, users: &[super::config::User]) -> Ve
         .values()
         .filter_map(|s| {
             let Factor::Push {
-                channel, expires_at, ..
+                channel,
+                expires_at,
+                ..
             } = &s.factor
             else {
                 return None;

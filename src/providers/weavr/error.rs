@@ -118,7 +118,10 @@ pub(crate) enum WeavrError {
     /// A 403 the description gives no body.
     Forbidden,
     /// The Simulator's own envelope: `{message}`.
-    Simulator { status: StatusCode, message: &'static str },
+    Simulator {
+        status: StatusCode,
+        message: &'static str,
+    },
 }
 
 impl WeavrError {

@@ -23,7 +23,9 @@ pub(super) type Result<T> = std::result::Result<T, WeavrError>;
 pub(crate) fn handle(route: Route, req: &Request, world: &World) -> Result<Response> {
     // Every Weavr call carries the API key, logged in or not; the
     // Simulator names it `programme-key`.
-    let key = req.header("api-key").or_else(|| req.header("programme-key"));
+    let key = req
+        .header("api-key")
+        .or_else(|| req.header("programme-key"));
     match key {
         Some(key) if world.stores.weavr.api_key_ok(key) => {}
         _ => return Err(WeavrError::Unauthorized),
@@ -139,7 +141,9 @@ fn route_to(route: Route, req: &Request, world: &World) -> Result<Response> {
                 Some(_) => return Err(WeavrError::field("active", "IN", &["true", "false"])),
             };
             let email = req.query_param("email");
-            pr_session(req, world, |s| Ok(ok(&s.users(active, email.as_deref(), page))))
+            pr_session(req, world, |s| {
+                Ok(ok(&s.users(active, email.as_deref(), page)))
+            })
         }
         Route::GetBuyer => pr_session(req, world, |s| Ok(ok(&s.buyer()))),
         Route::UpdateBuyer => {
@@ -239,9 +243,10 @@ fn run_query(req: &Request) -> Result<(RunFilter, Page)> {
     let page = Page::of_query(req)?;
     let status = match req.query_param("status") {
         None => None,
-        Some(s) => Some(RunStatus::parse(&s).ok_or_else(|| {
-            WeavrError::field("status", "IN", RunStatus::ALL_NAMES)
-        })?),
+        Some(s) => Some(
+            RunStatus::parse(&s)
+                .ok_or_else(|| WeavrError::field("status", "IN", RunStatus::ALL_NAMES))?,
+        ),
     };
     let tags = req
         .query_pairs()

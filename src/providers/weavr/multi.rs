@@ -99,7 +99,9 @@ pub(super) fn handle(route: Route, req: &Request, world: &World) -> Result<Respo
             })?;
             Ok(ok(&json!({ "id": id })))
         }
-        Route::SimulateChallenge(credentials, id, outcome) => simulate(req, world, &credentials, &id, outcome),
+        Route::SimulateChallenge(credentials, id, outcome) => {
+            simulate(req, world, &credentials, &id, outcome)
+        }
         // The rest are served in `handlers`.
         _ => Err(WeavrError::not_found("Operation")),
     }
@@ -138,7 +140,10 @@ fn batch(req: &Request) -> Result<(Kind, Vec<String>)> {
     if ids.is_empty() || ids.len() > 100 {
         return Err(WeavrError::field("resourceIds", "SIZE", &["1", "100"]));
     }
-    if ids.iter().any(|i| i.is_empty() || !i.bytes().all(|b| b.is_ascii_digit())) {
+    if ids
+        .iter()
+        .any(|i| i.is_empty() || !i.bytes().all(|b| b.is_ascii_digit()))
+    {
         return Err(WeavrError::field("resourceIds", "REGEX", &["^[0-9]{1,}$"]));
     }
     ids.sort();
@@ -158,11 +163,17 @@ fn simulate(
 ) -> Result<Response> {
     let owner = session(req, world, Profile::Multi, |s| Ok(s.user_index))?;
     if credentials != credentials_id(owner) {
-        return Err(WeavrError::simulator(StatusCode::NOT_FOUND, "Credentials not found"));
+        return Err(WeavrError::simulator(
+            StatusCode::NOT_FOUND,
+            "Credentials not found",
+        ));
     }
     let store = &world.stores.weavr;
     store.settle_push(Some(owner), id, outcome).map_err(|_| {
-        WeavrError::simulator(StatusCode::NOT_FOUND, "No pending push challenge with this id")
+        WeavrError::simulator(
+            StatusCode::NOT_FOUND,
+            "No pending push challenge with this id",
+        )
     })?;
     emit(world, sca::event_name(outcome), id.to_owned());
     let code = if outcome == Outcome::Approved {

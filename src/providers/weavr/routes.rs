@@ -225,7 +225,9 @@ fn parse_transfer(method: &Method, kind: Kind, tail: &[&str]) -> Option<RouteMat
     Some(match tail {
         [] => post(method, || Route::CreateTransfer(kind)),
         [id] => get(method, || Route::GetTransfer(kind, owned(id))),
-        [id, "challenges", "otp", ch] => post(method, || Route::IssueTxOtp(kind, owned(id), owned(ch))),
+        [id, "challenges", "otp", ch] => {
+            post(method, || Route::IssueTxOtp(kind, owned(id), owned(ch)))
+        }
         [id, "challenges", "otp", ch, "verify"] => {
             post(method, || Route::VerifyTxOtp(kind, owned(id), owned(ch)))
         }

@@ -16,9 +16,7 @@ fn a_well_formed_run_passes() {
         json!({"accountNumber": "12345678", "sortCode": "123456"})
     ))
     .is_ok());
-    assert!(
-        check_payment_run(&run("INV.2", json!({"iban": "GB33BUKB20201555555555"}))).is_ok()
-    );
+    assert!(check_payment_run(&run("INV.2", json!({"iban": "GB33BUKB20201555555555"}))).is_ok());
     assert!(check_payment_run(&run("INV.3", json!({"iban": "GBé3BUKB2020155555"}))).is_err());
 }
 

@@ -106,7 +106,9 @@ impl SessionMut<'_> {
                         let transfers = &self.data.transfers;
                         let orphan = self.data.scas.get(&old).is_none_or(|s| match &s.target {
                             Target::Transfers(_, ids) => ids.iter().all(|i| {
-                                transfers.get(i).is_none_or(|t| t.challenge.as_ref() != Some(&old))
+                                transfers
+                                    .get(i)
+                                    .is_none_or(|t| t.challenge.as_ref() != Some(&old))
                             }),
                             Target::StepUp(_) => false,
                         });
@@ -152,7 +154,9 @@ impl SessionMut<'_> {
         let c = self.ctx;
         for id in &ids {
             let t = &self.data.transfers[id];
-            if t.otp_sent_at.is_some_and(|at| c.now < at + c.settings.retry_after.as_delta()) {
+            if t.otp_sent_at
+                .is_some_and(|at| c.now < at + c.settings.retry_after.as_delta())
+            {
                 return Err(WeavrError::conflict("RETRY_IN_15SEC"));
             }
             if t.otp_sends > c.settings.max_retries {
@@ -224,7 +228,11 @@ impl SessionMut<'_> {
     }
 
     /// Sends a push notification, for a step-up or for transactions.
-    pub(crate) fn issue_push(&mut self, channel: &str, target: Target) -> Result<String, WeavrError> {
+    pub(crate) fn issue_push(
+        &mut self,
+        channel: &str,
+        target: Target,
+    ) -> Result<String, WeavrError> {
         let channel = PushChannel::parse(channel)
             .ok_or_else(|| WeavrError::conflict("CHANNEL_NOT_SUPPORTED"))?;
         if self.user.push != Some(channel) {
@@ -235,7 +243,12 @@ impl SessionMut<'_> {
                 self.pending(*kind, ids, WeavrError::not_found(kind.name()))?
             }
             Target::StepUp(_) => {
-                if self.token.push.as_ref().is_some_and(|p| self.data.scas.contains_key(p)) {
+                if self
+                    .token
+                    .push
+                    .as_ref()
+                    .is_some_and(|p| self.data.scas.contains_key(p))
+                {
                     return Err(WeavrError::conflict("STATE_INVALID"));
                 }
             }
@@ -244,7 +257,10 @@ impl SessionMut<'_> {
         let c = self.ctx;
         let user = &c.users.push;
         let decide_at = (user.decide != PushDecision::Ignore).then(|| {
-            (c.now + user.after.map(|a| a.as_delta()).unwrap_or_default(), user.decide)
+            (
+                c.now + user.after.map(|a| a.as_delta()).unwrap_or_default(),
+                user.decide,
+            )
         });
         let sca = Sca {
             id: self.new_id(),
@@ -294,7 +310,11 @@ fn settle(data: &mut super::store::Data, sca_id: &str, outcome: Outcome, on_reje
 
 /// Settles a push challenge: the user's answer on the phone, or its expiry.
 /// A step-up push approves its token if the token still lives.
-pub(crate) fn decide_push(inner: &mut Inner, sca_id: &str, outcome: Outcome) -> Result<(), WeavrError> {
+pub(crate) fn decide_push(
+    inner: &mut Inner,
+    sca_id: &str,
+    outcome: Outcome,
+) -> Result<(), WeavrError> {
     let Some(sca) = inner.data.scas.get(sca_id) else {
         return Err(WeavrError::not_found("Challenge"));
     };

@@ -161,7 +161,6 @@ impl SessionMut<'_> {
             .clone()
             .ok_or_else(|| WeavrError::conflict("MOBILE_NUMBER_INVALID"))
     }
-
 }
 
 pub(super) fn sms(to: String, challenge: &Challenge, purpose: &str) -> SmsDraft {

@@ -285,7 +285,10 @@ impl Store {
     pub(crate) fn take_happened(&self) -> Vec<(String, &'static str)> {
         // Every Weavr answer asks; almost always nothing happened, and the
         // flag says so without taking the lock again.
-        if !self.happened.swap(false, std::sync::atomic::Ordering::AcqRel) {
+        if !self
+            .happened
+            .swap(false, std::sync::atomic::Ordering::AcqRel)
+        {
             return Vec::new();
         }
         std::mem::take(&mut self.inner.lock().data.happened)
@@ -295,7 +298,8 @@ impl Store {
     fn settle_due(&self, inner: &mut Inner, ctx: Ctx<'_>) {
         super::sca::settle_due(inner, ctx);
         if !inner.data.happened.is_empty() {
-            self.happened.store(true, std::sync::atomic::Ordering::Release);
+            self.happened
+                .store(true, std::sync::atomic::Ordering::Release);
         }
     }
 

@@ -138,7 +138,8 @@ impl Transfer {
         let mut view = match &self.body {
             Body::Send(s) => {
                 let mut v = serde_json::to_value(s).unwrap_or_default();
-                v["transactionAmount"] = serde_json::to_value(&s.destination_amount).unwrap_or_default();
+                v["transactionAmount"] =
+                    serde_json::to_value(&s.destination_amount).unwrap_or_default();
                 v
             }
             Body::Owt(o) => {
@@ -184,7 +185,9 @@ fn check_common(
     if tag.is_some_and(|t| {
         t.is_empty()
             || t.len() > 50
-            || !t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+            || !t
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
     }) {
         bad.flag("tag", "REGEX", &["^[a-zA-Z0-9_-]+$"]);
     }
@@ -262,7 +265,11 @@ fn check_beneficiary(bad: &mut InvalidFields, b: &serde_json::Map<String, serde_
         None => (b, at.to_owned()),
     };
     if !bad.bank_details(Some(details), &details_at) {
-        bad.flag(at, "REQUIRES", &["iban", "accountNumber+sortCode", "beneficiaryId"]);
+        bad.flag(
+            at,
+            "REQUIRES",
+            &["iban", "accountNumber+sortCode", "beneficiaryId"],
+        );
         return;
     }
     let faster_payments = !details.contains_key("iban");
@@ -282,8 +289,18 @@ impl SessionMut<'_> {
     /// amount, the currency and the funds.
     pub(crate) fn create_transfer(&mut self, body: Body) -> Result<serde_json::Value, WeavrError> {
         let (profile, wanted, source, amount) = match &body {
-            Body::Send(s) => (&s.profile_id, SEND_PROFILE, &s.source, &s.destination_amount),
-            Body::Owt(o) => (&o.profile_id, OWT_PROFILE, &o.source_instrument, &o.transfer_amount),
+            Body::Send(s) => (
+                &s.profile_id,
+                SEND_PROFILE,
+                &s.source,
+                &s.destination_amount,
+            ),
+            Body::Owt(o) => (
+                &o.profile_id,
+                OWT_PROFILE,
+                &o.source_instrument,
+                &o.transfer_amount,
+            ),
         };
         let conflict = WeavrError::conflict;
         if profile != wanted {
