@@ -4,10 +4,9 @@
 //! (409 `INSUFFICIENT_PERMISSIONS`), as the description gives them.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
 
 use super::error::{InvalidFields, WeavrError};
-use super::model::{credentials_id, identity_id, Page, FIXTURES_CREATED_MS};
+use super::model::{credentials_id, identity_id, Listing, Page, FIXTURES_CREATED_MS};
 use super::store::SessionMut;
 
 /// What a buyer's admin may change.
@@ -43,6 +42,48 @@ pub(crate) struct AuthorisedUser {
     roles: Vec<String>,
     #[serde(skip)]
     owner: usize,
+}
+
+/// The description's `Buyer`: the identity, its admin user and company.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct BuyerView<'a> {
+    id: String,
+    admin_user: AdminUser<'a>,
+    company: Company<'a>,
+    accepted_terms: bool,
+    supported_currencies: Vec<SupportedCurrency<'a>>,
+    creation_timestamp: i64,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AdminUser<'a> {
+    id: String,
+    name: &'a str,
+    surname: &'a str,
+    email: &'a str,
+    mobile: Mobile,
+    active: bool,
+    email_verified: bool,
+    mobile_number_verified: bool,
+    company_position: &'static str,
+    roles: &'a [String],
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Company<'a> {
+    name: &'a str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    country_of_registration: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+struct SupportedCurrency<'a> {
+    currency: &'a str,
+    status: &'static str,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -207,7 +248,12 @@ impl SessionMut<'_> {
     }
 
     /// This buyer's authorised users, filtered by `active` and `email`.
-    pub(crate) fn users(&self, active: Option<bool>, email: Option<&str>, page: Page) -> Value {
+    pub(crate) fn users(
+        &self,
+        active: Option<bool>,
+        email: Option<&str>,
+        page: Page,
+    ) -> Listing<&AuthorisedUser> {
         let users: Vec<&AuthorisedUser> = self
             .data
             .users
@@ -216,41 +262,50 @@ impl SessionMut<'_> {
             .filter(|u| active.is_none_or(|a| u.active == a))
             .filter(|u| email.is_none_or(|e| u.email.eq_ignore_ascii_case(e)))
             .collect();
-        let shown = page.of(&users);
-        json!({ "users": shown, "count": users.len(), "responseCount": shown.len() })
+        Listing {
+            key: "users",
+            items: page.of(&users).to_vec(),
+            count: users.len(),
+        }
     }
 
     /// The buyer as the description's `Buyer` gives it.
-    pub(crate) fn buyer(&self) -> Value {
+    pub(crate) fn buyer(&self) -> BuyerView<'_> {
         let user = self.user;
         let buyer = &self.account.buyer;
-        let currencies: Vec<Value> = buyer
-            .currencies
-            .iter()
-            .map(|c| json!({ "currency": c, "status": "ACTIVE" }))
-            .collect();
-        json!({
-            "id": identity_id(self.user_index),
-            "adminUser": {
-                "id": credentials_id(self.user_index),
-                "name": user.name,
-                "surname": user.surname,
-                "email": user.email.value,
-                "mobile": split_mobile(user.mobile.as_deref().unwrap_or("+440000000000")),
-                "active": true,
-                "emailVerified": true,
-                "mobileNumberVerified": self.account.enrolled,
-                "companyPosition": "DIRECTOR",
-                "roles": buyer.admin_roles,
+        BuyerView {
+            id: identity_id(self.user_index),
+            admin_user: AdminUser {
+                id: credentials_id(self.user_index),
+                name: &user.name,
+                surname: &user.surname,
+                email: &user.email.value,
+                mobile: split_mobile(user.mobile.as_deref().unwrap_or("+440000000000")),
+                active: true,
+                email_verified: true,
+                mobile_number_verified: self.account.enrolled,
+                company_position: "DIRECTOR",
+                roles: &buyer.admin_roles,
             },
-            "company": { "name": user.company, "type": "LLC", "countryOfRegistration": "GB" },
-            "acceptedTerms": true,
-            "supportedCurrencies": currencies,
-            "creationTimestamp": FIXTURES_CREATED_MS,
-        })
+            company: Company {
+                name: &user.company,
+                kind: "LLC",
+                country_of_registration: "GB",
+            },
+            accepted_terms: true,
+            supported_currencies: buyer
+                .currencies
+                .iter()
+                .map(|currency| SupportedCurrency {
+                    currency,
+                    status: "ACTIVE",
+                })
+                .collect(),
+            creation_timestamp: FIXTURES_CREATED_MS,
+        }
     }
 
-    pub(crate) fn update_buyer(&mut self, body: BuyerUpdate) -> Result<Value, WeavrError> {
+    pub(crate) fn update_buyer(&mut self, body: BuyerUpdate) -> Result<BuyerView<'_>, WeavrError> {
         self.require_admin()?;
         let mut bad = InvalidFields::default();
         let roles = body.admin_user.and_then(|a| a.roles);

@@ -60,7 +60,7 @@ fn route_to(route: Route, req: &Request, world: &World) -> Result<Response> {
                     channel: channel.name(),
                 });
             }
-            Ok(ok(&serde_json::json!({ "factors": factors })))
+            Ok(ok(&model::Factors { factors }))
         }),
         Route::Enrol(profile, channel) => {
             sms_channel(&channel)?;
@@ -94,9 +94,11 @@ fn route_to(route: Route, req: &Request, world: &World) -> Result<Response> {
             let page = Page::of_query(req)?;
             let accounts = [model::managed_account(s.user_index)];
             let shown = page.of(&accounts);
-            Ok(ok(&serde_json::json!({
-                "accounts": shown, "count": accounts.len(), "responseCount": shown.len(),
-            })))
+            Ok(ok(&model::Listing {
+                key: "accounts",
+                items: shown.iter().collect(),
+                count: accounts.len(),
+            }))
         }),
         Route::CreatePaymentRun => create_payment_run(req, world),
         Route::ListPaymentRuns => {
@@ -111,9 +113,11 @@ fn route_to(route: Route, req: &Request, world: &World) -> Result<Response> {
         }
         Route::LinkedAccounts => pr_session(req, world, |s| {
             let accounts = [model::linked_account(s.user_index, world.now())];
-            Ok(ok(&serde_json::json!({
-                "linkedAccounts": accounts, "count": 1, "responseCount": 1,
-            })))
+            Ok(ok(&model::Listing {
+                key: "linkedAccounts",
+                count: accounts.len(),
+                items: accounts.into(),
+            }))
         }),
         Route::IssuePaymentRunSca(id, channel) => {
             sms_channel(&channel)?;

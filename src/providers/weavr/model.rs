@@ -2,7 +2,8 @@
 //! for logins, factors, accounts and pages.
 
 use chrono::{DateTime, TimeDelta, Utc};
-use serde::{Deserialize, Serialize};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Serialize, Serializer};
 
 use super::error::WeavrError;
 use super::routes::Profile;
@@ -260,4 +261,49 @@ pub(crate) fn linked_account(user: usize, now: DateTime<Utc>) -> LinkedAccount {
         },
         status: "LINKED",
     }
+}
+
+/// A page of a list as Weavr answers one: the page's items under the list's
+/// own name (`users`, `paymentRuns`, `accounts`...), `count` (all that
+/// match) and `responseCount` (on this page).
+#[derive(Debug)]
+pub(crate) struct Listing<T> {
+    pub(crate) key: &'static str,
+    pub(crate) items: Vec<T>,
+    pub(crate) count: usize,
+}
+
+impl<T: Serialize> Serialize for Listing<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(3))?;
+        map.serialize_entry(self.key, &self.items)?;
+        map.serialize_entry("count", &self.count)?;
+        map.serialize_entry("responseCount", &self.items.len())?;
+        map.end()
+    }
+}
+
+/// `GET /multi/authentication_factors`.
+#[derive(Debug, Serialize)]
+pub(crate) struct Factors {
+    pub(crate) factors: Vec<Factor>,
+}
+
+/// A transaction challenge's id, as a batch or a resource's OTP answers it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ScaChallengeId {
+    pub(crate) sca_challenge_id: String,
+}
+
+/// A push challenge's id.
+#[derive(Debug, Serialize)]
+pub(crate) struct ChallengeId {
+    pub(crate) id: String,
+}
+
+/// The simulator's answer: `COMPLETED` or `DENIED`.
+#[derive(Debug, Serialize)]
+pub(crate) struct SimulatorOutcome {
+    pub(crate) code: &'static str,
 }

@@ -4,11 +4,10 @@
 
 use hyper::StatusCode;
 use serde::Deserialize;
-use serde_json::json;
 
 use super::error::WeavrError;
 use super::handlers::{emit, ok, session, sms_channel, verification_code, verified, Result};
-use super::model::credentials_id;
+use super::model::{credentials_id, ChallengeId, ScaChallengeId, SimulatorOutcome};
 use super::routes::{Profile, Route};
 use super::sca::{self, Outcome, Target};
 use super::transfers::{Body, Kind, OwtCreate, SendCreate};
@@ -31,8 +30,7 @@ pub(super) fn handle(route: Route, req: &Request, world: &World) -> Result<Respo
                 Kind::Owt => Body::Owt(req.json::<OwtCreate>()?),
             };
             body.check()?;
-            let view = multi(req, world, |s| s.create_transfer(body))?;
-            let id = view["id"].as_str().unwrap_or_default().to_owned();
+            let (id, view) = multi(req, world, |s| s.create_transfer(body))?;
             let event = match kind {
                 Kind::Send => "send.created",
                 Kind::Owt => "outgoing_wire_transfer.created",
@@ -76,7 +74,9 @@ pub(super) fn handle(route: Route, req: &Request, world: &World) -> Result<Respo
                 s.issue_tx_otp(kind, ids, WeavrError::conflict("STATE_INVALID"))
             })?;
             world.send_sms(sms);
-            Ok(ok(&json!({ "scaChallengeId": id })))
+            Ok(ok(&ScaChallengeId {
+                sca_challenge_id: id,
+            }))
         }
         Route::VerifyBatchOtp(sca_id, channel) => {
             sms_channel(&channel)?;
@@ -90,14 +90,16 @@ pub(super) fn handle(route: Route, req: &Request, world: &World) -> Result<Respo
             let id = multi(req, world, |s| {
                 s.issue_push(&channel, Target::Transfers(kind, ids))
             })?;
-            Ok(ok(&json!({ "scaChallengeId": id })))
+            Ok(ok(&ScaChallengeId {
+                sca_challenge_id: id,
+            }))
         }
         Route::IssueStepUpPush(channel) => {
             let id = multi(req, world, |s| {
                 let token = s.token_key.into();
                 s.issue_push(&channel, Target::StepUp(token))
             })?;
-            Ok(ok(&json!({ "id": id })))
+            Ok(ok(&ChallengeId { id }))
         }
         Route::SimulateChallenge(credentials, id, outcome) => {
             simulate(req, world, &credentials, &id, outcome)
@@ -181,5 +183,5 @@ fn simulate(
     } else {
         "DENIED"
     };
-    Ok(ok(&json!({ "code": code })))
+    Ok(ok(&SimulatorOutcome { code }))
 }

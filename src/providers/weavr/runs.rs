@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use super::challenge::Challenge;
 use super::error::{InvalidFields, WeavrError};
-use super::model::{credentials_id, identity_id, Page};
+use super::model::{credentials_id, identity_id, Listing, Page};
 use super::session::sms;
 use super::store::SessionMut;
 use crate::limits::make_room;
@@ -171,7 +171,7 @@ impl SessionMut<'_> {
     }
 
     /// This buyer's runs, oldest first, one page of them.
-    pub(crate) fn runs(&self, filter: &RunFilter, page: Page) -> Value {
+    pub(crate) fn runs(&self, filter: &RunFilter, page: Page) -> Listing<RunView> {
         let mut runs: Vec<&PaymentRun> = self
             .data
             .runs
@@ -187,7 +187,11 @@ impl SessionMut<'_> {
             .collect();
         runs.sort_by_key(|r| r.seq);
         let views: Vec<RunView> = page.of(&runs).iter().map(|r| r.view()).collect();
-        json!({ "paymentRuns": views, "count": runs.len(), "responseCount": views.len() })
+        Listing {
+            key: "paymentRuns",
+            items: views,
+            count: runs.len(),
+        }
     }
 
     /// Confirms a run: it now waits for its SCA challenge.

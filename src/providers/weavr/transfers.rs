@@ -287,7 +287,11 @@ impl SessionMut<'_> {
     /// A new transaction, `PENDING_CHALLENGE`, after the checks the
     /// descriptions give as 409s: the profile, the source account, the
     /// amount, the currency and the funds.
-    pub(crate) fn create_transfer(&mut self, body: Body) -> Result<serde_json::Value, WeavrError> {
+    /// Creates a send or wire transfer: its id, and the answer.
+    pub(crate) fn create_transfer(
+        &mut self,
+        body: Body,
+    ) -> Result<(String, serde_json::Value), WeavrError> {
         let (profile, wanted, source, amount) = match &body {
             Body::Send(s) => (
                 &s.profile_id,
@@ -344,8 +348,8 @@ impl SessionMut<'_> {
             otp_sends: 0,
         };
         let view = transfer.view();
-        self.data.transfers.insert(id, transfer);
-        Ok(view)
+        self.data.transfers.insert(id.clone(), transfer);
+        Ok((id, view))
     }
 
     /// One of this user's transactions of `kind`: 404 otherwise.
