@@ -100,10 +100,10 @@ pub(super) fn apply(
             if patch["address"].is_object() {
                 person.address = Some(patch["address"].clone());
             }
-            (200, person.view())
+            (200, serde_json::to_value(person.view()).unwrap_or_default())
         }
         Action::DeleteMobileNumber => match person.mobile.take() {
-            Some(mobile) => (200, mobile.view()),
+            Some(mobile) => (200, serde_json::to_value(mobile.view()).unwrap_or_default()),
             None => (
                 404,
                 json!({ "errors": [{ "code": "model_not_found", "detail": "No mobile number" }] }),

@@ -9,8 +9,8 @@ use super::checks::{check_e164, check_iban, check_person_patch, check_transfer};
 use super::devices;
 use super::error::SolarisError;
 use super::model::{
-    AddKey, Authorize, Confirm, DeviceChallengeRequest, Iban, Number, NumberWithToken, PersonId,
-    Register, Signature, Token,
+    AddKey, Authorize, Confirm, DeviceChallengeRequest, Iban, LegacyToken, Number, NumberWithToken,
+    OAuth2Token, PersonId, Register, Signature, Token,
 };
 use super::routes::Route;
 use super::store::Ctx;
@@ -262,7 +262,11 @@ fn token(req: &Request, world: &World) -> Result<Response> {
     let token = world.stores.solaris.issue_token(c, &id, &secret)?;
     ok(
         StatusCode::CREATED,
-        &json!({ "token_type": "Bearer", "expires_in": c.settings.token_ttl.0.as_secs(), "access_token": token }),
+        &LegacyToken {
+            token_type: "Bearer",
+            expires_in: c.settings.token_ttl.0.as_secs(),
+            access_token: token,
+        },
     )
 }
 
@@ -327,11 +331,11 @@ fn oauth2_token(req: &Request, world: &World) -> Result<Response> {
         })?;
     ok(
         StatusCode::OK,
-        &json!({
-            "access_token": token,
-            "expires_in": c.settings.token_ttl.0.as_secs(),
-            "scope": "partners",
-            "token_type": "bearer",
-        }),
+        &OAuth2Token {
+            access_token: token,
+            expires_in: c.settings.token_ttl.0.as_secs(),
+            scope: "partners",
+            token_type: "bearer",
+        },
     )
 }

@@ -202,3 +202,51 @@ impl Purpose {
         }
     }
 }
+
+/// A person as `GET /v1/persons/{id}` answers it (the fields the sandbox
+/// keeps; the verified mobile number only).
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct PersonView {
+    pub(crate) id: String,
+    pub(crate) first_name: Option<String>,
+    pub(crate) last_name: Option<String>,
+    pub(crate) address: Option<Value>,
+    pub(crate) mobile_number: Option<String>,
+}
+
+/// A person's mobile number.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct MobileNumberView {
+    pub(crate) id: String,
+    pub(crate) number: String,
+    pub(crate) verified: bool,
+}
+
+/// An SMS challenge, as `POST /v1/mfa/challenges/sms` and its GET answer it.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct SmsChallengeView {
+    pub(crate) id: String,
+    pub(crate) person_id: String,
+    #[serde(rename = "type")]
+    pub(crate) kind: &'static str,
+    pub(crate) status: &'static str,
+    pub(crate) created_at: String,
+    pub(crate) expires_at: String,
+}
+
+/// The deprecated `POST /oauth/token`: 201.
+#[derive(Debug, Serialize)]
+pub(crate) struct LegacyToken {
+    pub(crate) token_type: &'static str,
+    pub(crate) expires_in: u64,
+    pub(crate) access_token: String,
+}
+
+/// `POST /oauth2/token`, as RFC 6749 writes the answer.
+#[derive(Debug, Serialize)]
+pub(crate) struct OAuth2Token {
+    pub(crate) access_token: String,
+    pub(crate) expires_in: u64,
+    pub(crate) scope: &'static str,
+    pub(crate) token_type: &'static str,
+}

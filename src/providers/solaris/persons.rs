@@ -5,13 +5,14 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::error::SolarisError;
+use super::model::{MobileNumberView, PersonView};
 use super::store::{sms_draft, Ctx, MobileNumber, Person, Store, MAX_WRONG_CODES};
 use crate::secret;
 use crate::state::SmsDraft;
 
 /// Mobile number management: add, authorize (an SMS), confirm.
 impl Store {
-    pub(crate) fn mobile_number(&self, person_id: &str) -> Result<Value, SolarisError> {
+    pub(crate) fn mobile_number(&self, person_id: &str) -> Result<MobileNumberView, SolarisError> {
         let inner = self.lock();
         inner
             .person(person_id)?
@@ -26,7 +27,7 @@ impl Store {
         ctx: Ctx<'_>,
         person_id: &str,
         number: &str,
-    ) -> Result<Value, SolarisError> {
+    ) -> Result<MobileNumberView, SolarisError> {
         let mut inner = self.lock();
         let person = inner.person_mut(person_id)?;
         if person.mobile.is_some() {
@@ -51,7 +52,7 @@ impl Store {
         ctx: Ctx<'_>,
         person_id: &str,
         number: &str,
-    ) -> Result<(Value, SmsDraft), SolarisError> {
+    ) -> Result<(MobileNumberView, SmsDraft), SolarisError> {
         let mut inner = self.lock();
         let person = inner.person_mut(person_id)?;
         let code = person.otp(ctx.ids);
@@ -71,7 +72,7 @@ impl Store {
         person_id: &str,
         number: &str,
         token: &str,
-    ) -> Result<Value, SolarisError> {
+    ) -> Result<MobileNumberView, SolarisError> {
         let mut inner = self.lock();
         let mobile = inner
             .person_mut(person_id)?
@@ -97,7 +98,7 @@ impl Store {
         }
     }
 
-    pub(crate) fn person_view(&self, id: &str) -> Result<Value, SolarisError> {
+    pub(crate) fn person_view(&self, id: &str) -> Result<PersonView, SolarisError> {
         self.lock().person(id).map(Person::view)
     }
 

@@ -19,6 +19,7 @@ use super::config::Person as PersonFixture;
 use super::device_challenges::DeviceChallenge;
 use super::devices::{Device, SignatureChallenge, VirtualKeys};
 use super::error::SolarisError;
+use super::model::{MobileNumberView, PersonView, SmsChallengeView};
 use crate::ids::IdGen;
 use crate::limits::make_room;
 use crate::scenario::Scenario;
@@ -50,8 +51,12 @@ pub(crate) struct MobileNumber {
 }
 
 impl MobileNumber {
-    pub(crate) fn view(&self) -> Value {
-        json!({ "id": self.id, "number": self.number, "verified": self.verified })
+    pub(crate) fn view(&self) -> MobileNumberView {
+        MobileNumberView {
+            id: self.id.clone(),
+            number: self.number.clone(),
+            verified: self.verified,
+        }
     }
 }
 
@@ -91,14 +96,14 @@ impl Person {
         }
     }
 
-    pub(crate) fn view(&self) -> Value {
-        json!({
-            "id": self.id,
-            "first_name": self.first_name,
-            "last_name": self.last_name,
-            "address": self.address,
-            "mobile_number": self.mobile.as_ref().filter(|m| m.verified).map(|m| &m.number),
-        })
+    pub(crate) fn view(&self) -> PersonView {
+        PersonView {
+            id: self.id.clone(),
+            first_name: self.first_name.clone(),
+            last_name: self.last_name.clone(),
+            address: self.address.clone(),
+            mobile_number: self.verified_mobile().map(str::to_owned),
+        }
     }
 
     /// A one-time code for this person: fixed or fresh.
@@ -141,15 +146,19 @@ pub(crate) fn too_many_attempts() -> SolarisError {
 }
 
 impl SmsChallenge {
-    fn view(&self) -> Value {
-        json!({
-            "id": self.id,
-            "person_id": self.person_id,
-            "type": "sms",
-            "status": if self.verified { "COMPLETED" } else { "PENDING" },
-            "created_at": stamp(&self.created_at),
-            "expires_at": stamp(&self.expires_at),
-        })
+    fn view(&self) -> SmsChallengeView {
+        SmsChallengeView {
+            id: self.id.clone(),
+            person_id: self.person_id.clone(),
+            kind: "sms",
+            status: if self.verified {
+                "COMPLETED"
+            } else {
+                "PENDING"
+            },
+            created_at: stamp(&self.created_at),
+            expires_at: stamp(&self.expires_at),
+        }
     }
 }
 
@@ -251,7 +260,7 @@ impl Store {
         &self,
         ctx: Ctx<'_>,
         person_id: &str,
-    ) -> Result<(Value, SmsDraft), SolarisError> {
+    ) -> Result<(SmsChallengeView, SmsDraft), SolarisError> {
         let mut inner = self.lock();
         make_room(&mut inner.sms, ctx.cap, |c| {
             c.verified || c.wrong >= MAX_WRONG_CODES || c.expires_at <= ctx.now
@@ -277,7 +286,7 @@ impl Store {
         Ok((view, sms))
     }
 
-    pub(crate) fn sms_challenge(&self, id: &str) -> Result<Value, SolarisError> {
+    pub(crate) fn sms_challenge(&self, id: &str) -> Result<SmsChallengeView, SolarisError> {
         self.lock()
             .sms
             .get(id)

@@ -4,6 +4,7 @@ use hyper::StatusCode;
 use serde_json::{json, Value};
 
 use super::error::{echo, Result, ThreddError};
+use super::model::{Discovery, TokenAnswer};
 use super::routes::Route;
 use super::store::Ctx;
 use super::store::{Refusal, STATUSES};
@@ -58,7 +59,12 @@ fn token(req: &Request, world: &World) -> Result<Response> {
     };
     Ok(http::json(
         StatusCode::OK,
-        &json!({ "access_token": token, "expires_in": expires_in, "token_type": "Bearer", "scope": "client_validate firbiometricapi" }),
+        &TokenAnswer {
+            access_token: token,
+            expires_in,
+            token_type: "Bearer",
+            scope: "client_validate firbiometricapi",
+        },
     ))
 }
 
@@ -70,18 +76,21 @@ fn discovery(req: &Request, world: &World) -> Response {
     let base = format!("http://{host}{}/thredd", world.base_path);
     http::json(
         StatusCode::OK,
-        &json!({
-            "issuer": world.scenario.settings.thredd.issuer,
-            "jwks_uri": format!("{base}/.well-known/openid-configuration/jwks"),
-            "token_endpoint": format!("{base}/connect/token"),
-            "introspection_endpoint": format!("{base}/connect/introspect"),
-            "grant_types_supported": ["client_credentials"],
-            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-            "scopes_supported": ["client_validate", "firbiometricapi"],
-            "id_token_signing_alg_values_supported": [
-                world.scenario.settings.thredd.signing_alg.name()
-            ],
-        }),
+        &Discovery {
+            issuer: &world.scenario.settings.thredd.issuer,
+            jwks_uri: format!("{base}/.well-known/openid-configuration/jwks"),
+            token_endpoint: format!("{base}/connect/token"),
+            introspection_endpoint: format!("{base}/connect/introspect"),
+            grant_types_supported: ["client_credentials"],
+            token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
+            scopes_supported: ["client_validate", "firbiometricapi"],
+            id_token_signing_alg_values_supported: [world
+                .scenario
+                .settings
+                .thredd
+                .signing_alg
+                .name()],
+        },
     )
 }
 

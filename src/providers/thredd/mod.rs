@@ -211,33 +211,36 @@ pub(crate) fn start(
     }
     let id = world.ids.uuid().to_string();
     let m = purchase.merchant;
-    let body = json!({
-        "Pubtoken": purchase.pubtoken,
-        "GPSInitiateActionID": id,
-        "MessageVersion3DS": "2.2.0",
-        "Credential": {
-            "Id": format!("{:036}", purchase.pubtoken % 1000),
-            "Type": card.credential_type,
-            "Text": "YOUR BANK MOBILE APP",
+    let message = model::NotifyInitiateAction {
+        pubtoken: purchase.pubtoken,
+        gps_initiate_action_id: id.clone(),
+        message_version_3ds: "2.2.0",
+        credential: model::Credential {
+            id: format!("{:036}", purchase.pubtoken % 1000),
+            kind: card.credential_type.clone(),
+            text: "YOUR BANK MOBILE APP",
         },
-        "ChannelCreated": "GA",
-        "MerchantInfo": {
-            "AcquirerID": m.acquirer_id.unwrap_or_else(|| "5555555".to_owned()),
-            "MerchantID": m.id.unwrap_or_else(|| "12345678".to_owned()),
-            "MerchantName": m.name.unwrap_or_else(|| "Sandbox Shop".to_owned()),
-            "MerchantURL": m.url.unwrap_or_else(|| "https://shop.example.com".to_owned()),
-            "MerchantCategoryCode": m.category_code,
-            // EMV 3DS (2.x) writes the numeric code; 3DS 1.0 wrote alpha-2.
-            "MerchantCountryCode": country,
-            "MerchantAppRedirectURL": m.app_redirect_url,
+        channel_created: "GA",
+        merchant_info: model::MerchantInfo {
+            acquirer_id: m.acquirer_id.unwrap_or_else(|| "5555555".to_owned()),
+            merchant_id: m.id.unwrap_or_else(|| "12345678".to_owned()),
+            merchant_name: m.name.unwrap_or_else(|| "Sandbox Shop".to_owned()),
+            merchant_url: m
+                .url
+                .unwrap_or_else(|| "https://shop.example.com".to_owned()),
+            merchant_category_code: m.category_code,
+            merchant_country_code: country,
+            merchant_app_redirect_url: m.app_redirect_url,
         },
-        "TransactionInfo": {
-            "TransactionTimeStamp": crate::timefmt::millis(&world.now()),
-            "TransactionAmount": purchase.amount,
-            "TransactionCurrency": numeric,
-            "TransactionExponent": exponent,
+        transaction_info: model::TransactionInfo {
+            transaction_time_stamp: crate::timefmt::millis(&world.now()),
+            transaction_amount: purchase.amount,
+            transaction_currency: numeric,
+            transaction_exponent: exponent,
         },
-    });
+    };
+    // Kept as it was sent: the delivery posts it, the session view shows it.
+    let body = serde_json::to_value(&message).unwrap_or_default();
     let view = world
         .stores
         .thredd

@@ -145,6 +145,78 @@ pub(crate) fn country_numeric(code: &str) -> Option<&'static str> {
         .map(|(_, n)| *n)
 }
 
+/// `POST /connect/token`, as IdentityServer answers it.
+#[derive(Debug, Serialize)]
+pub(crate) struct TokenAnswer {
+    pub(crate) access_token: String,
+    pub(crate) expires_in: i64,
+    pub(crate) token_type: &'static str,
+    pub(crate) scope: &'static str,
+}
+
+/// The discovery document at `/.well-known/openid-configuration`.
+#[derive(Debug, Serialize)]
+pub(crate) struct Discovery<'a> {
+    pub(crate) issuer: &'a str,
+    pub(crate) jwks_uri: String,
+    pub(crate) token_endpoint: String,
+    pub(crate) introspection_endpoint: String,
+    pub(crate) grant_types_supported: [&'static str; 1],
+    pub(crate) token_endpoint_auth_methods_supported: [&'static str; 2],
+    pub(crate) scopes_supported: [&'static str; 2],
+    pub(crate) id_token_signing_alg_values_supported: [&'static str; 1],
+}
+
+/// NotifyInitiateAction, every field of Thredd's table.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct NotifyInitiateAction {
+    pub(crate) pubtoken: u64,
+    #[serde(rename = "GPSInitiateActionID")]
+    pub(crate) gps_initiate_action_id: String,
+    #[serde(rename = "MessageVersion3DS")]
+    pub(crate) message_version_3ds: &'static str,
+    pub(crate) credential: Credential,
+    pub(crate) channel_created: &'static str,
+    pub(crate) merchant_info: MerchantInfo,
+    pub(crate) transaction_info: TransactionInfo,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct Credential {
+    pub(crate) id: String,
+    #[serde(rename = "Type")]
+    pub(crate) kind: String,
+    pub(crate) text: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct MerchantInfo {
+    #[serde(rename = "AcquirerID")]
+    pub(crate) acquirer_id: String,
+    #[serde(rename = "MerchantID")]
+    pub(crate) merchant_id: String,
+    pub(crate) merchant_name: String,
+    #[serde(rename = "MerchantURL")]
+    pub(crate) merchant_url: String,
+    pub(crate) merchant_category_code: Option<String>,
+    /// EMV 3DS (2.x) writes the numeric code; 3DS 1.0 wrote alpha-2.
+    pub(crate) merchant_country_code: &'static str,
+    #[serde(rename = "MerchantAppRedirectURL")]
+    pub(crate) merchant_app_redirect_url: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct TransactionInfo {
+    pub(crate) transaction_time_stamp: String,
+    pub(crate) transaction_amount: u64,
+    pub(crate) transaction_currency: &'static str,
+    pub(crate) transaction_exponent: u32,
+}
+
 /// The currencies the sandbox knows: ISO 4217 alpha, numeric, exponent.
 const CURRENCIES: &[(&str, &str, u32)] = &[
     ("EUR", "978", 2),
