@@ -35,7 +35,7 @@ pub(crate) fn money(minor: i64, exponent: u32, currency: &str) -> String {
     )
 }
 
-/// An amount given in major units (Shine's euros): `234.00 EUR`.
+/// An amount given in major units (a provider that counts whole euros): `234.00 EUR`.
 pub(crate) fn major_money(amount: f64, currency: &str) -> String {
     format!("{amount:.2} {currency}")
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use hyper::{Method, StatusCode};
 use serde::Deserialize;
 
+use super::store::STATUSES;
 use super::Purchase;
 use crate::control::{ControlError, Reply};
 use crate::http::{self, Request, Response};
@@ -62,29 +63,7 @@ struct Otp {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct App {
-    status: AppStatus,
-}
-
-#[derive(Debug, Clone, Copy, Deserialize)]
-#[serde(rename_all = "UPPERCASE")]
-enum AppStatus {
-    Success,
-    Stepup,
-    Failure,
-    Failwithfeedback,
-    Error,
-}
-
-impl AppStatus {
-    fn wire(self) -> &'static str {
-        match self {
-            Self::Success => "SUCCESS",
-            Self::Stepup => "STEPUP",
-            Self::Failure => "FAILURE",
-            Self::Failwithfeedback => "FAILWITHFEEDBACK",
-            Self::Error => "ERROR",
-        }
-    }
+    status: String,
 }
 
 pub(crate) fn handle(route: Control, req: &Request, world: Arc<World>) -> Reply<Response> {
@@ -110,12 +89,25 @@ pub(crate) fn handle(route: Control, req: &Request, world: Arc<World>) -> Reply<
         // NotifyValidate as the PM would: for tests with no PM of their own.
         Control::App { id } => {
             let body: App = req.json().map_err(ControlError::bad_body)?;
-            super::play_pm(&world, &id, body.status.wire()).map_err(|message| {
-                if message.starts_with("No authentication") {
-                    ControlError::not_found(&message)
-                } else {
-                    ControlError::new(StatusCode::CONFLICT, "not_awaiting_validation", &message)
-                }
+            // NotifyValidate's own list of statuses, as its handler checks them.
+            let status = STATUSES
+                .iter()
+                .find(|known| **known == body.status)
+                .copied()
+                .ok_or_else(|| {
+                    ControlError::new(
+                        StatusCode::BAD_REQUEST,
+                        "invalid_body",
+                        "status is SUCCESS, STEPUP, FAILURE, FAILWITHFEEDBACK or ERROR",
+                    )
+                    .on_field("status")
+                })?;
+            super::get(&world, &id)
+                .ok_or_else(|| ControlError::not_found(&format!("No authentication {id}")))?;
+            // The session exists: a refusal now means it was already answered
+            // or timed out.
+            super::play_pm(&world, &id, status).map_err(|message| {
+                ControlError::new(StatusCode::CONFLICT, "not_awaiting_validation", &message)
             })?;
             super::get(&world, &id)
                 .map(|view| http::json(StatusCode::OK, &view))
