@@ -98,12 +98,9 @@ fn list(req: &Request, world: &World) -> Reply<Response> {
 /// transfer's amount (Shine counts euros) and its recipient.
 pub(crate) fn summary(directory: &super::store::Directory, item: &Value) -> Summary {
     let payload = &item["payload"];
-    let recipient = payload["bankTransferRecipientId"].as_str().and_then(|id| {
-        directory
-            .recipients()
-            .iter()
-            .find(|r| r.bank_transfer_recipient_id == id)
-    });
+    let recipient = payload["bankTransferRecipientId"]
+        .as_str()
+        .and_then(|id| directory.recipient(id));
     let transfer = item["action"] == "bank:transfers:create";
     Summary {
         title: if transfer {

@@ -132,6 +132,12 @@ impl Directory {
         &self.recipient_list
     }
 
+    pub(crate) fn recipient(&self, id: &str) -> Option<&Recipient> {
+        self.recipient_list
+            .iter()
+            .find(|r| r.bank_transfer_recipient_id == id)
+    }
+
     /// The uid behind a fixture access token.
     pub(crate) fn fixture_token_user(&self, token: &str) -> Option<&str> {
         self.tokens.get(token).map(String::as_str)

@@ -48,9 +48,7 @@ pub(crate) fn handle(route: Route, req: &Request, world: &World) -> Result<Respo
                 .stores
                 .shine
                 .directory
-                .recipients()
-                .iter()
-                .find(|r| r.bank_transfer_recipient_id == id)
+                .recipient(&id)
                 .ok_or_else(|| ShineError::not_found("Bank transfer recipient"))?;
             Ok(http::json(StatusCode::OK, &Envelope::new(recipient)))
         }
