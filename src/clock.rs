@@ -22,7 +22,7 @@ const RUNNING: i64 = i64::MIN;
 /// The earliest time the clock may show: 1970-01-01T00:00:00Z.
 pub(crate) const EARLIEST_NS: i64 = 0;
 /// The latest time the clock may show: 2200-01-01T00:00:00Z. Every lifetime
-/// a scenario can set is at most [`crate::scenario::Dur::MAX`], so a deadline
+/// a scenario can set is at most [`crate::terms::Dur::MAX`], so a deadline
 /// computed from any time the clock shows stays well inside what the
 /// nanosecond counters and the date arithmetic can hold.
 pub(crate) const LATEST_NS: i64 = 7_258_118_400 * 1_000_000_000;

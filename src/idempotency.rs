@@ -16,10 +16,10 @@ use chrono::{DateTime, TimeDelta, Utc};
 use hyper::StatusCode;
 use parking_lot::Mutex;
 
+use crate::clock::Clock;
 use crate::deadlines::Deadlines;
 use crate::http::{self, Response};
 use crate::limits::{make_room, Full};
-use crate::state::World;
 
 /// How long a finished answer is replayed.
 const KEEP_FOR: TimeDelta = TimeDelta::hours(24);
@@ -70,7 +70,8 @@ pub(crate) enum Begin {
 
 #[derive(Debug, Default)]
 pub(crate) struct Idempotency {
-    inner: Mutex<Inner>,
+    /// Shared with the tickets, which outlive the borrow of the world.
+    inner: Arc<Mutex<Inner>>,
 }
 
 #[derive(Debug, Default)]
@@ -80,9 +81,10 @@ struct Inner {
 }
 
 impl Idempotency {
-    pub(crate) fn begin(world: &Arc<World>, key: Key) -> Begin {
-        let now = world.now();
-        let mut inner = world.idempotency.inner.lock();
+    /// Takes `key` at the clock's time; `cap` bounds the keys kept.
+    pub(crate) fn begin(&self, clock: &Clock, cap: std::num::NonZeroUsize, key: Key) -> Begin {
+        let now = clock.now();
+        let mut inner = self.inner.lock();
         match inner.entries.get(&key) {
             Some(Entry::InFlight) => Begin::InProgress,
             Some(Entry::Done {
@@ -95,7 +97,6 @@ impl Idempotency {
             _ => {
                 // Answers past their 24 hours go first; keys still in use
                 // or replayable are never dropped to make room.
-                let cap = world.scenario.settings.limits.live_objects;
                 let room = make_room(
                     &mut inner.entries,
                     cap,
@@ -106,7 +107,8 @@ impl Idempotency {
                 }
                 inner.entries.insert(key.clone(), Entry::InFlight);
                 Begin::Fresh(Ticket {
-                    world: world.clone(),
+                    inner: self.inner.clone(),
+                    clock: clock.clone(),
                     key: Some(key),
                 })
             }
@@ -129,7 +131,8 @@ impl Idempotency {
 /// connection went away, a fault dropped it), it frees the key for a retry.
 #[derive(Debug)]
 pub(crate) struct Ticket {
-    world: Arc<World>,
+    inner: Arc<Mutex<Inner>>,
+    clock: Clock,
     key: Option<Key>,
 }
 
@@ -138,12 +141,12 @@ impl Ticket {
     /// after one runs again.
     pub(crate) fn finish(mut self, status: StatusCode, body: Bytes) {
         let Some(key) = self.key.take() else { return };
-        let mut inner = self.world.idempotency.inner.lock();
+        let mut inner = self.inner.lock();
         if status.is_server_error() {
             inner.entries.remove(&key);
             return;
         }
-        let expires_at = self.world.now() + KEEP_FOR;
+        let expires_at = self.clock.now() + KEEP_FOR;
         inner.expiries.push(expires_at, key.clone());
         inner.entries.insert(
             key,
@@ -159,7 +162,7 @@ impl Ticket {
 impl Drop for Ticket {
     fn drop(&mut self) {
         if let Some(key) = self.key.take() {
-            self.world.idempotency.inner.lock().entries.remove(&key);
+            self.inner.lock().entries.remove(&key);
         }
     }
 }

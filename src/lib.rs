@@ -98,6 +98,7 @@ mod secret;
 mod server;
 mod state;
 mod templates;
+mod terms;
 mod timefmt;
 mod tls;
 mod validate;

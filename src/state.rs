@@ -157,7 +157,7 @@ impl World {
         Self {
             base_path,
             rules: RuleSet::compile(&scenario.rules, scenario.seed),
-            stores: Stores::new(&scenario, &ids),
+            stores: Stores::new(&scenario.sections(), &ids),
             ids,
             outbox: Feed::new(FEED_CAPACITY),
             late_sms: Mutex::new(Vec::new()),

@@ -21,7 +21,6 @@ use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs
 use tokio_rustls::TlsAcceptor;
 
 use crate::error::Error;
-use crate::sandbox::SandboxBuilder;
 use crate::scenario::Scenario;
 
 /// Where HTTPS listens, and the directory that keeps the CA.
@@ -32,30 +31,6 @@ pub(crate) struct TlsOptions {
     /// Take any client certificate, not only the CA's: for a client that
     /// already has one (a QWAC of its own, say).
     pub(crate) any_client_certificate: bool,
-}
-
-impl SandboxBuilder {
-    /// Serves HTTPS on `addr` beside HTTP, with a certificate for every
-    /// provider host signed by the CA kept in `data_dir` (made there on first
-    /// start; trust its `ca.pem`, also served at `/__admin/ca.pem`).
-    pub fn tls(mut self, addr: std::net::SocketAddr, data_dir: impl Into<PathBuf>) -> Self {
-        self.tls = Some(TlsOptions {
-            addr,
-            data_dir: data_dir.into(),
-            any_client_certificate: false,
-        });
-        self
-    }
-
-    /// With [`SandboxBuilder::tls`], mutual-TLS hosts take any client
-    /// certificate (the handshake still proves the client holds its key),
-    /// not only one the sandbox's CA signed.
-    pub fn tls_any_client_certificate(mut self, any: bool) -> Self {
-        if let Some(options) = &mut self.tls {
-            options.any_client_certificate = any;
-        }
-        self
-    }
 }
 
 /// Takes any client certificate, but still checks the handshake's

@@ -12,7 +12,9 @@ use super::Provider;
 use crate::control::Reply;
 use crate::http::{Request, Response};
 use crate::ids::IdGen;
-use crate::scenario::{Scenario, SmsUser, Users};
+use super::Users;
+use super::SectionsMut;
+use crate::terms::SmsUser;
 use crate::state::World;
 
 /// The result of matching a path and method against a provider's routes.
@@ -54,8 +56,8 @@ impl<'a, P: ProviderApi> Ctx<'a, P> {
         Self {
             now: world.now(),
             ids: &world.ids,
-            settings: P::settings(&world.scenario),
-            users: P::users(&world.scenario),
+            settings: P::settings(&world.scenario.settings),
+            users: P::users(&world.scenario.users),
             cap: world.scenario.settings.limits.live_objects,
         }
     }
@@ -198,8 +200,8 @@ pub(crate) trait Parts {
     /// Its part of a scenario file's `settings` and `users`.
     type Settings: std::fmt::Debug;
     type Users: std::fmt::Debug;
-    fn settings(scenario: &Scenario) -> &Self::Settings;
-    fn users(scenario: &Scenario) -> &Self::Users;
+    fn settings(all: &super::Settings) -> &Self::Settings;
+    fn users(all: &super::Users) -> &Self::Users;
 }
 
 /// Everything else the sandbox needs from one provider: its routes and
@@ -242,7 +244,7 @@ pub(crate) trait ProviderApi: Parts {
 
     /// Folds the simulated users' choices into the settings and fixtures the
     /// provider reads, so it looks in one place.
-    fn apply_users(_scenario: &mut Scenario) {}
+    fn apply_users(_scenario: &mut SectionsMut<'_>) {}
     /// How this provider's SMS arrive, when its users' section says.
     fn own_sms(_users: &Users) -> Option<SmsUser> {
         None

@@ -16,7 +16,9 @@ use super::{registry, Operation, Parts, ProviderApi, RouteMatch, RouteTable};
 use crate::control::Reply;
 use crate::http::{Request, Response};
 use crate::ids::IdGen;
-use crate::scenario::{Scenario, SmsUser, Users};
+use super::Users;
+use super::{Sections, SectionsMut};
+use crate::terms::SmsUser;
 use crate::state::World;
 
 macro_rules! dispatch {
@@ -29,12 +31,12 @@ macro_rules! dispatch {
                 type Settings = $name::config::Settings;
                 type Users = $name::config::Users;
 
-                fn settings(scenario: &Scenario) -> &Self::Settings {
-                    &scenario.settings.$name
+                fn settings(all: &super::Settings) -> &Self::Settings {
+                    &all.$name
                 }
 
-                fn users(scenario: &Scenario) -> &Self::Users {
-                    &scenario.users.$name
+                fn users(all: &super::Users) -> &Self::Users {
+                    &all.$name
                 }
             }
         )*
@@ -49,7 +51,7 @@ macro_rules! dispatch {
             /// Fresh stores holding the scenario's fixtures. Providers draw
             /// from `ids` in the order of the registry, so a seed gives the
             /// same world every time.
-            pub(crate) fn new(scenario: &Scenario, ids: &IdGen) -> Self {
+            pub(crate) fn new(scenario: &Sections<'_>, ids: &IdGen) -> Self {
                 Self {
                     $($name: $name::Store::new(scenario, ids),)*
                 }
@@ -96,12 +98,12 @@ macro_rules! dispatch {
 
         /// Checks every provider's part of a scenario, then folds the
         /// simulated users' choices into what the providers read.
-        pub(crate) fn validate(scenario: &Scenario) -> Result<(), (serde_saphyr::Location, String)> {
+        pub(crate) fn validate(scenario: &Sections<'_>) -> Result<(), (serde_saphyr::Location, String)> {
             $($name::config::validate(scenario)?;)*
             Ok(())
         }
 
-        pub(crate) fn apply_users(scenario: &mut Scenario) {
+        pub(crate) fn apply_users(scenario: &mut SectionsMut<'_>) {
             $(<$name::$ty as ProviderApi>::apply_users(scenario);)*
         }
 

@@ -13,7 +13,7 @@
 //! - `control.rs` (when it has any): its control-API routes and dashboard
 //!   buttons, which play its end user.
 //!
-//! What the registry calls by this layout: `<name>::Store::new(&Scenario,
+//! What the registry calls by this layout: `<name>::Store::new(&Sections<'_>,
 //! &IdGen)` and its `stats()`, `<name>::sweep(&World)`, and `<name>::config`'s
 //! `Settings`, `Fixtures`, `Users` and `validate`. Everything that varies
 //! more is in the provider's [`ProviderApi`] implementation.
@@ -27,6 +27,7 @@
 
 mod api;
 mod dispatch;
+mod sections;
 
 use std::collections::BTreeMap;
 
@@ -37,6 +38,7 @@ pub(crate) use api::{
 };
 #[cfg(test)]
 pub(crate) use dispatch::control_operations;
+pub(crate) use sections::{Fixtures, Sections, SectionsMut, Settings, Users};
 pub(crate) use dispatch::{
     apply_users, button, is_button, own_sms, pending, stats, sweep, templates, validate,
     ControlRoute, Stores,

@@ -11,11 +11,11 @@ use hyper::header::ALLOW;
 use super::body::BodyError;
 use super::{closing, App, Outcome};
 use crate::http::{self, Request, Response};
-use crate::idempotency::{Begin, Idempotency, Key, Ticket};
+use crate::idempotency::{Begin, Key, Ticket};
 use crate::journal::JournalEntry;
 use crate::providers::{CommonError, Operation, ProviderApi, RouteMatch, RouteTable};
 use crate::scenario::probe::Probe;
-use crate::scenario::Fault;
+use crate::scenario::{Env, Fault};
 use crate::state::{Tenant, World};
 
 impl App {
@@ -86,7 +86,8 @@ impl App {
         let ticket = match idempotency_key::<P>(&request, operation) {
             None => None,
             Some(key) => {
-                let res = match Idempotency::begin(world, key) {
+                let cap = world.scenario.settings.limits.live_objects;
+                let res = match world.idempotency.begin(&world.clock, cap, key) {
                     Begin::Fresh(ticket) => Ok(ticket),
                     Begin::InProgress => Err(P::idempotency_in_progress()),
                     Begin::Replay(res) => Err(res),
@@ -138,7 +139,13 @@ impl App {
             return ending;
         }
         let mut response = match effect.and_then(|e| e.respond.as_ref()) {
-            Some(canned) => canned.render(&probe, world),
+            Some(canned) => canned.render(
+                &probe,
+                Env {
+                    ids: &world.ids,
+                    now: world.now(),
+                },
+            ),
             None => run::<P>(route, &request, world, operation),
         };
         drop(probe);

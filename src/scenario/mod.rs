@@ -5,14 +5,12 @@
 //! nothing and is reported as `file:line:column: message`. Unknown keys are
 //! refused, so a typo never silently does nothing.
 
-mod duration;
 mod error;
 mod matcher;
 pub(crate) mod probe;
 mod rules;
 mod schema;
 mod template;
-mod users;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -22,12 +20,13 @@ use serde_saphyr::Spanned;
 
 use crate::providers;
 
-pub use duration::{Delay, Dur};
 pub use error::ScenarioError;
 pub(crate) use rules::RuleSet;
+pub(crate) use template::Env;
 pub use rules::{Fault, SlowBody};
 pub use schema::scenario_schema;
-pub use users::{Arrival, Otp, SmsUser};
+pub(crate) use crate::providers::{Fixtures, Settings, Users};
+pub use crate::terms::{Arrival, Delay, Dur, Otp, SmsUser};
 
 /// The scenario embedded in the binary and used when none is given.
 pub const DEFAULT_SCENARIO: &str = include_str!("../../scenarios/default.yaml");
@@ -66,82 +65,6 @@ pub struct Scenario {
     pub(crate) embedded: bool,
 }
 
-macro_rules! sections {
-    (() $($name:ident $ty:ident,)*) => {
-        /// Lifetimes, limits and switches, per provider.
-        #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
-        #[serde(deny_unknown_fields)]
-        pub struct Settings {
-            $(
-                #[serde(default)]
-                pub $name: providers::$name::config::Settings,
-            )*
-            /// What a tenant's stores keep at most.
-            #[serde(default)]
-            pub limits: crate::limits::Limits,
-            /// More host names that reach a provider without its path
-            /// prefix (`host: provider`), over the providers' own hosts.
-            #[serde(default)]
-            #[schemars(with = "std::collections::BTreeMap<String, String>")]
-            pub hosts: std::collections::BTreeMap<String, Spanned<String>>,
-        }
-
-        /// The objects that exist when the world starts.
-        #[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
-        #[serde(deny_unknown_fields)]
-        pub struct Fixtures {
-            /// False when the file has no `fixtures` key at all.
-            #[serde(skip, default = "given")]
-            given: bool,
-            $(
-                #[serde(default)]
-                pub $name: providers::$name::config::Fixtures,
-            )*
-        }
-
-        /// The simulated end users, per provider.
-        #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
-        #[serde(deny_unknown_fields)]
-        pub struct Users {
-            /// How every provider's SMS arrive, unless the provider's block says otherwise.
-            #[serde(default)]
-            pub sms: SmsUser,
-            $(
-                #[serde(default)]
-                pub $name: providers::$name::config::Users,
-            )*
-        }
-    };
-}
-providers::registry!(sections);
-
-/// An OAuth client registered with a provider, as its fixtures list them.
-#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct OAuthClient {
-    #[schemars(with = "String")]
-    pub client_id: Spanned<String>,
-    pub client_secret: String,
-}
-
-fn given() -> bool {
-    true
-}
-
-impl Fixtures {
-    fn absent() -> Self {
-        Self::default()
-    }
-}
-
-impl Users {
-    /// How SMS of `provider` (a provider name, or `sandbox`) arrive.
-    pub(crate) fn sms_for(&self, provider: &str) -> Option<Arrival> {
-        providers::own_sms(self, provider)
-            .unwrap_or(self.sms)
-            .deliver_after
-    }
-}
 
 /// One scripted reaction to requests of an operation.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -241,7 +164,7 @@ impl Scenario {
                 column: loc.column(),
                 message,
             })?;
-        providers::apply_users(&mut scenario);
+        providers::apply_users(&mut scenario.sections_mut());
         Ok(scenario)
     }
 
@@ -275,6 +198,23 @@ impl Scenario {
             users: Users::default(),
             rules: Vec::new(),
             embedded: false,
+        }
+    }
+
+    /// Its per-provider sections, as the providers read them.
+    pub(crate) fn sections(&self) -> providers::Sections<'_> {
+        providers::Sections {
+            settings: &self.settings,
+            fixtures: &self.fixtures,
+            users: &self.users,
+        }
+    }
+
+    fn sections_mut(&mut self) -> providers::SectionsMut<'_> {
+        providers::SectionsMut {
+            settings: &mut self.settings,
+            fixtures: &mut self.fixtures,
+            users: &self.users,
         }
     }
 
@@ -316,7 +256,7 @@ impl Scenario {
                 ));
             }
         }
-        providers::validate(self)
+        providers::validate(&self.sections())
     }
 }
 

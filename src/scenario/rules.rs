@@ -23,12 +23,11 @@ use serde_saphyr::Location;
 
 use super::matcher::Matcher;
 use super::probe::Probe;
-use super::template::Template;
+use super::template::{Env, Template};
 use super::{Delay, Dur, Rule};
 use crate::http::{self, Response};
 use crate::ids::IdGen;
 use crate::providers::all_operations;
-use crate::state::World;
 
 /// A connection-level misbehaviour.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
@@ -93,13 +92,13 @@ enum CannedBody {
 
 impl CannedResponse {
     /// The answer to one request; templated bodies quote it.
-    pub(crate) fn render(&self, probe: &Probe<'_>, world: &World) -> Response {
+    pub(crate) fn render(&self, probe: &Probe<'_>, env: Env<'_>) -> Response {
         let mut res = match &self.body {
             CannedBody::None => http::empty(self.status),
             CannedBody::Fixed(bytes) => {
                 http::with_type(self.status, bytes.clone(), "application/json")
             }
-            CannedBody::Templated(t) => http::json(self.status, &t.render(probe, world)),
+            CannedBody::Templated(t) => http::json(self.status, &t.render(probe, env)),
         };
         for (name, value) in &self.headers {
             res.headers_mut().insert(name.clone(), value.clone());

@@ -20,7 +20,14 @@
 use serde_json::{Map, Value};
 
 use super::probe::Probe;
-use crate::state::World;
+use crate::ids::IdGen;
+
+/// What a template's `uuid` and `now` read from the world that answers.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Env<'a> {
+    pub(crate) ids: &'a IdGen,
+    pub(crate) now: chrono::DateTime<chrono::Utc>,
+}
 
 /// One `{{...}}` placeholder.
 #[derive(Debug, Clone, PartialEq)]
@@ -87,26 +94,26 @@ impl Template {
     }
 
     /// The body for one request.
-    pub(crate) fn render(&self, probe: &Probe<'_>, world: &World) -> Value {
+    pub(crate) fn render(&self, probe: &Probe<'_>, env: Env<'_>) -> Value {
         match self {
             Self::Fixed(v) => v.clone(),
             Self::Array(items) => {
-                Value::Array(items.iter().map(|t| t.render(probe, world)).collect())
+                Value::Array(items.iter().map(|t| t.render(probe, env)).collect())
             }
             Self::Object(fields) => Value::Object(
                 fields
                     .iter()
-                    .map(|(k, t)| (k.clone(), t.render(probe, world)))
+                    .map(|(k, t)| (k.clone(), t.render(probe, env)))
                     .collect::<Map<_, _>>(),
             ),
             Self::Text(parts) => match parts.as_slice() {
-                [Part::Expr(expr)] => eval(expr, probe, world).unwrap_or(Value::Null),
+                [Part::Expr(expr)] => eval(expr, probe, env).unwrap_or(Value::Null),
                 parts => {
                     let mut out = String::new();
                     for part in parts {
                         match part {
                             Part::Text(t) => out.push_str(t),
-                            Part::Expr(e) => match eval(e, probe, world) {
+                            Part::Expr(e) => match eval(e, probe, env) {
                                 Some(Value::String(s)) => out.push_str(&s),
                                 Some(Value::Null) | None => {}
                                 Some(other) => out.push_str(&other.to_string()),
@@ -163,7 +170,7 @@ fn expr(name: &str) -> Result<Expr, String> {
     })
 }
 
-fn eval(expr: &Expr, probe: &Probe<'_>, world: &World) -> Option<Value> {
+fn eval(expr: &Expr, probe: &Probe<'_>, env: Env<'_>) -> Option<Value> {
     match expr {
         Expr::Body(path) => {
             let mut at = probe.body()?;
@@ -180,8 +187,8 @@ fn eval(expr: &Expr, probe: &Probe<'_>, world: &World) -> Option<Value> {
         Expr::Query(name) => probe.query(name).map(Value::String),
         Expr::Path => Some(Value::String(probe.path.to_owned())),
         Expr::Method => Some(Value::String(probe.method.to_owned())),
-        Expr::Uuid => Some(Value::String(world.ids.uuid().to_string())),
-        Expr::Now => Some(Value::String(crate::timefmt::millis(&world.now()))),
+        Expr::Uuid => Some(Value::String(env.ids.uuid().to_string())),
+        Expr::Now => Some(Value::String(crate::timefmt::millis(&env.now))),
     }
 }
 

@@ -4,7 +4,8 @@
 use serde::Deserialize;
 use serde_saphyr::{Location, Spanned};
 
-use crate::scenario::{Dur, Scenario};
+use crate::providers::Sections;
+use crate::terms::Dur;
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
@@ -93,7 +94,7 @@ pub enum Decide {
     Ignore,
 }
 
-pub(crate) fn validate(scenario: &Scenario) -> Result<(), (Location, String)> {
+pub(crate) fn validate(scenario: &Sections<'_>) -> Result<(), (Location, String)> {
     let mut seen = std::collections::HashSet::new();
     let f = &scenario.fixtures.intergiro;
     for id in f

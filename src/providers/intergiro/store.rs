@@ -18,7 +18,7 @@ pub(crate) use super::consent::{Consent, Gate, Guarded, Passcode, RefreshError, 
 use super::model::{ConsentView, PendingConsent};
 use crate::ids::IdGen;
 use crate::limits::{make_room, Full};
-use crate::scenario::Scenario;
+use crate::providers::Sections;
 use crate::secret;
 
 /// The world's context for Intergiro's store.
@@ -68,7 +68,7 @@ pub(crate) struct Store {
 
 impl Store {
     /// `ids` is unused: nothing in this store's fixtures is generated.
-    pub(crate) fn new(scenario: &Scenario, _ids: &IdGen) -> Self {
+    pub(crate) fn new(scenario: &Sections<'_>, _ids: &IdGen) -> Self {
         let f = &scenario.fixtures.intergiro;
         Self {
             api_keys: f.api_keys.clone(),

@@ -6,7 +6,8 @@ use std::collections::HashSet;
 use serde::Deserialize;
 use serde_saphyr::{Location, Spanned};
 
-use crate::scenario::{Dur, Scenario};
+use crate::providers::Sections;
+use crate::terms::Dur;
 
 /// Lifetimes. The defaults are Shine's guide's.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -51,7 +52,7 @@ pub struct Fixtures {
 }
 
 /// A partner application registered with Shine.
-pub(crate) use crate::scenario::OAuthClient as Client;
+pub(crate) use crate::terms::OAuthClient as Client;
 
 /// A Shine user who has connected the partner application.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
@@ -121,7 +122,7 @@ impl Decision {
     }
 }
 
-pub(crate) fn validate(scenario: &Scenario) -> Result<(), (Location, String)> {
+pub(crate) fn validate(scenario: &Sections<'_>) -> Result<(), (Location, String)> {
     let fixtures = &scenario.fixtures.shine;
     unique(fixtures.clients.iter().map(|c| &c.client_id), "client_id")?;
     unique(fixtures.users.iter().map(|u| &u.uid), "uid")?;

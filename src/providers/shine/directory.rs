@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::error::ShineError;
 use crate::ids::FastMap;
-use crate::scenario::Scenario;
+use crate::providers::Sections;
 use crate::secret;
 
 /// The fixtures of one world.
@@ -48,7 +48,7 @@ pub(crate) struct UserInfo {
 }
 
 impl Directory {
-    pub(crate) fn new(scenario: &Scenario) -> Self {
+    pub(crate) fn new(scenario: &Sections<'_>) -> Self {
         let f = &scenario.fixtures.shine;
         Self {
             clients: f

@@ -24,7 +24,7 @@ use crate::deadlines::Deadlines;
 use crate::ids::FastMap;
 use crate::ids::IdGen;
 use crate::limits::{make_room, Full};
-use crate::scenario::Scenario;
+use crate::providers::Sections;
 
 /// A checked create: the client and user as the directory holds them.
 #[derive(Debug)]
@@ -73,7 +73,7 @@ pub(crate) struct Store {
 
 impl Store {
     /// `ids` is unused: nothing in this store's fixtures is generated.
-    pub(crate) fn new(scenario: &Scenario, _ids: &IdGen) -> Self {
+    pub(crate) fn new(scenario: &Sections<'_>, _ids: &IdGen) -> Self {
         Self {
             directory: Directory::new(scenario),
             inner: Mutex::new(Inner::default()),

@@ -5,7 +5,8 @@ use std::collections::HashSet;
 use serde::Deserialize;
 use serde_saphyr::{Location, Spanned};
 
-use crate::scenario::{Dur, Otp, Scenario, SmsUser};
+use crate::providers::{Sections, SectionsMut};
+use crate::terms::{Dur, Otp, SmsUser};
 
 /// Lifetimes and limits. The defaults are the Solaris mock's.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -49,7 +50,7 @@ pub struct Fixtures {
 }
 
 /// A partner's OAuth client.
-pub(crate) use crate::scenario::OAuthClient as Client;
+pub(crate) use crate::terms::OAuthClient as Client;
 
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -96,7 +97,7 @@ fn fixed_otp() -> String {
 }
 
 /// `users.solaris.otp` decides every person's code, over the fixtures'.
-pub(crate) fn apply_users(scenario: &mut Scenario) {
+pub(crate) fn apply_users(scenario: &mut SectionsMut<'_>) {
     if let Some(otp) = &scenario.users.solaris.otp {
         for person in &mut scenario.fixtures.solaris.persons {
             otp.as_text().clone_into(&mut person.otp);
@@ -104,7 +105,7 @@ pub(crate) fn apply_users(scenario: &mut Scenario) {
     }
 }
 
-pub(crate) fn validate(scenario: &Scenario) -> Result<(), (Location, String)> {
+pub(crate) fn validate(scenario: &Sections<'_>) -> Result<(), (Location, String)> {
     let mut seen = HashSet::new();
     for client in &scenario.fixtures.solaris.clients {
         if !seen.insert(client.client_id.value.as_str()) {

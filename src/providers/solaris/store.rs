@@ -22,7 +22,7 @@ use super::error::SolarisError;
 use super::model::{MobileNumberView, PersonView, SmsChallengeView};
 use crate::ids::IdGen;
 use crate::limits::make_room;
-use crate::scenario::Scenario;
+use crate::providers::Sections;
 use crate::secret;
 use crate::state::SmsDraft;
 
@@ -197,7 +197,7 @@ pub(crate) struct Store {
 }
 
 impl Store {
-    pub(crate) fn new(scenario: &Scenario, ids: &IdGen) -> Self {
+    pub(crate) fn new(scenario: &Sections<'_>, ids: &IdGen) -> Self {
         let fixtures = &scenario.fixtures.solaris;
         let persons = fixtures
             .persons

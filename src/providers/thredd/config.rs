@@ -5,7 +5,8 @@ use std::collections::HashSet;
 use serde::Deserialize;
 use serde_saphyr::{Location, Spanned};
 
-use crate::scenario::{Dur, Scenario, SmsUser};
+use crate::providers::Sections;
+use crate::terms::{Dur, SmsUser};
 
 /// The longest validation timeout Thredd allows.
 pub(crate) const MAX_VALIDATION_TIMEOUT: u64 = 900;
@@ -128,7 +129,7 @@ impl PmDecision {
     }
 }
 
-pub(crate) fn validate(scenario: &Scenario) -> Result<(), (Location, String)> {
+pub(crate) fn validate(scenario: &Sections<'_>) -> Result<(), (Location, String)> {
     let settings = &scenario.settings.thredd;
     if settings.validation_timeout.0.as_secs() > MAX_VALIDATION_TIMEOUT {
         return Err((

@@ -37,7 +37,8 @@ use self::store::Ctx;
 use crate::control::Reply;
 use crate::http::{self, Request, Response};
 use crate::providers::{CommonError, Provider, ProviderApi, SignIn};
-use crate::scenario::{SmsUser, Users};
+use crate::providers::Users;
+use crate::terms::SmsUser;
 use crate::state::World;
 
 /// The client the sandbox mints its own tokens for, as Thredd.

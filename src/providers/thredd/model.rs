@@ -21,7 +21,7 @@ pub(crate) struct Purchase {
     #[serde(default)]
     pub(crate) notify_initiate_action_url: Option<String>,
     #[serde(default)]
-    pub(crate) validation_timeout: Option<crate::scenario::Dur>,
+    pub(crate) validation_timeout: Option<crate::terms::Dur>,
 }
 
 #[derive(Debug, Default, Deserialize)]

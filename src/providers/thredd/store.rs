@@ -17,7 +17,7 @@ use super::model::{DeliveryView, SessionView};
 pub(super) use super::tokens::Token;
 use crate::ids::IdGen;
 use crate::limits::{make_room, Full};
-use crate::scenario::Scenario;
+use crate::providers::Sections;
 use crate::secret;
 use crate::state::SmsDraft;
 
@@ -146,7 +146,7 @@ pub(crate) struct Store {
 }
 
 impl Store {
-    pub(crate) fn new(scenario: &Scenario, ids: &IdGen) -> Self {
+    pub(crate) fn new(scenario: &Sections<'_>, ids: &IdGen) -> Self {
         let f = &scenario.fixtures.thredd;
         Self {
             clients: f

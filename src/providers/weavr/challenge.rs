@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use super::config::Settings;
 use super::error::WeavrError;
 use crate::ids::IdGen;
-use crate::scenario::Otp;
+use crate::terms::Otp;
 use crate::secret;
 
 #[derive(Debug, Clone)]

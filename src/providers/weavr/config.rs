@@ -5,7 +5,8 @@ use std::collections::HashSet;
 use serde::Deserialize;
 use serde_saphyr::{Location, Spanned};
 
-use crate::scenario::{Dur, Otp, Scenario, SmsUser};
+use crate::providers::{Sections, SectionsMut};
+use crate::terms::{Dur, Otp, SmsUser};
 
 /// Lifetimes and limits. The defaults are the guide's and Weavr's sandbox's.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -162,13 +163,13 @@ pub enum PushDecision {
 }
 
 /// `users.weavr.otp` decides the codes Weavr sends, over `settings.weavr.otp`.
-pub(crate) fn apply_users(scenario: &mut Scenario) {
+pub(crate) fn apply_users(scenario: &mut SectionsMut<'_>) {
     if let Some(otp) = scenario.users.weavr.otp.clone() {
         scenario.settings.weavr.otp = otp;
     }
 }
 
-pub(crate) fn validate(scenario: &Scenario) -> Result<(), (Location, String)> {
+pub(crate) fn validate(scenario: &Sections<'_>) -> Result<(), (Location, String)> {
     let fixtures = &scenario.fixtures.weavr;
     let mut seen = HashSet::new();
     for user in &fixtures.users {

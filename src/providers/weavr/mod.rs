@@ -40,7 +40,9 @@ use self::store::Ctx;
 use crate::control::Reply;
 use crate::http::{Request, Response};
 use crate::providers::{CommonError, Provider, ProviderApi, SignIn};
-use crate::scenario::{Scenario, SmsUser, Users};
+use crate::scenario::{Users};
+use crate::providers::SectionsMut;
+use crate::terms::SmsUser;
 use crate::state::World;
 
 /// Marker type through which the router drives Weavr.
@@ -104,7 +106,7 @@ impl ProviderApi for Weavr {
         }
     }
 
-    fn apply_users(scenario: &mut Scenario) {
+    fn apply_users(scenario: &mut SectionsMut<'_>) {
         config::apply_users(scenario);
     }
 

@@ -23,7 +23,7 @@ use super::sca::Sca;
 use super::transfers::Transfer;
 use crate::ids::IdGen;
 use crate::limits::make_room;
-use crate::scenario::Scenario;
+use crate::providers::Sections;
 use crate::secret;
 
 pub(crate) use super::session::SessionMut;
@@ -106,7 +106,7 @@ pub(crate) struct Store {
 
 impl Store {
     /// Every fixture user administers a buyer created when the world starts.
-    pub(crate) fn new(scenario: &Scenario, _ids: &IdGen) -> Self {
+    pub(crate) fn new(scenario: &Sections<'_>, _ids: &IdGen) -> Self {
         let fixtures = &scenario.fixtures.weavr;
         let accounts = fixtures
             .users
