@@ -86,6 +86,8 @@ mod http;
 mod idempotency;
 mod ids;
 mod journal;
+#[cfg(test)]
+mod layers_tests;
 mod library;
 mod limits;
 mod outbox;

@@ -225,6 +225,17 @@ impl<T: Entry> Feed<T> {
     }
 }
 
+/// An SMS about to be sent.
+#[derive(Debug)]
+pub(crate) struct SmsDraft {
+    pub(crate) provider: &'static str,
+    pub(crate) to: String,
+    pub(crate) text: String,
+    pub(crate) code: Option<String>,
+    pub(crate) purpose: String,
+    pub(crate) reference: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,9 +21,10 @@ use crate::clock::Clock;
 use crate::idempotency::Idempotency;
 use crate::ids::IdGen;
 use crate::journal::Journal;
-use crate::outbox::{Event, Feed, Sms, FEED_CAPACITY};
-use crate::providers::{self, Provider, Stores};
-use crate::scenario::{Arrival, RuleSet, Scenario};
+use crate::outbox::{Event, Feed, Sms, SmsDraft, FEED_CAPACITY};
+use crate::providers::{self, Host, Provider, ScriptedCall, Settings, Stores, Users};
+use crate::scenario::probe::Probe;
+use crate::scenario::{Arrival, Fault, RuleSet, Scenario};
 
 /// One isolated sandbox: its clock and its current world.
 #[derive(Debug)]
@@ -138,17 +139,6 @@ pub(crate) struct World {
     pub(crate) idempotency: Idempotency,
     /// Every provider's state, one field per provider.
     pub(crate) stores: Stores,
-}
-
-/// An SMS about to be sent.
-#[derive(Debug)]
-pub(crate) struct SmsDraft {
-    pub(crate) provider: &'static str,
-    pub(crate) to: String,
-    pub(crate) text: String,
-    pub(crate) code: Option<String>,
-    pub(crate) purpose: String,
-    pub(crate) reference: Option<String>,
 }
 
 impl World {
@@ -274,5 +264,73 @@ impl World {
         self.release_late_sms();
         self.idempotency.sweep(self.now());
         providers::sweep(self);
+    }
+}
+
+// The world as the providers see it; see `providers::Host`.
+impl Host for World {
+    fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    fn ids(&self) -> &IdGen {
+        &self.ids
+    }
+
+    fn base_path(&self) -> &str {
+        &self.base_path
+    }
+
+    fn stores(&self) -> &Stores {
+        &self.stores
+    }
+
+    fn settings(&self) -> &Settings {
+        &self.scenario.settings
+    }
+
+    fn users(&self) -> &Users {
+        &self.scenario.users
+    }
+
+    fn embedded(&self) -> bool {
+        self.scenario.embedded
+    }
+
+    fn emit(
+        &self,
+        provider: Provider,
+        kind: &'static str,
+        subject: String,
+        at: DateTime<Utc>,
+        data: Value,
+    ) {
+        World::emit(self, provider, kind, subject, at, data);
+    }
+
+    fn send_sms(&self, draft: SmsDraft) -> Option<Sms> {
+        World::send_sms(self, draft)
+    }
+
+    fn scripted_call(&self, operation: &str, url: &str, body: &[u8]) -> Option<ScriptedCall> {
+        let probe = Probe::new("POST", url, None, None, body);
+        let applied = self.rules.apply(operation, &probe)?;
+        let effect = applied.effect;
+        Some(ScriptedCall {
+            label: effect.label.clone(),
+            delay: applied.delay,
+            dropped: effect
+                .fault
+                .is_some_and(|f| matches!(f, Fault::Drop | Fault::Reset | Fault::Hang)),
+            status: effect.respond.as_ref().map(|r| r.status.as_u16()),
+        })
+    }
+
+    fn render(&self, template: &str, data: &Value) -> Result<String, String> {
+        crate::templates::render(template, data)
     }
 }

@@ -21,7 +21,8 @@ use crate::sandbox::Sandbox;
 use crate::scenario::Dur;
 use std::sync::Arc;
 
-use crate::state::{SmsDraft, Tenant};
+use crate::outbox::SmsDraft;
+use crate::state::Tenant;
 use crate::timefmt;
 
 /// The longest a long-poll may wait.
@@ -140,7 +141,7 @@ pub(crate) fn index() -> Response {
 /// Live objects per store: what a soak test checks stays flat.
 fn stats(cx: &Cx<'_>) -> Response {
     let world = cx.tenant.world();
-    let mut stats = crate::providers::stats(&world);
+    let mut stats = crate::providers::stats(&*world);
     stats.insert("in_flight".to_owned(), json!(cx.sandbox.in_flight()));
     stats.insert("tenants".to_owned(), json!(cx.sandbox.tenant_count()));
     stats.insert("sms".to_owned(), json!(world.outbox.len()));

@@ -9,13 +9,13 @@ use hyper::Method;
 use serde_json::Value;
 
 use super::Provider;
+use super::SectionsMut;
+use super::Users;
 use crate::control::Reply;
 use crate::http::{Request, Response};
 use crate::ids::IdGen;
-use super::Users;
-use super::SectionsMut;
+use crate::providers::World;
 use crate::terms::SmsUser;
-use crate::state::World;
 
 /// The result of matching a path and method against a provider's routes.
 #[derive(Debug)]
@@ -55,10 +55,10 @@ impl<'a, P: ProviderApi> Ctx<'a, P> {
     pub(crate) fn of(world: &'a World) -> Self {
         Self {
             now: world.now(),
-            ids: &world.ids,
-            settings: P::settings(&world.scenario.settings),
-            users: P::users(&world.scenario.users),
-            cap: world.scenario.settings.limits.live_objects,
+            ids: world.ids(),
+            settings: P::settings(world.settings()),
+            users: P::users(world.users()),
+            cap: world.settings().limits.live_objects,
         }
     }
 }

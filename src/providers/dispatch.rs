@@ -12,14 +12,14 @@ use serde_json::Value;
 use super::Provider;
 #[cfg(any(test, feature = "fuzzing"))]
 use super::SignIn;
+use super::Users;
 use super::{registry, Operation, Parts, ProviderApi, RouteMatch, RouteTable};
+use super::{Sections, SectionsMut};
 use crate::control::Reply;
 use crate::http::{Request, Response};
 use crate::ids::IdGen;
-use super::Users;
-use super::{Sections, SectionsMut};
+use crate::providers::World;
 use crate::terms::SmsUser;
-use crate::state::World;
 
 macro_rules! dispatch {
     (() $($name:ident $ty:ident,)*) => {
@@ -66,7 +66,7 @@ macro_rules! dispatch {
         /// Live objects per provider, keyed by name.
         pub(crate) fn stats(world: &World) -> serde_json::Map<String, Value> {
             let mut all = serde_json::Map::new();
-            $(all.insert(stringify!($name).to_owned(), world.stores.$name.stats());)*
+            $(all.insert(stringify!($name).to_owned(), world.stores().$name.stats());)*
             all
         }
 

@@ -27,6 +27,7 @@
 
 mod api;
 mod dispatch;
+mod host;
 mod sections;
 
 use std::collections::BTreeMap;
@@ -38,11 +39,12 @@ pub(crate) use api::{
 };
 #[cfg(test)]
 pub(crate) use dispatch::control_operations;
-pub(crate) use sections::{Fixtures, Sections, SectionsMut, Settings, Users};
 pub(crate) use dispatch::{
     apply_users, button, is_button, own_sms, pending, stats, sweep, templates, validate,
     ControlRoute, Stores,
 };
+pub(crate) use host::{Host, ScriptedCall, World};
+pub(crate) use sections::{Fixtures, Sections, SectionsMut, Settings, Users};
 
 /// The providers the sandbox imitates, one line each: the module (and name,
 /// path prefix and scenario key) and its marker type. Calls `$callback!` with

@@ -78,7 +78,6 @@ impl Users {
     }
 }
 
-
 /// A scenario's provider sections, as a provider's store starts from them
 /// and its checks read them.
 #[derive(Debug, Clone, Copy)]

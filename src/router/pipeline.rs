@@ -30,11 +30,11 @@ impl App {
         let outcome = self.provider_outcome::<P>(req, prefix, &world).await;
         match outcome {
             Outcome::Respond(mut res) => {
-                P::decorate(&mut res, &world);
+                P::decorate(&mut res, &**world);
                 Outcome::Respond(res)
             }
             Outcome::Slow(mut res, slow, clock) => {
-                P::decorate(&mut res, &world);
+                P::decorate(&mut res, &**world);
                 Outcome::Slow(res, slow, clock)
             }
             other => other,

@@ -20,13 +20,13 @@ use serde_saphyr::Spanned;
 
 use crate::providers;
 
-pub use error::ScenarioError;
-pub(crate) use rules::RuleSet;
-pub(crate) use template::Env;
-pub use rules::{Fault, SlowBody};
-pub use schema::scenario_schema;
 pub(crate) use crate::providers::{Fixtures, Settings, Users};
 pub use crate::terms::{Arrival, Delay, Dur, Otp, SmsUser};
+pub use error::ScenarioError;
+pub(crate) use rules::RuleSet;
+pub use rules::{Fault, SlowBody};
+pub use schema::scenario_schema;
+pub(crate) use template::Env;
 
 /// The scenario embedded in the binary and used when none is given.
 pub const DEFAULT_SCENARIO: &str = include_str!("../../scenarios/default.yaml");
@@ -64,7 +64,6 @@ pub struct Scenario {
     #[schemars(skip)]
     pub(crate) embedded: bool,
 }
-
 
 /// One scripted reaction to requests of an operation.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]

@@ -9,11 +9,11 @@ use super::handlers::{guarded, Result};
 use super::model::{CardActivated, CardCredentials};
 use super::store::Summary;
 use crate::http::{self, Response};
-use crate::state::World;
+use crate::providers::World;
 
 fn card(world: &World, id: &str) -> Result<()> {
     world
-        .stores
+        .stores()
         .intergiro
         .fixtures
         .cards
@@ -63,13 +63,13 @@ pub(crate) fn card_credentials(world: &World, id: &str) -> Result<Response> {
 pub(crate) fn activate_card(world: &World, id: &str) -> Result<Response> {
     card(world, id)?;
     let already = world
-        .stores
+        .stores()
         .intergiro
         .fixtures
         .cards
         .iter()
         .any(|c| c.id.value == id && c.active);
-    if already || world.stores.intergiro.card_active(id) {
+    if already || world.stores().intergiro.card_active(id) {
         return Err(error::with(
             StatusCode::CONFLICT,
             "conflict",
@@ -90,7 +90,7 @@ pub(crate) fn activate_card(world: &World, id: &str) -> Result<Response> {
         "activate_card",
         summary,
         || {
-            world.stores.intergiro.activate_card(id);
+            world.stores().intergiro.activate_card(id);
             http::json(
                 StatusCode::OK,
                 &CardActivated {
@@ -104,7 +104,7 @@ pub(crate) fn activate_card(world: &World, id: &str) -> Result<Response> {
 
 pub(crate) fn account_transactions(world: &World, id: &str) -> Result<Response> {
     if !world
-        .stores
+        .stores()
         .intergiro
         .fixtures
         .accounts

@@ -5,8 +5,8 @@ use hyper::{Method, StatusCode};
 
 use crate::control::{ControlError, Reply};
 use crate::http::{self, Response};
+use crate::providers::World;
 use crate::providers::{operation_ids, RouteMatch, RouteTable};
-use crate::state::World;
 
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Control {

@@ -17,7 +17,7 @@ use super::store::{stamp, Gate, Guarded, RefreshError, Status, Summary};
 use super::{cards, page, publish};
 use crate::http::{self, Request, Response};
 use crate::providers::CommonError;
-use crate::state::World;
+use crate::providers::World;
 
 pub(super) type Result<T> = std::result::Result<T, IntergiroError>;
 
@@ -44,7 +44,7 @@ pub(crate) fn handle(route: Route, req: &Request, world: &World) -> Result<Respo
 fn login(req: &Request, world: &World) -> Result<Response> {
     let body: Login = req.json().map_err(error::decode)?;
     let (access, refresh) = world
-        .stores
+        .stores()
         .intergiro
         .login(Ctx::of(world), &body.api_key)
         .map_err(error::too_many)?
@@ -61,7 +61,7 @@ fn login(req: &Request, world: &World) -> Result<Response> {
 pub(crate) fn refresh(req: &Request, world: &World) -> Result<Response> {
     let body: Refresh = req.json().map_err(error::decode)?;
     let (access, refresh) = world
-        .stores
+        .stores()
         .intergiro
         .refresh(Ctx::of(world), &body.refresh_token)
         .map_err(|e| match e {
@@ -84,7 +84,7 @@ pub(crate) fn refresh(req: &Request, world: &World) -> Result<Response> {
 
 pub(crate) fn authenticate(req: &Request, world: &World) -> Result<()> {
     if world
-        .stores
+        .stores()
         .intergiro
         .authenticated(world.now(), req.bearer())
     {
@@ -121,7 +121,7 @@ pub(super) fn guarded(
         scope,
     };
     let gate = world
-        .stores
+        .stores()
         .intergiro
         .gate(Ctx::of(world), action, summary, &mut events);
     publish(world, events);
@@ -165,7 +165,7 @@ pub(crate) fn pay(req: &Request, world: &World) -> Result<Response> {
         .as_str()
         .ok_or_else(|| field("account_id", "account_id is required"))?;
     let account = world
-        .stores
+        .stores()
         .intergiro
         .fixtures
         .accounts
@@ -200,7 +200,7 @@ pub(crate) fn pay(req: &Request, world: &World) -> Result<Response> {
     let currency = account.currency.clone();
     let transaction = |counterparty: Counterparty<'_>| {
         let answer = Transaction {
-            id: world.ids.uuid().to_string(),
+            id: world.ids().uuid().to_string(),
             kind: "bank-transfer",
             amount,
             currency: &currency,
@@ -215,7 +215,7 @@ pub(crate) fn pay(req: &Request, world: &World) -> Result<Response> {
     // To another Intergiro account: no consent needed.
     if let Some(internal) = counterparty["account_id"].as_str() {
         let Some(payee) = world
-            .stores
+            .stores()
             .intergiro
             .fixtures
             .accounts
@@ -288,7 +288,7 @@ pub(crate) fn initiate_consent(req: &Request, world: &World, id: &str) -> Result
         }
     }
     let (token, expires) = world
-        .stores
+        .stores()
         .intergiro
         .initiate(Ctx::of(world), id, body.return_url)
         .map_err(|status| consent_state_error(id, status))?;
@@ -300,7 +300,7 @@ pub(crate) fn initiate_consent(req: &Request, world: &World, id: &str) -> Result
                 .all(|b| b.is_ascii_alphanumeric() || b".:-[]".contains(&b))
         })
         .unwrap_or("127.0.0.1:4242");
-    let base = &world.base_path;
+    let base = world.base_path();
     let redirect_url = format!("http://{host}{base}/intergiro/sca/consent?token={token}");
     Ok(http::json(
         StatusCode::OK,
@@ -334,7 +334,7 @@ pub(crate) fn consent_state_error(id: &str, status: Option<Status>) -> Intergiro
 pub(crate) fn get_consent(world: &World, id: &str) -> Result<Response> {
     let mut events = Vec::new();
     let view = world
-        .stores
+        .stores()
         .intergiro
         .consent(Ctx::of(world), id, &mut events);
     publish(world, events);

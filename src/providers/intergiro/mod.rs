@@ -30,8 +30,8 @@ use self::routes::Route;
 use self::store::Ctx;
 use crate::control::Reply;
 use crate::http::{Request, Response};
+use crate::providers::World;
 use crate::providers::{CommonError, Provider, ProviderApi, SignIn};
-use crate::state::World;
 
 /// Marker type through which the router drives Intergiro.
 #[derive(Debug)]
@@ -93,9 +93,9 @@ impl ProviderApi for Intergiro {
     fn pending(world: &World) -> Value {
         serde_json::to_value(
             world
-                .stores
+                .stores()
                 .intergiro
-                .pending(world.now(), &world.base_path),
+                .pending(world.now(), world.base_path()),
         )
         .unwrap_or(Value::Null)
     }
@@ -105,7 +105,7 @@ impl ProviderApi for Intergiro {
     const BUTTONS: &'static [&'static str] = &["decline"];
 
     fn control(route: control::Control, _req: &Request, world: Arc<World>) -> Reply<Response> {
-        control::handle(route, &world)
+        control::handle(route, &*world)
     }
 
     fn button(
@@ -114,7 +114,7 @@ impl ProviderApi for Intergiro {
         id: &str,
         _code: &str,
     ) -> Option<Result<String, String>> {
-        control::button(world, verb, id)
+        control::button(&**world, verb, id)
     }
 }
 
@@ -126,7 +126,7 @@ pub(crate) fn publish(world: &World, events: Vec<(&'static str, String)>) {
 
 /// Expiries and the simulated user's decisions.
 pub(crate) fn sweep(world: &World) {
-    let events = world.stores.intergiro.sweep(Ctx::of(world));
+    let events = world.stores().intergiro.sweep(Ctx::of(world));
     publish(world, events);
 }
 
@@ -138,14 +138,14 @@ pub(crate) fn decide(
     approve: bool,
 ) -> Result<Option<model::ConsentView>, Option<&'static str>> {
     let (_, kind) = world
-        .stores
+        .stores()
         .intergiro
         .decide(Ctx::of(world), id, None, approve)
         .map_err(|status| status.map(store::Status::name))?;
     publish(world, vec![(kind, id.to_owned())]);
     let mut events = Vec::new();
     Ok(world
-        .stores
+        .stores()
         .intergiro
         .consent(Ctx::of(world), id, &mut events))
 }

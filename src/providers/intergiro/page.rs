@@ -10,13 +10,12 @@ use super::publish;
 use super::store::Ctx;
 use super::store::Passcode;
 use crate::http::{self, Request, Response};
-use crate::state::World;
-use crate::templates;
+use crate::providers::World;
 
 const ACTION: &str = "/intergiro/sca/consent";
 
-fn page(status: StatusCode, name: &str, data: &serde_json::Value) -> Response {
-    match templates::render(name, data) {
+fn page(world: &World, status: StatusCode, name: &str, data: &serde_json::Value) -> Response {
+    match world.render(name, data) {
         Ok(html) => http::html(status, html),
         Err(e) => http::html(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -32,16 +31,18 @@ fn escape(text: &str) -> String {
     handlebars::html_escape(text)
 }
 
-fn message(status: StatusCode, title: &str, text: &str) -> Response {
+fn message(world: &World, status: StatusCode, title: &str, text: &str) -> Response {
     page(
+        world,
         status,
         "intergiro/message",
         &json!({ "title": title, "text": text }),
     )
 }
 
-fn gone() -> Response {
+fn gone(world: &World) -> Response {
     message(
+        world,
         StatusCode::GONE,
         "This link can no longer be used",
         "The confirmation has expired or was already completed. Return to the app and start again.",
@@ -49,32 +50,32 @@ fn gone() -> Response {
 }
 
 fn consent_page(world: &World, token: &str, error: Option<&str>) -> Response {
-    let Some((_, summary, scope)) = world.stores.intergiro.page(Ctx::of(world), token) else {
-        return gone();
+    let Some((_, summary, scope)) = world.stores().intergiro.page(Ctx::of(world), token) else {
+        return gone(world);
     };
     let mut data = serde_json::to_value(&summary).unwrap_or_default();
     data["scope"] = json!(scope);
     data["token"] = json!(token);
-    data["action"] = json!(format!("{}{ACTION}", world.base_path));
+    data["action"] = json!(format!("{}{ACTION}", world.base_path()));
     data["error"] = json!(error);
     // Only the demo world's passcode is public (the README lists it); a
     // scenario's own passcode is for its author to know.
     data["demo_passcode"] = json!(world
-        .scenario
-        .embedded
-        .then_some(world.scenario.settings.intergiro.passcode.as_str()));
+        .embedded()
+        .then_some(world.settings().intergiro.passcode.as_str()));
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
     };
-    page(status, "intergiro/consent", &data)
+    page(world, status, "intergiro/consent", &data)
 }
 
 pub(crate) fn view(req: &Request, world: &World) -> Response {
     match req.query_param("token") {
         Some(token) => consent_page(world, &token, None),
         None => message(
+            world,
             StatusCode::BAD_REQUEST,
             "This link is not valid",
             "The confirmation link is missing its token.",
@@ -85,6 +86,7 @@ pub(crate) fn view(req: &Request, world: &World) -> Response {
 pub(crate) fn submit(req: &Request, world: &World) -> Response {
     let Ok(form) = req.form::<Submission>(false) else {
         return message(
+            world,
             StatusCode::BAD_REQUEST,
             "Something went wrong",
             "The form was incomplete. Return to the app and start again.",
@@ -97,19 +99,20 @@ pub(crate) fn submit(req: &Request, world: &World) -> Response {
         "decline" => false,
         _ => {
             return message(
+                world,
                 StatusCode::BAD_REQUEST,
                 "Something went wrong",
                 "Unknown decision.",
             )
         }
     };
-    let Some((id, _, _)) = world.stores.intergiro.page(Ctx::of(world), &form.token) else {
-        return gone();
+    let Some((id, _, _)) = world.stores().intergiro.page(Ctx::of(world), &form.token) else {
+        return gone(world);
     };
     if approve {
         let typed = form.passcode.as_deref().unwrap_or_default();
         match world
-            .stores
+            .stores()
             .intergiro
             .passcode(Ctx::of(world), &form.token, typed)
         {
@@ -120,6 +123,7 @@ pub(crate) fn submit(req: &Request, world: &World) -> Response {
             }
             Passcode::Locked => {
                 return message(
+                    world,
                     StatusCode::FORBIDDEN,
                     "Too many attempts",
                     "The passcode was wrong too many times. Return to the app and start again.",
@@ -129,11 +133,11 @@ pub(crate) fn submit(req: &Request, world: &World) -> Response {
     }
     let Ok((return_url, kind)) =
         world
-            .stores
+            .stores()
             .intergiro
             .decide(Ctx::of(world), &id, Some(&form.token), approve)
     else {
-        return gone();
+        return gone(world);
     };
     publish(world, vec![(kind, id.clone())]);
     let status = if approve { "approved" } else { "declined" };
@@ -150,6 +154,7 @@ pub(crate) fn submit(req: &Request, world: &World) -> Response {
             http::redirect(StatusCode::SEE_OTHER, &location)
         }
         None => message(
+            world,
             StatusCode::OK,
             if approve { "Approved" } else { "Declined" },
             "You can close this window and return to the app.",

@@ -9,8 +9,8 @@ use serde_json::Value;
 use crate::control::{ControlError, Reply};
 use crate::display::{self, Summary};
 use crate::http::{self, Request, Response};
+use crate::providers::World;
 use crate::providers::{operation_ids, RouteMatch, RouteTable};
-use crate::state::World;
 
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Control {

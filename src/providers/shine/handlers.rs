@@ -13,7 +13,7 @@ use super::routes::Route;
 use super::store::{Ctx, Directory, Happened, NewActionRequest};
 use crate::http::{self, Request, Response};
 use crate::providers::Provider;
-use crate::state::World;
+use crate::providers::World;
 
 type Result<T> = std::result::Result<T, ShineError>;
 
@@ -45,7 +45,7 @@ pub(crate) fn handle(route: Route, req: &Request, world: &World) -> Result<Respo
         Route::GetRecipient { id } => {
             bearer_user(req, world)?;
             let recipient = world
-                .stores
+                .stores()
                 .shine
                 .directory
                 .recipient(&id)
@@ -57,7 +57,7 @@ pub(crate) fn handle(route: Route, req: &Request, world: &World) -> Result<Respo
 
 fn create_action_request(req: &Request, world: &World) -> Result<Response> {
     let body: CreateActionRequest<'_> = req.json()?;
-    let directory = &world.stores.shine.directory;
+    let directory = &world.stores().shine.directory;
     let client_id = directory.authenticate(&body.client_id, &body.client_secret)?;
     if body.action != ACTION_TRANSFER_CREATE {
         return Err(ShineError::validation(
@@ -79,7 +79,7 @@ fn create_action_request(req: &Request, world: &World) -> Result<Response> {
     };
     let mut happened = Vec::new();
     let response = world
-        .stores
+        .stores()
         .shine
         .create(Ctx::of(world), new, &mut happened, |view| {
             http::with_type(
@@ -99,12 +99,12 @@ pub(crate) fn poll_action_request(req: &Request, world: &World, id: &str) -> Res
         req.json()?
     };
     world
-        .stores
+        .stores()
         .shine
         .directory
         .authenticate(&creds.client_id, &creds.client_secret)?;
     let mut happened = Vec::new();
-    let response = world.stores.shine.poll(
+    let response = world.stores().shine.poll(
         Ctx::of(world),
         id,
         &creds.client_id,
@@ -124,12 +124,12 @@ pub(crate) fn poll_action_request(req: &Request, world: &World, id: &str) -> Res
 pub(crate) fn create_transfer(req: &Request, world: &World) -> Result<Response> {
     let uid = bearer_user(req, world)?;
     let body: Value = req.json()?;
-    let transfer = check_transfer(&world.stores.shine.directory, &uid, &req.body, "")?;
+    let transfer = check_transfer(&world.stores().shine.directory, &uid, &req.body, "")?;
     let Some(token) = req.header("short-lived-token") else {
         return Err(ShineError::forbidden("sca_required", error::SLT_MISSING));
     };
     let mut happened = Vec::new();
-    let created = world.stores.shine.spend_token_on_transfer(
+    let created = world.stores().shine.spend_token_on_transfer(
         Ctx::of(world),
         token,
         &uid,
@@ -144,7 +144,7 @@ pub(crate) fn create_transfer(req: &Request, world: &World) -> Result<Response> 
 pub(crate) fn get_transfer(req: &Request, world: &World, id: &str) -> Result<Response> {
     let uid = bearer_user(req, world)?;
     let transfer = world
-        .stores
+        .stores()
         .shine
         .transfer(id, &uid)
         .ok_or_else(|| ShineError::not_found("Bank transfer"))?;
@@ -158,7 +158,7 @@ pub(crate) fn authorize(req: &Request, world: &World) -> Result<Response> {
     };
     let client_id = required("client_id")?;
     let redirect_uri = required("redirect_uri")?;
-    let directory = &world.stores.shine.directory;
+    let directory = &world.stores().shine.directory;
     if !http::is_web_url(&redirect_uri) {
         return Err(ShineError::validation(
             "redirect_uri",
@@ -184,7 +184,7 @@ pub(crate) fn authorize(req: &Request, world: &World) -> Result<Response> {
     if directory.user(&uid).is_none() {
         return Err(ShineError::not_found("User").on_field("uid"));
     }
-    let code = world.stores.shine.oauth.lock().issue_code(
+    let code = world.stores().shine.oauth.lock().issue_code(
         Ctx::of(world),
         &client_id,
         &uid,
@@ -209,7 +209,7 @@ pub(crate) fn token(req: &Request, world: &World) -> Result<Response> {
     } else {
         req.json()?
     };
-    let directory = &world.stores.shine.directory;
+    let directory = &world.stores().shine.directory;
     directory.authenticate(&body.client_id, &body.client_secret)?;
     let ctx = Ctx::of(world);
     let issued = match body.grant_type.as_str() {
@@ -218,7 +218,7 @@ pub(crate) fn token(req: &Request, world: &World) -> Result<Response> {
                 .code
                 .as_deref()
                 .ok_or_else(|| ShineError::validation("code", "code is required"))?;
-            world.stores.shine.oauth.lock().exchange_code(
+            world.stores().shine.oauth.lock().exchange_code(
                 ctx,
                 &body.client_id,
                 code,
@@ -230,7 +230,7 @@ pub(crate) fn token(req: &Request, world: &World) -> Result<Response> {
                 ShineError::validation("refresh_token", "refresh_token is required")
             })?;
             world
-                .stores
+                .stores()
                 .shine
                 .oauth
                 .lock()
@@ -260,12 +260,12 @@ pub(crate) fn revoke(req: &Request, world: &World) -> Result<Response> {
         req.json()?
     };
     world
-        .stores
+        .stores()
         .shine
         .directory
         .authenticate(&body.client_id, &body.client_secret)?;
     world
-        .stores
+        .stores()
         .shine
         .oauth
         .lock()
@@ -290,11 +290,11 @@ fn token_response(directory: &Directory, issued: Issued) -> TokenResponse {
 /// The user behind `Authorization: Bearer`: a fixture token or an issued one.
 fn bearer_user(req: &Request, world: &World) -> Result<String> {
     let token = req.bearer().ok_or_else(ShineError::invalid_access_token)?;
-    if let Some(uid) = world.stores.shine.directory.fixture_token_user(token) {
+    if let Some(uid) = world.stores().shine.directory.fixture_token_user(token) {
         return Ok(uid.to_owned());
     }
     world
-        .stores
+        .stores()
         .shine
         .oauth
         .lock()

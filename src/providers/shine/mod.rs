@@ -35,8 +35,8 @@ use self::routes::Route;
 use self::store::Ctx;
 use crate::control::Reply;
 use crate::http::{Request, Response};
+use crate::providers::World;
 use crate::providers::{CommonError, Provider, ProviderApi, SignIn};
-use crate::state::World;
 
 /// Marker type through which the router drives Shine.
 #[derive(Debug)]
@@ -82,7 +82,7 @@ impl ProviderApi for Shine {
 
     /// Action requests waiting for the user in the app.
     fn pending(world: &World) -> Value {
-        let directory = &world.stores.shine.directory;
+        let directory = &world.stores().shine.directory;
         Value::Array(
             list(world, Some(Status::Pending))
                 .into_iter()
@@ -100,7 +100,7 @@ impl ProviderApi for Shine {
     const BUTTONS: &'static [&'static str] = &["confirm", "reject"];
 
     fn control(route: control::Control, req: &Request, world: Arc<World>) -> Reply<Response> {
-        control::handle(route, req, &world)
+        control::handle(route, req, &*world)
     }
 
     fn button(
@@ -109,7 +109,7 @@ impl ProviderApi for Shine {
         id: &str,
         _code: &str,
     ) -> Option<Result<String, String>> {
-        control::button(world, verb, id)
+        control::button(&**world, verb, id)
     }
 }
 
@@ -117,8 +117,8 @@ impl ProviderApi for Shine {
 pub(crate) fn sweep(world: &World) {
     let ctx = Ctx::of(world);
     let mut happened = Vec::new();
-    world.stores.shine.sweep(ctx, &mut happened);
-    world.stores.shine.oauth.lock().sweep(ctx.now);
+    world.stores().shine.sweep(ctx, &mut happened);
+    world.stores().shine.oauth.lock().sweep(ctx.now);
     handlers::publish(world, happened);
 }
 
@@ -127,7 +127,7 @@ pub(crate) fn sweep(world: &World) {
 pub(crate) fn decide(world: &World, id: &str, decision: Decide) -> Result<Value, DecideError> {
     let mut happened = Vec::new();
     let view = world
-        .stores
+        .stores()
         .shine
         .decide(Ctx::of(world), id, decision, &mut happened, |view| {
             serde_json::to_value(view).unwrap_or(Value::Null)
@@ -140,7 +140,7 @@ pub(crate) fn decide(world: &World, id: &str, decision: Decide) -> Result<Value,
 pub(crate) fn list(world: &World, status: Option<Status>) -> Vec<Value> {
     let mut happened = Vec::new();
     let ctx = Ctx::of(world);
-    let listed = world.stores.shine.list(ctx, status, &mut happened);
+    let listed = world.stores().shine.list(ctx, status, &mut happened);
     handlers::publish(world, happened);
     listed
 }

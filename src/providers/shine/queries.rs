@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::error::ShineError;
 use super::model::Envelope;
 use crate::http::{self, Request, Response};
-use crate::state::World;
+use crate::providers::World;
 
 type Result<T> = std::result::Result<T, ShineError>;
 
@@ -103,7 +103,7 @@ pub(crate) fn transfers(req: &Request, world: &World, uid: &str) -> Result<Respo
     let status = req.query_param("status");
     let (min, max) = (bound(req, "min")?, bound(req, "max")?);
     let items = world
-        .stores
+        .stores()
         .shine
         .transfers_of(uid)
         .into_iter()
@@ -141,7 +141,7 @@ pub(crate) fn recipients(req: &Request, world: &World) -> Result<Response> {
         }
     };
     let items = world
-        .stores
+        .stores()
         .shine
         .directory
         .recipients()

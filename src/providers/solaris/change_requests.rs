@@ -16,8 +16,8 @@ use super::model::Purpose;
 use super::store::{sms_draft, stamp, Ctx, Inner, Store};
 use crate::crypto::{self, CryptoError};
 use crate::limits::make_room;
+use crate::outbox::SmsDraft;
 use crate::secret;
-use crate::state::SmsDraft;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Status {

@@ -9,8 +9,8 @@ use serde_json::json;
 use super::{Purpose, SignRefusal};
 use crate::control::{ControlError, Reply};
 use crate::http::{self, Request, Response};
+use crate::providers::World;
 use crate::providers::{operation_ids, RouteMatch, RouteTable};
-use crate::state::World;
 
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Control {

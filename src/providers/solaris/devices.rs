@@ -19,7 +19,7 @@ use super::error::SolarisError;
 use super::store::{already_completed, expired, sms_draft, stamp, Ctx, Inner, Store};
 use crate::crypto::{self, CryptoError};
 use crate::limits::make_room;
-use crate::state::SmsDraft;
+use crate::outbox::SmsDraft;
 
 #[derive(Debug, Clone)]
 pub(crate) struct DeviceKey {

@@ -16,7 +16,7 @@ use super::routes::Route;
 use super::store::Ctx;
 use crate::http::{self, ClientCredentials, Request, Response};
 use crate::providers::Provider;
-use crate::state::World;
+use crate::providers::World;
 
 type Result<T> = std::result::Result<T, SolarisError>;
 
@@ -35,7 +35,7 @@ pub(crate) fn handle(route: Route, req: &Request, world: &World) -> Result<Respo
 }
 
 fn route_to(route: Route, req: &Request, world: &World) -> Result<Response> {
-    let store = &world.stores.solaris;
+    let store = &world.stores().solaris;
     let c = Ctx::of(world);
     if !matches!(route, Route::Token | Route::OAuth2Token) {
         store.check_token(c.now, req.bearer())?;
@@ -223,7 +223,10 @@ fn route_to(route: Route, req: &Request, world: &World) -> Result<Response> {
 }
 
 fn hold(world: &World, person: &str, action: Action) -> Result<Response> {
-    let view = world.stores.solaris.hold(Ctx::of(world), person, action)?;
+    let view = world
+        .stores()
+        .solaris
+        .hold(Ctx::of(world), person, action)?;
     world.emit(
         Provider::Solaris,
         "change_request.created",
@@ -259,7 +262,7 @@ fn token(req: &Request, world: &World) -> Result<Response> {
         ));
     };
     let c = Ctx::of(world);
-    let token = world.stores.solaris.issue_token(c, &id, &secret)?;
+    let token = world.stores().solaris.issue_token(c, &id, &secret)?;
     ok(
         StatusCode::CREATED,
         &LegacyToken {
@@ -318,7 +321,7 @@ fn oauth2_token(req: &Request, world: &World) -> Result<Response> {
     }
     let c = Ctx::of(world);
     let token = world
-        .stores
+        .stores()
         .solaris
         .issue_token(c, &id, &secret)
         .map_err(|e| match e.status {

@@ -37,11 +37,11 @@ use self::routes::Route;
 use self::store::Ctx;
 use crate::control::Reply;
 use crate::http::{Request, Response};
-use crate::providers::{CommonError, Provider, ProviderApi, SignIn};
-use crate::scenario::{Users};
 use crate::providers::SectionsMut;
+use crate::providers::Users;
+use crate::providers::World;
+use crate::providers::{CommonError, Provider, ProviderApi, SignIn};
 use crate::terms::SmsUser;
-use crate::state::World;
 
 /// Marker type through which the router drives Solaris.
 #[derive(Debug)]
@@ -75,7 +75,7 @@ impl ProviderApi for Solaris {
 
     /// Every Solaris error carries a fresh id.
     fn render(err: SolarisError, world: &World) -> Response {
-        err.into_response(&world.ids.uuid().to_string())
+        err.into_response(&world.ids().uuid().to_string())
     }
 
     fn common_error(err: CommonError) -> Response {
@@ -84,7 +84,7 @@ impl ProviderApi for Solaris {
 
     /// Change requests waiting for their TAN or signature.
     fn pending(world: &World) -> Value {
-        serde_json::to_value(world.stores.solaris.open_change_requests(world.now()))
+        serde_json::to_value(world.stores().solaris.open_change_requests(world.now()))
             .unwrap_or(Value::Null)
     }
 
@@ -101,7 +101,7 @@ impl ProviderApi for Solaris {
     const BUTTONS: &'static [&'static str] = &["sign"];
 
     fn control(route: control::Control, req: &Request, world: Arc<World>) -> Reply<Response> {
-        control::handle(route, req, &world)
+        control::handle(route, req, &*world)
     }
 
     fn button(
@@ -110,14 +110,14 @@ impl ProviderApi for Solaris {
         id: &str,
         _code: &str,
     ) -> Option<Result<String, String>> {
-        control::button(world, verb, id)
+        control::button(&**world, verb, id)
     }
 }
 
 /// Forgets expired tokens and challenges; puts change requests that expired
 /// on the timeline.
 pub(crate) fn sweep(world: &World) {
-    for id in world.stores.solaris.sweep(world.now()) {
+    for id in world.stores().solaris.sweep(world.now()) {
         world.emit(
             Provider::Solaris,
             "change_request.expired",
@@ -135,7 +135,7 @@ pub(crate) fn bind_virtual_device(
     purpose: Purpose,
 ) -> Result<model::VirtualDeviceView, String> {
     world
-        .stores
+        .stores()
         .solaris
         .bind_virtual_device(Ctx::of(world), person_id, purpose)
         .map_err(|e| e.detail)
@@ -157,7 +157,7 @@ pub(crate) fn sign(
     purpose: Option<Purpose>,
 ) -> Result<String, SignRefusal> {
     world
-        .stores
+        .stores()
         .solaris
         .sign_as_virtual_device(device_id, text, purpose)
 }
@@ -170,18 +170,18 @@ pub(crate) fn confirm_with_virtual_device(
     id: &str,
 ) -> Result<model::ChangeRequestView, String> {
     let c = Ctx::of(world);
-    let open = world.stores.solaris.open_change_requests(c.now);
+    let open = world.stores().solaris.open_change_requests(c.now);
     let request = open
         .iter()
         .find(|r| r.view.id == id)
         .ok_or_else(|| format!("No open change request {id}"))?;
     let person_id = request.person_id.clone();
-    let device_id = match world.stores.solaris.virtual_device_of(&person_id) {
+    let device_id = match world.stores().solaris.virtual_device_of(&person_id) {
         Some(device) => device,
         None => bind_virtual_device(world, &person_id, Purpose::Restricted)?.id,
     };
     let (view, _) = world
-        .stores
+        .stores()
         .solaris
         .authorize(
             c,
@@ -204,7 +204,7 @@ pub(crate) fn confirm_with_virtual_device(
     let signature = sign(world, &device_id, &text, Some(Purpose::Restricted))
         .map_err(|_| "the virtual device cannot sign".to_owned())?;
     let done = world
-        .stores
+        .stores()
         .solaris
         .confirm(
             c,

@@ -7,8 +7,8 @@ use serde_json::Value;
 use super::error::SolarisError;
 use super::model::{MobileNumberView, PersonView};
 use super::store::{sms_draft, Ctx, MobileNumber, Person, Store, MAX_WRONG_CODES};
+use crate::outbox::SmsDraft;
 use crate::secret;
-use crate::state::SmsDraft;
 
 /// Mobile number management: add, authorize (an SMS), confirm.
 impl Store {

@@ -22,9 +22,9 @@ use super::error::SolarisError;
 use super::model::{MobileNumberView, PersonView, SmsChallengeView};
 use crate::ids::IdGen;
 use crate::limits::make_room;
+use crate::outbox::SmsDraft;
 use crate::providers::Sections;
 use crate::secret;
-use crate::state::SmsDraft;
 
 /// The world's context for Solaris's store.
 pub(crate) type Ctx<'a> = crate::providers::Ctx<'a, super::Solaris>;

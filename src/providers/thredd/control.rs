@@ -10,8 +10,8 @@ use super::store::STATUSES;
 use super::Purchase;
 use crate::control::{ControlError, Reply};
 use crate::http::{self, Request, Response};
+use crate::providers::World;
 use crate::providers::{operation_ids, RouteMatch, RouteTable};
-use crate::state::World;
 
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Control {
@@ -75,13 +75,13 @@ pub(crate) fn handle(route: Control, req: &Request, world: Arc<World>) -> Reply<
                 .map(|view| http::json(StatusCode::CREATED, &view))
                 .map_err(|(status, code, message)| ControlError::new(status, code, &message))
         }
-        Control::Get { id } => super::get(&world, &id)
+        Control::Get { id } => super::get(&*world, &id)
             .map(|view| http::json(StatusCode::OK, &view))
             .ok_or_else(|| ControlError::not_found(&format!("No authentication {id}"))),
         // The cardholder types the fallback OTP from the SMS.
         Control::Otp { id } => {
             let body: Otp = req.json().map_err(ControlError::bad_body)?;
-            super::enter_otp(&world, &id, &body.code)
+            super::enter_otp(&*world, &id, &body.code)
                 .map(|view| http::json(StatusCode::OK, &view))
                 .map_err(otp_refused)
         }
@@ -102,14 +102,14 @@ pub(crate) fn handle(route: Control, req: &Request, world: Arc<World>) -> Reply<
                     )
                     .on_field("status")
                 })?;
-            super::get(&world, &id)
+            super::get(&*world, &id)
                 .ok_or_else(|| ControlError::not_found(&format!("No authentication {id}")))?;
             // The session exists: a refusal now means it was already answered
             // or timed out.
-            super::play_pm(&world, &id, status).map_err(|message| {
+            super::play_pm(&*world, &id, status).map_err(|message| {
                 ControlError::new(StatusCode::CONFLICT, "not_awaiting_validation", &message)
             })?;
-            super::get(&world, &id)
+            super::get(&*world, &id)
                 .map(|view| http::json(StatusCode::OK, &view))
                 .ok_or_else(|| ControlError::not_found(&format!("No authentication {id}")))
         }

@@ -17,9 +17,7 @@ use super::store::Ctx;
 use super::store::Delivery;
 use super::THREDD_CLIENT;
 use crate::providers::Provider;
-use crate::scenario::probe::Probe;
-use crate::scenario::Fault;
-use crate::state::World;
+use crate::providers::World;
 
 /// The outbound call's operation id, for scenario rules.
 pub(crate) const OPERATION: &str = "thredd.notify_initiate_action.send";
@@ -31,7 +29,7 @@ pub(crate) async fn deliver(
     body: Value,
     timeout: Duration,
 ) {
-    let delivery = attempt(&world, &id, url.as_deref(), &body, timeout).await;
+    let delivery = attempt(&*world, &id, url.as_deref(), &body, timeout).await;
     let kind = if delivery.state == "delivered" {
         "thredd.notify_initiate_action.sent"
     } else {
@@ -44,7 +42,7 @@ pub(crate) async fn deliver(
         world.now(),
         json!({ "state": delivery.state, "status": delivery.status, "error": delivery.error }),
     );
-    world.stores.thredd.record_delivery(&id, delivery);
+    world.stores().thredd.record_delivery(&id, delivery);
 }
 
 fn failed(state: &'static str, error: impl Into<String>) -> Delivery {
@@ -69,34 +67,28 @@ async fn attempt(
         );
     };
     let deadline = world
-        .stores
+        .stores()
         .thredd
         .deadline(id)
         .unwrap_or_else(|| world.now());
     let payload = body.to_string();
-    let probe = Probe::new("POST", url, None, None, payload.as_bytes());
-    if let Some(applied) = world.rules.apply(OPERATION, &probe) {
-        let effect = applied.effect;
-        if let Some(delay) = applied.delay {
-            world.clock.sleep(delay).await;
+    if let Some(call) = world.scripted_call(OPERATION, url, payload.as_bytes()) {
+        if let Some(delay) = call.delay {
+            world.clock().sleep(delay).await;
         }
-        if effect
-            .fault
-            .is_some_and(|f| matches!(f, Fault::Drop | Fault::Reset | Fault::Hang))
-        {
+        if call.dropped {
             return failed(
                 "dropped_by_scenario",
-                format!("scenario rule {} dropped the call", effect.label),
+                format!("scenario rule {} dropped the call", call.label),
             );
         }
-        if let Some(canned) = &effect.respond {
-            let status = canned.status.as_u16();
+        if let Some(status) = call.status {
             return Delivery {
                 state: if status == 200 { "delivered" } else { "failed" },
                 status: Some(status),
                 latency_ms: Some(0.0),
                 error: (status != 200)
-                    .then(|| format!("scenario rule {} answered {status}", effect.label)),
+                    .then(|| format!("scenario rule {} answered {status}", call.label)),
                 sent_at: Some(world.now()),
                 ..Delivery::default()
             };
@@ -108,7 +100,7 @@ async fn attempt(
             "notify_initiate_action_url must be an http:// URL (the sandbox does not speak TLS)",
         );
     };
-    let minted = world.stores.thredd.mint(
+    let minted = world.stores().thredd.mint(
         Ctx::of(world),
         THREDD_CLIENT,
         vec!["client_validate", "firbiometricapi"],
@@ -125,7 +117,7 @@ async fn attempt(
     let result = tokio::select! {
         result = send => result,
         _ = tokio::time::sleep(timeout) => Err("no answer within the validation timeout".to_owned()),
-        _ = world.clock.sleep_until(deadline) => Err("no answer within the validation timeout".to_owned()),
+        _ = world.clock().sleep_until(deadline) => Err("no answer within the validation timeout".to_owned()),
     };
     let latency_ms = Some(started.elapsed().as_secs_f64() * 1000.0);
     match result {

@@ -10,7 +10,7 @@ use super::store::Ctx;
 use super::store::{Refusal, STATUSES};
 use crate::http::{self, Request, Response};
 use crate::providers::CommonError;
-use crate::state::World;
+use crate::providers::World;
 
 pub(crate) fn handle(route: Route, req: &Request, world: &World) -> Result<Response> {
     match route {
@@ -18,7 +18,7 @@ pub(crate) fn handle(route: Route, req: &Request, world: &World) -> Result<Respo
         Route::Introspect => introspect(req, world),
         Route::NotifyValidate => notify_validate(req, world),
         Route::Discovery => Ok(discovery(req, world)),
-        Route::Jwks => Ok(http::json(StatusCode::OK, &world.stores.thredd.jwks())),
+        Route::Jwks => Ok(http::json(StatusCode::OK, &world.stores().thredd.jwks())),
     }
 }
 
@@ -45,7 +45,7 @@ fn token(req: &Request, world: &World) -> Result<Response> {
         form.client_id.unwrap_or_default(),
         form.client_secret.unwrap_or_default(),
     );
-    if !world.stores.thredd.client(&id, &secret, "pm") {
+    if !world.stores().thredd.client(&id, &secret, "pm") {
         return Err(ThreddError::oauth(
             StatusCode::UNAUTHORIZED,
             "invalid_client",
@@ -53,7 +53,7 @@ fn token(req: &Request, world: &World) -> Result<Response> {
         ));
     }
     let scope = vec!["client_validate", "firbiometricapi"];
-    let (token, expires_in) = match world.stores.thredd.mint(Ctx::of(world), &id, scope) {
+    let (token, expires_in) = match world.stores().thredd.mint(Ctx::of(world), &id, scope) {
         Ok(minted) => minted,
         Err(full) => return Err(CommonError::TooMany(full).into()),
     };
@@ -73,23 +73,18 @@ fn token(req: &Request, world: &World) -> Result<Response> {
 /// its endpoints, on the host the request came to.
 fn discovery(req: &Request, world: &World) -> Response {
     let host = req.header("host").unwrap_or("127.0.0.1");
-    let base = format!("http://{host}{}/thredd", world.base_path);
+    let base = format!("http://{host}{}/thredd", world.base_path());
     http::json(
         StatusCode::OK,
         &Discovery {
-            issuer: &world.scenario.settings.thredd.issuer,
+            issuer: &world.settings().thredd.issuer,
             jwks_uri: format!("{base}/.well-known/openid-configuration/jwks"),
             token_endpoint: format!("{base}/connect/token"),
             introspection_endpoint: format!("{base}/connect/introspect"),
             grant_types_supported: ["client_credentials"],
             token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
             scopes_supported: ["client_validate", "firbiometricapi"],
-            id_token_signing_alg_values_supported: [world
-                .scenario
-                .settings
-                .thredd
-                .signing_alg
-                .name()],
+            id_token_signing_alg_values_supported: [world.settings().thredd.signing_alg.name()],
         },
     )
 }
@@ -111,7 +106,7 @@ fn introspect(req: &Request, world: &World) -> Result<Response> {
         form.client_id.unwrap_or_default(),
         form.client_secret.unwrap_or_default(),
     );
-    if !world.stores.thredd.client(&id, &secret, "validator") {
+    if !world.stores().thredd.client(&id, &secret, "validator") {
         return Err(ThreddError::oauth(
             StatusCode::UNAUTHORIZED,
             "invalid_client",
@@ -127,11 +122,10 @@ fn introspect(req: &Request, world: &World) -> Result<Response> {
     };
     Ok(http::json(
         StatusCode::OK,
-        &world.stores.thredd.introspect(
-            world.now(),
-            &world.scenario.settings.thredd.issuer,
-            &token,
-        ),
+        &world
+            .stores()
+            .thredd
+            .introspect(world.now(), &world.settings().thredd.issuer, &token),
     ))
 }
 
@@ -139,7 +133,7 @@ fn introspect(req: &Request, world: &World) -> Result<Response> {
 fn notify_validate(req: &Request, world: &World) -> Result<Response> {
     if !req
         .bearer()
-        .is_some_and(|t| world.stores.thredd.bearer_ok(world.now(), t))
+        .is_some_and(|t| world.stores().thredd.bearer_ok(world.now(), t))
     {
         return Err(ThreddError::oauth(
             StatusCode::UNAUTHORIZED,
@@ -158,7 +152,7 @@ fn notify_validate(req: &Request, world: &World) -> Result<Response> {
     };
     let outcome = check(world, &body).and_then(|(id, pubtoken, status, reference)| {
         world
-            .stores
+            .stores()
             .thredd
             .validate(Ctx::of(world), id, pubtoken, status, reference)
     });
@@ -181,7 +175,7 @@ fn notify_validate(req: &Request, world: &World) -> Result<Response> {
 
 fn refusal(world: &World, description: &'static str, message: &str) -> Refusal {
     Refusal {
-        reference: world.ids.hex(12).to_uppercase(),
+        reference: world.ids().hex(12).to_uppercase(),
         description,
         message: message.to_owned(),
     }
@@ -197,7 +191,7 @@ fn check<'a>(
         .as_u64()
         .filter(|p| *p <= 999_999_999)
         .ok_or_else(|| bad("Pubtoken must be a number of at most 9 digits"))?;
-    if body["ProgMgrCode"].as_str() != Some(world.scenario.settings.thredd.prog_mgr_code.as_str()) {
+    if body["ProgMgrCode"].as_str() != Some(world.settings().thredd.prog_mgr_code.as_str()) {
         return Err(bad("ProgMgrCode does not match the program manager"));
     }
     let id = body["GPSInitiateActionID"]

@@ -36,10 +36,10 @@ use self::routes::Route;
 use self::store::Ctx;
 use crate::control::Reply;
 use crate::http::{self, Request, Response};
-use crate::providers::{CommonError, Provider, ProviderApi, SignIn};
 use crate::providers::Users;
+use crate::providers::World;
+use crate::providers::{CommonError, Provider, ProviderApi, SignIn};
 use crate::terms::SmsUser;
-use crate::state::World;
 
 /// The client the sandbox mints its own tokens for, as Thredd.
 pub(crate) const THREDD_CLIENT: &str = "thredd";
@@ -94,7 +94,7 @@ impl ProviderApi for Thredd {
     /// Sessions waiting for the program manager or the cardholder.
     fn pending(world: &World) -> Value {
         let open: Vec<model::PendingSession> = world
-            .stores
+            .stores()
             .thredd
             .open_sessions(world.now())
             .into_iter()
@@ -124,14 +124,14 @@ impl ProviderApi for Thredd {
         id: &str,
         code: &str,
     ) -> Option<Result<String, String>> {
-        control::button(world, verb, id, code)
+        control::button(&**world, verb, id, code)
     }
 }
 
 /// Applies the simulated PM's calls that came due, then times out sessions
 /// whose validation timeout passed.
 pub(crate) fn sweep(world: &World) {
-    for (at, id, pubtoken, status) in world.stores.thredd.due_pm_calls(world.now()) {
+    for (at, id, pubtoken, status) in world.stores().thredd.due_pm_calls(world.now()) {
         // Judged at the instant the PM called, which may be before a long
         // clock advance also passed the validation deadline.
         let ctx = Ctx {
@@ -139,14 +139,14 @@ pub(crate) fn sweep(world: &World) {
             ..Ctx::of(world)
         };
         if let Ok(done) = world
-            .stores
+            .stores()
             .thredd
             .validate(ctx, &id, pubtoken, status, "SANDBOX-PM")
         {
             validated(world, &id, done);
         }
     }
-    for id in world.stores.thredd.sweep(world.now()) {
+    for id in world.stores().thredd.sweep(world.now()) {
         world.emit(
             Provider::Thredd,
             "thredd.authentication.timed_out",
@@ -164,9 +164,9 @@ pub(crate) fn start(
     world: Arc<World>,
     purchase: Purchase,
 ) -> Result<model::SessionView, (StatusCode, &'static str, String)> {
-    let settings = &world.scenario.settings.thredd;
+    let settings = &world.settings().thredd;
     let card = world
-        .stores
+        .stores()
         .thredd
         .card(purchase.pubtoken)
         .ok_or((
@@ -210,7 +210,7 @@ pub(crate) fn start(
             ));
         }
     }
-    let id = world.ids.uuid().to_string();
+    let id = world.ids().uuid().to_string();
     let m = purchase.merchant;
     let message = model::NotifyInitiateAction {
         pubtoken: purchase.pubtoken,
@@ -243,10 +243,10 @@ pub(crate) fn start(
     // Kept as it was sent: the delivery posts it, the session view shows it.
     let body = serde_json::to_value(&message).unwrap_or_default();
     let view = world
-        .stores
+        .stores()
         .thredd
         .open(
-            Ctx::of(&world),
+            Ctx::of(&*world),
             id.clone(),
             purchase.pubtoken,
             timeout.as_delta(),
@@ -267,11 +267,11 @@ pub(crate) fn start(
         world.now(),
         Value::Null,
     );
-    match settings_pm(&world) {
+    match settings_pm(&*world) {
         Some(pm) => {
             // No call goes out; the PM's answer is applied by the sweeper
             // when the sandbox clock reaches it (`ignore` never answers).
-            world.stores.thredd.record_delivery(
+            world.stores().thredd.record_delivery(
                 &id,
                 store::Delivery {
                     state: "simulated",
@@ -280,10 +280,10 @@ pub(crate) fn start(
             );
             if let Some(status) = pm.decide.status() {
                 world
-                    .stores
+                    .stores()
                     .thredd
                     .plan_pm(&id, world.now() + pm.after.as_delta(), status);
-                sweep(&world);
+                sweep(&*world);
             }
         }
         None => {
@@ -301,7 +301,7 @@ pub(crate) fn start(
 
 /// The scenario's simulated PM, if it plays one.
 fn settings_pm(world: &World) -> Option<&config::Pm> {
-    world.scenario.users.thredd.pm.as_ref()
+    world.users().thredd.pm.as_ref()
 }
 
 /// Records an accepted NotifyValidate: the timeline, and the fallback SMS
@@ -322,13 +322,13 @@ pub(crate) fn validated(world: &World, id: &str, validated: store::Validated) {
 /// The dashboard plays the PM: NotifyValidate with `status`, as if called.
 pub(crate) fn play_pm(world: &World, id: &str, status: &'static str) -> Result<(), String> {
     let (view, _) = world
-        .stores
+        .stores()
         .thredd
         .session(world.now(), id)
         .ok_or_else(|| format!("No authentication {id}"))?;
     let pubtoken = view.pubtoken;
     let done = world
-        .stores
+        .stores()
         .thredd
         .validate(Ctx::of(world), id, pubtoken, status, "SANDBOX-DASHBOARD")
         .map_err(|r| r.message)?;
@@ -337,7 +337,7 @@ pub(crate) fn play_pm(world: &World, id: &str, status: &'static str) -> Result<(
 }
 
 pub(crate) fn get(world: &World, id: &str) -> Option<model::SessionView> {
-    let (view, timed_out) = world.stores.thredd.session(world.now(), id)?;
+    let (view, timed_out) = world.stores().thredd.session(world.now(), id)?;
     if timed_out {
         world.emit(
             Provider::Thredd,
@@ -355,7 +355,7 @@ pub(crate) fn enter_otp(
     id: &str,
     code: &str,
 ) -> Result<model::SessionView, &'static str> {
-    let entered = world.stores.thredd.enter_otp(id, code);
+    let entered = world.stores().thredd.enter_otp(id, code);
     // The last wrong try is refused like the others, but it settles the
     // authentication, so the timeline hears of it.
     let state = match &entered {

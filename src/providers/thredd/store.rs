@@ -17,9 +17,9 @@ use super::model::{DeliveryView, SessionView};
 pub(super) use super::tokens::Token;
 use crate::ids::IdGen;
 use crate::limits::{make_room, Full};
+use crate::outbox::SmsDraft;
 use crate::providers::Sections;
 use crate::secret;
-use crate::state::SmsDraft;
 
 /// NotifyValidate's `Status` values.
 pub(crate) const STATUSES: &[&str] = &["SUCCESS", "STEPUP", "FAILURE", "FAILWITHFEEDBACK", "ERROR"];

@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use super::config::Settings;
 use super::error::WeavrError;
 use crate::ids::IdGen;
-use crate::terms::Otp;
 use crate::secret;
+use crate::terms::Otp;
 
 #[derive(Debug, Clone)]
 pub(crate) struct Challenge {

@@ -13,8 +13,8 @@ use super::store::Ctx;
 use super::store::Inner;
 use crate::control::{ControlError, Reply};
 use crate::http::{self, Request, Response};
+use crate::providers::World;
 use crate::providers::{operation_ids, Provider, RouteMatch, RouteTable};
-use crate::state::World;
 
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Control {
@@ -58,7 +58,7 @@ fn outcome(verb: &str) -> Option<Outcome> {
 pub(crate) fn handle(route: Control, _req: &Request, world: &World) -> Reply<Response> {
     match route {
         Control::List => {
-            let list = world.stores.weavr.pending_pushes(Ctx::of(world));
+            let list = world.stores().weavr.pending_pushes(Ctx::of(world));
             super::handlers::publish(world);
             Ok(http::json(StatusCode::OK, &list))
         }
@@ -82,10 +82,10 @@ pub(crate) fn handle(route: Control, _req: &Request, world: &World) -> Reply<Res
 /// The user answers a push on the phone.
 fn decide(world: &World, id: &str, outcome: Outcome) -> Result<(), ()> {
     // Settle what is due first: an expired push can no longer be answered.
-    world.stores.weavr.pending_pushes(Ctx::of(world));
+    world.stores().weavr.pending_pushes(Ctx::of(world));
     super::handlers::publish(world);
     world
-        .stores
+        .stores()
         .weavr
         .settle_push(None, id, outcome)
         .map_err(|_| ())?;

@@ -16,7 +16,7 @@ use super::runs::{check_payment_run, RunFilter, RunStatus};
 use super::store::{Ctx, SessionMut};
 use crate::http::{self, Request, Response};
 use crate::providers::Provider;
-use crate::state::World;
+use crate::providers::World;
 
 pub(super) type Result<T> = std::result::Result<T, WeavrError>;
 
@@ -27,7 +27,7 @@ pub(crate) fn handle(route: Route, req: &Request, world: &World) -> Result<Respo
         .header("api-key")
         .or_else(|| req.header("programme-key"));
     match key {
-        Some(key) if world.stores.weavr.api_key_ok(key) => {}
+        Some(key) if world.stores().weavr.api_key_ok(key) => {}
         _ => return Err(WeavrError::Unauthorized),
     }
     let answer = route_to(route, req, world);
@@ -41,7 +41,10 @@ fn route_to(route: Route, req: &Request, world: &World) -> Result<Response> {
         Route::Logout(profile) => {
             // Like any authenticated call: an unknown or expired token is a 401.
             session(req, world, profile, |_| Ok(()))?;
-            world.stores.weavr.logout(req.bearer().unwrap_or_default());
+            world
+                .stores()
+                .weavr
+                .logout(req.bearer().unwrap_or_default());
             Ok(http::empty(StatusCode::NO_CONTENT))
         }
         Route::ListFactors => session(req, world, Profile::Multi, |s| {
@@ -169,7 +172,7 @@ pub(super) fn session<R>(
     f: impl FnOnce(&mut SessionMut<'_>) -> Result<R>,
 ) -> Result<R> {
     world
-        .stores
+        .stores()
         .weavr
         .session(Ctx::of(world), req.bearer(), profile, f)
 }
@@ -205,7 +208,7 @@ pub(super) fn verified(world: &World, purpose: &str) {
 
 /// Publishes push challenges that the store settled.
 pub(crate) fn publish(world: &World) {
-    for (id, event) in world.stores.weavr.take_happened() {
+    for (id, event) in world.stores().weavr.take_happened() {
         emit(world, event, id);
     }
 }
@@ -217,10 +220,10 @@ fn login(req: &Request, world: &World, profile: Profile) -> Result<Response> {
     }
     let (token, user) =
         world
-            .stores
+            .stores()
             .weavr
             .login(Ctx::of(world), profile, &body.email, &body.password.value)?;
-    let role = &world.stores.weavr.user(user).role;
+    let role = &world.stores().weavr.user(user).role;
     Ok(ok(&model::login_answer(profile, &token, user, role)))
 }
 

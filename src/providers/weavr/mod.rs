@@ -39,11 +39,11 @@ use self::routes::Route;
 use self::store::Ctx;
 use crate::control::Reply;
 use crate::http::{Request, Response};
-use crate::providers::{CommonError, Provider, ProviderApi, SignIn};
-use crate::scenario::{Users};
 use crate::providers::SectionsMut;
+use crate::providers::Users;
+use crate::providers::World;
+use crate::providers::{CommonError, Provider, ProviderApi, SignIn};
 use crate::terms::SmsUser;
-use crate::state::World;
 
 /// Marker type through which the router drives Weavr.
 #[derive(Debug)]
@@ -100,7 +100,7 @@ impl ProviderApi for Weavr {
 
     /// Every Weavr answer carries a `request-ref`.
     fn decorate(response: &mut Response, world: &World) {
-        let reference = world.ids.uuid().simple().to_string();
+        let reference = world.ids().uuid().simple().to_string();
         if let Ok(value) = HeaderValue::from_str(&reference) {
             response.headers_mut().insert("request-ref", value);
         }
@@ -116,7 +116,7 @@ impl ProviderApi for Weavr {
 
     /// Push notifications waiting on the user's phone.
     fn pending(world: &World) -> serde_json::Value {
-        let list = world.stores.weavr.pending_pushes(Ctx::of(world));
+        let list = world.stores().weavr.pending_pushes(Ctx::of(world));
         handlers::publish(world);
         serde_json::to_value(list).unwrap_or_default()
     }
@@ -126,7 +126,7 @@ impl ProviderApi for Weavr {
     const BUTTONS: &'static [&'static str] = &["approve", "reject"];
 
     fn control(route: control::Control, req: &Request, world: Arc<World>) -> Reply<Response> {
-        control::handle(route, req, &world)
+        control::handle(route, req, &*world)
     }
 
     fn button(
@@ -135,12 +135,12 @@ impl ProviderApi for Weavr {
         id: &str,
         _code: &str,
     ) -> Option<Result<String, String>> {
-        control::button(world, verb, id)
+        control::button(&**world, verb, id)
     }
 }
 
 /// Forgets idle tokens and settles push challenges that came due.
 pub(crate) fn sweep(world: &World) {
-    world.stores.weavr.sweep(Ctx::of(world));
+    world.stores().weavr.sweep(Ctx::of(world));
     handlers::publish(world);
 }

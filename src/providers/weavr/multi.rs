@@ -12,7 +12,7 @@ use super::routes::{Profile, Route};
 use super::sca::{self, Outcome, Target};
 use super::transfers::{Body, Kind, OwtCreate, SendCreate};
 use crate::http::{self, Request, Response};
-use crate::state::World;
+use crate::providers::World;
 
 /// `POST /challenges/otp|push/{channel}`.
 #[derive(Debug, Deserialize)]
@@ -170,7 +170,7 @@ fn simulate(
             "Credentials not found",
         ));
     }
-    let store = &world.stores.weavr;
+    let store = &world.stores().weavr;
     store.settle_push(Some(owner), id, outcome).map_err(|_| {
         WeavrError::simulator(
             StatusCode::NOT_FOUND,

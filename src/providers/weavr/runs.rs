@@ -13,7 +13,7 @@ use super::model::{credentials_id, identity_id, Listing, Page};
 use super::session::sms;
 use super::store::SessionMut;
 use crate::limits::make_room;
-use crate::state::SmsDraft;
+use crate::outbox::SmsDraft;
 
 /// Where a run is in its lifecycle (the description's `status` enum, of
 /// which the sandbox plays these).

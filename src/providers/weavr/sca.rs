@@ -12,7 +12,7 @@ use super::error::WeavrError;
 use super::session::sms;
 use super::store::{Ctx, Inner, SessionMut, StepUp};
 use super::transfers::{Kind, State};
-use crate::state::SmsDraft;
+use crate::outbox::SmsDraft;
 
 /// What a challenge confirms.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,7 +9,7 @@ use super::config::User;
 use super::error::WeavrError;
 use super::routes::Profile;
 use super::store::{Account, Ctx, Data, Session, StepUp, Token};
-use crate::state::SmsDraft;
+use crate::outbox::SmsDraft;
 
 /// The mutable view of one authenticated request.
 #[derive(Debug)]
