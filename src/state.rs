@@ -163,59 +163,6 @@ impl World {
         self.clock.now()
     }
 
-    /// Adds a step to the timeline.
-    pub(crate) fn emit(
-        &self,
-        provider: Provider,
-        kind: &'static str,
-        subject: String,
-        at: DateTime<Utc>,
-        data: Value,
-    ) {
-        self.events.push(|seq| Event {
-            seq,
-            kind,
-            provider: provider.name(),
-            subject,
-            at,
-            data,
-        });
-    }
-
-    /// Sends a message as the scenario's users receive them: into the outbox
-    /// at once, later (held until the clock reaches it), or never. Returns
-    /// the message when it arrived at once.
-    pub(crate) fn send_sms(&self, draft: SmsDraft) -> Option<Sms> {
-        let now = self.now();
-        match self.scenario.users.sms_for(draft.provider) {
-            Some(Arrival::Never) => {
-                self.events.push(|seq| Event {
-                    seq,
-                    kind: "sms.lost",
-                    provider: draft.provider,
-                    subject: draft.reference.clone().unwrap_or_default(),
-                    at: now,
-                    data: serde_json::json!({ "to": draft.to, "purpose": draft.purpose }),
-                });
-                None
-            }
-            Some(Arrival::After(delay)) if !delay.0.is_zero() => {
-                let due = now + delay.as_delta();
-                self.events.push(|seq| Event {
-                    seq,
-                    kind: "sms.delayed",
-                    provider: draft.provider,
-                    subject: draft.reference.clone().unwrap_or_default(),
-                    at: now,
-                    data: serde_json::json!({ "to": draft.to, "purpose": draft.purpose, "deliver_at": crate::timefmt::millis(&due) }),
-                });
-                self.late_sms.lock().push((due, draft));
-                None
-            }
-            _ => Some(self.deliver_sms(draft)),
-        }
-    }
-
     /// Delivers held messages whose time has come, oldest first.
     fn release_late_sms(&self) {
         let now = self.now();
@@ -301,6 +248,7 @@ impl Host for World {
         self.scenario.embedded
     }
 
+    /// Adds a step to the timeline.
     fn emit(
         &self,
         provider: Provider,
@@ -309,11 +257,48 @@ impl Host for World {
         at: DateTime<Utc>,
         data: Value,
     ) {
-        World::emit(self, provider, kind, subject, at, data);
+        self.events.push(|seq| Event {
+            seq,
+            kind,
+            provider: provider.name(),
+            subject,
+            at,
+            data,
+        });
     }
 
+    /// Sends a message as the scenario's users receive them: into the outbox
+    /// at once, later (held until the clock reaches it), or never. Returns
+    /// the message when it arrived at once.
     fn send_sms(&self, draft: SmsDraft) -> Option<Sms> {
-        World::send_sms(self, draft)
+        let now = self.now();
+        match self.scenario.users.sms_for(draft.provider) {
+            Some(Arrival::Never) => {
+                self.events.push(|seq| Event {
+                    seq,
+                    kind: "sms.lost",
+                    provider: draft.provider,
+                    subject: draft.reference.clone().unwrap_or_default(),
+                    at: now,
+                    data: serde_json::json!({ "to": draft.to, "purpose": draft.purpose }),
+                });
+                None
+            }
+            Some(Arrival::After(delay)) if !delay.0.is_zero() => {
+                let due = now + delay.as_delta();
+                self.events.push(|seq| Event {
+                    seq,
+                    kind: "sms.delayed",
+                    provider: draft.provider,
+                    subject: draft.reference.clone().unwrap_or_default(),
+                    at: now,
+                    data: serde_json::json!({ "to": draft.to, "purpose": draft.purpose, "deliver_at": crate::timefmt::millis(&due) }),
+                });
+                self.late_sms.lock().push((due, draft));
+                None
+            }
+            _ => Some(self.deliver_sms(draft)),
+        }
     }
 
     fn scripted_call(&self, operation: &str, url: &str, body: &[u8]) -> Option<ScriptedCall> {

@@ -22,6 +22,7 @@ use crate::scenario::Dur;
 use std::sync::Arc;
 
 use crate::outbox::SmsDraft;
+use crate::providers::Host;
 use crate::state::Tenant;
 use crate::timefmt;
 

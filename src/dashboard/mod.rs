@@ -253,8 +253,7 @@ fn act(req: &Request, sandbox: &Sandbox) -> Response {
             tenant.world().sweep();
             return Ok(format!("The clock moved on {by}"));
         }
-        let world: Arc<crate::providers::World> = tenant.world();
-        crate::providers::button(&world, &form.action, &form.id, &form.code)
+        crate::providers::button(&*tenant.world(), &form.action, &form.id, &form.code)
             .ok_or_else(|| format!("There is no button `{}`", form.action))?
     });
     let notice = match outcome {

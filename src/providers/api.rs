@@ -107,8 +107,16 @@ impl RouteTable for NoControl {
 }
 
 impl Operation for NoControl {
+    const ALL: &'static [&'static str] = &[];
+
     fn operation(&self) -> &'static str {
         match *self {}
+    }
+}
+
+impl EndUser for NoControl {
+    fn handle(self, _req: &Request, _world: Arc<World>) -> Reply<Response> {
+        match self {}
     }
 }
 
@@ -133,6 +141,18 @@ pub(crate) enum CommonError {
     Internal(String),
 }
 
+/// A provider's error type: every failure it reports, and the failures
+/// every provider must report, in the provider's own envelope.
+pub(crate) trait ProviderError: From<CommonError> {
+    /// The answer, as the provider writes its errors.
+    fn into_response(self) -> Response;
+    /// The same for an error a handler returned in `world`; an envelope that
+    /// carries a fresh id per error draws it there.
+    fn in_world(self, _world: &World) -> Response {
+        self.into_response()
+    }
+}
+
 /// A provider's route table: pure routing, no state, no I/O.
 pub(crate) trait RouteTable: Operation + Sized + std::fmt::Debug {
     fn parse(method: &Method, segments: &[&str]) -> RouteMatch<Self>;
@@ -141,17 +161,18 @@ pub(crate) trait RouteTable: Operation + Sized + std::fmt::Debug {
 /// The stable `<provider>.<resource>.<verb>` id of a route, which scenario
 /// rules and the journal name it by. Implemented by [`operation_ids!`].
 pub(crate) trait Operation {
+    /// Every operation id of the table, in its order.
+    const ALL: &'static [&'static str];
     fn operation(&self) -> &'static str;
 }
 
 /// Writes each route's operation id beside its pattern, once: generates the
-/// route type's [`Operation`] and `OPERATIONS`, every id in that order.
+/// route type's [`Operation`], with every id in that order.
 macro_rules! operation_ids {
     ($route:ty, $($pattern:pat => $id:expr,)*) => {
-        /// Every operation id of this table, as scenario rules name them.
-        pub(crate) const OPERATIONS: &[&str] = &[$($id,)*];
-
         impl $crate::providers::Operation for $route {
+            const ALL: &'static [&'static str] = &[$($id,)*];
+
             fn operation(&self) -> &'static str {
                 match self {
                     $($pattern => $id,)*
@@ -212,15 +233,19 @@ pub(crate) trait ProviderApi: Parts {
     type Route: RouteTable;
 
     /// The provider's error, in its own envelope.
-    type Error: From<CommonError>;
+    type Error: ProviderError;
 
     /// Runs the operation against the world.
     fn handle(route: Self::Route, req: &Request, world: &World) -> Result<Response, Self::Error>;
     /// Renders an error of a handler.
-    fn render(err: Self::Error, world: &World) -> Response;
+    fn render(err: Self::Error, world: &World) -> Response {
+        err.in_world(world)
+    }
     /// Renders a failure found before any handler ran (no route, a body too
     /// large or too slow, a full store) in the provider's envelope.
-    fn common_error(err: CommonError) -> Response;
+    fn common_error(err: CommonError) -> Response {
+        Self::Error::from(err).into_response()
+    }
 
     /// The header that carries an idempotency key, for providers that honour one.
     const IDEMPOTENCY_HEADER: Option<&'static str> = None;
@@ -250,11 +275,9 @@ pub(crate) trait ProviderApi: Parts {
         None
     }
 
-    /// Its control-API routes below `/__admin/<name>/`, which play the end
-    /// user ([`NoControl`] for none), and their operation ids.
-    type Control: RouteTable + PartialEq + Eq;
-    #[cfg_attr(not(test), allow(dead_code))]
-    const CONTROL_OPERATIONS: &'static [&'static str] = &[];
+    /// Its control-API routes and dashboard buttons, which play its end
+    /// user ([`NoControl`] for none).
+    type Control: EndUser;
     /// The provider's own API host names (sandbox and production): a
     /// request whose `Host` is one of them reaches this provider without its
     /// path prefix, so a client keeps the URLs it was written with.
@@ -277,16 +300,22 @@ pub(crate) trait ProviderApi: Parts {
     /// The pages it serves, as handlebars templates: `(name, source)`, the
     /// name prefixed with the provider's.
     const TEMPLATES: &'static [(&'static str, &'static str)] = &[];
+}
 
+/// What plays a provider's end user: its control-API routes below
+/// `/__admin/<name>/` and its dashboard buttons. The provider's
+/// `control::Control` implements it.
+pub(crate) trait EndUser: RouteTable + PartialEq + Eq {
     /// Its dashboard buttons' verbs; a form naming another is refused.
     const BUTTONS: &'static [&'static str] = &[];
-    /// Runs a control-API route.
-    fn control(route: Self::Control, req: &Request, world: Arc<World>) -> Reply<Response>;
-    /// Presses one of its dashboard buttons (`verb` without the provider's
-    /// prefix): the notice to show, or why it did nothing; `None` when it
-    /// has no such button.
-    fn button(
-        _world: &Arc<World>,
+    /// Runs the control-API route. The world is shared, for a route that
+    /// starts work which outlives the request.
+    fn handle(self, req: &Request, world: Arc<World>) -> Reply<Response>;
+    /// Presses button `verb` on `id` (`code`: what the form's code field
+    /// holds): the notice to show, or why it did nothing; `None` when there
+    /// is no such button.
+    fn press(
+        _world: &World,
         _verb: &str,
         _id: &str,
         _code: &str,

@@ -13,7 +13,7 @@ use super::Provider;
 #[cfg(any(test, feature = "fuzzing"))]
 use super::SignIn;
 use super::Users;
-use super::{registry, Operation, Parts, ProviderApi, RouteMatch, RouteTable};
+use super::{registry, EndUser, Operation, Parts, ProviderApi, RouteMatch, RouteTable};
 use super::{Sections, SectionsMut};
 use crate::control::Reply;
 use crate::http::{Request, Response};
@@ -133,7 +133,7 @@ macro_rules! dispatch {
 
             pub(crate) fn handle(self, req: &Request, world: Arc<World>) -> Reply<Response> {
                 match self {
-                    $(Self::$ty(route) => <$name::$ty as ProviderApi>::control(route, req, world),)*
+                    $(Self::$ty(route) => route.handle(req, world),)*
                 }
             }
         }
@@ -141,7 +141,7 @@ macro_rules! dispatch {
         /// Every provider's control-API operation ids, for the OpenAPI check.
         #[cfg(test)]
         pub(crate) fn control_operations() -> impl Iterator<Item = &'static str> {
-            [$(<$name::$ty as ProviderApi>::CONTROL_OPERATIONS,)*]
+            [$(<<$name::$ty as ProviderApi>::Control as Operation>::ALL,)*]
                 .into_iter()
                 .flatten()
                 .copied()
@@ -183,17 +183,17 @@ macro_rules! dispatch {
                 return false;
             };
             match provider {
-                $(stringify!($name) => <$name::$ty as ProviderApi>::BUTTONS.contains(&verb),)*
+                $(stringify!($name) => <<$name::$ty as ProviderApi>::Control as EndUser>::BUTTONS.contains(&verb),)*
                 _ => false,
             }
         }
 
         /// Presses the dashboard button `<provider>_<verb>` on `id`: the
         /// notice to show, or why it did nothing. `None`: no such button.
-        pub(crate) fn button(world: &Arc<World>, action: &str, id: &str, code: &str) -> Option<Result<String, String>> {
+        pub(crate) fn button(world: &World, action: &str, id: &str, code: &str) -> Option<Result<String, String>> {
             let (provider, verb) = action.split_once('_')?;
             match provider {
-                $(stringify!($name) => <$name::$ty as ProviderApi>::button(world, verb, id, code),)*
+                $(stringify!($name) => <<$name::$ty as ProviderApi>::Control as EndUser>::press(world, verb, id, code),)*
                 _ => None,
             }
         }

@@ -35,7 +35,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 pub(crate) use api::{
-    operation_ids, CommonError, Ctx, Operation, Parts, ProviderApi, RouteMatch, RouteTable, SignIn,
+    operation_ids, CommonError, Ctx, EndUser, Operation, Parts, ProviderApi, ProviderError,
+    RouteMatch, RouteTable, SignIn,
 };
 #[cfg(test)]
 pub(crate) use dispatch::control_operations;
@@ -87,7 +88,7 @@ macro_rules! declare {
             /// Every routed operation id of this provider.
             pub(crate) fn operations(self) -> &'static [&'static str] {
                 match self {
-                    $(Self::$ty => $name::routes::OPERATIONS,)*
+                    $(Self::$ty => <<$name::$ty as ProviderApi>::Route as Operation>::ALL,)*
                 }
             }
 

@@ -1,12 +1,14 @@
 //! Intergiro's control-API routes below `/__admin/intergiro/`, and its
 //! dashboard button: the user on the consent page.
 
+use std::sync::Arc;
+
 use hyper::{Method, StatusCode};
 
 use crate::control::{ControlError, Reply};
-use crate::http::{self, Response};
+use crate::http::{self, Request, Response};
 use crate::providers::World;
-use crate::providers::{operation_ids, RouteMatch, RouteTable};
+use crate::providers::{operation_ids, EndUser, RouteMatch, RouteTable};
 
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Control {
@@ -34,27 +36,32 @@ impl RouteTable for Control {
     }
 }
 
-/// Plays the user on the consent page.
-pub(crate) fn handle(route: Control, world: &World) -> Reply<Response> {
-    let Control::Decide { id, approve } = route;
-    match super::decide(world, &id, approve) {
-        Ok(view) => Ok(http::json(StatusCode::OK, &view)),
-        Err(None) => Err(ControlError::not_found(&format!(
-            "No Intergiro consent {id}"
-        ))),
-        Err(Some(status)) => Err(ControlError::new(
-            StatusCode::CONFLICT,
-            "not_pending",
-            &format!("The consent is {status}; only a pending consent can be decided"),
-        )),
-    }
-}
+impl EndUser for Control {
+    const BUTTONS: &'static [&'static str] = &["decline"];
 
-/// The dashboard declines a consent (approving is done on its page).
-pub(crate) fn button(world: &World, verb: &str, id: &str) -> Option<Result<String, String>> {
-    (verb == "decline").then(|| {
-        super::decide(world, id, false)
-            .map(|_| "Consent declined".to_owned())
-            .map_err(|_| "That consent is no longer pending".to_owned())
-    })
+    /// Plays the user on the consent page.
+    fn handle(self, _req: &Request, world: Arc<World>) -> Reply<Response> {
+        let world = &*world;
+        let Control::Decide { id, approve } = self;
+        match super::decide(world, &id, approve) {
+            Ok(view) => Ok(http::json(StatusCode::OK, &view)),
+            Err(None) => Err(ControlError::not_found(&format!(
+                "No Intergiro consent {id}"
+            ))),
+            Err(Some(status)) => Err(ControlError::new(
+                StatusCode::CONFLICT,
+                "not_pending",
+                &format!("The consent is {status}; only a pending consent can be decided"),
+            )),
+        }
+    }
+
+    /// The dashboard declines a consent (approving is done on its page).
+    fn press(world: &World, verb: &str, id: &str, _code: &str) -> Option<Result<String, String>> {
+        (verb == "decline").then(|| {
+            super::decide(world, id, false)
+                .map(|_| "Consent declined".to_owned())
+                .map_err(|_| "That consent is no longer pending".to_owned())
+        })
+    }
 }

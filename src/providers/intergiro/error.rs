@@ -6,7 +6,7 @@ use hyper::StatusCode;
 use serde_json::json;
 
 use crate::http::{self, DecodeError, Response};
-use crate::providers::CommonError;
+use crate::providers::{CommonError, ProviderError};
 
 /// An error Intergiro reports, with its status.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,19 +15,6 @@ pub(crate) struct IntergiroError {
     kind: &'static str,
     property: Option<String>,
     message: String,
-}
-
-impl IntergiroError {
-    pub(crate) fn into_response(self) -> Response {
-        let mut error = json!({ "message": self.message });
-        if let Some(property) = self.property {
-            error["property"] = json!(property);
-        }
-        http::json(
-            self.status,
-            &json!({ "status": self.status.as_u16(), "type": self.kind, "errors": [error] }),
-        )
-    }
 }
 
 pub(crate) fn with(
@@ -60,6 +47,19 @@ pub(crate) fn decode(e: DecodeError) -> IntergiroError {
         e.field.as_deref(),
         &e.message,
     )
+}
+
+impl ProviderError for IntergiroError {
+    fn into_response(self) -> Response {
+        let mut error = json!({ "message": self.message });
+        if let Some(property) = self.property {
+            error["property"] = json!(property);
+        }
+        http::json(
+            self.status,
+            &json!({ "status": self.status.as_u16(), "type": self.kind, "errors": [error] }),
+        )
+    }
 }
 
 impl From<CommonError> for IntergiroError {

@@ -19,8 +19,6 @@ mod page;
 pub(crate) mod routes;
 mod store;
 
-use std::sync::Arc;
-
 use serde_json::Value;
 
 pub(crate) use store::Store;
@@ -28,10 +26,9 @@ pub(crate) use store::Store;
 use self::error::IntergiroError;
 use self::routes::Route;
 use self::store::Ctx;
-use crate::control::Reply;
 use crate::http::{Request, Response};
 use crate::providers::World;
-use crate::providers::{CommonError, Provider, ProviderApi, SignIn};
+use crate::providers::{Provider, ProviderApi, SignIn};
 
 /// Marker type through which the router drives Intergiro.
 #[derive(Debug)]
@@ -81,14 +78,6 @@ impl ProviderApi for Intergiro {
         handlers::handle(route, req, world)
     }
 
-    fn render(err: IntergiroError, _world: &World) -> Response {
-        err.into_response()
-    }
-
-    fn common_error(err: CommonError) -> Response {
-        error::common(err).into_response()
-    }
-
     /// Consents waiting on their page.
     fn pending(world: &World) -> Value {
         serde_json::to_value(
@@ -101,21 +90,6 @@ impl ProviderApi for Intergiro {
     }
 
     type Control = control::Control;
-    const CONTROL_OPERATIONS: &'static [&'static str] = control::OPERATIONS;
-    const BUTTONS: &'static [&'static str] = &["decline"];
-
-    fn control(route: control::Control, _req: &Request, world: Arc<World>) -> Reply<Response> {
-        control::handle(route, &*world)
-    }
-
-    fn button(
-        world: &Arc<World>,
-        verb: &str,
-        id: &str,
-        _code: &str,
-    ) -> Option<Result<String, String>> {
-        control::button(&**world, verb, id)
-    }
 }
 
 pub(crate) fn publish(world: &World, events: Vec<(&'static str, String)>) {

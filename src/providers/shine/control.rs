@@ -1,6 +1,8 @@
 //! Shine's control-API routes below `/__admin/shine/`, and its dashboard
 //! buttons: the user in Shine's app.
 
+use std::sync::Arc;
+
 use hyper::{Method, StatusCode};
 
 use super::{Decide, DecideError, Status};
@@ -10,7 +12,7 @@ use crate::control::{ControlError, Reply};
 use crate::display::{self, Summary};
 use crate::http::{self, Request, Response};
 use crate::providers::World;
-use crate::providers::{operation_ids, RouteMatch, RouteTable};
+use crate::providers::{operation_ids, EndUser, RouteMatch, RouteTable};
 
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Control {
@@ -51,28 +53,43 @@ fn decision(verb: &str) -> Option<Decide> {
     }
 }
 
-pub(crate) fn handle(route: Control, req: &Request, world: &World) -> Reply<Response> {
-    match route {
-        Control::List => list(req, world),
-        Control::Decide { id, decision } => match super::decide(world, &id, decision) {
-            Ok(view) => Ok(http::json(StatusCode::OK, &view)),
-            Err(DecideError::NotFound) => Err(ControlError::not_found(&format!(
-                "No Shine action request {id}"
-            ))),
-            Err(DecideError::NotPending(Status::Expired)) => Err(ControlError::new(
-                StatusCode::CONFLICT,
-                "not_pending",
-                "The action request expired (see its expiresAt); it can no longer be decided",
-            )),
-            Err(DecideError::NotPending(status)) => Err(ControlError::new(
-                StatusCode::CONFLICT,
-                "not_pending",
-                &format!(
-                    "The action request is {}; only a PENDING request can be decided",
-                    status.name()
-                ),
-            )),
-        },
+impl EndUser for Control {
+    const BUTTONS: &'static [&'static str] = &["confirm", "reject"];
+
+    fn handle(self, req: &Request, world: Arc<World>) -> Reply<Response> {
+        let world = &*world;
+        match self {
+            Control::List => list(req, world),
+            Control::Decide { id, decision } => match super::decide(world, &id, decision) {
+                Ok(view) => Ok(http::json(StatusCode::OK, &view)),
+                Err(DecideError::NotFound) => Err(ControlError::not_found(&format!(
+                    "No Shine action request {id}"
+                ))),
+                Err(DecideError::NotPending(Status::Expired)) => Err(ControlError::new(
+                    StatusCode::CONFLICT,
+                    "not_pending",
+                    "The action request expired (see its expiresAt); it can no longer be decided",
+                )),
+                Err(DecideError::NotPending(status)) => Err(ControlError::new(
+                    StatusCode::CONFLICT,
+                    "not_pending",
+                    &format!(
+                        "The action request is {}; only a PENDING request can be decided",
+                        status.name()
+                    ),
+                )),
+            },
+        }
+    }
+
+    /// The dashboard confirms or rejects an action request.
+    fn press(world: &World, verb: &str, id: &str, _code: &str) -> Option<Result<String, String>> {
+        let decision = decision(verb)?;
+        Some(
+            super::decide(world, id, decision)
+                .map(|_| "Action request decided".to_owned())
+                .map_err(|_| "That action request is no longer pending".to_owned()),
+        )
     }
 }
 
@@ -116,14 +133,4 @@ pub(crate) fn summary(directory: &super::store::Directory, item: &Value) -> Summ
         reference: payload["reference"].as_str().map(str::to_owned),
         ..Summary::default()
     }
-}
-
-/// The dashboard confirms or rejects an action request.
-pub(crate) fn button(world: &World, verb: &str, id: &str) -> Option<Result<String, String>> {
-    let decision = decision(verb)?;
-    Some(
-        super::decide(world, id, decision)
-            .map(|_| "Action request decided".to_owned())
-            .map_err(|_| "That action request is no longer pending".to_owned()),
-    )
 }

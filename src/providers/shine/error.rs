@@ -9,7 +9,7 @@ use hyper::StatusCode;
 use serde::Serialize;
 
 use crate::http::{self, DecodeError, Response};
-use crate::providers::CommonError;
+use crate::providers::{CommonError, ProviderError};
 
 pub(crate) const INVALID_CLIENT: &str = "Invalid client_id or client_secret";
 pub(crate) const INVALID_ACCESS_TOKEN: &str = "Missing, invalid or expired access token";
@@ -90,8 +90,10 @@ impl ShineError {
     pub(crate) fn forbidden(code: &'static str, message: &str) -> Self {
         Self::new(StatusCode::FORBIDDEN, code, message)
     }
+}
 
-    pub(crate) fn into_response(self) -> Response {
+impl ProviderError for ShineError {
+    fn into_response(self) -> Response {
         http::json(
             self.status,
             &Envelope {

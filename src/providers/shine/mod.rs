@@ -22,8 +22,6 @@ mod requests;
 pub(crate) mod routes;
 mod store;
 
-use std::sync::Arc;
-
 use serde_json::Value;
 
 pub(crate) use config::Decide;
@@ -33,10 +31,9 @@ pub(crate) use store::{DecideError, Store};
 use self::error::ShineError;
 use self::routes::Route;
 use self::store::Ctx;
-use crate::control::Reply;
 use crate::http::{Request, Response};
 use crate::providers::World;
-use crate::providers::{CommonError, Provider, ProviderApi, SignIn};
+use crate::providers::{Provider, ProviderApi, SignIn};
 
 /// Marker type through which the router drives Shine.
 #[derive(Debug)]
@@ -72,14 +69,6 @@ impl ProviderApi for Shine {
         handlers::handle(route, req, world)
     }
 
-    fn render(err: ShineError, _world: &World) -> Response {
-        err.into_response()
-    }
-
-    fn common_error(err: CommonError) -> Response {
-        ShineError::from(err).into_response()
-    }
-
     /// Action requests waiting for the user in the app.
     fn pending(world: &World) -> Value {
         let directory = &world.stores().shine.directory;
@@ -96,21 +85,6 @@ impl ProviderApi for Shine {
     }
 
     type Control = control::Control;
-    const CONTROL_OPERATIONS: &'static [&'static str] = control::OPERATIONS;
-    const BUTTONS: &'static [&'static str] = &["confirm", "reject"];
-
-    fn control(route: control::Control, req: &Request, world: Arc<World>) -> Reply<Response> {
-        control::handle(route, req, &*world)
-    }
-
-    fn button(
-        world: &Arc<World>,
-        verb: &str,
-        id: &str,
-        _code: &str,
-    ) -> Option<Result<String, String>> {
-        control::button(&**world, verb, id)
-    }
 }
 
 /// Settles expiries and simulated decisions that have come due.

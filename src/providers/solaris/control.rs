@@ -2,6 +2,8 @@
 //! button: virtual devices whose private key the sandbox holds, for teams
 //! without a phone.
 
+use std::sync::Arc;
+
 use hyper::{Method, StatusCode};
 use serde::Deserialize;
 use serde_json::json;
@@ -10,7 +12,7 @@ use super::{Purpose, SignRefusal};
 use crate::control::{ControlError, Reply};
 use crate::http::{self, Request, Response};
 use crate::providers::World;
-use crate::providers::{operation_ids, RouteMatch, RouteTable};
+use crate::providers::{operation_ids, EndUser, RouteMatch, RouteTable};
 
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Control {
@@ -59,36 +61,41 @@ struct SignRequest {
     key_purpose: Option<Purpose>,
 }
 
-pub(crate) fn handle(route: Control, req: &Request, world: &World) -> Reply<Response> {
-    match route {
-        Control::BindDevice => {
-            let body: VirtualDevice = req.json().map_err(ControlError::bad_body)?;
-            super::bind_virtual_device(world, &body.person_id, body.key_purpose)
-                .map(|device| http::json(StatusCode::CREATED, &device))
-                .map_err(|detail| ControlError::not_found(&detail))
-        }
-        Control::Sign { id } => {
-            let body: SignRequest = req.json().map_err(ControlError::bad_body)?;
-            super::sign(world, &id, &body.string_to_sign, body.key_purpose)
-                .map(|signature| http::json(StatusCode::OK, &json!({ "signature": signature })))
-                .map_err(|refusal| match refusal {
-                    SignRefusal::NoKey => ControlError::new(
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        "no_such_key",
-                        &format!("Virtual device {id} has no key for that purpose"),
-                    ),
-                    SignRefusal::NoDevice => {
-                        ControlError::not_found(&format!("No virtual device {id}"))
-                    }
-                })
+impl EndUser for Control {
+    const BUTTONS: &'static [&'static str] = &["sign"];
+
+    fn handle(self, req: &Request, world: Arc<World>) -> Reply<Response> {
+        let world = &*world;
+        match self {
+            Control::BindDevice => {
+                let body: VirtualDevice = req.json().map_err(ControlError::bad_body)?;
+                super::bind_virtual_device(world, &body.person_id, body.key_purpose)
+                    .map(|device| http::json(StatusCode::CREATED, &device))
+                    .map_err(|detail| ControlError::not_found(&detail))
+            }
+            Control::Sign { id } => {
+                let body: SignRequest = req.json().map_err(ControlError::bad_body)?;
+                super::sign(world, &id, &body.string_to_sign, body.key_purpose)
+                    .map(|signature| http::json(StatusCode::OK, &json!({ "signature": signature })))
+                    .map_err(|refusal| match refusal {
+                        SignRefusal::NoKey => ControlError::new(
+                            StatusCode::UNPROCESSABLE_ENTITY,
+                            "no_such_key",
+                            &format!("Virtual device {id} has no key for that purpose"),
+                        ),
+                        SignRefusal::NoDevice => {
+                            ControlError::not_found(&format!("No virtual device {id}"))
+                        }
+                    })
+            }
         }
     }
-}
 
-/// The dashboard signs a change request with a virtual device and confirms it.
-pub(crate) fn button(world: &World, verb: &str, id: &str) -> Option<Result<String, String>> {
-    (verb == "sign").then(|| {
-        super::confirm_with_virtual_device(world, id)
-            .map(|_| "Signed with the virtual device and confirmed".to_owned())
-    })
+    /// The dashboard signs a change request with a virtual device and confirms it.
+    fn press(world: &World, verb: &str, id: &str, _code: &str) -> Option<Result<String, String>> {
+        (verb == "sign").then(|| {
+            super::confirm_with_virtual_device(world, id)
+                .map(|_| "Signed with the virtual device and confirmed".to_owned())
+        })
+    }
 }

@@ -9,7 +9,7 @@ use hyper::StatusCode;
 use serde_json::json;
 
 use crate::http::{self, DecodeError, Response};
-use crate::providers::CommonError;
+use crate::providers::{CommonError, ProviderError, World};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct SolarisError {
@@ -123,7 +123,7 @@ impl SolarisError {
         Self::new(StatusCode::CONFLICT, code, "Conflict", detail)
     }
 
-    pub(crate) fn into_response(self, id: &str) -> Response {
+    fn with_id(self, id: &str) -> Response {
         if self.oauth {
             return http::oauth_error(self.status, self.code, &self.detail);
         }
@@ -147,6 +147,18 @@ impl SolarisError {
             error["source"] = json!({ "field": field, "message": self.detail });
         }
         http::json(self.status, &json!({ "errors": [error] }))
+    }
+}
+
+impl ProviderError for SolarisError {
+    /// Before any handler ran there is no world to draw an id from, so a
+    /// failure found then carries a fixed one.
+    fn into_response(self) -> Response {
+        self.with_id("00000000-0000-4000-8000-000000000000")
+    }
+
+    fn in_world(self, world: &World) -> Response {
+        self.with_id(&world.ids().uuid().to_string())
     }
 }
 

@@ -25,8 +25,6 @@ pub(crate) mod routes;
 mod store;
 mod virtual_devices;
 
-use std::sync::Arc;
-
 use serde_json::Value;
 
 pub(crate) use model::Purpose;
@@ -35,12 +33,11 @@ pub(crate) use store::Store;
 use self::error::SolarisError;
 use self::routes::Route;
 use self::store::Ctx;
-use crate::control::Reply;
 use crate::http::{Request, Response};
 use crate::providers::SectionsMut;
 use crate::providers::Users;
 use crate::providers::World;
-use crate::providers::{CommonError, Provider, ProviderApi, SignIn};
+use crate::providers::{Provider, ProviderApi, SignIn};
 use crate::terms::SmsUser;
 
 /// Marker type through which the router drives Solaris.
@@ -73,15 +70,6 @@ impl ProviderApi for Solaris {
         handlers::handle(route, req, world)
     }
 
-    /// Every Solaris error carries a fresh id.
-    fn render(err: SolarisError, world: &World) -> Response {
-        err.into_response(&world.ids().uuid().to_string())
-    }
-
-    fn common_error(err: CommonError) -> Response {
-        SolarisError::from(err).into_response("00000000-0000-4000-8000-000000000000")
-    }
-
     /// Change requests waiting for their TAN or signature.
     fn pending(world: &World) -> Value {
         serde_json::to_value(world.stores().solaris.open_change_requests(world.now()))
@@ -97,21 +85,6 @@ impl ProviderApi for Solaris {
     }
 
     type Control = control::Control;
-    const CONTROL_OPERATIONS: &'static [&'static str] = control::OPERATIONS;
-    const BUTTONS: &'static [&'static str] = &["sign"];
-
-    fn control(route: control::Control, req: &Request, world: Arc<World>) -> Reply<Response> {
-        control::handle(route, req, &*world)
-    }
-
-    fn button(
-        world: &Arc<World>,
-        verb: &str,
-        id: &str,
-        _code: &str,
-    ) -> Option<Result<String, String>> {
-        control::button(&**world, verb, id)
-    }
 }
 
 /// Forgets expired tokens and challenges; puts change requests that expired

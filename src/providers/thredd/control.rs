@@ -11,7 +11,7 @@ use super::Purchase;
 use crate::control::{ControlError, Reply};
 use crate::http::{self, Request, Response};
 use crate::providers::World;
-use crate::providers::{operation_ids, RouteMatch, RouteTable};
+use crate::providers::{operation_ids, EndUser, RouteMatch, RouteTable};
 
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Control {
@@ -66,53 +66,71 @@ struct App {
     status: String,
 }
 
-pub(crate) fn handle(route: Control, req: &Request, world: Arc<World>) -> Reply<Response> {
-    match route {
-        // A cardholder's purchase: Thredd sends NotifyInitiateAction.
-        Control::Start => {
-            let purchase: Purchase = req.json().map_err(ControlError::bad_body)?;
-            super::start(world, purchase)
-                .map(|view| http::json(StatusCode::CREATED, &view))
-                .map_err(|(status, code, message)| ControlError::new(status, code, &message))
-        }
-        Control::Get { id } => super::get(&*world, &id)
-            .map(|view| http::json(StatusCode::OK, &view))
-            .ok_or_else(|| ControlError::not_found(&format!("No authentication {id}"))),
-        // The cardholder types the fallback OTP from the SMS.
-        Control::Otp { id } => {
-            let body: Otp = req.json().map_err(ControlError::bad_body)?;
-            super::enter_otp(&*world, &id, &body.code)
+impl EndUser for Control {
+    const BUTTONS: &'static [&'static str] = &["approve", "fail", "otp"];
+
+    fn handle(self, req: &Request, world: Arc<World>) -> Reply<Response> {
+        match self {
+            // A cardholder's purchase: Thredd sends NotifyInitiateAction.
+            Control::Start => {
+                let purchase: Purchase = req.json().map_err(ControlError::bad_body)?;
+                super::start(world, purchase)
+                    .map(|view| http::json(StatusCode::CREATED, &view))
+                    .map_err(|(status, code, message)| ControlError::new(status, code, &message))
+            }
+            Control::Get { id } => super::get(&*world, &id)
                 .map(|view| http::json(StatusCode::OK, &view))
-                .map_err(otp_refused)
-        }
-        // The cardholder answers in the PM's app, and the sandbox sends
-        // NotifyValidate as the PM would: for tests with no PM of their own.
-        Control::App { id } => {
-            let body: App = req.json().map_err(ControlError::bad_body)?;
-            // NotifyValidate's own list of statuses, as its handler checks them.
-            let status = STATUSES
-                .iter()
-                .find(|known| **known == body.status)
-                .copied()
-                .ok_or_else(|| {
-                    ControlError::new(
-                        StatusCode::BAD_REQUEST,
-                        "invalid_body",
-                        "status is SUCCESS, STEPUP, FAILURE, FAILWITHFEEDBACK or ERROR",
-                    )
-                    .on_field("status")
+                .ok_or_else(|| ControlError::not_found(&format!("No authentication {id}"))),
+            // The cardholder types the fallback OTP from the SMS.
+            Control::Otp { id } => {
+                let body: Otp = req.json().map_err(ControlError::bad_body)?;
+                super::enter_otp(&*world, &id, &body.code)
+                    .map(|view| http::json(StatusCode::OK, &view))
+                    .map_err(otp_refused)
+            }
+            // The cardholder answers in the PM's app, and the sandbox sends
+            // NotifyValidate as the PM would: for tests with no PM of their own.
+            Control::App { id } => {
+                let body: App = req.json().map_err(ControlError::bad_body)?;
+                // NotifyValidate's own list of statuses, as its handler checks them.
+                let status = STATUSES
+                    .iter()
+                    .find(|known| **known == body.status)
+                    .copied()
+                    .ok_or_else(|| {
+                        ControlError::new(
+                            StatusCode::BAD_REQUEST,
+                            "invalid_body",
+                            "status is SUCCESS, STEPUP, FAILURE, FAILWITHFEEDBACK or ERROR",
+                        )
+                        .on_field("status")
+                    })?;
+                super::get(&*world, &id)
+                    .ok_or_else(|| ControlError::not_found(&format!("No authentication {id}")))?;
+                // The session exists: a refusal now means it was already answered
+                // or timed out.
+                super::play_pm(&*world, &id, status).map_err(|message| {
+                    ControlError::new(StatusCode::CONFLICT, "not_awaiting_validation", &message)
                 })?;
-            super::get(&*world, &id)
-                .ok_or_else(|| ControlError::not_found(&format!("No authentication {id}")))?;
-            // The session exists: a refusal now means it was already answered
-            // or timed out.
-            super::play_pm(&*world, &id, status).map_err(|message| {
-                ControlError::new(StatusCode::CONFLICT, "not_awaiting_validation", &message)
-            })?;
-            super::get(&*world, &id)
-                .map(|view| http::json(StatusCode::OK, &view))
-                .ok_or_else(|| ControlError::not_found(&format!("No authentication {id}")))
+                super::get(&*world, &id)
+                    .map(|view| http::json(StatusCode::OK, &view))
+                    .ok_or_else(|| ControlError::not_found(&format!("No authentication {id}")))
+            }
         }
+    }
+
+    /// The dashboard approves or fails in the app, or types the fallback OTP.
+    fn press(world: &World, verb: &str, id: &str, code: &str) -> Option<Result<String, String>> {
+        Some(match verb {
+            "approve" => {
+                super::play_pm(world, id, "SUCCESS").map(|()| "Approved in the app".to_owned())
+            }
+            "fail" => super::play_pm(world, id, "FAILURE").map(|()| "Failed in the app".to_owned()),
+            "otp" => super::enter_otp(world, id, code.trim())
+                .map(|view| format!("Code entered: {}", view.state))
+                .map_err(|e| format!("The code was not accepted ({e})")),
+            _ => return None,
+        })
     }
 }
 
@@ -127,23 +145,4 @@ fn otp_refused(code: &'static str) -> ControlError {
         _ => (StatusCode::CONFLICT, "The OTP was not accepted"),
     };
     ControlError::new(status, code, message)
-}
-
-/// The dashboard approves or fails in the app, or types the fallback OTP.
-pub(crate) fn button(
-    world: &World,
-    verb: &str,
-    id: &str,
-    code: &str,
-) -> Option<Result<String, String>> {
-    Some(match verb {
-        "approve" => {
-            super::play_pm(world, id, "SUCCESS").map(|()| "Approved in the app".to_owned())
-        }
-        "fail" => super::play_pm(world, id, "FAILURE").map(|()| "Failed in the app".to_owned()),
-        "otp" => super::enter_otp(world, id, code.trim())
-            .map(|view| format!("Code entered: {}", view.state))
-            .map_err(|e| format!("The code was not accepted ({e})")),
-        _ => return None,
-    })
 }

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use super::store::Refusal;
 use crate::http::{self, Response};
-use crate::providers::CommonError;
+use crate::providers::{CommonError, ProviderError};
 
 #[derive(Debug)]
 pub(crate) enum ThreddError {
@@ -31,8 +31,10 @@ impl ThreddError {
             description: description.to_owned(),
         }
     }
+}
 
-    pub(crate) fn into_response(self) -> Response {
+impl ProviderError for ThreddError {
+    fn into_response(self) -> Response {
         match self {
             Self::OAuth {
                 status,

@@ -34,11 +34,10 @@ pub(crate) use store::Store;
 use self::error::ThreddError;
 use self::routes::Route;
 use self::store::Ctx;
-use crate::control::Reply;
 use crate::http::{self, Request, Response};
 use crate::providers::Users;
 use crate::providers::World;
-use crate::providers::{CommonError, Provider, ProviderApi, SignIn};
+use crate::providers::{Provider, ProviderApi, SignIn};
 use crate::terms::SmsUser;
 
 /// The client the sandbox mints its own tokens for, as Thredd.
@@ -83,14 +82,6 @@ impl ProviderApi for Thredd {
         handlers::handle(route, req, world)
     }
 
-    fn render(err: ThreddError, _world: &World) -> Response {
-        err.into_response()
-    }
-
-    fn common_error(err: CommonError) -> Response {
-        ThreddError::from(err).into_response()
-    }
-
     /// Sessions waiting for the program manager or the cardholder.
     fn pending(world: &World) -> Value {
         let open: Vec<model::PendingSession> = world
@@ -111,21 +102,6 @@ impl ProviderApi for Thredd {
     }
 
     type Control = control::Control;
-    const CONTROL_OPERATIONS: &'static [&'static str] = control::OPERATIONS;
-    const BUTTONS: &'static [&'static str] = &["approve", "fail", "otp"];
-
-    fn control(route: control::Control, req: &Request, world: Arc<World>) -> Reply<Response> {
-        control::handle(route, req, world)
-    }
-
-    fn button(
-        world: &Arc<World>,
-        verb: &str,
-        id: &str,
-        code: &str,
-    ) -> Option<Result<String, String>> {
-        control::button(&**world, verb, id, code)
-    }
 }
 
 /// Applies the simulated PM's calls that came due, then times out sessions

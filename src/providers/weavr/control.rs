@@ -1,6 +1,8 @@
 //! Weavr's control-API routes below `/__admin/weavr/`, and its dashboard
 //! buttons: the user's phone, which answers push challenges.
 
+use std::sync::Arc;
+
 use hyper::{Method, StatusCode};
 use serde_json::json;
 
@@ -14,7 +16,7 @@ use super::store::Inner;
 use crate::control::{ControlError, Reply};
 use crate::http::{self, Request, Response};
 use crate::providers::World;
-use crate::providers::{operation_ids, Provider, RouteMatch, RouteTable};
+use crate::providers::{operation_ids, EndUser, Provider, RouteMatch, RouteTable};
 
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Control {
@@ -55,27 +57,42 @@ fn outcome(verb: &str) -> Option<Outcome> {
     }
 }
 
-pub(crate) fn handle(route: Control, _req: &Request, world: &World) -> Reply<Response> {
-    match route {
-        Control::List => {
-            let list = world.stores().weavr.pending_pushes(Ctx::of(world));
-            super::handlers::publish(world);
-            Ok(http::json(StatusCode::OK, &list))
+impl EndUser for Control {
+    const BUTTONS: &'static [&'static str] = &["approve", "reject"];
+
+    fn handle(self, _req: &Request, world: Arc<World>) -> Reply<Response> {
+        let world = &*world;
+        match self {
+            Control::List => {
+                let list = world.stores().weavr.pending_pushes(Ctx::of(world));
+                super::handlers::publish(world);
+                Ok(http::json(StatusCode::OK, &list))
+            }
+            Control::Decide { id, outcome } => {
+                decide(world, &id, outcome).map_err(|()| {
+                    ControlError::not_found(&format!("No pending Weavr push challenge {id}"))
+                })?;
+                let state = if outcome == Outcome::Approved {
+                    "APPROVED"
+                } else {
+                    "REJECTED"
+                };
+                Ok(http::json(
+                    StatusCode::OK,
+                    &json!({ "id": id, "state": state }),
+                ))
+            }
         }
-        Control::Decide { id, outcome } => {
-            decide(world, &id, outcome).map_err(|()| {
-                ControlError::not_found(&format!("No pending Weavr push challenge {id}"))
-            })?;
-            let state = if outcome == Outcome::Approved {
-                "APPROVED"
-            } else {
-                "REJECTED"
-            };
-            Ok(http::json(
-                StatusCode::OK,
-                &json!({ "id": id, "state": state }),
-            ))
-        }
+    }
+
+    /// The dashboard approves or rejects a push.
+    fn press(world: &World, verb: &str, id: &str, _code: &str) -> Option<Result<String, String>> {
+        let outcome = outcome(verb)?;
+        Some(
+            decide(world, id, outcome)
+                .map(|()| "Push challenge answered".to_owned())
+                .map_err(|()| "That push challenge is no longer pending".to_owned()),
+        )
     }
 }
 
@@ -97,16 +114,6 @@ fn decide(world: &World, id: &str, outcome: Outcome) -> Result<(), ()> {
         serde_json::Value::Null,
     );
     Ok(())
-}
-
-/// The dashboard approves or rejects a push.
-pub(crate) fn button(world: &World, verb: &str, id: &str) -> Option<Result<String, String>> {
-    let outcome = outcome(verb)?;
-    Some(
-        decide(world, id, outcome)
-            .map(|()| "Push challenge answered".to_owned())
-            .map_err(|()| "That push challenge is no longer pending".to_owned()),
-    )
 }
 
 /// A pending push, as the control API and the dashboard list it.

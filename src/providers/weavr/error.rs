@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::http::{self, DecodeError, Response};
-use crate::providers::CommonError;
+use crate::providers::{CommonError, ProviderError};
 
 /// One entry of `syntaxErrors.invalidFields`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -204,8 +204,10 @@ impl WeavrError {
             format!("{what} not found"),
         )
     }
+}
 
-    pub(crate) fn into_response(self) -> Response {
+impl ProviderError for WeavrError {
+    fn into_response(self) -> Response {
         match self {
             Self::Syntax { message, fields } => http::json(
                 StatusCode::BAD_REQUEST,

@@ -28,8 +28,6 @@ mod session;
 mod store;
 mod transfers;
 
-use std::sync::Arc;
-
 use hyper::header::HeaderValue;
 
 pub(crate) use store::Store;
@@ -37,12 +35,11 @@ pub(crate) use store::Store;
 use self::error::WeavrError;
 use self::routes::Route;
 use self::store::Ctx;
-use crate::control::Reply;
 use crate::http::{Request, Response};
 use crate::providers::SectionsMut;
 use crate::providers::Users;
 use crate::providers::World;
-use crate::providers::{CommonError, Provider, ProviderApi, SignIn};
+use crate::providers::{Provider, ProviderApi, ProviderError, SignIn};
 use crate::terms::SmsUser;
 
 /// Marker type through which the router drives Weavr.
@@ -84,14 +81,6 @@ impl ProviderApi for Weavr {
         handlers::handle(route, req, world)
     }
 
-    fn render(err: WeavrError, _world: &World) -> Response {
-        err.into_response()
-    }
-
-    fn common_error(err: CommonError) -> Response {
-        WeavrError::from(err).into_response()
-    }
-
     const IDEMPOTENCY_HEADER: Option<&'static str> = Some("idempotency-ref");
 
     fn idempotency_in_progress() -> Response {
@@ -122,21 +111,6 @@ impl ProviderApi for Weavr {
     }
 
     type Control = control::Control;
-    const CONTROL_OPERATIONS: &'static [&'static str] = control::OPERATIONS;
-    const BUTTONS: &'static [&'static str] = &["approve", "reject"];
-
-    fn control(route: control::Control, req: &Request, world: Arc<World>) -> Reply<Response> {
-        control::handle(route, req, &*world)
-    }
-
-    fn button(
-        world: &Arc<World>,
-        verb: &str,
-        id: &str,
-        _code: &str,
-    ) -> Option<Result<String, String>> {
-        control::button(&**world, verb, id)
-    }
 }
 
 /// Forgets idle tokens and settles push challenges that came due.
