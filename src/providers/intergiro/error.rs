@@ -3,10 +3,26 @@
 //! describe exactly what was wrong", so: `{status, type, errors:[{property?, message}]}`.
 
 use hyper::StatusCode;
-use serde_json::json;
+use serde::Serialize;
 
 use crate::http::{self, DecodeError, Response};
 use crate::providers::{CommonError, ProviderError};
+
+/// The error body.
+#[derive(Debug, Serialize)]
+struct Body<'a> {
+    status: u16,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    errors: [Detail<'a>; 1],
+}
+
+#[derive(Debug, Serialize)]
+struct Detail<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    property: Option<&'a str>,
+    message: &'a str,
+}
 
 /// An error Intergiro reports, with its status.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,14 +67,15 @@ pub(crate) fn decode(e: DecodeError) -> IntergiroError {
 
 impl ProviderError for IntergiroError {
     fn into_response(self) -> Response {
-        let mut error = json!({ "message": self.message });
-        if let Some(property) = self.property {
-            error["property"] = json!(property);
-        }
-        http::json(
-            self.status,
-            &json!({ "status": self.status.as_u16(), "type": self.kind, "errors": [error] }),
-        )
+        let body = Body {
+            status: self.status.as_u16(),
+            kind: self.kind,
+            errors: [Detail {
+                property: self.property.as_deref(),
+                message: &self.message,
+            }],
+        };
+        http::json(self.status, &body)
     }
 }
 

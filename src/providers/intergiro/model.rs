@@ -133,3 +133,24 @@ pub(crate) struct CardActivated<'a> {
     pub(crate) id: &'a str,
     pub(crate) status: &'static str,
 }
+
+/// What the consent page shows: the summary, and the form's fields.
+#[derive(Debug, Serialize)]
+pub(crate) struct ConsentPage<'a> {
+    #[serde(flatten)]
+    pub(crate) summary: super::store::Summary,
+    pub(crate) scope: &'a str,
+    pub(crate) token: &'a str,
+    /// Where the form posts, below the tenant's prefix.
+    pub(crate) action: String,
+    pub(crate) error: Option<&'a str>,
+    /// The demo world's passcode, shown only there.
+    pub(crate) demo_passcode: Option<&'a str>,
+}
+
+/// A page with a title and a line: done, gone, or refused.
+#[derive(Debug, Serialize)]
+pub(crate) struct MessagePage<'a> {
+    pub(crate) title: &'a str,
+    pub(crate) text: &'a str,
+}

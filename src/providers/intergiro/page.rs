@@ -3,9 +3,9 @@
 //! then a 303 back to `return_url` with the consent id and outcome.
 
 use hyper::StatusCode;
-use serde_json::json;
+use serde::Serialize;
 
-use super::model::Submission;
+use super::model::{ConsentPage, MessagePage, Submission};
 use super::publish;
 use super::store::Ctx;
 use super::store::Passcode;
@@ -14,8 +14,9 @@ use crate::providers::World;
 
 const ACTION: &str = "/intergiro/sca/consent";
 
-fn page(world: &World, status: StatusCode, name: &str, data: &serde_json::Value) -> Response {
-    match world.render(name, data) {
+fn page(world: &World, status: StatusCode, name: &str, data: &impl Serialize) -> Response {
+    let data = serde_json::to_value(data).unwrap_or_default();
+    match world.render(name, &data) {
         Ok(html) => http::html(status, html),
         Err(e) => http::html(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -36,7 +37,7 @@ fn message(world: &World, status: StatusCode, title: &str, text: &str) -> Respon
         world,
         status,
         "intergiro/message",
-        &json!({ "title": title, "text": text }),
+        &MessagePage { title, text },
     )
 }
 
@@ -53,16 +54,18 @@ fn consent_page(world: &World, token: &str, error: Option<&str>) -> Response {
     let Some((_, summary, scope)) = world.stores().intergiro.page(Ctx::of(world), token) else {
         return gone(world);
     };
-    let mut data = serde_json::to_value(&summary).unwrap_or_default();
-    data["scope"] = json!(scope);
-    data["token"] = json!(token);
-    data["action"] = json!(format!("{}{ACTION}", world.base_path()));
-    data["error"] = json!(error);
-    // Only the demo world's passcode is public (the README lists it); a
-    // scenario's own passcode is for its author to know.
-    data["demo_passcode"] = json!(world
-        .embedded()
-        .then_some(world.settings().intergiro.passcode.as_str()));
+    let data = ConsentPage {
+        summary,
+        scope,
+        token,
+        action: format!("{}{ACTION}", world.base_path()),
+        error,
+        // Only the demo world's passcode is public (the README lists it); a
+        // scenario's own passcode is for its author to know.
+        demo_passcode: world
+            .embedded()
+            .then_some(world.settings().intergiro.passcode.as_str()),
+    };
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {

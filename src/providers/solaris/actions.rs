@@ -1,7 +1,9 @@
 //! The actions a change request holds back, and applying one once it is
 //! confirmed: what the original call would have answered.
 
-use serde_json::{json, Value};
+use serde_json::Value;
+
+use super::model::{ActionAnswer, ActionErrors, SepaTransfer, TrustedIban};
 
 use super::store::{stamp, Ctx, Inner};
 use crate::display::{self, Summary};
@@ -60,35 +62,42 @@ pub(super) fn apply(
     ctx: Ctx<'_>,
     person_id: &str,
     action: Action,
-) -> (u16, Value) {
+) -> (u16, ActionAnswer) {
+    let refused = |status, code, detail| {
+        (
+            status,
+            ActionAnswer::Refused(ActionErrors::new(code, detail)),
+        )
+    };
     let Ok(person) = inner.person_mut(person_id) else {
-        return (
-            404,
-            json!({ "errors": [{ "code": "model_not_found", "detail": "The person no longer exists" }] }),
-        );
+        return refused(404, "model_not_found", "The person no longer exists");
     };
     match action {
         Action::SepaCreditTransfer { account_id, body } => {
             let amount = body["amount"]["value"].as_i64().unwrap_or(0);
             let Some(account) = person.accounts.iter_mut().find(|a| a.0 == account_id) else {
-                return (
-                    404,
-                    json!({ "errors": [{ "code": "model_not_found", "detail": "The account no longer exists" }] }),
-                );
+                return refused(404, "model_not_found", "The account no longer exists");
             };
             if account.2 < amount {
-                return (
-                    400,
-                    json!({ "errors": [{ "code": "insufficient_funds", "detail": "Insufficient funds" }] }),
-                );
+                return refused(400, "insufficient_funds", "Insufficient funds");
             }
             account.2 -= amount;
-            let mut transfer = body;
-            transfer["id"] = json!(ctx.ids.hex(32));
-            transfer["account_id"] = json!(account_id);
-            transfer["status"] = json!("accepted");
-            transfer["created_at"] = json!(stamp(&ctx.now));
-            (201, transfer)
+            let mut request = match body {
+                Value::Object(fields) => fields,
+                _ => serde_json::Map::new(),
+            };
+            // What Solaris sets wins over what the client sent.
+            for field in ["id", "account_id", "status", "created_at"] {
+                request.remove(field);
+            }
+            let transfer = SepaTransfer {
+                request,
+                id: ctx.ids.hex(32),
+                account_id,
+                status: "accepted",
+                created_at: stamp(&ctx.now),
+            };
+            (201, ActionAnswer::Transfer(transfer))
         }
         Action::UpdatePerson { patch } => {
             if let Some(v) = patch["first_name"].as_str() {
@@ -100,19 +109,21 @@ pub(super) fn apply(
             if patch["address"].is_object() {
                 person.address = Some(patch["address"].clone());
             }
-            (200, serde_json::to_value(person.view()).unwrap_or_default())
+            (200, ActionAnswer::Person(person.view()))
         }
         Action::DeleteMobileNumber => match person.mobile.take() {
-            Some(mobile) => (200, serde_json::to_value(mobile.view()).unwrap_or_default()),
-            None => (
-                404,
-                json!({ "errors": [{ "code": "model_not_found", "detail": "No mobile number" }] }),
-            ),
+            Some(mobile) => (200, ActionAnswer::MobileNumber(mobile.view())),
+            None => refused(404, "model_not_found", "No mobile number"),
         },
         Action::AddTrustedIban { iban } => {
-            let trusted = json!({ "id": ctx.ids.hex(32), "iban": iban, "person_id": person.id, "created_at": stamp(&ctx.now) });
+            let trusted = TrustedIban {
+                id: ctx.ids.hex(32),
+                iban,
+                person_id: person.id.clone(),
+                created_at: stamp(&ctx.now),
+            };
             person.trusted_ibans.push(trusted.clone());
-            (201, trusted)
+            (201, ActionAnswer::TrustedIban(trusted))
         }
     }
 }

@@ -3,10 +3,9 @@
 //! checks it and only then applies the action, returning its result as
 //! `response_body`. A wrong TAN or signature fails the request for good.
 
-use super::model::{Authorize, ChangeRequestView, Confirm, OpenChangeRequest};
+use super::model::{ActionAnswer, Authorize, ChangeRequestView, Confirm, OpenChangeRequest};
 use chrono::{DateTime, Utc};
 use hyper::StatusCode;
-use serde_json::Value;
 
 use super::actions::apply;
 pub(crate) use super::actions::Action;
@@ -58,7 +57,7 @@ pub(crate) struct ChangeRequest {
     updated_at: DateTime<Utc>,
     expires_at: DateTime<Utc>,
     delivery: Option<Delivery>,
-    result: Option<(u16, Value)>,
+    result: Option<(u16, ActionAnswer)>,
 }
 
 impl ChangeRequest {

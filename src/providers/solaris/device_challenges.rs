@@ -2,11 +2,10 @@
 //! string the sandbox chose.
 
 use chrono::{DateTime, Utc};
-use serde_json::{json, Value};
 
 use super::devices::{signature_error, verified};
 use super::error::SolarisError;
-use super::model::Purpose;
+use super::model::{DeviceChallengeView, Purpose, SignatureChallengeView};
 use super::store::{already_completed, expired, stamp, Ctx, Store};
 use crate::crypto;
 use crate::limits::make_room;
@@ -28,7 +27,7 @@ impl Store {
         ctx: Ctx<'_>,
         device_id: &str,
         purpose: Option<Purpose>,
-    ) -> Result<Value, SolarisError> {
+    ) -> Result<DeviceChallengeView, SolarisError> {
         let mut inner = self.lock();
         let device = inner
             .devices
@@ -60,13 +59,15 @@ impl Store {
             expires_at: ctx.expiry(),
             done: false,
         };
-        let view = json!({
-            "id": challenge.id,
-            "type": "signature",
-            "created_at": stamp(&challenge.created_at),
-            "expires_at": stamp(&challenge.expires_at),
-            "string_to_sign": challenge.string_to_sign,
-        });
+        let view = DeviceChallengeView {
+            challenge: SignatureChallengeView {
+                id: challenge.id.clone(),
+                kind: "signature",
+                created_at: stamp(&challenge.created_at),
+                expires_at: stamp(&challenge.expires_at),
+            },
+            string_to_sign: challenge.string_to_sign.clone(),
+        };
         inner
             .device_challenges
             .insert(challenge.id.clone(), challenge);

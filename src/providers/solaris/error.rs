@@ -6,10 +6,37 @@
 //! `{"error", "error_description"}` from its OAuth2 server.
 
 use hyper::StatusCode;
-use serde_json::json;
+use serde::Serialize;
 
 use crate::http::{self, DecodeError, Response};
 use crate::providers::{CommonError, ProviderError, World};
+
+/// The list envelope.
+#[derive(Debug, Serialize)]
+struct Errors<'a> {
+    errors: [ErrorObject<'a>; 1],
+}
+
+/// One error: the list's item, and the flat shape by itself.
+#[derive(Debug, Serialize)]
+struct ErrorObject<'a> {
+    id: &'a str,
+    status: u16,
+    code: &'a str,
+    title: &'a str,
+    detail: String,
+    /// The flat shape's, on a 400.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_code: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: Option<Source<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+struct Source<'a> {
+    field: &'a str,
+    message: &'a str,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct SolarisError {
@@ -127,26 +154,29 @@ impl SolarisError {
         if self.oauth {
             return http::oauth_error(self.status, self.code, &self.detail);
         }
-        let mut error = json!({
-            "id": id,
-            "status": self.status.as_u16(),
-            "code": self.code,
-            "title": self.title,
-            "detail": self.detail,
-        });
+        let mut error = ErrorObject {
+            id,
+            status: self.status.as_u16(),
+            code: self.code,
+            title: self.title,
+            detail: self.detail.clone(),
+            error_code: None,
+            source: None,
+        };
         if self.flat {
             if self.status == StatusCode::BAD_REQUEST {
-                error["error_code"] = json!(self.code);
+                error.error_code = Some(self.code);
             }
             if let Some(field) = &self.field {
-                error["detail"] = json!(format!("{field}: {}", self.detail));
+                error.detail = format!("{field}: {}", self.detail);
             }
             return http::json(self.status, &error);
         }
-        if let Some(field) = &self.field {
-            error["source"] = json!({ "field": field, "message": self.detail });
-        }
-        http::json(self.status, &json!({ "errors": [error] }))
+        error.source = self.field.as_deref().map(|field| Source {
+            field,
+            message: &self.detail,
+        });
+        http::json(self.status, &Errors { errors: [error] })
     }
 }
 

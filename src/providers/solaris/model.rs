@@ -113,7 +113,7 @@ pub(crate) struct ChangeRequestView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) response_code: Option<u16>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) response_body: Option<Value>,
+    pub(crate) response_body: Option<ActionAnswer>,
 }
 
 /// For the dashboard: a request that can still be authorised or confirmed,
@@ -155,6 +155,15 @@ pub(crate) struct SignatureChallengeView {
     pub(crate) kind: &'static str,
     pub(crate) created_at: String,
     pub(crate) expires_at: String,
+}
+
+/// `POST /v1/mfa/challenges/devices`: a challenge for a bound device to
+/// sign, with what it signs.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct DeviceChallengeView {
+    #[serde(flatten)]
+    pub(crate) challenge: SignatureChallengeView,
+    pub(crate) string_to_sign: String,
 }
 
 /// `POST /v1/mfa/devices`: the device, bound once its challenge is signed.
@@ -249,4 +258,56 @@ pub(crate) struct OAuth2Token {
     pub(crate) expires_in: u64,
     pub(crate) scope: &'static str,
     pub(crate) token_type: &'static str,
+}
+
+/// What a confirmed change request's action answered, as its
+/// `response_body` gives it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub(crate) enum ActionAnswer {
+    Transfer(SepaTransfer),
+    Person(PersonView),
+    MobileNumber(MobileNumberView),
+    TrustedIban(TrustedIban),
+    Refused(ActionErrors),
+}
+
+/// A SEPA credit transfer made: the request as sent, with what Solaris adds.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct SepaTransfer {
+    #[serde(flatten)]
+    pub(crate) request: serde_json::Map<String, Value>,
+    pub(crate) id: String,
+    pub(crate) account_id: String,
+    pub(crate) status: &'static str,
+    pub(crate) created_at: String,
+}
+
+/// An IBAN the person trusts.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct TrustedIban {
+    pub(crate) id: String,
+    pub(crate) iban: String,
+    pub(crate) person_id: String,
+    pub(crate) created_at: String,
+}
+
+/// Why an action failed once confirmed: Solaris' list, code and detail.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct ActionErrors {
+    pub(crate) errors: [ActionError; 1],
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct ActionError {
+    pub(crate) code: &'static str,
+    pub(crate) detail: &'static str,
+}
+
+impl ActionErrors {
+    pub(crate) fn new(code: &'static str, detail: &'static str) -> Self {
+        Self {
+            errors: [ActionError { code, detail }],
+        }
+    }
 }

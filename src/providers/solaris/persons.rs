@@ -2,10 +2,9 @@
 //! other endpoints read of a person: the person, trusted IBANs, balances.
 
 use chrono::{DateTime, Utc};
-use serde_json::Value;
 
 use super::error::SolarisError;
-use super::model::{MobileNumberView, PersonView};
+use super::model::{MobileNumberView, PersonView, TrustedIban};
 use super::store::{sms_draft, Ctx, MobileNumber, Person, Store, MAX_WRONG_CODES};
 use crate::outbox::SmsDraft;
 use crate::secret;
@@ -102,8 +101,8 @@ impl Store {
         self.lock().person(id).map(Person::view)
     }
 
-    pub(crate) fn trusted_ibans(&self, id: &str) -> Result<Value, SolarisError> {
-        Ok(Value::Array(self.lock().person(id)?.trusted_ibans.clone()))
+    pub(crate) fn trusted_ibans(&self, id: &str) -> Result<Vec<TrustedIban>, SolarisError> {
+        Ok(self.lock().person(id)?.trusted_ibans.clone())
     }
 
     /// The balance of a person's account in cents, checking it is theirs.

@@ -19,7 +19,7 @@ use super::config::Person as PersonFixture;
 use super::device_challenges::DeviceChallenge;
 use super::devices::{Device, SignatureChallenge, VirtualKeys};
 use super::error::SolarisError;
-use super::model::{MobileNumberView, PersonView, SmsChallengeView};
+use super::model::{MobileNumberView, PersonView, SmsChallengeView, TrustedIban};
 use crate::ids::IdGen;
 use crate::limits::make_room;
 use crate::outbox::SmsDraft;
@@ -70,7 +70,7 @@ pub(crate) struct Person {
     /// `None`: random codes; otherwise the fixed code of every SMS.
     pub(crate) fixed_otp: Option<String>,
     pub(crate) accounts: Vec<(String, String, i64)>,
-    pub(crate) trusted_ibans: Vec<Value>,
+    pub(crate) trusted_ibans: Vec<TrustedIban>,
 }
 
 impl Person {

@@ -3,8 +3,9 @@
 //! NotifyValidate answers its own way: the echo with `Error` filled in.
 
 use hyper::StatusCode;
-use serde_json::{json, Value};
+use serde_json::Value;
 
+use super::model::ValidateAnswer;
 use super::store::Refusal;
 use crate::http::{self, Response};
 use crate::providers::{CommonError, ProviderError};
@@ -41,11 +42,7 @@ impl ProviderError for ThreddError {
                 error,
                 description,
             } => http::oauth_error(status, error, &description),
-            Self::Refused { request, refusal } => echo(
-                StatusCode::BAD_REQUEST,
-                &request,
-                json!({ "ReferenceNumber": refusal.reference, "Description": refusal.description, "Message": refusal.message }),
-            ),
+            Self::Refused { request, refusal } => echo(StatusCode::BAD_REQUEST, &request, &refusal),
         }
     }
 }
@@ -62,15 +59,15 @@ impl From<CommonError> for ThreddError {
 }
 
 /// NotifyValidate's answer: the request's fields, and `Error`.
-pub(crate) fn echo(status: StatusCode, request: &Value, error: Value) -> Response {
+pub(crate) fn echo(status: StatusCode, request: &Value, error: &Refusal) -> Response {
     http::json(
         status,
-        &json!({
-            "Pubtoken": request["Pubtoken"],
-            "GPSInitiateActionID": request["GPSInitiateActionID"],
-            "PMReferenceID": request["PMReferenceID"],
-            "Status": request["Status"],
-            "Error": error,
-        }),
+        &ValidateAnswer {
+            pubtoken: &request["Pubtoken"],
+            gps_initiate_action_id: &request["GPSInitiateActionID"],
+            pm_reference_id: &request["PMReferenceID"],
+            status: &request["Status"],
+            error,
+        },
     )
 }

@@ -1,7 +1,7 @@
 //! Thredd's oAuth endpoints and NotifyValidate.
 
 use hyper::StatusCode;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::error::{echo, Result, ThreddError};
 use super::model::{Discovery, TokenAnswer};
@@ -160,11 +160,7 @@ fn notify_validate(req: &Request, world: &World) -> Result<Response> {
         Ok(validated) => {
             let id = body["GPSInitiateActionID"].as_str().unwrap_or_default();
             super::validated(world, id, validated);
-            Ok(echo(
-                StatusCode::OK,
-                &body,
-                json!({ "ReferenceNumber": "", "Description": "", "Message": "" }),
-            ))
+            Ok(echo(StatusCode::OK, &body, &Refusal::none()))
         }
         Err(refusal) => Err(ThreddError::Refused {
             request: body,

@@ -10,8 +10,7 @@ use p256::ecdsa::{Signature, SigningKey};
 use rsa::pkcs8::DecodePrivateKey;
 use rsa::signature::SignatureEncoding;
 use rsa::traits::PublicKeyParts;
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 use sha1::Digest;
 
 /// The default issuer (`settings.thredd.issuer`).
@@ -23,7 +22,9 @@ const RS256_KEY: &[u8] = include_bytes!("keys/rs256.pk8.der");
 const RS256_CERT: &[u8] = include_bytes!("keys/rs256.crt.der");
 
 /// How tokens are signed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema,
+)]
 pub enum Alg {
     #[default]
     #[serde(rename = "ES256")]
@@ -80,7 +81,7 @@ impl Issuer {
     }
 
     /// The public key as a JWK, as the issuer publishes it in its JWKS.
-    pub(crate) fn jwk(&self) -> serde_json::Value {
+    pub(crate) fn jwk(&self) -> Jwk<'_> {
         match self {
             Self::Es256 { key, kid } => {
                 // Uncompressed SEC1: 0x04, then x and y, 32 bytes each.
@@ -88,20 +89,34 @@ impl Issuer {
                 let bytes = point.as_bytes();
                 let coordinate =
                     |range: std::ops::Range<usize>| base64url(bytes.get(range).unwrap_or_default());
-                json!({
-                    "kty": "EC", "use": "sig", "alg": "ES256", "crv": "P-256", "kid": kid,
-                    "x": coordinate(1..33), "y": coordinate(33..65),
-                })
+                Jwk {
+                    kty: "EC",
+                    usage: "sig",
+                    alg: Alg::Es256,
+                    kid,
+                    key: JwkKey::Ec {
+                        crv: "P-256",
+                        x: coordinate(1..33),
+                        y: coordinate(33..65),
+                    },
+                }
             }
             Self::Rs256 {
                 public, kid, x5t, ..
             } => {
                 use base64ct::{Base64, Encoding};
-                json!({
-                    "kty": "RSA", "use": "sig", "alg": "RS256", "kid": kid, "x5t": x5t,
-                    "e": base64url(&public.e_bytes()), "n": base64url(&public.n_bytes()),
-                    "x5c": [Base64::encode_string(RS256_CERT)],
-                })
+                Jwk {
+                    kty: "RSA",
+                    usage: "sig",
+                    alg: Alg::Rs256,
+                    kid,
+                    key: JwkKey::Rsa {
+                        x5t,
+                        e: base64url(&public.e_bytes()),
+                        n: base64url(&public.n_bytes()),
+                        x5c: [Base64::encode_string(RS256_CERT)],
+                    },
+                }
             }
         }
     }
@@ -109,26 +124,41 @@ impl Issuer {
     /// A compact JWS: `header.claims.signature`, base64url without padding.
     pub(crate) fn sign(&self, c: &Claims<'_>) -> String {
         let header = match self {
-            Self::Es256 { kid, .. } => {
-                json!({ "alg": Alg::Es256.name(), "typ": "at+jwt", "kid": kid })
-            }
-            Self::Rs256 { kid, x5t, .. } => {
-                json!({ "alg": Alg::Rs256.name(), "typ": "at+jwt", "kid": kid, "x5t": x5t })
-            }
+            Self::Es256 { kid, .. } => Header {
+                alg: Alg::Es256,
+                typ: "at+jwt",
+                kid,
+                x5t: None,
+            },
+            Self::Rs256 { kid, x5t, .. } => Header {
+                alg: Alg::Rs256,
+                typ: "at+jwt",
+                kid,
+                x5t: Some(x5t),
+            },
         };
-        let claims = json!({
-            "iss": c.issuer,
-            "aud": ["rdxapi", "firbiometricapi"],
-            "client_id": c.client_id,
-            "scope": c.scope,
-            "nbf": c.now.timestamp(),
-            "exp": c.expires.timestamp(),
-            "jti": c.jti,
-        });
+        let claims = Payload {
+            iss: c.issuer,
+            aud: ["rdxapi", "firbiometricapi"],
+            client_id: c.client_id,
+            scope: c.scope,
+            nbf: c.now.timestamp(),
+            exp: c.expires.timestamp(),
+            jti: c.jti,
+        };
+        // Serializing strings and numbers cannot fail.
         let signing_input = format!(
             "{}.{}",
-            base64url(header.to_string().as_bytes()),
-            base64url(claims.to_string().as_bytes())
+            base64url(
+                serde_json::to_string(&header)
+                    .unwrap_or_default()
+                    .as_bytes()
+            ),
+            base64url(
+                serde_json::to_string(&claims)
+                    .unwrap_or_default()
+                    .as_bytes()
+            )
         );
         let signature = match self {
             // JOSE wants the raw r||s form, not DER.
@@ -144,6 +174,56 @@ impl Issuer {
         };
         format!("{signing_input}.{}", base64url(&signature))
     }
+}
+
+/// A public key of the JWKS.
+#[derive(Debug, Serialize)]
+pub(crate) struct Jwk<'a> {
+    kty: &'static str,
+    #[serde(rename = "use")]
+    usage: &'static str,
+    alg: Alg,
+    kid: &'a str,
+    #[serde(flatten)]
+    key: JwkKey<'a>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+enum JwkKey<'a> {
+    Ec {
+        crv: &'static str,
+        x: String,
+        y: String,
+    },
+    Rsa {
+        x5t: &'a str,
+        e: String,
+        n: String,
+        x5c: [String; 1],
+    },
+}
+
+/// A token's JOSE header.
+#[derive(Debug, Serialize)]
+struct Header<'a> {
+    alg: Alg,
+    typ: &'static str,
+    kid: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    x5t: Option<&'a str>,
+}
+
+/// A token's claims, as IdentityServer writes them.
+#[derive(Debug, Serialize)]
+struct Payload<'a> {
+    iss: &'a str,
+    aud: [&'static str; 2],
+    client_id: &'a str,
+    scope: &'a [&'a str],
+    nbf: i64,
+    exp: i64,
+    jti: &'a str,
 }
 
 /// What an access token says.
@@ -220,7 +300,7 @@ mod tests {
         let issuer = Issuer::rs256().expect("the embedded key parses");
         let (header, input, signature) = parts(&issuer.sign(&claims(Utc::now())));
         assert_eq!(header["alg"], "RS256");
-        let jwk = issuer.jwk();
+        let jwk = serde_json::to_value(issuer.jwk()).unwrap();
         assert_eq!(header["kid"], jwk["kid"]);
         assert_eq!(header["x5t"], jwk["x5t"]);
         assert_eq!(jwk["kid"].as_str().map(str::len), Some(40), "SHA-1, hex");

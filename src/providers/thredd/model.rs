@@ -256,3 +256,23 @@ pub(crate) fn summary(request: &Value) -> Summary {
         ..Summary::default()
     }
 }
+
+/// NotifyValidate's answer: the request's identifying fields as sent, and
+/// `Error` (every field empty when accepted).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct ValidateAnswer<'a> {
+    pub(crate) pubtoken: &'a Value,
+    #[serde(rename = "GPSInitiateActionID")]
+    pub(crate) gps_initiate_action_id: &'a Value,
+    #[serde(rename = "PMReferenceID")]
+    pub(crate) pm_reference_id: &'a Value,
+    pub(crate) status: &'a Value,
+    pub(crate) error: &'a super::store::Refusal,
+}
+
+/// The issuer's JWKS: the one key its tokens are signed with.
+#[derive(Debug, Serialize)]
+pub(crate) struct Jwks<'a> {
+    pub(crate) keys: [super::jwt::Jwk<'a>; 1],
+}

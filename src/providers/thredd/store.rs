@@ -5,6 +5,7 @@
 //! timeout passes on the sandbox clock. STEPUP hands over to the card's OTP SMS
 //! fallback, when it has one.
 
+use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -110,11 +111,24 @@ impl Session {
 }
 
 /// Why NotifyValidate was refused; the echo carries it in `Error`.
-#[derive(Debug)]
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
 pub(crate) struct Refusal {
+    #[serde(rename = "ReferenceNumber")]
     pub(crate) reference: String,
     pub(crate) description: &'static str,
     pub(crate) message: String,
+}
+
+impl Refusal {
+    /// The `Error` of an accepted NotifyValidate: every field empty.
+    pub(crate) fn none() -> Self {
+        Self {
+            reference: String::new(),
+            description: "",
+            message: String::new(),
+        }
+    }
 }
 
 /// What NotifyValidate changed, for the timeline and the outbox.

@@ -3,10 +3,9 @@
 //! and introspection.
 
 use chrono::{DateTime, Utc};
-use serde_json::{json, Value};
 
 use super::jwt;
-use super::model::{Claims, Introspection};
+use super::model::{Claims, Introspection, Jwks};
 use super::store::{Ctx, Store};
 use crate::ids::IdGen;
 use crate::limits::{make_room, Full};
@@ -45,8 +44,10 @@ impl Store {
     }
 
     /// The issuer's JWKS: the one key tokens are signed with.
-    pub(crate) fn jwks(&self) -> Value {
-        json!({ "keys": [self.issuer().jwk()] })
+    pub(crate) fn jwks(&self) -> Jwks<'_> {
+        Jwks {
+            keys: [self.issuer().jwk()],
+        }
     }
 
     /// Mints a token for `client_id`; the sandbox mints its own for the calls

@@ -9,10 +9,39 @@
 
 use hyper::StatusCode;
 use serde::Serialize;
-use serde_json::json;
 
 use crate::http::{self, DecodeError, Response};
 use crate::providers::{CommonError, ProviderError};
+
+/// The bodies of the envelopes that have one.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+enum Body<'a> {
+    Syntax {
+        message: &'a str,
+        #[serde(rename = "syntaxErrors")]
+        syntax_errors: SyntaxErrors<'a>,
+    },
+    Code {
+        #[serde(rename = "errorCode")]
+        error_code: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        message: Option<&'a str>,
+    },
+    Default {
+        code: &'a str,
+        message: &'a str,
+    },
+    Message {
+        message: &'a str,
+    },
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SyntaxErrors<'a> {
+    invalid_fields: &'a [InvalidField],
+}
 
 /// One entry of `syntaxErrors.invalidFields`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -211,30 +240,39 @@ impl ProviderError for WeavrError {
         match self {
             Self::Syntax { message, fields } => http::json(
                 StatusCode::BAD_REQUEST,
-                &json!({ "message": message, "syntaxErrors": { "invalidFields": fields } }),
+                &Body::Syntax {
+                    message: &message,
+                    syntax_errors: SyntaxErrors {
+                        invalid_fields: &fields,
+                    },
+                },
             ),
             Self::Code {
                 status,
                 error_code,
                 message,
-            } => match message {
-                Some(message) => http::json(
-                    status,
-                    &json!({ "errorCode": error_code, "message": message }),
-                ),
-                None => http::json(status, &json!({ "errorCode": error_code })),
-            },
+            } => http::json(
+                status,
+                &Body::Code {
+                    error_code,
+                    message: message.as_deref(),
+                },
+            ),
             Self::Default {
                 status,
                 code,
                 message,
-            } => http::json(status, &json!({ "code": code, "message": message })),
+            } => http::json(
+                status,
+                &Body::Default {
+                    code,
+                    message: &message,
+                },
+            ),
             Self::Unauthorized => http::empty(StatusCode::UNAUTHORIZED),
             Self::Locked => http::empty(StatusCode::LOCKED),
             Self::Forbidden => http::empty(StatusCode::FORBIDDEN),
-            Self::Simulator { status, message } => {
-                http::json(status, &json!({ "message": message }))
-            }
+            Self::Simulator { status, message } => http::json(status, &Body::Message { message }),
             Self::RateLimited { limit, reset_secs } => {
                 let mut res = http::empty(StatusCode::TOO_MANY_REQUESTS);
                 let headers = res.headers_mut();

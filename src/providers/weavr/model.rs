@@ -4,10 +4,13 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
+use serde_json::Value;
 
 use super::error::WeavrError;
 use super::routes::Profile;
+use super::runs::RunStatus;
 use super::store::StepUp;
+use super::transfers::{Amount, Instrument, SendCreate, State};
 use crate::http::Request;
 
 /// `POST .../login_with_password`.
@@ -306,4 +309,74 @@ pub(crate) struct ChallengeId {
 #[derive(Debug, Serialize)]
 pub(crate) struct SimulatorOutcome {
     pub(crate) code: &'static str,
+}
+
+/// A send or a wire transfer, as the description's `Send` and
+/// `OutgoingWireTransfer` give it.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub(crate) enum TransferView {
+    Send(SendView),
+    Owt(OwtView),
+}
+
+/// A send: the request as made, and what Weavr adds.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct SendView {
+    pub(crate) id: String,
+    #[serde(flatten)]
+    pub(crate) request: SendCreate,
+    pub(crate) transaction_amount: Amount,
+    pub(crate) state: State,
+    pub(crate) creation_timestamp: i64,
+}
+
+/// An outgoing wire transfer: its beneficiary is its `destination`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct OwtView {
+    pub(crate) id: String,
+    pub(crate) profile_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) tag: Option<String>,
+    pub(crate) source_instrument: Instrument,
+    pub(crate) transfer_amount: Amount,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) description: Option<String>,
+    pub(crate) destination: serde_json::Map<String, Value>,
+    /// `SEPA` to an IBAN, `FASTER_PAYMENTS` otherwise.
+    #[serde(rename = "type")]
+    pub(crate) kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) rejected_info: Option<&'static str>,
+    pub(crate) state: State,
+    pub(crate) creation_timestamp: i64,
+}
+
+/// A run as the description's `PaymentRun` gives it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct RunView {
+    pub(crate) id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) payment_run_ref: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) tag: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) description: Option<Value>,
+    pub(crate) status: RunStatus,
+    pub(crate) payments: Vec<PaymentView>,
+    pub(crate) buyer_id: String,
+    pub(crate) created_by: String,
+    pub(crate) created_at: String,
+}
+
+/// One payment of a run: as requested, with its id and the run's status.
+#[derive(Debug, Serialize)]
+pub(crate) struct PaymentView {
+    #[serde(flatten)]
+    pub(crate) request: serde_json::Map<String, Value>,
+    pub(crate) id: String,
+    pub(crate) status: RunStatus,
 }

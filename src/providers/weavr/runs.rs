@@ -5,11 +5,11 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::challenge::Challenge;
 use super::error::{InvalidFields, WeavrError};
-use super::model::{credentials_id, identity_id, Listing, Page};
+use super::model::{credentials_id, identity_id, Listing, Page, PaymentView, RunView};
 use super::session::sms;
 use super::store::SessionMut;
 use crate::limits::make_room;
@@ -72,24 +72,6 @@ pub(crate) struct PaymentRun {
     pub(super) sca: Option<Challenge>,
 }
 
-/// A run as the description's `PaymentRun` gives it.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct RunView {
-    id: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    payment_run_ref: Option<Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    tag: Option<Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    description: Option<Value>,
-    status: RunStatus,
-    payments: Vec<Value>,
-    buyer_id: String,
-    created_by: String,
-    created_at: String,
-}
-
 impl RunView {
     pub(crate) fn id(&self) -> &str {
         &self.id
@@ -105,10 +87,14 @@ impl PaymentRun {
                 ps.iter()
                     .enumerate()
                     .map(|(i, p)| {
-                        let mut p = p.clone();
-                        p["id"] = json!(format!("{}{:02}", &self.id[..22], i % 100));
-                        p["status"] = json!(status);
-                        p
+                        let mut request = p.as_object().cloned().unwrap_or_default();
+                        request.remove("id");
+                        request.remove("status");
+                        PaymentView {
+                            request,
+                            id: format!("{}{:02}", &self.id[..22], i % 100),
+                            status,
+                        }
                     })
                     .collect()
             })

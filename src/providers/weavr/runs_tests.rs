@@ -1,5 +1,6 @@
 //! The payment run's checks, field by field.
 use super::*;
+use serde_json::json;
 
 fn run(reference: &str, details: Value) -> Value {
     json!({ "payments": [{

@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use super::error::{InvalidFields, WeavrError};
 use super::model::{
-    managed_account_id, ACCOUNT_BALANCE, ACCOUNT_CURRENCY, OWT_PROFILE, SEND_PROFILE,
+    managed_account_id, OwtView, SendView, TransferView, ACCOUNT_BALANCE, ACCOUNT_CURRENCY,
+    OWT_PROFILE, SEND_PROFILE,
 };
 use super::store::SessionMut;
 
@@ -92,16 +93,16 @@ pub(crate) struct SendCreate {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct OwtCreate {
-    profile_id: String,
+    pub(crate) profile_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    tag: Option<String>,
+    pub(crate) tag: Option<String>,
     #[serde(deserialize_with = "crate::http::object")]
-    source_instrument: Instrument,
+    pub(crate) source_instrument: Instrument,
     #[serde(deserialize_with = "crate::http::object")]
-    transfer_amount: Amount,
+    pub(crate) transfer_amount: Amount,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    description: Option<String>,
-    destination_beneficiary: serde_json::Map<String, serde_json::Value>,
+    pub(crate) description: Option<String>,
+    pub(crate) destination_beneficiary: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Debug, Clone)]
@@ -134,35 +135,37 @@ impl Transfer {
     }
 
     /// The description's `Send` or `OutgoingWireTransfer`.
-    pub(crate) fn view(&self) -> serde_json::Value {
-        let mut view = match &self.body {
-            Body::Send(s) => {
-                let mut v = serde_json::to_value(s).unwrap_or_default();
-                v["transactionAmount"] =
-                    serde_json::to_value(&s.destination_amount).unwrap_or_default();
-                v
-            }
+    pub(crate) fn view(&self) -> TransferView {
+        let state = self.state;
+        let creation_timestamp = self.created_ms;
+        match &self.body {
+            Body::Send(s) => TransferView::Send(SendView {
+                id: self.id.clone(),
+                request: s.clone(),
+                transaction_amount: s.destination_amount.clone(),
+                state,
+                creation_timestamp,
+            }),
             Body::Owt(o) => {
-                let mut v = serde_json::to_value(o).unwrap_or_default();
-                if let Some(map) = v.as_object_mut() {
-                    let destination = map.remove("destinationBeneficiary");
-                    map.insert("destination".to_owned(), destination.unwrap_or_default());
-                }
                 let iban = o.destination_beneficiary.contains_key("iban")
                     || o.destination_beneficiary
                         .get("bankAccountDetails")
                         .is_some_and(|d| d.get("iban").is_some());
-                v["type"] = (if iban { "SEPA" } else { "FASTER_PAYMENTS" }).into();
-                if self.state == State::Rejected {
-                    v["rejectedInfo"] = "USER".into();
-                }
-                v
+                TransferView::Owt(OwtView {
+                    id: self.id.clone(),
+                    profile_id: o.profile_id.clone(),
+                    tag: o.tag.clone(),
+                    source_instrument: o.source_instrument.clone(),
+                    transfer_amount: o.transfer_amount.clone(),
+                    description: o.description.clone(),
+                    destination: o.destination_beneficiary.clone(),
+                    kind: if iban { "SEPA" } else { "FASTER_PAYMENTS" },
+                    rejected_info: (state == State::Rejected).then_some("USER"),
+                    state,
+                    creation_timestamp,
+                })
             }
-        };
-        view["id"] = self.id.clone().into();
-        view["state"] = serde_json::to_value(self.state).unwrap_or_default();
-        view["creationTimestamp"] = self.created_ms.into();
-        view
+        }
     }
 }
 
@@ -291,7 +294,7 @@ impl SessionMut<'_> {
     pub(crate) fn create_transfer(
         &mut self,
         body: Body,
-    ) -> Result<(String, serde_json::Value), WeavrError> {
+    ) -> Result<(String, TransferView), WeavrError> {
         let (profile, wanted, source, amount) = match &body {
             Body::Send(s) => (
                 &s.profile_id,
