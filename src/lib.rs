@@ -32,43 +32,46 @@
 //!
 //! ## Layout
 //!
-//! - [`server`](crate::serve): the accept loop and graceful drain;
-//! - `tls`: HTTPS beside HTTP, with a local CA kept in a data directory;
-//!   `serve(listener, sandbox, shutdown)` takes a bound listener.
-//! - `sandbox`: [`Sandbox`], [`SandboxBuilder`] and [`RunningSandbox`], the
-//!   embedding API.
+//! The top-level modules form layers; a unit test fails when one reaches
+//! back to itself through the modules it uses. From the bottom:
+//!
+//! - shared pieces: `http` (the buffered request, decoding that names the
+//!   bad field, response builders), `clock` ([`Clock`], system time with an
+//!   offset, or frozen), `ids`, `outbox` (the SMS outbox and the event
+//!   timeline), `limits` (the cap on live objects per store), `deadlines`
+//!   (the queue of lifetimes the stores sweep), `crypto` (ECDSA P-256 with
+//!   SHA-256), `display` (what the pages show a person), `control` (the
+//!   control API's error envelope), `idempotency`, and `terms` (what a
+//!   scenario file is written in that the providers' sections share:
+//!   durations, OTP and SMS-arrival choices, OAuth clients).
+//! - `providers`: the registry, one line per provider. `api` holds the
+//!   traits a provider implements (`ProviderApi`; `ProviderError`, its
+//!   envelope; `EndUser`, its control routes and dashboard buttons;
+//!   `RouteTable` and `Operation`, its routes with their operation ids).
+//!   `host` holds `Host`, the world as a provider sees it, so providers need
+//!   nothing above them. `sections` generates the scenario file's
+//!   per-provider blocks, and `dispatch` what the rest of the sandbox calls,
+//!   both from the registry, so nothing outside a provider's folder names a
+//!   provider.
+//! - `providers/<name>/`: one module per provider, each with `routes`,
+//!   `handlers`, `model`, `error`, `store`, `config` and `control`.
+//! - `scenario`: the YAML model, its validation with line and column, and
+//!   rules; `library`: named scenarios from a file or folder, and `--watch`;
+//!   `templates`: the handlebars pages, the providers' among them.
+//! - `state`: a tenant's clock and its current world, which holds the
+//!   providers' stores and implements `Host`; a reset swaps in a new world
+//!   whole. `journal`: the request journal.
+//! - `tls` (HTTPS beside HTTP, with a local CA kept in a data directory),
+//!   `wire` (the socket: resets and slow bodies), `proxy` (`CONNECT`).
+//! - `sandbox`: [`Sandbox`] and [`SandboxBuilder`], the embedding API.
+//! - `admin` (the control API under `/__admin`; below
+//!   `/__admin/<provider>/` the provider's own control routes answer) and
+//!   `dashboard` (the pages at `/`, `/timeline` and `/journal`).
 //! - `router`: buffers a request once under the body limit, picks the control
 //!   API or a provider, applies scenario rules, records the journal.
-//! - `http`: the buffered request, decoding that names the bad field, response
-//!   builders.
-//! - `clock`: [`Clock`], system time with an offset, or frozen.
-//! - `state`: a tenant's clock and its current world; a reset swaps in a new
-//!   world whole.
-//! - `scenario`: the YAML model, its validation with line and column, and rules.
-//! - `library`: named scenarios from a file or folder, and `--watch`.
-//! - `wire`: the socket, which closes with a reset for the `reset` fault, and
-//!   slow bodies.
-//! - `deadlines`: the queue of lifetimes the stores sweep, earliest first.
-//! - `dashboard`: the pages at `/`, `/timeline` and `/journal`.
-//! - `outbox` and `journal`: the SMS outbox, the event timeline, the request
-//!   journal.
-//! - `admin`: the control API under `/__admin`; below `/__admin/<provider>/`
-//!   the provider's own control routes answer.
-//! - `control`: the control API's error envelope, shared with the providers'
-//!   control routes.
-//! - `idempotency`: idempotency keys for providers that honour one.
-//! - `templates`: the handlebars pages, embedded, compiled once, escaped;
-//!   `display`: what the pages show a person (a pending item's summary, money,
-//!   grouped IBANs, masked cards, times relative to the sandbox clock).
-//! - `crypto`: ECDSA P-256 with SHA-256, hex DER signatures and keys.
-//! - `limits`: the cap on live objects per store.
-//! - `providers`: the registry, one line per provider; `api` holds the
-//!   `ProviderApi` trait every provider implements, `dispatch` what the rest
-//!   of the sandbox calls, generated from the registry, so that nothing
-//!   outside a provider's folder names a provider.
-//! - `providers/<name>/`: one module per provider, each with `routes`,
-//!   `handlers`, `model`, `error`, `store` and `config`, and `control` when
-//!   it has control routes or dashboard buttons.
+//! - [`server`](crate::serve): the accept loop and graceful drain;
+//!   `serve(listener, sandbox, shutdown)` takes a bound listener, and
+//!   [`RunningSandbox`] is a served sandbox.
 //! - `fuzzing` (feature `fuzzing`): the fuzz targets' entry points.
 
 mod admin;

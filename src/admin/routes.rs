@@ -87,52 +87,44 @@ impl Route {
     }
 }
 
-/// The control API's own operation ids, in the order of [`Route::operation`];
-/// the providers' follow from [`crate::providers::control_operations`].
-pub(crate) const OPERATIONS: &[&str] = &[
-    "admin.openapi.get",
-    "admin.health.get",
-    "admin.stats.get",
-    "admin.reset.create",
-    "admin.clock.get",
-    "admin.clock.set",
-    "admin.journal.get",
-    "admin.sms.list",
-    "admin.sms.send",
-    "admin.events.list",
-    "admin.scenarios.get",
-    "admin.scenarios.load",
-    "admin.scenarios.activate",
-    "admin.tenant_scenario.set",
-    "admin.hosts.get",
-    "admin.ca_certificate.get",
-    "admin.client_certificate.create",
-    "admin.scenario_schema.get",
-];
+/// Writes each control route's operation id beside its pattern, once:
+/// generates [`Route::operation`] and `OPERATIONS`, the control API's own
+/// ids (the providers' follow from their control routes).
+macro_rules! own_operations {
+    ($($pattern:pat => $id:expr,)*) => {
+        /// The control API's own operation ids.
+        #[cfg_attr(not(test), allow(dead_code))]
+        pub(crate) const OPERATIONS: &[&str] = &[$($id,)*];
 
-impl Route {
-    /// The stable id of a control operation.
-    pub(crate) fn operation(&self) -> &'static str {
-        OPERATIONS[match self {
-            Self::OpenApi => 0,
-            Self::Health => 1,
-            Self::Stats => 2,
-            Self::Reset => 3,
-            Self::GetClock => 4,
-            Self::SetClock => 5,
-            Self::Journal => 6,
-            Self::ListSms => 7,
-            Self::SendSms => 8,
-            Self::Events => 9,
-            Self::GetScenario => 10,
-            Self::LoadScenario => 11,
-            Self::ActivateScenario { .. } => 12,
-            Self::SetTenantScenario { .. } => 13,
-            Self::Hosts => 14,
-            Self::CaCertificate => 15,
-            Self::ClientCertificate => 16,
-            Self::ScenarioSchema => 17,
-            Self::Provider(route) => return route.operation(),
-        }]
-    }
+        impl Route {
+            /// The stable id of a control operation.
+            pub(crate) fn operation(&self) -> &'static str {
+                match self {
+                    $($pattern => $id,)*
+                    Self::Provider(route) => route.operation(),
+                }
+            }
+        }
+    };
+}
+
+own_operations! {
+    Self::OpenApi => "admin.openapi.get",
+    Self::Health => "admin.health.get",
+    Self::Stats => "admin.stats.get",
+    Self::Reset => "admin.reset.create",
+    Self::GetClock => "admin.clock.get",
+    Self::SetClock => "admin.clock.set",
+    Self::Journal => "admin.journal.get",
+    Self::ListSms => "admin.sms.list",
+    Self::SendSms => "admin.sms.send",
+    Self::Events => "admin.events.list",
+    Self::GetScenario => "admin.scenarios.get",
+    Self::LoadScenario => "admin.scenarios.load",
+    Self::ActivateScenario { .. } => "admin.scenarios.activate",
+    Self::SetTenantScenario { .. } => "admin.tenant_scenario.set",
+    Self::Hosts => "admin.hosts.get",
+    Self::CaCertificate => "admin.ca_certificate.get",
+    Self::ClientCertificate => "admin.client_certificate.create",
+    Self::ScenarioSchema => "admin.scenario_schema.get",
 }

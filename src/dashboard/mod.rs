@@ -17,6 +17,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::http::{self, Request, Response};
+use crate::providers::Operation;
 use crate::sandbox::Sandbox;
 use crate::state::Tenant;
 use crate::templates;
@@ -47,14 +48,14 @@ pub(crate) enum Page {
     Script,
 }
 
-/// Every dashboard operation id, in the order of [`Page::operation`].
-pub(crate) const OPERATIONS: &[&str] = &[
-    "index.get",
-    "dashboard.timeline.get",
-    "dashboard.journal.get",
-    "dashboard.action.create",
-    "dashboard.script.get",
-];
+crate::providers::operation_ids! {
+    Page,
+    Page::Home => "index.get",
+    Page::Timeline => "dashboard.timeline.get",
+    Page::Journal => "dashboard.journal.get",
+    Page::Actions => "dashboard.action.create",
+    Page::Script => "dashboard.script.get",
+}
 
 impl Page {
     /// The page a method and first path segment name, or the `Allow` header.
@@ -69,10 +70,6 @@ impl Page {
             "actions" => Err("POST"),
             _ => Err("GET"),
         }
-    }
-
-    pub(crate) fn operation(self) -> &'static str {
-        OPERATIONS[self as usize]
     }
 }
 

@@ -2,16 +2,22 @@
 //!
 //! - `mod.rs`: the marker type and its [`ProviderApi`] implementation;
 //! - `routes.rs`: the `Route` enum, its pure `parse(method, segments)`, and the
-//!   operation id of each route;
+//!   operation id of each route, written beside it ([`operation_ids!`]);
 //! - `handlers.rs`: `handle`, which dispatches a route, and one function per
 //!   operation, from a buffered request and the world to a response or the
 //!   provider's error;
-//! - `model.rs`: the provider's wire types;
-//! - `error.rs`: the provider's error type and envelope;
+//! - `model.rs`: the provider's wire types, requests and typed answers;
+//! - `error.rs`: the provider's error type, a [`ProviderError`] that renders
+//!   its envelope;
 //! - `store.rs`: the provider's in-memory state and its lifetimes;
 //! - `config.rs`: its part of a scenario file (settings, fixtures, simulated user);
-//! - `control.rs` (when it has any): its control-API routes and dashboard
-//!   buttons, which play its end user.
+//! - `control.rs`: its `Control` routes, an [`EndUser`]: the control-API
+//!   routes and dashboard buttons that play its end user ([`api::NoControl`]
+//!   for a provider without).
+//!
+//! A provider reaches the world only through [`Host`] ([`World`] is
+//! `dyn Host`), and its part of a scenario file through [`Sections`], so it
+//! depends on nothing above this module.
 //!
 //! What the registry calls by this layout: `<name>::Store::new(&Sections<'_>,
 //! &IdGen)` and its `stats()`, `<name>::sweep(&World)`, and `<name>::config`'s
@@ -19,11 +25,12 @@
 //! more is in the provider's [`ProviderApi`] implementation.
 //!
 //! [`registry!`] lists the providers, one line each. `api.rs` holds the seam
-//! (the trait, route tables, common failures, the store context);
-//! `dispatch.rs` generates from the list what the rest of the sandbox calls
-//! (the world's stores, the scenario file's sections, the control API's and
-//! dashboard's provider parts), so nothing outside a provider's folder names
-//! a provider. A new provider is a folder and one line in the list.
+//! (the traits, common failures, the store context); `host.rs` the world as
+//! a provider sees it; `sections.rs` and `dispatch.rs` generate from the list
+//! the scenario file's per-provider blocks and what the rest of the sandbox
+//! calls (the world's stores, the control API's and dashboard's provider
+//! parts), so nothing outside a provider's folder names a provider. A new
+//! provider is a folder and one line in the list.
 
 mod api;
 mod dispatch;
