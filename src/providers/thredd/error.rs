@@ -5,8 +5,8 @@
 use hyper::StatusCode;
 use serde_json::Value;
 
+use super::model::Refusal;
 use super::model::ValidateAnswer;
-use super::store::Refusal;
 use crate::http::{self, Response};
 use crate::providers::{CommonError, ProviderError};
 

@@ -4,10 +4,11 @@ use hyper::StatusCode;
 use serde_json::Value;
 
 use super::error::{echo, Result, ThreddError};
+use super::model::Refusal;
 use super::model::{Discovery, TokenAnswer};
 use super::routes::Route;
 use super::store::Ctx;
-use super::store::{Refusal, STATUSES};
+use super::store::STATUSES;
 use crate::http::{self, Request, Response};
 use crate::providers::CommonError;
 use crate::providers::World;

@@ -268,11 +268,32 @@ pub(crate) struct ValidateAnswer<'a> {
     #[serde(rename = "PMReferenceID")]
     pub(crate) pm_reference_id: &'a Value,
     pub(crate) status: &'a Value,
-    pub(crate) error: &'a super::store::Refusal,
+    pub(crate) error: &'a Refusal,
 }
 
 /// The issuer's JWKS: the one key its tokens are signed with.
 #[derive(Debug, Serialize)]
 pub(crate) struct Jwks<'a> {
     pub(crate) keys: [super::jwt::Jwk<'a>; 1],
+}
+
+/// Why NotifyValidate was refused; the echo carries it in `Error`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct Refusal {
+    #[serde(rename = "ReferenceNumber")]
+    pub(crate) reference: String,
+    pub(crate) description: &'static str,
+    pub(crate) message: String,
+}
+
+impl Refusal {
+    /// The `Error` of an accepted NotifyValidate: every field empty.
+    pub(crate) fn none() -> Self {
+        Self {
+            reference: String::new(),
+            description: "",
+            message: String::new(),
+        }
+    }
 }

@@ -5,7 +5,6 @@
 //! timeout passes on the sandbox clock. STEPUP hands over to the card's OTP SMS
 //! fallback, when it has one.
 
-use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -14,7 +13,7 @@ use parking_lot::Mutex;
 use serde_json::{json, Value};
 
 use super::config::Card;
-use super::model::{DeliveryView, SessionView};
+use super::model::{DeliveryView, Refusal, SessionView};
 pub(super) use super::tokens::Token;
 use crate::ids::IdGen;
 use crate::limits::{make_room, Full};
@@ -107,27 +106,6 @@ impl Session {
             return true;
         }
         false
-    }
-}
-
-/// Why NotifyValidate was refused; the echo carries it in `Error`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub(crate) struct Refusal {
-    #[serde(rename = "ReferenceNumber")]
-    pub(crate) reference: String,
-    pub(crate) description: &'static str,
-    pub(crate) message: String,
-}
-
-impl Refusal {
-    /// The `Error` of an accepted NotifyValidate: every field empty.
-    pub(crate) fn none() -> Self {
-        Self {
-            reference: String::new(),
-            description: "",
-            message: String::new(),
-        }
     }
 }
 
