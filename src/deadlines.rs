@@ -14,12 +14,20 @@ use chrono::{DateTime, Utc};
 #[derive(Debug)]
 pub(crate) struct Deadlines<K: Ord> {
     heap: BinaryHeap<Reverse<(DateTime<Utc>, K)>>,
+    /// The length past which [`Deadlines::compact`] looks for deadlines of
+    /// forgotten objects: twice what the last look kept, so each look is
+    /// paid for by as many pushes as it visits.
+    compact_above: usize,
 }
+
+/// The queue length below which compacting is never worth it.
+const COMPACT_FLOOR: usize = 1024;
 
 impl<K: Ord> Default for Deadlines<K> {
     fn default() -> Self {
         Self {
             heap: BinaryHeap::new(),
+            compact_above: COMPACT_FLOOR,
         }
     }
 }
@@ -29,15 +37,16 @@ impl<K: Ord> Deadlines<K> {
         self.heap.push(Reverse((at, key)));
     }
 
-    /// Keeps only the deadlines whose key `keep` accepts: after a store
-    /// forgot objects early to make room, their deadlines go too, so the
-    /// queue stays as bounded as the store.
-    pub(crate) fn retain(&mut self, mut keep: impl FnMut(&K) -> bool) {
+    /// Keeps only the deadlines whose key `keep` accepts, once the queue
+    /// has doubled since the last time: after a store forgot objects early
+    /// to make room, their deadlines go too, so the queue stays as bounded
+    /// as the store at O(1) amortised per push.
+    pub(crate) fn compact(&mut self, mut keep: impl FnMut(&K) -> bool) {
+        if self.heap.len() <= self.compact_above {
+            return;
+        }
         self.heap.retain(|Reverse((_, key))| keep(key));
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.heap.len()
+        self.compact_above = (2 * self.heap.len()).max(COMPACT_FLOOR);
     }
 
     /// The earliest deadline at or before `now`, taken off the queue.
@@ -82,6 +91,30 @@ mod tests {
         assert_eq!(queue.pop_due(at(39)), None);
         assert_eq!(queue.pop_due(at(40)), Some((at(40), "d")));
         assert_eq!(queue.pop_due(at(1000)), None);
+    }
+
+    #[test]
+    fn compacting_drops_forgotten_keys_only_once_the_queue_doubled() {
+        let t0 = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        let mut queue = Deadlines::default();
+        let mut looked = 0;
+        for i in 0..COMPACT_FLOOR {
+            queue.push(t0, i);
+        }
+        queue.compact(|_| {
+            looked += 1;
+            true
+        });
+        assert_eq!(looked, 0, "at the floor nothing is looked at");
+        queue.push(t0, COMPACT_FLOOR);
+        // Past it: the odd keys are forgotten ones.
+        queue.compact(|k| {
+            looked += 1;
+            k % 2 == 0
+        });
+        assert_eq!(looked, COMPACT_FLOOR + 1);
+        assert_eq!(queue.heap.len(), COMPACT_FLOOR / 2 + 1);
+        assert_eq!(queue.compact_above, COMPACT_FLOOR + 2);
     }
 
     #[test]

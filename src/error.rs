@@ -33,6 +33,16 @@ pub enum Error {
         min: usize,
         len: usize,
     },
+    /// A long token of few characters (`aaaaaaaaaaaaaaaa`) is as easy to
+    /// guess as a short one.
+    #[error(
+        "listening on {addr} needs an admin token of at least {min} different characters; this one has {distinct}"
+    )]
+    AdminTokenWeak {
+        addr: SocketAddr,
+        min: usize,
+        distinct: usize,
+    },
     /// The certificate authority or the TLS server could not be set up.
     #[error("TLS: {0}")]
     Tls(String),

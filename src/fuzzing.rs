@@ -111,7 +111,7 @@ fn world() -> World {
     let scenario = SCENARIO.get_or_init(|| Arc::new(Scenario::embedded_default()));
     let clock = Clock::new();
     clock.set_frozen(true);
-    World::new(scenario.clone(), clock, "".into())
+    World::new(scenario.clone(), clock, "".into(), Default::default())
 }
 
 fn request(

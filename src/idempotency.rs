@@ -7,7 +7,6 @@
 //! again, for 24 hours of sandbox time.
 
 use std::collections::hash_map::DefaultHasher;
-use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
@@ -19,7 +18,7 @@ use parking_lot::Mutex;
 use crate::clock::Clock;
 use crate::deadlines::Deadlines;
 use crate::http::{self, Response};
-use crate::limits::{make_room, Full};
+use crate::limits::{Cap, Capped, Full};
 
 /// How long a finished answer is replayed.
 const KEEP_FOR: TimeDelta = TimeDelta::hours(24);
@@ -76,13 +75,13 @@ pub(crate) struct Idempotency {
 
 #[derive(Debug, Default)]
 struct Inner {
-    entries: HashMap<Key, Entry>,
+    entries: Capped<Key, Entry>,
     expiries: Deadlines<Key>,
 }
 
 impl Idempotency {
     /// Takes `key` at the clock's time; `cap` bounds the keys kept.
-    pub(crate) fn begin(&self, clock: &Clock, cap: std::num::NonZeroUsize, key: Key) -> Begin {
+    pub(crate) fn begin(&self, clock: &Clock, cap: Cap<'_>, key: Key) -> Begin {
         let now = clock.now();
         let mut inner = self.inner.lock();
         match inner.entries.get(&key) {
@@ -97,8 +96,7 @@ impl Idempotency {
             _ => {
                 // Answers past their 24 hours go first; keys still in use
                 // or replayable are never dropped to make room.
-                let room = make_room(
-                    &mut inner.entries,
+                let room = inner.entries.make_room(
                     cap,
                     |e| matches!(e, Entry::Done { expires_at, .. } if *expires_at <= now),
                 );

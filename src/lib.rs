@@ -38,7 +38,7 @@
 //! - shared pieces: `http` (the buffered request, decoding that names the
 //!   bad field, response builders), `clock` ([`Clock`], system time with an
 //!   offset, or frozen), `ids`, `outbox` (the SMS outbox and the event
-//!   timeline), `limits` (the cap on live objects per store), `deadlines`
+//!   timeline), `limits` (the cap on live objects per store and the process's memory budget), `deadlines`
 //!   (the queue of lifetimes the stores sweep), `crypto` (ECDSA P-256 with
 //!   SHA-256), `display` (what the pages show a person), `control` (the
 //!   control API's error envelope), `idempotency`, and `terms` (what a
@@ -114,10 +114,16 @@ pub use error::Error;
 pub use http::DEFAULT_BODY_LIMIT;
 pub use journal::JournalEntry;
 pub use library::{MAX_UPLOADS_PER_TENANT, MAX_UPLOAD_BYTES, WATCH_EVERY};
-pub use limits::{Limits, DEFAULT_LIVE_OBJECTS};
+pub use limits::{
+    Budget, Limits, DEFAULT_LIVE_OBJECTS, DEFAULT_MEMORY_BUDGET, OBJECT_COST,
+    OUTBOUND_ANSWER_LIMIT, PROBES, RENDERED_ANSWER_LIMIT,
+};
 pub use outbox::{Event, Sms};
 pub use providers::Provider;
-pub use sandbox::{Sandbox, SandboxBuilder, DEFAULT_BODY_TIMEOUT, MIN_EXPOSED_TOKEN_LEN};
+pub use sandbox::{
+    Sandbox, SandboxBuilder, DEFAULT_BODY_TIMEOUT, MIN_EXPOSED_TOKEN_DISTINCT,
+    MIN_EXPOSED_TOKEN_LEN,
+};
 pub use scenario::{
     scenario_schema, Arrival, Delay, Dur, Fault, Otp, Scenario, ScenarioError, SlowBody, SmsUser,
     DEFAULT_SCENARIO, FORMAT_VERSION,

@@ -23,6 +23,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
+use crate::limits::Budget;
 use crate::scenario::{read_file, Scenario, ScenarioError};
 
 /// How often `--watch` reads the files again.
@@ -35,6 +36,13 @@ pub(crate) const DEFAULT_NAME: &str = "default";
 pub const MAX_UPLOADS_PER_TENANT: usize = 32;
 /// How many bytes of uploaded YAML all tenants together may keep.
 pub const MAX_UPLOAD_BYTES: usize = 16 * 1024 * 1024;
+
+/// What an upload counts against the process's memory budget: a parsed
+/// scenario with its defaults takes about 10 KiB however short its text,
+/// and grows with it (rules, fixtures, templates).
+fn upload_cost(yaml_bytes: usize) -> usize {
+    16 * 1024 + 8 * yaml_bytes
+}
 
 #[derive(Debug)]
 struct Entry {
@@ -59,6 +67,8 @@ pub(crate) struct Library {
     path: Option<PathBuf>,
     /// Files that changed but do not parse, by file.
     errors: BTreeMap<String, ScenarioError>,
+    /// What uploads draw on; none until the sandbox names its own.
+    budget: Option<Arc<Budget>>,
 }
 
 /// Why an upload did not join the library.
@@ -106,6 +116,18 @@ impl Library {
             library.insert(name, Arc::new(scenario), source, Some(digest(&text)));
         }
         Ok(library)
+    }
+
+    /// Counts uploads against `budget` from now on.
+    pub(crate) fn set_budget(&mut self, budget: Arc<Budget>) {
+        self.budget = Some(budget);
+    }
+
+    /// Gives back what the uploads of `bytes` of YAML were counted at.
+    fn refund(&self, bytes: usize, uploads: usize) {
+        if let Some(budget) = &self.budget {
+            budget.refund(8 * bytes + 16 * 1024 * uploads);
+        }
     }
 
     fn insert(
@@ -164,6 +186,16 @@ impl Library {
                 "uploaded scenarios may take at most {MAX_UPLOAD_BYTES} bytes in all; a reset forgets them"
             )));
         }
+        if let Some(budget) = &self.budget {
+            if !budget.try_charge(upload_cost(bytes)) {
+                return Err(Refused::Full(
+                    "the sandbox's memory budget is spent (--memory-budget); reset tenants to forget their uploads, or start it with a larger budget".to_owned(),
+                ));
+            }
+        }
+        if replaced > 0 {
+            self.refund(replaced, 1);
+        }
         let entry = Entry {
             scenario,
             source: "<request body>".to_owned(),
@@ -180,12 +212,16 @@ impl Library {
     /// Forgets what `tenant` uploaded.
     pub(crate) fn forget(&mut self, tenant: &str) {
         if let Some(own) = self.uploads.remove(tenant) {
-            self.upload_bytes -= own.values().map(|(_, b)| b).sum::<usize>();
+            let bytes = own.values().map(|(_, b)| b).sum::<usize>();
+            self.upload_bytes -= bytes;
+            self.refund(bytes, own.len());
         }
     }
 
     /// Forgets every upload: the library is the built-in one again.
     pub(crate) fn forget_all(&mut self) {
+        let uploads = self.uploads.values().map(BTreeMap::len).sum();
+        self.refund(self.upload_bytes, uploads);
         self.uploads.clear();
         self.upload_bytes = 0;
     }
@@ -223,12 +259,12 @@ impl Library {
             // An editor that saves by truncating and rewriting leaves the
             // file empty for a moment; that is a file being written, not a
             // scenario with nothing in it, so the old one stays.
-            if text.trim().is_empty() && self.entries.contains_key(&name) {
+            if !has_content(&text) && self.entries.contains_key(&name) {
                 let e = ScenarioError {
                     source: source.clone(),
                     line: 0,
                     column: 0,
-                    message: "the file is empty (still being written?); the previous version stays active".to_owned(),
+                    message: "the file is empty or holds only comments (still being written?); the previous version stays active".to_owned(),
                 };
                 if self.errors.get(&source) != Some(&e) {
                     out.refused.push(e.clone());
@@ -331,4 +367,12 @@ fn digest(text: &str) -> u64 {
     let mut hasher = DefaultHasher::new();
     text.hash(&mut hasher);
     hasher.finish()
+}
+
+/// Whether a file says anything: blank lines, comments and document
+/// markers alone are a file still being written, not an empty scenario.
+fn has_content(text: &str) -> bool {
+    text.lines()
+        .map(str::trim)
+        .any(|line| !(line.is_empty() || line.starts_with('#') || line == "---" || line == "..."))
 }

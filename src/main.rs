@@ -44,6 +44,11 @@ struct Args {
     /// Largest accepted request body, in bytes.
     #[arg(long, env = "SCA_SANDBOX_BODY_LIMIT", default_value_t = sca_sandbox::DEFAULT_BODY_LIMIT)]
     body_limit: usize,
+    /// Memory the whole process may give to live objects and uploaded
+    /// scenarios across every tenant, such as `512MiB` or `2GiB`; past it,
+    /// creates get the provider's rate-limit answer.
+    #[arg(long, env = "SCA_SANDBOX_MEMORY_BUDGET", default_value = "1GiB", value_parser = parse_size)]
+    memory_budget: usize,
     /// How long a request body may take to arrive, such as `30s`; a slower
     /// one is answered 408 and its connection closed.
     #[arg(long, env = "SCA_SANDBOX_BODY_TIMEOUT", default_value = "30s", value_parser = parse_timeout)]
@@ -71,6 +76,28 @@ fn parse_timeout(text: &str) -> Result<std::time::Duration, String> {
         return Err("the body timeout must be longer than zero".to_owned());
     }
     Ok(d)
+}
+
+/// A size in bytes: a whole number with an optional unit, KiB, MiB or GiB.
+fn parse_size(text: &str) -> Result<usize, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let shift = match unit.trim() {
+        "" | "B" => 0,
+        "KiB" | "K" => 10,
+        "MiB" | "M" => 20,
+        "GiB" | "G" => 30,
+        other => return Err(format!("`{other}` is not a unit: use KiB, MiB or GiB")),
+    };
+    let n: usize = digits
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size such as 512MiB or 2GiB"))?;
+    n.checked_mul(1 << shift)
+        .filter(|&bytes| bytes > 0)
+        .ok_or_else(|| format!("`{text}` is not a size above zero that fits in memory"))
 }
 
 #[derive(Debug, Subcommand)]
@@ -142,6 +169,7 @@ fn main() -> ExitCode {
     // short off loopback is refused), the same check an embedding gets.
     let mut builder = Sandbox::builder()
         .body_limit(args.body_limit)
+        .memory_budget(args.memory_budget)
         .body_timeout(args.body_timeout)
         .bind(SocketAddr::new(args.host, args.port));
     if let Some(token) = &args.admin_token {

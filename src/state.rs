@@ -21,6 +21,7 @@ use crate::clock::Clock;
 use crate::idempotency::Idempotency;
 use crate::ids::IdGen;
 use crate::journal::Journal;
+use crate::limits::Budget;
 use crate::outbox::{Event, Feed, Sms, SmsDraft, FEED_CAPACITY};
 use crate::providers::{self, Host, Provider, ScriptedCall, Settings, Stores, Users};
 use crate::scenario::probe::Probe;
@@ -37,19 +38,27 @@ pub(crate) struct Tenant {
     /// `--watch` gives tenants running a changed file a fresh world.
     origin: Mutex<Option<String>>,
     world: ArcSwap<World>,
+    /// The process's memory budget, which each of its worlds draws on.
+    budget: Arc<Budget>,
 }
 
 impl Tenant {
     /// A tenant; `name` is `None` for the default one.
-    pub(crate) fn new(name: Option<&str>, scenario: Arc<Scenario>, origin: Option<String>) -> Self {
+    pub(crate) fn new(
+        name: Option<&str>,
+        scenario: Arc<Scenario>,
+        origin: Option<String>,
+        budget: Arc<Budget>,
+    ) -> Self {
         let clock = Clock::new();
         let base_path: Arc<str> = name.map_or_else(String::new, |n| format!("/t/{n}")).into();
-        let world = World::new(scenario, clock.clone(), base_path.clone());
+        let world = World::new(scenario, clock.clone(), base_path.clone(), budget.clone());
         Self {
             clock,
             base_path,
             origin: Mutex::new(origin),
             world: ArcSwap::from_pointee(world),
+            budget,
         }
     }
 
@@ -73,6 +82,7 @@ impl Tenant {
             scenario,
             self.clock.clone(),
             self.base_path.clone(),
+            self.budget.clone(),
         )));
     }
 
@@ -85,6 +95,7 @@ impl Tenant {
             scenario,
             self.clock.clone(),
             self.base_path.clone(),
+            self.budget.clone(),
         )));
     }
 
@@ -139,10 +150,16 @@ pub(crate) struct World {
     pub(crate) idempotency: Idempotency,
     /// Every provider's state, one field per provider.
     pub(crate) stores: Stores,
+    budget: Arc<Budget>,
 }
 
 impl World {
-    pub(crate) fn new(scenario: Arc<Scenario>, clock: Clock, base_path: Arc<str>) -> Self {
+    pub(crate) fn new(
+        scenario: Arc<Scenario>,
+        clock: Clock,
+        base_path: Arc<str>,
+        budget: Arc<Budget>,
+    ) -> Self {
         let ids = IdGen::new(scenario.seed);
         Self {
             base_path,
@@ -156,6 +173,7 @@ impl World {
             idempotency: Idempotency::default(),
             clock,
             scenario,
+            budget,
         }
     }
 
@@ -242,6 +260,10 @@ impl Host for World {
 
     fn users(&self) -> &Users {
         &self.scenario.users
+    }
+
+    fn budget(&self) -> &Arc<Budget> {
+        &self.budget
     }
 
     fn embedded(&self) -> bool {

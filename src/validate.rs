@@ -54,11 +54,24 @@ pub(crate) fn is_web_url(s: &str) -> bool {
 /// IPv6 literal keeps its brackets).
 pub(crate) fn host_name(host: &str) -> String {
     let name = if host.starts_with('[') {
-        host.find(']').map_or(host, |i| &host[..=i])
+        // An IPv6 literal only when nothing but a port follows its `]`:
+        // `[::1].evil.example` is a name, and no address.
+        match host.find(']') {
+            Some(i) if is_port_suffix(&host[i + 1..]) => &host[..=i],
+            _ => host,
+        }
     } else {
         host.split(':').next().unwrap_or(host)
     };
     name.trim_end_matches('.').to_ascii_lowercase()
+}
+
+/// Nothing, or `:` and digits.
+fn is_port_suffix(rest: &str) -> bool {
+    rest.is_empty()
+        || rest
+            .strip_prefix(':')
+            .is_some_and(|port| !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()))
 }
 
 #[cfg(test)]

@@ -80,11 +80,11 @@ pub(crate) fn same_site(
     headers: &HeaderMap,
     allowed: &[String],
 ) -> Result<(), Foreign> {
+    // A request without a Host (HTTP/1.0 allows it) cannot be checked, so
+    // it is refused like a foreign one.
     let host = headers.get(HOST).and_then(|v| v.to_str().ok());
-    if let Some(host) = host {
-        if !known_host(host, allowed) {
-            return Err(Foreign::Host);
-        }
+    if !host.is_some_and(|host| known_host(host, allowed)) {
+        return Err(Foreign::Host);
     }
     let safe = matches!(
         *method,
@@ -220,10 +220,23 @@ mod tests {
             "localhost.evil.example",
             "127.0.0.1.nip.io",
             "[evil]:1",
+            "[::1].evil.example",
+            "[::1]evil.example:80",
+            "[::1]:",
             "sandbox.test.evil",
             "",
         ] {
             assert!(!known_host(host, &allowed), "{host}");
+        }
+    }
+
+    #[test]
+    fn a_request_without_a_host_is_foreign() {
+        for method in [hyper::Method::GET, hyper::Method::POST] {
+            assert_eq!(
+                same_site(&method, &HeaderMap::new(), &[]),
+                Err(Foreign::Host)
+            );
         }
     }
 

@@ -147,6 +147,11 @@ fn stats(cx: &Cx<'_>) -> Response {
     stats.insert("tenants".to_owned(), json!(cx.sandbox.tenant_count()));
     stats.insert("sms".to_owned(), json!(world.outbox.len()));
     stats.insert("events".to_owned(), json!(world.events.len()));
+    let budget = cx.sandbox.budget();
+    stats.insert(
+        "memory_budget".to_owned(),
+        json!({ "limit": budget.limit(), "used": budget.used() }),
+    );
     http::json(StatusCode::OK, &stats)
 }
 

@@ -46,8 +46,9 @@ pub(crate) struct Ctx<'a, P: ProviderApi> {
     pub(crate) ids: &'a IdGen,
     pub(crate) settings: &'a P::Settings,
     pub(crate) users: &'a P::Users,
-    /// What the store keeps of each kind at most.
-    pub(crate) cap: std::num::NonZeroUsize,
+    /// What the store keeps of each kind at most, and the process's
+    /// memory budget.
+    pub(crate) cap: crate::limits::Cap<'a>,
 }
 
 impl<'a, P: ProviderApi> Ctx<'a, P> {
@@ -58,7 +59,10 @@ impl<'a, P: ProviderApi> Ctx<'a, P> {
             ids: world.ids(),
             settings: P::settings(world.settings()),
             users: P::users(world.users()),
-            cap: world.settings().limits.live_objects,
+            cap: crate::limits::Cap {
+                live: world.settings().limits.live_objects,
+                budget: world.budget(),
+            },
         }
     }
 }
@@ -137,6 +141,11 @@ pub(crate) enum CommonError {
     /// A host that asks for mutual TLS got a TLS connection without a
     /// client certificate.
     ClientCertificateRequired,
+    /// A scenario rule's templated answer would pass
+    /// [`crate::limits::RENDERED_ANSWER_LIMIT`] for this request.
+    AnswerTooLarge {
+        limit: usize,
+    },
     /// A handler failed in a way it did not foresee; never expected.
     Internal(String),
 }
@@ -201,6 +210,13 @@ impl CommonError {
                 format!("Request body exceeds {limit} bytes"),
             ),
             Self::RequestTimeout(message) => (S::REQUEST_TIMEOUT, "request_timeout", message),
+            // The request's own values would make the rule's answer this
+            // large: refused like a body over the limit, not amplified.
+            Self::AnswerTooLarge { limit } => (
+                S::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                format!("The scenario rule's answer to this request would exceed {limit} bytes: the request quotes too much into it"),
+            ),
             Self::TooMany(full) => (S::TOO_MANY_REQUESTS, "too_many_requests", full.message()),
             Self::ClientCertificateRequired => (
                 S::FORBIDDEN,

@@ -27,6 +27,8 @@ pub(crate) trait Host: Send + Sync + std::fmt::Debug {
     fn settings(&self) -> &Settings;
     /// The scenario's simulated users, one block per provider.
     fn users(&self) -> &Users;
+    /// The process's memory budget, which every store draws on.
+    fn budget(&self) -> &std::sync::Arc<crate::limits::Budget>;
     /// Whether the scenario is the embedded demo world, whose credentials a
     /// page may show.
     fn embedded(&self) -> bool;

@@ -13,6 +13,7 @@ use super::{closing, App, Outcome};
 use crate::http::{self, Request, Response};
 use crate::idempotency::{Begin, Key, Ticket};
 use crate::journal::JournalEntry;
+use crate::limits::RENDERED_ANSWER_LIMIT;
 use crate::providers::{CommonError, Operation, ProviderApi, RouteMatch, RouteTable};
 use crate::scenario::probe::Probe;
 use crate::scenario::{Env, Fault};
@@ -86,7 +87,10 @@ impl App {
         let ticket = match idempotency_key::<P>(&request, operation) {
             None => None,
             Some(key) => {
-                let cap = world.scenario.settings.limits.live_objects;
+                let cap = crate::limits::Cap {
+                    live: world.scenario.settings.limits.live_objects,
+                    budget: crate::providers::Host::budget(&**world),
+                };
                 let res = match world.idempotency.begin(&world.clock, cap, key) {
                     Begin::Fresh(ticket) => Ok(ticket),
                     Begin::InProgress => Err(P::idempotency_in_progress()),
@@ -139,13 +143,15 @@ impl App {
             return ending;
         }
         let mut response = match effect.and_then(|e| e.respond.as_ref()) {
-            Some(canned) => canned.render(
-                &probe,
-                Env {
+            Some(canned) => {
+                let env = Env {
                     ids: &world.ids,
                     now: world.now(),
-                },
-            ),
+                };
+                canned
+                    .render(&probe, env, RENDERED_ANSWER_LIMIT)
+                    .unwrap_or_else(|limit| P::common_error(CommonError::AnswerTooLarge { limit }))
+            }
             None => run::<P>(route, &request, world, operation),
         };
         drop(probe);

@@ -8,10 +8,14 @@ use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{Redacted, Sandbox, Shared, DEFAULT_BODY_TIMEOUT, MIN_EXPOSED_TOKEN_LEN};
+use super::{
+    Redacted, Sandbox, Shared, DEFAULT_BODY_TIMEOUT, MIN_EXPOSED_TOKEN_DISTINCT,
+    MIN_EXPOSED_TOKEN_LEN,
+};
 use crate::error::Error;
 use crate::http::DEFAULT_BODY_LIMIT;
 use crate::library::{Library, DEFAULT_NAME};
+use crate::limits::{Budget, DEFAULT_MEMORY_BUDGET};
 use crate::scenario::Scenario;
 use crate::state::Tenant;
 use crate::tls::TlsOptions;
@@ -38,6 +42,7 @@ pub struct SandboxBuilder {
     allowed_hosts: Vec<String>,
     /// Where HTTPS listens and where its CA is kept (see [`SandboxBuilder::tls`]).
     pub(crate) tls: Option<TlsOptions>,
+    memory_budget: usize,
 }
 
 impl Default for SandboxBuilder {
@@ -51,6 +56,7 @@ impl Default for SandboxBuilder {
             admin_token: None,
             allowed_hosts: Vec::new(),
             tls: None,
+            memory_budget: DEFAULT_MEMORY_BUDGET,
         }
     }
 }
@@ -95,6 +101,14 @@ impl SandboxBuilder {
         self
     }
 
+    /// The memory the whole process may give to objects and uploaded
+    /// scenarios, in bytes, across every tenant; default
+    /// [`DEFAULT_MEMORY_BUDGET`] (see `docs/limits.md` for how it is counted).
+    pub fn memory_budget(mut self, bytes: usize) -> Self {
+        self.memory_budget = bytes;
+        self
+    }
+
     /// Requires `token` on the control API and the dashboard (see the
     /// README's security section). Needed to bind anything but loopback,
     /// where it must have [`MIN_EXPOSED_TOKEN_LEN`] characters. An empty or blank token is refused by [`SandboxBuilder::build`]
@@ -105,23 +119,36 @@ impl SandboxBuilder {
     }
 
     /// Whether the token fits the address: none, or a blank one, is refused
-    /// off loopback, and so is one short enough to guess.
+    /// off loopback, and so is one easy to guess: short, or of few
+    /// different characters, counted without the blanks around it.
     fn check_exposure(&self) -> Result<(), Error> {
         let addr = self.addr;
-        match &self.admin_token {
-            Some(Redacted(token)) if token.trim().is_empty() => Err(Error::AdminTokenBlank),
-            None if !addr.ip().is_loopback() => Err(Error::AdminTokenRequired { addr }),
-            Some(Redacted(token))
-                if !addr.ip().is_loopback() && token.chars().count() < MIN_EXPOSED_TOKEN_LEN =>
-            {
-                Err(Error::AdminTokenTooShort {
-                    addr,
-                    min: MIN_EXPOSED_TOKEN_LEN,
-                    len: token.chars().count(),
-                })
-            }
-            _ => Ok(()),
+        let token = match &self.admin_token {
+            Some(Redacted(token)) if token.trim().is_empty() => return Err(Error::AdminTokenBlank),
+            None if !addr.ip().is_loopback() => return Err(Error::AdminTokenRequired { addr }),
+            Some(Redacted(token)) if !addr.ip().is_loopback() => token.trim(),
+            _ => return Ok(()),
+        };
+        let len = token.chars().count();
+        if len < MIN_EXPOSED_TOKEN_LEN {
+            return Err(Error::AdminTokenTooShort {
+                addr,
+                min: MIN_EXPOSED_TOKEN_LEN,
+                len,
+            });
         }
+        let distinct = token
+            .chars()
+            .collect::<std::collections::BTreeSet<_>>()
+            .len();
+        if distinct < MIN_EXPOSED_TOKEN_DISTINCT {
+            return Err(Error::AdminTokenWeak {
+                addr,
+                min: MIN_EXPOSED_TOKEN_DISTINCT,
+                distinct,
+            });
+        }
+        Ok(())
     }
 
     /// How long a request body may take to arrive once its head has;
@@ -163,7 +190,10 @@ impl SandboxBuilder {
             Some(options) => Some(Arc::new(crate::tls::Tls::for_scenario(options, &active)?)),
             None => None,
         };
-        let tenant = Tenant::new(None, active, Some(DEFAULT_NAME.to_owned()));
+        let budget = Arc::new(Budget::new(self.memory_budget));
+        let mut library = library;
+        library.set_budget(budget.clone());
+        let tenant = Tenant::new(None, active, Some(DEFAULT_NAME.to_owned()), budget.clone());
         Ok(Sandbox {
             inner: Arc::new(Shared {
                 tenant: Arc::new(tenant),
@@ -175,6 +205,7 @@ impl SandboxBuilder {
                 allowed_hosts: self.allowed_hosts,
                 in_flight: AtomicU64::new(0),
                 tls,
+                budget,
             }),
         })
     }

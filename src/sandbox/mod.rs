@@ -25,6 +25,8 @@ const MAX_TENANTS: usize = 1024;
 /// The shortest admin token accepted off loopback: anyone on the network may
 /// guess at it.
 pub const MIN_EXPOSED_TOKEN_LEN: usize = 16;
+/// How many different characters such a token needs at least.
+pub const MIN_EXPOSED_TOKEN_DISTINCT: usize = 8;
 
 /// A cheap-to-clone handle on a sandbox's state.
 #[derive(Clone, Debug)]
@@ -50,6 +52,8 @@ struct Shared {
     in_flight: AtomicU64,
     /// HTTPS beside HTTP, when asked for.
     tls: Option<Arc<crate::tls::Tls>>,
+    /// What every tenant's objects and uploads draw on.
+    budget: Arc<crate::limits::Budget>,
 }
 
 /// Counts a provider request as in flight for as long as it lives, however
@@ -111,6 +115,7 @@ impl Sandbox {
             Some(name),
             default.world().scenario.clone(),
             default.origin(),
+            self.inner.budget.clone(),
         ));
         tokio::spawn(Tenant::run_sweeper_while_alive(Arc::downgrade(&tenant)));
         tenants.insert(name.to_owned(), tenant.clone());
@@ -207,6 +212,11 @@ impl Sandbox {
 
     pub(crate) fn allowed_hosts(&self) -> &[String] {
         &self.inner.allowed_hosts
+    }
+
+    /// The process's memory budget.
+    pub(crate) fn budget(&self) -> &Arc<crate::limits::Budget> {
+        &self.inner.budget
     }
 
     pub(crate) fn tls(&self) -> Option<&crate::tls::Tls> {

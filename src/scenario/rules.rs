@@ -91,19 +91,41 @@ enum CannedBody {
 }
 
 impl CannedResponse {
-    /// The answer to one request; templated bodies quote it.
-    pub(crate) fn render(&self, probe: &Probe<'_>, env: Env<'_>) -> Response {
+    /// The answer to one request; templated bodies quote it, up to
+    /// `limit` bytes (`Err(limit)` past it).
+    pub(crate) fn render(
+        &self,
+        probe: &Probe<'_>,
+        env: Env<'_>,
+        limit: usize,
+    ) -> Result<Response, usize> {
         let mut res = match &self.body {
             CannedBody::None => http::empty(self.status),
             CannedBody::Fixed(bytes) => {
                 http::with_type(self.status, bytes.clone(), "application/json")
             }
-            CannedBody::Templated(t) => http::json(self.status, &t.render(probe, env)),
+            CannedBody::Templated(t) => {
+                let mut room = limit;
+                let body = t.render(probe, env, &mut room).ok_or(limit)?;
+                http::json(self.status, &body)
+            }
         };
         for (name, value) in &self.headers {
             res.headers_mut().insert(name.clone(), value.clone());
         }
-        res
+        // A rule may answer any content type, HTML included, on the
+        // sandbox's own origin, where the dashboard lives: nothing it
+        // answers may run as a page there or be sniffed into one.
+        let headers = res.headers_mut();
+        headers.insert(
+            hyper::header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; sandbox"),
+        );
+        headers.insert(
+            hyper::header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
+        Ok(res)
     }
 }
 

@@ -93,21 +93,36 @@ impl Template {
         })
     }
 
-    /// The body for one request.
-    pub(crate) fn render(&self, probe: &Probe<'_>, env: Env<'_>) -> Value {
-        match self {
+    /// The body for one request, if what it quotes fits in `room` bytes
+    /// (what it spends is taken off `room`). Rendering stops as soon as it
+    /// does not, so a template that repeats a large value costs no more
+    /// than the limit.
+    pub(crate) fn render(
+        &self,
+        probe: &Probe<'_>,
+        env: Env<'_>,
+        room: &mut usize,
+    ) -> Option<Value> {
+        Some(match self {
             Self::Fixed(v) => v.clone(),
-            Self::Array(items) => {
-                Value::Array(items.iter().map(|t| t.render(probe, env)).collect())
-            }
+            Self::Array(items) => Value::Array(
+                items
+                    .iter()
+                    .map(|t| t.render(probe, env, room))
+                    .collect::<Option<_>>()?,
+            ),
             Self::Object(fields) => Value::Object(
                 fields
                     .iter()
-                    .map(|(k, t)| (k.clone(), t.render(probe, env)))
-                    .collect::<Map<_, _>>(),
+                    .map(|(k, t)| Some((k.clone(), t.render(probe, env, room)?)))
+                    .collect::<Option<Map<_, _>>>()?,
             ),
             Self::Text(parts) => match parts.as_slice() {
-                [Part::Expr(expr)] => eval(expr, probe, env).unwrap_or(Value::Null),
+                [Part::Expr(expr)] => {
+                    let value = eval(expr, probe, env).unwrap_or(Value::Null);
+                    spend(room, json_len(&value, *room)?)?;
+                    value
+                }
                 parts => {
                     let mut out = String::new();
                     for part in parts {
@@ -116,15 +131,52 @@ impl Template {
                             Part::Expr(e) => match eval(e, probe, env) {
                                 Some(Value::String(s)) => out.push_str(&s),
                                 Some(Value::Null) | None => {}
-                                Some(other) => out.push_str(&other.to_string()),
+                                Some(other) => {
+                                    spend(room, json_len(&other, *room)?)?;
+                                    out.push_str(&other.to_string());
+                                }
                             },
                         }
+                        if out.len() > *room {
+                            return None;
+                        }
                     }
+                    spend(room, out.len())?;
                     Value::String(out)
                 }
             },
+        })
+    }
+}
+
+/// Takes `n` bytes off `room`, if it has them.
+fn spend(room: &mut usize, n: usize) -> Option<()> {
+    *room = room.checked_sub(n)?;
+    Some(())
+}
+
+/// The length of `value` as JSON, if it is at most `limit`: writing stops
+/// at the limit, so a large value is never written out whole.
+fn json_len(value: &Value, limit: usize) -> Option<usize> {
+    struct Count {
+        n: usize,
+        limit: usize,
+    }
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.n += buf.len();
+            if self.n > self.limit {
+                return Err(std::io::ErrorKind::WriteZero.into());
+            }
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
         }
     }
+    let mut count = Count { n: 0, limit };
+    serde_json::to_writer(&mut count, value).ok()?;
+    Some(count.n)
 }
 
 fn parse(text: &str) -> Result<Vec<Part>, String> {

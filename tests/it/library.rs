@@ -250,6 +250,27 @@ async fn watch_keeps_the_old_scenario_while_a_file_is_empty() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+#[tokio::test]
+async fn watch_keeps_the_old_scenario_while_a_file_holds_only_comments() {
+    let dir = folder(&[("default.yaml", world("First", "3m"))]);
+    let sandbox = watching(&dir).await;
+    let id = sandbox.shine_create_id().await;
+    // An editor's placeholder: no content yet, only a comment and a marker.
+    std::fs::write(dir.join("default.yaml"), "# editing\n---\n").unwrap();
+    let info = wait_for(&sandbox, |i| !i["errors"].as_array().unwrap().is_empty()).await;
+    let error = &info["errors"][0];
+    assert!(
+        error["message"].as_str().unwrap().contains("only comments"),
+        "{error}"
+    );
+    assert!(runs(&info, "First"));
+    assert_eq!(sandbox.shine_poll(&id).await.status, StatusCode::OK);
+    // Content arrives: it is read as usual.
+    std::fs::write(dir.join("default.yaml"), world("Second", "3m")).unwrap();
+    wait_for(&sandbox, |i| runs(i, "Second")).await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn a_missing_file_is_reported_without_a_made_up_position() {
     let err = sca_sandbox::Sandbox::builder()

@@ -1,6 +1,7 @@
 //! The integration tests: one binary, one in-process sandbox on port 0 per test,
 //! driven over HTTP. Time moves with the sandbox clock, never with sleeps.
 
+mod attacks;
 mod cli;
 mod control;
 mod dashboard;

@@ -7,7 +7,6 @@
 
 use std::collections::HashMap;
 
-use std::num::NonZeroUsize;
 
 use chrono::{DateTime, Utc};
 use parking_lot::Mutex;
@@ -17,7 +16,7 @@ use super::consent::MAX_WRONG_PASSCODES;
 pub(crate) use super::consent::{Consent, Gate, Guarded, Passcode, RefreshError, Status, Summary};
 use super::model::{ConsentView, PendingConsent};
 use crate::ids::IdGen;
-use crate::limits::{make_room, Full};
+use crate::limits::{Cap, Capped, Full};
 use crate::providers::Sections;
 use crate::secret;
 
@@ -29,9 +28,9 @@ pub(crate) use crate::timefmt::millis as stamp;
 
 #[derive(Debug, Default)]
 struct Inner {
-    access: HashMap<Box<str>, DateTime<Utc>>,
-    refresh: HashMap<Box<str>, (DateTime<Utc>, Box<str>)>,
-    consents: HashMap<String, Consent>,
+    access: Capped<Box<str>, DateTime<Utc>>,
+    refresh: Capped<Box<str>, (DateTime<Utc>, Box<str>)>,
+    consents: Capped<String, Consent>,
     pages: HashMap<String, String>,
     actions: HashMap<String, String>,
     activated: Vec<String>,
@@ -43,17 +42,19 @@ impl Inner {
     /// page links. A payment's key goes with its used consent, so a repeat
     /// of that payment asks for consent again rather than being refused as
     /// a duplicate: the price of the cap.
-    fn room_for_a_consent(&mut self, now: DateTime<Utc>, cap: NonZeroUsize) -> Result<(), Full> {
-        let before = self.consents.len();
-        make_room(&mut self.consents, cap, |c| match c.status {
+    fn room_for_a_consent(&mut self, now: DateTime<Utc>, cap: Cap<'_>) -> Result<(), Full> {
+        let forgotten = self.consents.make_room(cap, |c| match c.status {
             Status::Pending => c.expires_at <= now,
             Status::Approved => c.used,
             Status::Declined | Status::Expired => true,
         })?;
-        if self.consents.len() < before {
-            let consents = &self.consents;
-            self.actions.retain(|_, id| consents.contains_key(id));
-            self.pages.retain(|_, id| consents.contains_key(id));
+        if let Some((id, consent)) = forgotten {
+            if self.actions.get(&consent.action) == Some(&id) {
+                self.actions.remove(&consent.action);
+            }
+            if let Some(page) = &consent.page_token {
+                self.pages.remove(page);
+            }
         }
         Ok(())
     }
@@ -96,8 +97,8 @@ impl Store {
     /// A new pair of tokens; at the cap, expired ones make room.
     fn issue(&self, ctx: Ctx<'_>) -> Result<(String, String), Full> {
         let mut inner = self.inner.lock();
-        make_room(&mut inner.access, ctx.cap, |exp| *exp <= ctx.now)?;
-        make_room(&mut inner.refresh, ctx.cap, |(exp, _)| *exp <= ctx.now)?;
+        inner.access.make_room(ctx.cap, |exp| *exp <= ctx.now)?;
+        inner.refresh.make_room(ctx.cap, |(exp, _)| *exp <= ctx.now)?;
         let access = format!("eyJ{}", ctx.ids.token(60));
         let refresh = ctx.ids.token(48);
         inner.access.insert(

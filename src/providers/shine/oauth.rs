@@ -4,8 +4,6 @@
 //! user named by `uid` (or the first fixture user), which is what a partner's
 //! integration test needs to obtain a token.
 
-use std::collections::HashMap;
-use std::num::NonZeroUsize;
 
 use chrono::{DateTime, Utc};
 use hyper::StatusCode;
@@ -13,7 +11,7 @@ use hyper::StatusCode;
 use super::error::ShineError;
 use super::store::Ctx;
 use crate::deadlines::Deadlines;
-use crate::limits::make_room;
+use crate::limits::{Cap, Capped};
 
 #[derive(Debug)]
 struct Code {
@@ -48,9 +46,9 @@ pub(crate) struct Issued {
 
 #[derive(Debug, Default)]
 pub(crate) struct OAuth {
-    codes: HashMap<Box<str>, Code>,
-    access: HashMap<Box<str>, Grant>,
-    refresh: HashMap<Box<str>, Grant>,
+    codes: Capped<Box<str>, Code>,
+    access: Capped<Box<str>, Grant>,
+    refresh: Capped<Box<str>, Grant>,
     deadlines: Deadlines<Key>,
 }
 
@@ -67,7 +65,7 @@ impl OAuth {
         redirect_uri: &str,
     ) -> Result<String, ShineError> {
         let now = ctx.now;
-        let room = make_room(&mut self.codes, ctx.cap, |c| c.expires_at <= now);
+        let room = self.codes.make_room(ctx.cap, |c| c.expires_at <= now);
         self.forget_deadlines_of_the_evicted();
         room.map_err(ShineError::too_many)?;
         let code = ctx.ids.token(32);
@@ -92,28 +90,27 @@ impl OAuth {
     fn room_for_tokens(
         &mut self,
         now: DateTime<Utc>,
-        cap: NonZeroUsize,
+        cap: Cap<'_>,
         new_refresh: bool,
     ) -> Result<(), ShineError> {
-        let access = make_room(&mut self.access, cap, |g| {
-            g.expires_at.is_some_and(|at| at <= now)
-        });
+        let access = self
+            .access
+            .make_room(cap, |g| g.expires_at.is_some_and(|at| at <= now));
         self.forget_deadlines_of_the_evicted();
         access.map_err(ShineError::too_many)?;
         if new_refresh {
-            make_room(&mut self.refresh, cap, |_| false).map_err(ShineError::too_many)?;
+            self.refresh
+                .make_room(cap, |_| false)
+                .map_err(ShineError::too_many)?;
         }
         Ok(())
     }
 
-    /// Drops the deadlines of entries a full table forgot early. Cheap
-    /// unless the queue outgrew its tables, which only eviction causes.
+    /// Drops the deadlines of entries a full table forgot early, once they
+    /// add up (see [`Deadlines::compact`]).
     fn forget_deadlines_of_the_evicted(&mut self) {
-        if self.deadlines.len() <= 2 * (self.codes.len() + self.access.len()) + 1024 {
-            return;
-        }
         let (codes, access) = (&self.codes, &self.access);
-        self.deadlines.retain(|key| match key {
+        self.deadlines.compact(|key| match key {
             Key::Code(code) => codes.contains_key(code),
             Key::Access(token) => access.contains_key(token),
         });

@@ -2,7 +2,6 @@
 //! short-lived token, rejected, or expired), as the simulated user and the
 //! clock move it, and when a finished one is forgotten.
 
-use std::num::NonZeroUsize;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -12,7 +11,7 @@ use uuid::Uuid;
 use super::config::{Decide, Settings};
 use super::model::{ActionRequestView, Status, ACTION_TRANSFER_CREATE};
 use super::store::{Ctx, Happened, Inner};
-use crate::limits::{make_room, Full};
+use crate::limits::{Cap, Full};
 
 #[derive(Debug)]
 pub(super) struct ActionRequest {
@@ -84,23 +83,22 @@ impl Inner {
     pub(super) fn make_room_for_request(
         &mut self,
         now: DateTime<Utc>,
-        cap: NonZeroUsize,
+        cap: Cap<'_>,
     ) -> Result<(), Full> {
-        let before = self.requests.len();
-        make_room(&mut self.requests, cap, |r| r.finished(now))?;
-        if self.requests.len() < before {
-            let Self {
-                requests,
-                tokens,
-                transfers,
-                deadlines,
-            } = self;
-            tokens.retain(|_, id| requests.contains_key(id));
-            deadlines.retain(|key| match key {
-                Key::Request(id) => requests.contains_key(id),
-                Key::Transfer(id) => transfers.contains_key(id),
-            });
+        let forgotten = self.requests.make_room(cap, |r| r.finished(now))?;
+        if let Some(token) = forgotten.and_then(|(_, request)| request.token) {
+            self.tokens.remove(&token);
         }
+        let Self {
+            requests,
+            transfers,
+            deadlines,
+            ..
+        } = self;
+        deadlines.compact(|key| match key {
+            Key::Request(id) => requests.contains_key(id),
+            Key::Transfer(id) => transfers.contains_key(id),
+        });
         Ok(())
     }
 

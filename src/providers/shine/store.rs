@@ -23,7 +23,7 @@ use super::requests::{ActionRequest, Key};
 use crate::deadlines::Deadlines;
 use crate::ids::FastMap;
 use crate::ids::IdGen;
-use crate::limits::{make_room, Full};
+use crate::limits::{Capped, Full};
 use crate::providers::Sections;
 
 /// A checked create: the client and user as the directory holds them.
@@ -50,9 +50,9 @@ pub(super) struct Inner {
     /// Boxed so the table holds small entries: a million live requests
     /// grow it by rehashing pointers, not whole requests, and an insert
     /// writes the request where the allocator has memory at hand.
-    pub(super) requests: FastMap<Uuid, Box<ActionRequest>>,
+    pub(super) requests: Capped<Uuid, Box<ActionRequest>>,
     pub(super) tokens: FastMap<Box<str>, Uuid>,
-    pub(super) transfers: FastMap<Uuid, Transfer>,
+    pub(super) transfers: Capped<Uuid, Transfer>,
     pub(super) deadlines: Deadlines<Key>,
 }
 
@@ -220,7 +220,10 @@ impl Store {
         let mut inner = self.inner.lock();
         // Transfers are records a client reads back until they are purged;
         // none is finished early, so a full table refuses.
-        make_room(&mut inner.transfers, ctx.cap, |_| false).map_err(ShineError::too_many)?;
+        inner
+            .transfers
+            .make_room(ctx.cap, |_| false)
+            .map_err(ShineError::too_many)?;
         let id = *inner.tokens.get(token).ok_or_else(|| {
             ShineError::forbidden("invalid_short_lived_token", error::SLT_INVALID)
         })?;

@@ -8,7 +8,6 @@ use serde::{Deserialize, Serialize};
 
 use super::error::SolarisError;
 use super::store::{stamp, Ctx, Store};
-use crate::limits::make_room;
 
 /// `POST /v1/mfa/challenges/activation`.
 #[derive(Debug, Deserialize)]
@@ -37,7 +36,7 @@ pub(crate) struct ActivationChallenge {
 }
 
 /// A code binds one device.
-const MAX_USAGE: u32 = 1;
+pub(crate) const MAX_USAGE: u32 = 1;
 
 /// The reference's fields of an activation challenge.
 #[derive(Debug, Serialize)]
@@ -104,26 +103,22 @@ impl Store {
         }
         let invalidate = invalidate_in_query || body.invalidate_existing_code == Some(true);
         let mut inner = self.lock();
-        inner.person(&body.person_id)?;
         let now = ctx.now;
-        let existing: Vec<String> = inner
-            .activations
-            .values()
-            .filter(|a| a.person_id == body.person_id && a.usable(now))
-            .map(|a| a.id.clone())
-            .collect();
-        if !existing.is_empty() && !invalidate {
-            return Err(SolarisError::conflict(
-                "activation_code_exists",
-                "The person already has an activation code; pass invalidate_existing_code=true for a new one",
-            ));
-        }
-        for id in existing {
-            if let Some(a) = inner.activations.get_mut(&id) {
+        let existing = inner.person(&body.person_id)?.activation.clone();
+        if let Some(a) = existing.and_then(|id| inner.activations.get_mut(&id)) {
+            if a.usable(now) {
+                if !invalidate {
+                    return Err(SolarisError::conflict(
+                        "activation_code_exists",
+                        "The person already has an activation code; pass invalidate_existing_code=true for a new one",
+                    ));
+                }
                 a.expires_at = now;
             }
         }
-        make_room(&mut inner.activations, ctx.cap, |a| !a.usable(now))
+        inner
+            .activations
+            .make_room(ctx.cap, |a| !a.usable(now))
             .map_err(SolarisError::too_many)?;
         let challenge = ActivationChallenge {
             id: ctx.ids.uuid().to_string(),
@@ -136,6 +131,7 @@ impl Store {
             usage_count: 0,
         };
         let view = challenge.view();
+        inner.person_mut(&challenge.person_id)?.activation = Some(challenge.id.clone());
         inner.activations.insert(challenge.id.clone(), challenge);
         Ok(view)
     }

@@ -14,7 +14,6 @@ use super::error::SolarisError;
 use super::model::Purpose;
 use super::store::{sms_draft, stamp, Ctx, Inner, Store};
 use crate::crypto::{self, CryptoError};
-use crate::limits::make_room;
 use crate::outbox::SmsDraft;
 use crate::secret;
 
@@ -184,7 +183,9 @@ impl Store {
                 "The person has no verified mobile number to authorize the change with",
             ));
         }
-        make_room(&mut inner.change_requests, ctx.cap, |c| c.finished(ctx.now))
+        inner
+            .change_requests
+            .make_room(ctx.cap, |c| c.finished(ctx.now))
             .map_err(SolarisError::too_many)?;
         let request = ChangeRequest {
             id: ctx.ids.hex(32) + "cr",

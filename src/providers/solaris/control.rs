@@ -71,7 +71,7 @@ impl EndUser for Control {
                 let body: VirtualDevice = req.json().map_err(ControlError::bad_body)?;
                 super::bind_virtual_device(world, &body.person_id, body.key_purpose)
                     .map(|device| http::json(StatusCode::CREATED, &device))
-                    .map_err(|detail| ControlError::not_found(&detail))
+                    .map_err(|e| ControlError::new(e.status, e.code, &e.detail))
             }
             Control::Sign { id } => {
                 let body: SignRequest = req.json().map_err(ControlError::bad_body)?;

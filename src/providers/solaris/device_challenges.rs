@@ -8,7 +8,6 @@ use super::error::SolarisError;
 use super::model::{DeviceChallengeView, Purpose, SignatureChallengeView};
 use super::store::{already_completed, expired, stamp, Ctx, Store};
 use crate::crypto;
-use crate::limits::make_room;
 
 #[derive(Debug)]
 pub(crate) struct DeviceChallenge {
@@ -46,10 +45,10 @@ impl Store {
                 format!("the device has no {} key", purpose.name()),
             ));
         }
-        make_room(&mut inner.device_challenges, ctx.cap, |c| {
-            c.done || c.expires_at <= ctx.now
-        })
-        .map_err(SolarisError::too_many)?;
+        inner
+            .device_challenges
+            .make_room(ctx.cap, |c| c.done || c.expires_at <= ctx.now)
+            .map_err(SolarisError::too_many)?;
         let challenge = DeviceChallenge {
             id: ctx.ids.uuid().to_string(),
             device_id: device_id.to_owned(),

@@ -18,7 +18,7 @@ use super::model::{
 use super::error::SolarisError;
 use super::store::{already_completed, expired, sms_draft, stamp, Ctx, Inner, Store};
 use crate::crypto::{self, CryptoError};
-use crate::limits::make_room;
+use crate::limits::Capped;
 use crate::outbox::SmsDraft;
 
 #[derive(Debug, Clone)]
@@ -104,15 +104,23 @@ pub(crate) fn signature_error(e: CryptoError) -> SolarisError {
     }
 }
 
+/// The person has as many bound devices as Solaris allows.
+pub(crate) fn device_limit(max: usize) -> SolarisError {
+    SolarisError::conflict(
+        "device_limit_reached",
+        format!("A person may have at most {max} devices"),
+    )
+}
+
 impl Inner {
     /// Room for one more device: at the cap, devices whose binding was never
     /// completed and whose challenge has expired go. Bound devices stay.
     pub(super) fn room_for_a_device(&mut self, ctx: Ctx<'_>) -> Result<(), SolarisError> {
         let lapsed = ctx.now - ctx.settings.challenge_ttl.as_delta();
-        make_room(&mut self.devices, ctx.cap, |d| {
-            !d.verified && d.created_at <= lapsed
-        })
-        .map_err(SolarisError::too_many)
+        self.devices
+            .make_room(ctx.cap, |d| !d.verified && d.created_at <= lapsed)
+            .map(drop)
+            .map_err(SolarisError::too_many)
     }
 }
 
@@ -143,10 +151,11 @@ impl Store {
         let mut inner = self.lock();
         let person = inner.person(&req.person_id)?;
         let (otp, to, activation) = if by_activation {
-            let code = inner
-                .activations
-                .values()
-                .find(|a| a.person_id == req.person_id && a.usable(ctx.now))
+            let code = person
+                .activation
+                .as_ref()
+                .and_then(|id| inner.activations.get(id))
+                .filter(|a| a.usable(ctx.now))
                 .ok_or_else(super::activation::no_code)?;
             (code.code.clone(), None, Some(code.id.clone()))
         } else {
@@ -156,25 +165,14 @@ impl Store {
                 .to_owned();
             (person.otp(ctx.ids), Some(to), None)
         };
-        let bound = inner
-            .devices
-            .values()
-            .filter(|d| d.person_id == req.person_id && d.verified)
-            .count();
-        if bound >= ctx.settings.max_devices {
-            return Err(SolarisError::conflict(
-                "device_limit_reached",
-                format!(
-                    "A person may have at most {} devices",
-                    ctx.settings.max_devices
-                ),
-            ));
+        if person.bound_devices >= ctx.settings.max_devices {
+            return Err(device_limit(ctx.settings.max_devices));
         }
         inner.room_for_a_device(ctx)?;
-        make_room(&mut inner.signature_challenges, ctx.cap, |c| {
-            c.done || c.expires_at <= ctx.now
-        })
-        .map_err(SolarisError::too_many)?;
+        inner
+            .signature_challenges
+            .make_room(ctx.cap, |c| c.done || c.expires_at <= ctx.now)
+            .map_err(SolarisError::too_many)?;
         let device = Device {
             id: ctx.ids.uuid().to_string(),
             person_id: req.person_id,
@@ -227,10 +225,11 @@ impl Store {
     /// Verifies the device's signature over SHA-256 of the SMS code, and binds it.
     pub(crate) fn verify_binding(
         &self,
-        now: DateTime<Utc>,
+        ctx: Ctx<'_>,
         id: &str,
         signature: &str,
     ) -> Result<String, SolarisError> {
+        let now = ctx.now;
         let (key, otp) = {
             let inner = self.lock();
             let challenge = live(inner.signature_challenges.get(id), now, id)?;
@@ -241,24 +240,41 @@ impl Store {
             (device.keys[0].key, challenge.otp.clone())
         };
         crypto::verify(&key, otp.as_bytes(), signature).map_err(signature_error)?;
-        let mut inner = self.lock();
+        // Everything the binding claims is checked and taken under one
+        // lock, so concurrent bindings cannot share a code or pass the
+        // person's device limit together.
+        let mut guard = self.lock();
+        let inner = &mut *guard;
         let challenge = inner
             .signature_challenges
             .get_mut(id)
             .filter(|c| !c.done)
             .ok_or_else(already_completed)?;
+        let device = inner
+            .devices
+            .get_mut(&challenge.device_id)
+            .ok_or_else(|| SolarisError::not_found("Device", &challenge.device_id))?;
+        let person = inner
+            .persons
+            .get_mut(&device.person_id)
+            .ok_or_else(|| SolarisError::not_found("Person", &device.person_id))?;
+        if person.bound_devices >= ctx.settings.max_devices {
+            return Err(device_limit(ctx.settings.max_devices));
+        }
+        // The activation code is used up by the binding it verified: one
+        // binding, however many devices were registered with it.
+        if let Some(code) = &challenge.activation {
+            let code = inner
+                .activations
+                .get_mut(code)
+                .filter(|a| a.usable(now))
+                .ok_or_else(super::activation::no_code)?;
+            code.usage_count += 1;
+        }
         challenge.done = true;
-        let device_id = challenge.device_id.clone();
-        // The activation code is used up by the binding it verified.
-        if let Some(code) = challenge.activation.clone() {
-            if let Some(code) = inner.activations.get_mut(&code) {
-                code.usage_count += 1;
-            }
-        }
-        if let Some(device) = inner.devices.get_mut(&device_id) {
-            device.verified = true;
-        }
-        Ok(device_id)
+        device.verified = true;
+        person.bound_devices += 1;
+        Ok(device.id.clone())
     }
 
     pub(crate) fn list_devices(&self, person_id: &str) -> Vec<DeviceView> {
@@ -279,11 +295,16 @@ impl Store {
 
     pub(crate) fn delete_device(&self, id: &str) -> Result<(), SolarisError> {
         let mut inner = self.lock();
-        inner
+        let device = inner
             .devices
             .remove(id)
             .ok_or_else(|| SolarisError::not_found("Device", id))?;
         inner.virtual_keys.remove(id);
+        if device.verified {
+            if let Some(person) = inner.persons.get_mut(&device.person_id) {
+                person.bound_devices = person.bound_devices.saturating_sub(1);
+            }
+        }
         Ok(())
     }
 
@@ -375,7 +396,7 @@ fn live<'a>(
 }
 
 pub(crate) fn verified<'a>(
-    devices: &'a HashMap<String, Device>,
+    devices: &'a Capped<String, Device>,
     id: &str,
 ) -> Result<&'a Device, SolarisError> {
     devices

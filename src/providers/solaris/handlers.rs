@@ -122,7 +122,7 @@ fn route_to(route: Route, req: &Request, world: &World) -> Result<Response> {
         }
         Route::VerifySignatureChallenge(id) => {
             let body: Signature = req.json()?;
-            let device = store.verify_binding(c.now, &id, &body.signature)?;
+            let device = store.verify_binding(c, &id, &body.signature)?;
             world.emit(
                 Provider::Solaris,
                 "device.bound",

@@ -106,12 +106,11 @@ pub(crate) fn bind_virtual_device(
     world: &World,
     person_id: &str,
     purpose: Purpose,
-) -> Result<model::VirtualDeviceView, String> {
+) -> Result<model::VirtualDeviceView, error::SolarisError> {
     world
         .stores()
         .solaris
         .bind_virtual_device(Ctx::of(world), person_id, purpose)
-        .map_err(|e| e.detail)
 }
 
 /// Why a virtual device could not sign.
@@ -151,7 +150,11 @@ pub(crate) fn confirm_with_virtual_device(
     let person_id = request.person_id.clone();
     let device_id = match world.stores().solaris.virtual_device_of(&person_id) {
         Some(device) => device,
-        None => bind_virtual_device(world, &person_id, Purpose::Restricted)?.id,
+        None => {
+            bind_virtual_device(world, &person_id, Purpose::Restricted)
+                .map_err(|e| e.detail)?
+                .id
+        }
     };
     let (view, _) = world
         .stores()

@@ -21,7 +21,7 @@ use super::devices::{Device, SignatureChallenge, VirtualKeys};
 use super::error::SolarisError;
 use super::model::{MobileNumberView, PersonView, SmsChallengeView, TrustedIban};
 use crate::ids::IdGen;
-use crate::limits::make_room;
+use crate::limits::Capped;
 use crate::outbox::SmsDraft;
 use crate::providers::Sections;
 use crate::secret;
@@ -71,6 +71,10 @@ pub(crate) struct Person {
     pub(crate) fixed_otp: Option<String>,
     pub(crate) accounts: Vec<(String, String, i64)>,
     pub(crate) trusted_ibans: Vec<TrustedIban>,
+    /// Devices bound to the person now, so the limit is one comparison.
+    pub(crate) bound_devices: usize,
+    /// The person's newest activation challenge: only it can be usable.
+    pub(crate) activation: Option<String>,
 }
 
 impl Person {
@@ -93,6 +97,8 @@ impl Person {
                 .map(|a| (a.id.clone(), a.iban.clone(), a.balance))
                 .collect(),
             trusted_ibans: Vec::new(),
+            bound_devices: 0,
+            activation: None,
         }
     }
 
@@ -165,15 +171,15 @@ impl SmsChallenge {
 /// The state behind the lock.
 #[derive(Debug, Default)]
 pub(crate) struct Inner {
-    tokens: HashMap<Box<str>, DateTime<Utc>>,
+    tokens: Capped<Box<str>, DateTime<Utc>>,
     pub(crate) persons: HashMap<String, Person>,
-    sms: HashMap<String, SmsChallenge>,
-    pub(crate) devices: HashMap<String, Device>,
-    pub(crate) signature_challenges: HashMap<String, SignatureChallenge>,
-    pub(crate) device_challenges: HashMap<String, DeviceChallenge>,
-    pub(crate) change_requests: HashMap<String, ChangeRequest>,
+    sms: Capped<String, SmsChallenge>,
+    pub(crate) devices: Capped<String, Device>,
+    pub(crate) signature_challenges: Capped<String, SignatureChallenge>,
+    pub(crate) device_challenges: Capped<String, DeviceChallenge>,
+    pub(crate) change_requests: Capped<String, ChangeRequest>,
     pub(crate) virtual_keys: VirtualKeys,
-    pub(crate) activations: HashMap<String, ActivationChallenge>,
+    pub(crate) activations: Capped<String, ActivationChallenge>,
 }
 
 impl Inner {
@@ -233,7 +239,9 @@ impl Store {
             _ => return Err(SolarisError::unauthorized("Invalid client credentials")),
         }
         let mut inner = self.lock();
-        make_room(&mut inner.tokens, ctx.cap, |expires| *expires <= ctx.now)
+        inner
+            .tokens
+            .make_room(ctx.cap, |expires| *expires <= ctx.now)
             .map_err(SolarisError::too_many)?;
         let token = ctx.ids.token(48);
         let expires = ctx.now + ctx.settings.token_ttl.as_delta();
@@ -262,10 +270,12 @@ impl Store {
         person_id: &str,
     ) -> Result<(SmsChallengeView, SmsDraft), SolarisError> {
         let mut inner = self.lock();
-        make_room(&mut inner.sms, ctx.cap, |c| {
-            c.verified || c.wrong >= MAX_WRONG_CODES || c.expires_at <= ctx.now
-        })
-        .map_err(SolarisError::too_many)?;
+        inner
+            .sms
+            .make_room(ctx.cap, |c| {
+                c.verified || c.wrong >= MAX_WRONG_CODES || c.expires_at <= ctx.now
+            })
+            .map_err(SolarisError::too_many)?;
         let person = inner.person(person_id)?;
         let to = person
             .verified_mobile()

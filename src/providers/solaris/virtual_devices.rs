@@ -38,7 +38,9 @@ impl Store {
         let signing = crypto::generate(ctx.ids);
         let public = crypto::public_hex(&signing);
         let mut inner = self.lock();
-        inner.person(person_id)?;
+        if inner.person(person_id)?.bound_devices >= ctx.settings.max_devices {
+            return Err(super::devices::device_limit(ctx.settings.max_devices));
+        }
         inner.room_for_a_device(ctx)?;
         let device = Device {
             id: ctx.ids.uuid().to_string(),
@@ -62,6 +64,7 @@ impl Store {
             .virtual_keys
             .insert(device.id.clone(), vec![(purpose, signing)]);
         inner.devices.insert(device.id.clone(), device);
+        inner.person_mut(person_id)?.bound_devices += 1;
         Ok(view)
     }
 

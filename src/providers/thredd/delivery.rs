@@ -16,6 +16,7 @@ use tokio::net::TcpStream;
 use super::store::Ctx;
 use super::store::Delivery;
 use super::THREDD_CLIENT;
+use crate::limits::OUTBOUND_ANSWER_LIMIT;
 use crate::providers::Provider;
 use crate::providers::World;
 
@@ -183,7 +184,12 @@ async fn post(authority: &str, path: &str, token: &str, body: String) -> Result<
         .await
         .map_err(|e| format!("the PM closed the connection: {e}"))?;
     let status = response.status().as_u16();
-    let _ = response.into_body().collect().await;
+    // The answer's body is read up to a small bound and no further: a PM
+    // that sends without end is cut off (the connection is dropped with
+    // the body), not buffered.
+    let _ = http_body_util::Limited::new(response.into_body(), OUTBOUND_ANSWER_LIMIT)
+        .collect()
+        .await;
     Ok(status)
 }
 

@@ -16,7 +16,7 @@ use super::config::Card;
 use super::model::{DeliveryView, Refusal, SessionView};
 pub(super) use super::tokens::Token;
 use crate::ids::IdGen;
-use crate::limits::{make_room, Full};
+use crate::limits::{Capped, Full};
 use crate::outbox::SmsDraft;
 use crate::providers::Sections;
 use crate::secret;
@@ -118,8 +118,8 @@ pub(crate) struct Validated {
 
 #[derive(Debug, Default)]
 pub(super) struct Inner {
-    pub(super) tokens: HashMap<Box<str>, Token>,
-    sessions: HashMap<String, Session>,
+    pub(super) tokens: Capped<Box<str>, Token>,
+    sessions: Capped<String, Session>,
 }
 
 #[derive(Debug)]
@@ -180,7 +180,7 @@ impl Store {
         let mut inner = self.inner.lock();
         // Decided sessions, and those past their validation timeout, go
         // first; the sweeper would forget them an hour later anyway.
-        make_room(&mut inner.sessions, ctx.cap, |s| {
+        inner.sessions.make_room(ctx.cap, |s| {
             s.state != State::AwaitingValidation && s.state != State::AwaitingOtp
                 || s.deadline <= ctx.now
         })?;

@@ -8,7 +8,7 @@ use super::jwt;
 use super::model::{Claims, Introspection, Jwks};
 use super::store::{Ctx, Store};
 use crate::ids::IdGen;
-use crate::limits::{make_room, Full};
+use crate::limits::Full;
 use crate::secret;
 
 #[derive(Debug)]
@@ -58,7 +58,10 @@ impl Store {
         client_id: &str,
         scope: Vec<&'static str>,
     ) -> Result<(String, i64), Full> {
-        make_room(&mut self.inner.lock().tokens, ctx.cap, |t| t.exp <= ctx.now)?;
+        self.inner
+            .lock()
+            .tokens
+            .make_room(ctx.cap, |t| t.exp <= ctx.now)?;
         let ttl = ctx.settings.token_ttl.as_delta();
         let exp = ctx.now + ttl;
         let jti = ctx.ids.hex(32);

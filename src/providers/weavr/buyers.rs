@@ -223,10 +223,10 @@ impl SessionMut<'_> {
         if taken {
             return Err(WeavrError::conflict("EMAIL_NOT_UNIQUE"));
         }
-        if self.data.users.len() >= self.ctx.cap.get() {
-            return Err(WeavrError::too_many(crate::limits::Full {
-                cap: self.ctx.cap.get(),
-            }));
+        if self.data.users.len() >= self.ctx.cap.live.get() {
+            return Err(WeavrError::too_many(crate::limits::Full::kind(
+                self.ctx.cap.live.get(),
+            )));
         }
         let user = AuthorisedUser {
             id: format!(

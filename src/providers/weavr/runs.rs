@@ -12,7 +12,6 @@ use super::error::{InvalidFields, WeavrError};
 use super::model::{credentials_id, identity_id, Listing, Page, PaymentView, RunView};
 use super::session::sms;
 use super::store::SessionMut;
-use crate::limits::make_room;
 use crate::outbox::SmsDraft;
 
 /// Where a run is in its lifecycle (the description's `status` enum, of
@@ -130,7 +129,9 @@ impl SessionMut<'_> {
     /// reached the end of what the sandbox plays make room.
     pub(crate) fn create_run(&mut self, request: Value) -> Result<RunView, WeavrError> {
         let c = self.ctx;
-        make_room(&mut self.data.runs, c.cap, |r| r.status.finished())
+        self.data
+            .runs
+            .make_room(c.cap, |r| r.status.finished())
             .map_err(WeavrError::too_many)?;
         let id = c.ids.hex(24);
         self.data.seq += 1;

@@ -131,10 +131,14 @@ impl SessionMut<'_> {
     /// has expired go first.
     fn room_for_a_challenge(&mut self) -> Result<(), WeavrError> {
         let now = self.ctx.now;
-        crate::limits::make_room(&mut self.data.scas, self.ctx.cap, |s| s.expired(now))
+        let forgotten = self
+            .data
+            .scas
+            .make_room(self.ctx.cap, |s| s.expired(now))
             .map_err(WeavrError::too_many)?;
-        let scas = &self.data.scas;
-        self.data.pushes.retain(|id| scas.contains_key(id));
+        if let Some((id, _)) = forgotten {
+            self.data.pushes.remove(&id);
+        }
         Ok(())
     }
 

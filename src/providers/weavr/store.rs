@@ -7,7 +7,7 @@
 //! confirms a transaction never steps a token up, so account information
 //! keeps needing the token's own step-up.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use parking_lot::Mutex;
@@ -22,7 +22,7 @@ use super::runs::PaymentRun;
 use super::sca::Sca;
 use super::transfers::Transfer;
 use crate::ids::IdGen;
-use crate::limits::make_room;
+use crate::limits::Capped;
 use crate::providers::Sections;
 use crate::secret;
 
@@ -66,10 +66,10 @@ pub(super) struct Account {
 /// What the users' requests create, apart from their tokens.
 #[derive(Debug, Default)]
 pub(super) struct Data {
-    pub(super) runs: HashMap<String, PaymentRun>,
-    pub(super) transfers: HashMap<String, Transfer>,
+    pub(super) runs: Capped<String, PaymentRun>,
+    pub(super) transfers: Capped<String, Transfer>,
     /// Transaction and push challenges, by their numeric id.
-    pub(super) scas: HashMap<String, Sca>,
+    pub(super) scas: Capped<String, Sca>,
     /// The push challenges among them, so that settling what came due looks
     /// at pushes only, however many OTP challenges there are.
     pub(super) pushes: std::collections::BTreeSet<String>,
@@ -83,7 +83,7 @@ pub(super) struct Data {
 #[derive(Debug)]
 pub(super) struct Inner {
     pub(super) accounts: Vec<Account>,
-    pub(super) tokens: HashMap<Box<str>, Token>,
+    pub(super) tokens: Capped<Box<str>, Token>,
     pub(super) data: Data,
 }
 
@@ -124,7 +124,7 @@ impl Store {
             users: fixtures.users.clone(),
             inner: Mutex::new(Inner {
                 accounts,
-                tokens: HashMap::new(),
+                tokens: Capped::default(),
                 data: Data::default(),
             }),
             happened: std::sync::atomic::AtomicBool::new(false),
@@ -172,10 +172,10 @@ impl Store {
         account.failed_logins = 0;
         account.locked_until = None;
         let idle = ctx.settings.token_idle_timeout.as_delta();
-        make_room(&mut inner.tokens, ctx.cap, |t| {
-            t.last_active + idle <= ctx.now
-        })
-        .map_err(WeavrError::too_many)?;
+        inner
+            .tokens
+            .make_room(ctx.cap, |t| t.last_active + idle <= ctx.now)
+            .map_err(WeavrError::too_many)?;
         let token = format!("wvr_{}", ctx.ids.token(48));
         inner.tokens.insert(
             token.as_str().into(),

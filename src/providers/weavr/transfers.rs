@@ -331,7 +331,9 @@ impl SessionMut<'_> {
             return Err(conflict("FUNDS_INSUFFICIENT"));
         }
         let c = self.ctx;
-        crate::limits::make_room(&mut self.data.transfers, c.cap, |t| t.state.finished())
+        self.data
+            .transfers
+            .make_room(c.cap, |t| t.state.finished())
             .map_err(WeavrError::too_many)?;
         // Numeric ids, as Weavr's, unique in the tenant.
         let id = loop {
