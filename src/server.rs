@@ -32,6 +32,10 @@ use crate::wire::{Kill, Socket, WireBody};
 
 /// How long shutdown waits for open connections.
 pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long an idle keep-alive connection stays open once the server
+/// stops, for a request already on its way: far longer than loopback takes,
+/// short enough that a stop stays quick.
+const SHUTDOWN_GRACE: Duration = Duration::from_millis(100);
 /// A client has this long to send a request's headers (a slow-loris guard).
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -316,17 +320,39 @@ impl Connection {
                 async move { Ok::<_, Infallible>(respond(&app, req, &kill).await) }
             })
         };
-        let conn = self
-            .watcher
-            .watch(self.http.serve_connection(TokioIo::new(stream), service));
-        tokio::select! {
-            result = conn => if let Err(e) = result {
-                tracing::debug!(error = %e, "connection ended with an error");
+        // The watcher only counts the connection for the drain, until this
+        // returns; when to close is decided here.
+        let _counted = self.watcher;
+        let conn = self.http.serve_connection(TokioIo::new(stream), service);
+        tokio::pin!(conn);
+        let mut stopping = self.app.stopping.clone();
+        // A `drop`, `reset` or `hang` fault closes the socket unanswered, by
+        // dropping the connection (and with it the socket, which resets if
+        // asked to).
+        let ended = tokio::select! {
+            result = conn.as_mut() => Some(result),
+            () = kill.fired() => return,
+            _ = stopping.wait_for(|stop| *stop) => None,
+        };
+        // Stopping: a request already on its way over an idle keep-alive
+        // connection is still read and answered (with `connection: close`)
+        // for a moment; only then is the idle connection closed.
+        let ended = match ended {
+            Some(result) => result,
+            None => tokio::select! {
+                result = conn.as_mut() => result,
+                () = kill.fired() => return,
+                () = tokio::time::sleep(SHUTDOWN_GRACE) => {
+                    conn.as_mut().graceful_shutdown();
+                    tokio::select! {
+                        result = conn.as_mut() => result,
+                        () = kill.fired() => return,
+                    }
+                }
             },
-            // A `drop`, `reset` or `hang` fault: close the socket unanswered,
-            // by dropping the connection (and with it the socket, which
-            // resets if asked to).
-            () = kill.fired() => {}
+        };
+        if let Err(e) = ended {
+            tracing::debug!(error = %e, "connection ended with an error");
         }
     }
 }
@@ -339,12 +365,13 @@ async fn respond(
     req: hyper::Request<hyper::body::Incoming>,
     kill: &Kill,
 ) -> hyper::Response<WireBody> {
-    match app.dispatch(req).await {
+    let mut res = match app.dispatch(req).await {
         Outcome::Respond(res) => res.map(WireBody::Whole),
         Outcome::Slow(res, slow, clock) => {
             let (parts, body) = res.into_parts();
             let bytes = crate::http::body_bytes(body).await;
-            hyper::Response::from_parts(parts, WireBody::slow(bytes, slow, clock))
+            let stopping = app.stopping.clone();
+            hyper::Response::from_parts(parts, WireBody::slow(bytes, slow, clock, stopping))
         }
         Outcome::Drop => {
             kill.fire();
@@ -361,5 +388,14 @@ async fn respond(
             kill.fire();
             std::future::pending().await
         }
+    };
+    // Once the server stops, each answer closes its connection behind it,
+    // so a client learns it must not send another on this one.
+    if *app.stopping.borrow() {
+        res.headers_mut().insert(
+            hyper::header::CONNECTION,
+            hyper::header::HeaderValue::from_static("close"),
+        );
     }
+    res
 }

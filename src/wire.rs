@@ -173,6 +173,9 @@ pub(crate) enum WireBody {
         slow: SlowBody,
         clock: Clock,
         pause: Option<Pause>,
+        /// Set when the server stops: the rest goes at once, as delays and
+        /// hangs end at once, so a trickle never holds up the drain.
+        stopping: tokio::sync::watch::Receiver<bool>,
     },
 }
 
@@ -186,12 +189,18 @@ impl std::fmt::Debug for WireBody {
 }
 
 impl WireBody {
-    pub(crate) fn slow(body: Bytes, slow: SlowBody, clock: Clock) -> Self {
+    pub(crate) fn slow(
+        body: Bytes,
+        slow: SlowBody,
+        clock: Clock,
+        stopping: tokio::sync::watch::Receiver<bool>,
+    ) -> Self {
         Self::Slow {
             rest: body,
             slow,
             clock,
             pause: None,
+            stopping,
         }
     }
 }
@@ -215,6 +224,7 @@ impl Body for WireBody {
                 slow,
                 clock,
                 pause,
+                stopping,
             } => {
                 if rest.is_empty() {
                     return Poll::Ready(None);
@@ -223,12 +233,20 @@ impl Body for WireBody {
                 if let Some(p) = pause {
                     ready!(p.as_mut().poll(cx));
                 }
+                if *stopping.borrow() {
+                    return Poll::Ready(Some(Ok(Frame::data(std::mem::take(rest)))));
+                }
                 let chunk = rest.split_to(slow.chunk.min(rest.len()));
                 // The next deadline is fixed now, as the chunk leaves, so a
                 // clock advanced right after it counts toward the pause.
                 let deadline = clock.now() + every(slow);
-                let clock = clock.clone();
-                *pause = Some(Box::pin(async move { clock.sleep_until(deadline).await }));
+                let (clock, mut stopping) = (clock.clone(), stopping.clone());
+                *pause = Some(Box::pin(async move {
+                    tokio::select! {
+                        () = clock.sleep_until(deadline) => {}
+                        _ = stopping.wait_for(|stop| *stop) => {}
+                    }
+                }));
                 Poll::Ready(Some(Ok(Frame::data(chunk))))
             }
         }

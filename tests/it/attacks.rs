@@ -415,3 +415,57 @@ async fn the_control_api_and_the_dashboard_refuse_a_missing_or_disguised_host() 
         assert!(loopback.contains(" 200 "), "{path}: {loopback}");
     }
 }
+
+#[tokio::test]
+async fn a_slow_body_is_sent_whole_at_once_when_the_server_stops() {
+    let yaml = "rules:\n  - when: { operation: shine.action_request.create }\n    respond: { status: 200, body: { m: \"0123456789012345678\" } }\n    fault: { slow_body: { chunk: 10, every: 1h } }\n";
+    let sandbox = TestSandbox::with(yaml).await;
+    let url = sandbox.url("/shine/v2/authentication/oauth2/action_request");
+    let mut answer = sandbox
+        .http
+        .post(url)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    // The first chunk came at once; the next waits an hour of a frozen clock.
+    let first = answer.chunk().await.unwrap().unwrap();
+    assert_eq!(first.len(), 10);
+    let TestSandbox { server, .. } = sandbox;
+    let stopped = tokio::spawn(server.shutdown());
+    let mut rest = Vec::new();
+    while let Some(chunk) = answer.chunk().await.unwrap() {
+        rest.extend_from_slice(&chunk);
+    }
+    assert_eq!(
+        [&first[..], &rest[..]].concat(),
+        br#"{"m":"0123456789012345678"}"#
+    );
+    stopped.await.unwrap();
+}
+
+#[tokio::test]
+async fn a_request_sent_on_an_idle_connection_as_the_server_stops_is_answered() {
+    let sandbox = TestSandbox::start().await;
+    let addr = sandbox.server.addr();
+    let mut idle = tokio::net::TcpStream::connect(addr).await.unwrap();
+    // One answered request makes it a kept-alive, idle connection.
+    let health = "GET /__admin/health HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n";
+    idle.write_all(health.as_bytes()).await.unwrap();
+    let mut buf = vec![0; 4096];
+    let n = idle.read(&mut buf).await.unwrap();
+    assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
+    let TestSandbox { server, .. } = sandbox;
+    let stopped = tokio::spawn(server.shutdown());
+    // The server has stopped accepting: from here on it is shutting down.
+    while tokio::net::TcpStream::connect(addr).await.is_ok() {
+        tokio::task::yield_now().await;
+    }
+    idle.write_all(health.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    let _ = idle.read_to_end(&mut answer).await;
+    let answer = String::from_utf8_lossy(&answer).to_ascii_lowercase();
+    assert!(answer.starts_with("http/1.1 200"), "{answer}");
+    assert!(answer.contains("connection: close"), "{answer}");
+    stopped.await.unwrap();
+}
