@@ -270,9 +270,13 @@ impl Connection {
             Ok(Err(e)) => return tracing::debug!(error = %e, "TLS handshake failed"),
             Err(_) => return tracing::debug!("TLS handshake timed out"),
         };
+        let session = stream.get_ref().1;
         let peer = Peer {
             tls: true,
-            client_certificate: stream.get_ref().1.peer_certificates().is_some(),
+            client_certificate: session.peer_certificates().is_some(),
+            mutual: session
+                .server_name()
+                .and_then(crate::providers::mutual_tls_provider),
         };
         self.serve(stream, peer, kill).await;
     }

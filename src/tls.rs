@@ -4,6 +4,8 @@
 //! and client certificates for the hosts where the real provider asks for
 //! mutual TLS.
 //!
+//! The CA is name-constrained to the hosts it serves, `localhost` and
+//! loopback: trusted system-wide, it still cannot vouch for any other site.
 //! The CA's key stays in the data directory, readable by its owner only. The
 //! CA is reloaded without parsing its certificate: its name is fixed, so the
 //! issuer rebuilt from the same parameters and the saved key signs exactly as
@@ -13,8 +15,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
-    Issuer, KeyPair, KeyUsagePurpose, SanType,
+    BasicConstraints, CertificateParams, CidrSubnet, DistinguishedName, DnType,
+    ExtendedKeyUsagePurpose, GeneralSubtree, IsCa, Issuer, KeyPair, KeyUsagePurpose,
+    NameConstraints, SanType,
 };
 use tokio_rustls::rustls;
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
@@ -124,8 +127,30 @@ fn tls_error(what: &str, e: impl std::fmt::Display) -> Error {
     Error::Tls(format!("{what}: {e}"))
 }
 
-/// Reads the CA from `dir`, or makes one there.
-fn load_or_create_ca(dir: &Path) -> Result<(String, KeyPair), Error> {
+/// The names a new CA may vouch for: `hosts` (and the names under them),
+/// `localhost` and the loopback addresses.
+fn name_constraints(hosts: &[String]) -> NameConstraints {
+    let mut permitted: Vec<GeneralSubtree> = hosts
+        .iter()
+        .chain(std::iter::once(&"localhost".to_owned()))
+        .map(|h| GeneralSubtree::DnsName(h.clone()))
+        .collect();
+    permitted.push(GeneralSubtree::IpAddress(CidrSubnet::V4(
+        [127, 0, 0, 0],
+        [255, 0, 0, 0],
+    )));
+    permitted.push(GeneralSubtree::IpAddress(CidrSubnet::V6(
+        std::net::Ipv6Addr::LOCALHOST.octets(),
+        [0xff; 16],
+    )));
+    NameConstraints {
+        permitted_subtrees: permitted,
+        excluded_subtrees: Vec::new(),
+    }
+}
+
+/// Reads the CA from `dir`, or makes one there for `hosts`.
+fn load_or_create_ca(dir: &Path, hosts: &[String]) -> Result<(String, KeyPair), Error> {
     let (cert_path, key_path) = (dir.join(CA_CERT), dir.join(CA_KEY));
     if cert_path.exists() && key_path.exists() {
         let cert =
@@ -133,17 +158,50 @@ fn load_or_create_ca(dir: &Path) -> Result<(String, KeyPair), Error> {
         let key =
             std::fs::read_to_string(&key_path).map_err(|e| tls_error("reading the CA key", e))?;
         let key = KeyPair::from_pem(&key).map_err(|e| tls_error("the CA key", e))?;
+        owner_only(&key_path)?;
+        warn_if_unconstrained(&cert, hosts, dir);
         return Ok((cert, key));
     }
     std::fs::create_dir_all(dir).map_err(|e| tls_error("making the data directory", e))?;
     let key = KeyPair::generate().map_err(|e| tls_error("making the CA key", e))?;
-    let cert = ca_params()
+    let mut params = ca_params();
+    params.name_constraints = Some(name_constraints(hosts));
+    let cert = params
         .self_signed(&key)
         .map_err(|e| tls_error("signing the CA", e))?
         .pem();
     write_private(&key_path, &key.serialize_pem())?;
     std::fs::write(&cert_path, &cert).map_err(|e| tls_error("writing the CA", e))?;
     Ok((cert, key))
+}
+
+/// A CA kept from before name constraints, or made before a host joined
+/// `settings.hosts`, vouches for too much or too little: say how to remake
+/// it. (Its DER holds each permitted name as plain ASCII.)
+fn warn_if_unconstrained(cert: &str, hosts: &[String], dir: &Path) {
+    let Ok(der) = der_of(cert) else { return };
+    let holds = |bytes: &[u8]| der.windows(bytes.len()).any(|w| w == bytes);
+    // id-ce-nameConstraints, 2.5.29.30.
+    if !holds(&[0x06, 0x03, 0x55, 0x1d, 0x1e]) {
+        tracing::warn!(dir = %dir.display(), "the local CA has no name constraints; delete ca.pem and ca-key.pem there to remake it constrained, then trust the new ca.pem");
+        return;
+    }
+    for host in hosts.iter().filter(|h| !holds(h.as_bytes())) {
+        tracing::warn!(%host, dir = %dir.display(), "the local CA was made before this host was served, and clients will refuse its certificate; delete ca.pem and ca-key.pem there to remake it");
+    }
+}
+
+/// Makes a key file readable by its owner only, whatever mode it had.
+fn owner_only(path: &Path) -> Result<(), Error> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| tls_error("making the CA key private", e))?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 /// Writes a private key readable by its owner only.
@@ -160,7 +218,10 @@ fn write_private(path: &Path, pem: &str) -> Result<(), Error> {
         .open(path)
         .map_err(|e| tls_error("writing the CA key", e))?;
     file.write_all(pem.as_bytes())
-        .map_err(|e| tls_error("writing the CA key", e))
+        .map_err(|e| tls_error("writing the CA key", e))?;
+    // The mode above applies to a new file only; one that was there keeps
+    // its own unless set.
+    owner_only(path)
 }
 
 /// A certificate signed by the CA: the server's (for `names`) or a client's.
@@ -171,6 +232,9 @@ fn issue(ca_key: &KeyPair, names: &[String], client: bool) -> Result<(String, Ke
     let common = names.first().map_or("sca-sandbox", String::as_str);
     name.push(DnType::CommonName, common);
     params.distinguished_name = name;
+    // A client certificate is known by its common name alone: a DNS name
+    // in it would have to fall within the CA's constraints.
+    let names = if client { &[][..] } else { names };
     params.subject_alt_names = names
         .iter()
         .map(|n| match n.parse::<std::net::IpAddr>() {
@@ -212,7 +276,7 @@ impl Tls {
     /// (plus `localhost` and loopback). Clients may present a certificate;
     /// one the CA did not sign is refused in the handshake.
     pub(crate) fn new(dir: &Path, hosts: &[String], any_client: bool) -> Result<Self, Error> {
-        let (ca_pem, ca_key) = load_or_create_ca(dir)?;
+        let (ca_pem, ca_key) = load_or_create_ca(dir, hosts)?;
         let mut names = vec![
             "localhost".to_owned(),
             "127.0.0.1".to_owned(),
@@ -266,4 +330,11 @@ pub(crate) struct Peer {
     pub(crate) tls: bool,
     /// With a client certificate the CA signed (the handshake refuses others).
     pub(crate) client_certificate: bool,
+    /// The provider whose mutual-TLS host the handshake named (SNI): every
+    /// request on the connection then needs the certificate.
+    pub(crate) mutual: Option<crate::providers::Provider>,
 }
+
+#[cfg(test)]
+#[path = "tls_tests.rs"]
+mod tests;

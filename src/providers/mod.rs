@@ -156,10 +156,13 @@ pub(crate) fn host_map(extra: &Hosts) -> BTreeMap<String, &'static str> {
     map
 }
 
-/// Whether `host` is one where `provider` asks for mutual TLS.
-pub(crate) fn wants_client_certificate(provider: Provider, host: &str) -> bool {
+/// The provider that asks for mutual TLS on `host`, if one does.
+pub(crate) fn mutual_tls_provider(host: &str) -> Option<Provider> {
     let name = crate::validate::host_name(host);
-    provider.mutual_tls_hosts().iter().any(|h| *h == name)
+    Provider::ALL
+        .iter()
+        .copied()
+        .find(|p| p.mutual_tls_hosts().iter().any(|h| *h == name))
 }
 
 #[cfg(test)]

@@ -182,6 +182,9 @@ impl App {
     ) -> Outcome {
         let path = &req.uri().path()[skip..];
         let first = first_segment(path);
+        if let Some(refusal) = mutual_tls_refusal(&req, first) {
+            return Outcome::Respond(refusal);
+        }
         if first == "__admin" {
             let limit = self.sandbox.body_limit();
             return match self.buffer(req, skip).await {
@@ -222,16 +225,7 @@ impl App {
         // A provider's own host name reaches it without the path prefix.
         // Looked up only here, after the prefixes, so prefixed requests pay
         // nothing for it.
-        if let Some((provider, host)) = self.host_provider(&req, tenant) {
-            let peer = req.extensions().get::<crate::tls::Peer>().copied();
-            if peer.is_some_and(|p| p.tls && !p.client_certificate)
-                && crate::providers::wants_client_certificate(provider, &host)
-            {
-                let refusal = crate::providers::CommonError::ClientCertificateRequired;
-                return Outcome::Respond(
-                    with_provider!(provider, P => <P as crate::providers::ProviderApi>::common_error(refusal)),
-                );
-            }
+        if let Some((provider, _)) = self.host_provider(&req, tenant) {
             return with_provider!(provider, P => self.provider::<P>(req, skip, tenant).await);
         }
         match first {
@@ -315,4 +309,22 @@ mod tests {
             assert_eq!(first_segment(path), first, "{path}");
         }
     }
+}
+
+/// Mutual TLS is a property of the connection: over TLS without a client
+/// certificate, a connection whose handshake (SNI) or `Host` named a
+/// mutual-TLS host is refused whatever path it takes, in the envelope of the
+/// provider the path names, else of the host's.
+fn mutual_tls_refusal<B>(req: &hyper::Request<B>, first: &str) -> Option<Response> {
+    let peer = req.extensions().get::<crate::tls::Peer>()?;
+    if !peer.tls || peer.client_certificate {
+        return None;
+    }
+    let named = peer.mutual.or_else(|| {
+        let host = req.headers().get(hyper::header::HOST)?.to_str().ok()?;
+        crate::providers::mutual_tls_provider(host)
+    })?;
+    let provider = Provider::from_name(first).unwrap_or(named);
+    let refusal = crate::providers::CommonError::ClientCertificateRequired;
+    Some(with_provider!(provider, P => <P as crate::providers::ProviderApi>::common_error(refusal)))
 }

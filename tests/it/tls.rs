@@ -216,6 +216,45 @@ async fn shine_s_mutual_tls_host_wants_a_certificate_the_ca_signed() {
 }
 
 #[tokio::test]
+async fn mutual_tls_is_decided_by_the_connection_not_by_the_path_taken() {
+    let dir = data_dir("mtls-walk");
+    let sandbox = tls_sandbox(&dir).await;
+    let ca = sandbox.get_text("/__admin/ca.pem").await;
+    let addr = sandbox.server.tls_addr().unwrap();
+    let auth = [("authorization", "Bearer shine-user-1-token")];
+    let transfer = "bank/transfers/00000000-0000-0000-0000-000000000000";
+    // The mutual-TLS name in the handshake, the API host in the request.
+    let by_sni = request(
+        "GET",
+        "api.shine.fr",
+        &format!("/v3/{transfer}"),
+        &auth,
+        Value::Null,
+    );
+    // The API host in the handshake, the mutual-TLS name in Host, and the
+    // path prefix that reaches Shine from any host.
+    let by_host = request(
+        "GET",
+        "connect.mtls.shine.fr",
+        &format!("/shine/{transfer}"),
+        &auth,
+        Value::Null,
+    );
+    for (sni, req) in [("connect.mtls.shine.fr", by_sni), ("api.shine.fr", by_host)] {
+        let (status, body) = https(addr, &ca, sni, None, req).await.unwrap();
+        assert_eq!(status, StatusCode::FORBIDDEN, "{sni}: {body}");
+        assert_eq!(body["code"], "client_certificate_required", "{sni}: {body}");
+    }
+    // Even the control API is closed on such a connection.
+    let admin = request("GET", "127.0.0.1", "/__admin/health", &[], Value::Null);
+    let (status, _) = https(addr, &ca, "connect.mtls.shine.fr", None, admin)
+        .await
+        .unwrap();
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
 async fn without_tls_the_certificate_endpoints_say_so() {
     let sandbox = TestSandbox::start().await;
     let ca = sandbox.get("/__admin/ca.pem").await;
