@@ -292,6 +292,24 @@ impl App {
     }
 }
 
+/// Mutual TLS is a property of the connection: over TLS without a client
+/// certificate, a connection whose handshake (SNI) or `Host` named a
+/// mutual-TLS host is refused whatever path it takes, in the envelope of the
+/// provider the path names, else of the host's.
+fn mutual_tls_refusal<B>(req: &hyper::Request<B>, first: &str) -> Option<Response> {
+    let peer = req.extensions().get::<crate::tls::Peer>()?;
+    if !peer.tls || peer.client_certificate {
+        return None;
+    }
+    let named = peer.mutual.or_else(|| {
+        let host = req.headers().get(hyper::header::HOST)?.to_str().ok()?;
+        crate::providers::mutual_tls_provider(host)
+    })?;
+    let provider = Provider::from_name(first).unwrap_or(named);
+    let refusal = crate::providers::CommonError::ClientCertificateRequired;
+    Some(with_provider!(provider, P => <P as crate::providers::ProviderApi>::common_error(refusal)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::first_segment;
@@ -309,22 +327,4 @@ mod tests {
             assert_eq!(first_segment(path), first, "{path}");
         }
     }
-}
-
-/// Mutual TLS is a property of the connection: over TLS without a client
-/// certificate, a connection whose handshake (SNI) or `Host` named a
-/// mutual-TLS host is refused whatever path it takes, in the envelope of the
-/// provider the path names, else of the host's.
-fn mutual_tls_refusal<B>(req: &hyper::Request<B>, first: &str) -> Option<Response> {
-    let peer = req.extensions().get::<crate::tls::Peer>()?;
-    if !peer.tls || peer.client_certificate {
-        return None;
-    }
-    let named = peer.mutual.or_else(|| {
-        let host = req.headers().get(hyper::header::HOST)?.to_str().ok()?;
-        crate::providers::mutual_tls_provider(host)
-    })?;
-    let provider = Provider::from_name(first).unwrap_or(named);
-    let refusal = crate::providers::CommonError::ClientCertificateRequired;
-    Some(with_provider!(provider, P => <P as crate::providers::ProviderApi>::common_error(refusal)))
 }
