@@ -469,3 +469,32 @@ async fn a_request_sent_on_an_idle_connection_as_the_server_stops_is_answered() 
     assert!(answer.contains("connection: close"), "{answer}");
     stopped.await.unwrap();
 }
+
+#[tokio::test]
+async fn shine_sends_codes_only_to_redirect_uris_the_client_registered() {
+    let sandbox = TestSandbox::start().await;
+    let authorize = |uri: &str| {
+        let uri: String = form_urlencoded::byte_serialize(uri.as_bytes()).collect();
+        let path = format!(
+            "/shine/v2/authentication/oauth2/authorize?client_id=shine-client&response_type=code&redirect_uri={uri}"
+        );
+        sandbox.send(sandbox.http.get(sandbox.url(&path)))
+    };
+    for foreign in [
+        "https://evil.example/cb",
+        "http://localhost:3000/callback/../evil",
+        "http://localhost:3000/callback?x=1",
+        "http://localhost:3001/callback",
+    ] {
+        let refused = authorize(foreign).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{foreign}");
+        assert_eq!(
+            refused.body["code"], "AUTHORIZATION_REDIRECT_URI_DOES_NOT_MATCH",
+            "{foreign}: {}",
+            refused.body
+        );
+        assert!(refused.headers.get("location").is_none());
+    }
+    let registered = authorize("http://127.0.0.1:3000/callback").await;
+    assert_eq!(registered.status, StatusCode::FOUND);
+}

@@ -229,9 +229,10 @@ async fn polling_works_with_get_and_post_and_checks_the_client() {
 #[tokio::test]
 async fn another_clients_request_is_not_found() {
     let yaml = crate::support::default_without_users_and_rules().replace(
-        "      - { client_id: shine-client, client_secret: shine-secret }",
-        "      - { client_id: shine-client, client_secret: shine-secret }\n      - { client_id: other, client_secret: other-secret }",
+        "      - client_id: shine-client\n",
+        "      - { client_id: other, client_secret: other-secret }\n      - client_id: shine-client\n",
     );
+    assert!(yaml.contains("client_id: other"));
     let sandbox = TestSandbox::from(sca_sandbox::Sandbox::builder().scenario_yaml(yaml)).await;
     let id = sandbox.shine_create_id().await;
     let path = format!("/shine/v2/authentication/oauth2/action_request/{id}/poll");
@@ -582,13 +583,13 @@ async fn oauth_authorization_code_flow_issues_rotating_tokens() {
     let authorize = sandbox
         .request(
             Method::GET,
-            "/shine/v2/authentication/oauth2/authorize?client_id=shine-client&redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fcb&response_type=code&state=xyz&scope=openid",
+            "/shine/v2/authentication/oauth2/authorize?client_id=shine-client&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcallback&response_type=code&state=xyz&scope=openid",
         )
         .await;
     assert_eq!(authorize.status, StatusCode::FOUND);
     let location = authorize.headers["location"].to_str().unwrap().to_owned();
     assert!(
-        location.starts_with("http://127.0.0.1:9/cb?code="),
+        location.starts_with("http://localhost:3000/callback?code="),
         "{location}"
     );
     assert!(location.ends_with("&state=xyz"), "{location}");
@@ -603,7 +604,7 @@ async fn oauth_authorization_code_flow_issues_rotating_tokens() {
     let token_path = "/shine/v2/authentication/oauth2/token";
     let exchange = json!({
         "client_id": SHINE_CLIENT.0, "client_secret": SHINE_CLIENT.1,
-        "grant_type": "authorization_code", "code": code, "redirect_uri": "http://127.0.0.1:9/cb",
+        "grant_type": "authorization_code", "code": code, "redirect_uri": "http://localhost:3000/callback",
     });
     let tokens = sandbox.post(token_path, exchange.clone()).await;
     assert_eq!(tokens.status, StatusCode::OK, "{:?}", tokens.body);

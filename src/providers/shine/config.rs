@@ -51,8 +51,18 @@ pub struct Fixtures {
     pub recipients: Vec<Recipient>,
 }
 
-/// A partner application registered with Shine.
-pub(crate) use crate::terms::OAuthClient as Client;
+/// A partner application registered with Shine, with the redirect URIs it
+/// registered: `authorize` sends codes to those only, as Shine does.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Client {
+    #[schemars(with = "String")]
+    pub client_id: Spanned<String>,
+    pub client_secret: String,
+    /// Where `authorize` may send the user back, compared whole.
+    #[serde(default)]
+    pub redirect_uris: Vec<String>,
+}
 
 /// A Shine user who has connected the partner application.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]

@@ -13,7 +13,8 @@ use crate::secret;
 pub(crate) struct Directory {
     /// Client ids and user ids are shared with every action request that
     /// names them, rather than copied into each.
-    clients: FastMap<Arc<str>, String>,
+    /// Each client's secret and registered redirect URIs.
+    clients: FastMap<Arc<str>, (String, Vec<String>)>,
     users: FastMap<Arc<str>, UserInfo>,
     tokens: FastMap<String, String>,
     recipients: FastMap<String, String>,
@@ -54,7 +55,10 @@ impl Directory {
             clients: f
                 .clients
                 .iter()
-                .map(|c| (c.client_id.value.as_str().into(), c.client_secret.clone()))
+                .map(|c| {
+                    let id = c.client_id.value.as_str().into();
+                    (id, (c.client_secret.clone(), c.redirect_uris.clone()))
+                })
                 .collect(),
             users: f
                 .users
@@ -101,7 +105,7 @@ impl Directory {
         secret: &str,
     ) -> Result<&Arc<str>, ShineError> {
         match self.clients.get_key_value(client_id) {
-            Some((id, expected)) if secret::eq(expected, secret) => Ok(id),
+            Some((id, (expected, _))) if secret::eq(expected, secret) => Ok(id),
             _ => Err(ShineError::invalid_client()),
         }
     }
@@ -118,6 +122,13 @@ impl Directory {
 
     pub(crate) fn has_client(&self, client_id: &str) -> bool {
         self.clients.contains_key(client_id)
+    }
+
+    /// Whether `uri` is one the client registered.
+    pub(crate) fn registered_redirect(&self, client_id: &str, uri: &str) -> bool {
+        self.clients
+            .get(client_id)
+            .is_some_and(|(_, uris)| uris.iter().any(|u| u == uri))
     }
 
     pub(crate) fn first_user(&self) -> Option<&str> {

@@ -168,6 +168,14 @@ pub(crate) fn authorize(req: &Request, world: &World) -> Result<Response> {
     if !directory.has_client(&client_id) {
         return Err(ShineError::invalid_client());
     }
+    if !directory.registered_redirect(&client_id, &redirect_uri) {
+        return Err(ShineError::new(
+            StatusCode::BAD_REQUEST,
+            "AUTHORIZATION_REDIRECT_URI_DOES_NOT_MATCH",
+            "redirect_uri is not one this client registered (fixtures.shine.clients[].redirect_uris)",
+        )
+        .on_field("redirect_uri"));
+    }
     if required("response_type")? != "code" {
         return Err(ShineError::validation(
             "response_type",
