@@ -189,3 +189,156 @@ fn the_cap_is_a_whole_number_above_zero() {
         assert!(err.message.contains(wanted), "{err}");
     }
 }
+
+/// Creates Shine action requests in `tenant` until one is refused; the
+/// ids made and the refusal.
+async fn fill_shine(sandbox: &TestSandbox, tenant: &str) -> (Vec<String>, Answer) {
+    let mut ids = Vec::new();
+    loop {
+        let answer = sandbox
+            .send(
+                sandbox
+                    .http
+                    .post(sandbox.url(&format!(
+                        "/t/{tenant}/shine/v2/authentication/oauth2/action_request"
+                    )))
+                    .json(&json!({"action": "bank:transfers:create", "client_id": "shine-client",
+                        "client_secret": "shine-secret", "uid": "user-1",
+                        "payload": crate::support::transfer_body()})),
+            )
+            .await;
+        if answer.status != StatusCode::OK {
+            return (ids, answer);
+        }
+        ids.push(
+            answer.body["data"]["authenticationActionRequestId"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_large_full_store_finds_a_finished_object_by_walking_not_scanning() {
+    let cap = 4 * sca_sandbox::PROBES;
+    let sandbox = TestSandbox::from(
+        sca_sandbox::Sandbox::builder()
+            .scenario_yaml(format!("settings:\n  limits:\n    live_objects: {cap}\n")),
+    )
+    .await;
+    let (ids, full) = fill_shine(&sandbox, "walk").await;
+    assert_eq!(ids.len(), cap);
+    assert_eq!(full.status, StatusCode::TOO_MANY_REQUESTS);
+    // One finished request, the last made: a refused create looks at 64
+    // objects, and the next one carries on where it stopped.
+    let last = ids.last().unwrap();
+    let rejected = sandbox
+        .post(
+            &format!("/t/walk/__admin/shine/action_requests/{last}/reject"),
+            serde_json::Value::Null,
+        )
+        .await;
+    assert_eq!(rejected.status, StatusCode::OK, "{}", rejected.body);
+    let (made, _) = fill_shine(&sandbox, "walk").await;
+    assert!(made.is_empty(), "the hand has not reached it yet");
+    let mut refusals = 1;
+    let made = loop {
+        let (made, _) = fill_shine(&sandbox, "walk").await;
+        if !made.is_empty() {
+            break made;
+        }
+        refusals += 1;
+        assert!(refusals <= cap / sca_sandbox::PROBES, "never found");
+    };
+    // It took the finished one's place, and the store is full again.
+    assert_eq!(made.len(), 1);
+    let stats = sandbox.get("/t/walk/__admin/stats").await.body;
+    assert_eq!(stats["shine"]["action_requests"], cap, "{stats}");
+}
+
+#[tokio::test]
+async fn a_full_tenant_leaves_other_tenants_and_the_control_api_alone() {
+    let sandbox = capped().await;
+    let (_, full) = fill_shine(&sandbox, "busy").await;
+    assert_eq!(full.status, StatusCode::TOO_MANY_REQUESTS);
+    let (made, _) = fill_shine(&sandbox, "quiet").await;
+    assert_eq!(made.len(), 3, "the other tenant has its own cap");
+    assert_eq!(sandbox.get("/__admin/health").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_memory_budget_is_shared_by_every_tenant_and_freed_by_a_reset() {
+    // Room for 10 objects of the budget's counting, and no more.
+    let sandbox = TestSandbox::from(
+        sca_sandbox::Sandbox::builder().memory_budget(10 * sca_sandbox::OBJECT_COST),
+    )
+    .await;
+    let (first, full) = fill_shine(&sandbox, "a").await;
+    assert!(first.len() <= 10 && !first.is_empty(), "{}", first.len());
+    assert_eq!(full.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        full.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("--memory-budget"),
+        "{}",
+        full.body
+    );
+    let (second, refused) = fill_shine(&sandbox, "b").await;
+    assert!(second.is_empty(), "the budget is the process's, not a tenant's");
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    let stats = sandbox.get("/__admin/stats").await.body;
+    assert_eq!(
+        stats["memory_budget"]["limit"],
+        10 * sca_sandbox::OBJECT_COST,
+        "{stats}"
+    );
+    // Dropping the tenants gives their share back.
+    assert_eq!(
+        sandbox.post("/__admin/reset", serde_json::Value::Null).await.status,
+        StatusCode::OK
+    );
+    let (again, _) = fill_shine(&sandbox, "b").await;
+    assert!(!again.is_empty());
+}
+
+#[tokio::test]
+async fn uploaded_scenarios_draw_on_the_memory_budget() {
+    let sandbox = TestSandbox::from(sca_sandbox::Sandbox::builder().memory_budget(100 * 1024))
+        .await;
+    let upload = |name: String| {
+        sandbox.send(
+            sandbox
+                .http
+                .post(sandbox.url("/t/up/__admin/scenarios"))
+                .header("content-type", "application/yaml")
+                .body(format!("name: {name}\n")),
+        )
+    };
+    let mut uploaded = 0;
+    let refused = loop {
+        let answer = upload(format!("s{uploaded}")).await;
+        if answer.status != StatusCode::OK {
+            break answer;
+        }
+        uploaded += 1;
+        assert!(uploaded < 32, "the budget never refused");
+    };
+    assert!(uploaded >= 1, "{}", refused.body);
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
+    assert_eq!(refused.body["error"]["code"], "library_full");
+    assert!(
+        refused.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("memory budget"),
+        "{}",
+        refused.body
+    );
+    // The tenant's reset forgets its uploads and their share.
+    sandbox
+        .post("/t/up/__admin/reset", serde_json::Value::Null)
+        .await;
+    assert_eq!(upload("again".to_owned()).await.status, StatusCode::OK);
+}
