@@ -11,21 +11,20 @@
 //! server; the ratio between them is the figure to watch.
 
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::process::{Child, Command};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper_util::rt::TokioIo;
+use http_body_util::BodyExt;
 
 mod support;
 
+use support::load::{bare_server, load, median, pin_self_to_core, Figures, Req, BARE_ENV};
 use support::{connect, env_or, rss_kib, spawn, SHINE_CREATE_BODY as CREATE_BODY, SHINE_FIXTURES};
 
 const BIN: &str = env!("CARGO_BIN_EXE_sca-sandbox");
-const BARE_ENV: &str = "SCA_BENCH_BARE_SERVER";
 
 /// Requests live a day, so the memory figure counts live ones; the cap is
 /// raised above the largest `BENCH_LIVE` it is run with.
@@ -39,9 +38,6 @@ fixtures:
 
 /// A poll request line of the same length as the sandbox's.
 const POLL_SHAPE: &str = "/shine/v2/authentication/oauth2/action_request/00000000-0000-4000-8000-000000000000/poll?client_id=shine-client&client_secret=shine-secret";
-
-/// An answer of the size of an action request's.
-const BARE_ANSWER: &str = r#"{"data":{"authenticationActionRequestId":"00000000-0000-4000-8000-000000000000","clientId":"shine-client","action":"bank:transfers:create","payload":{"amount":234,"bankTransferRecipientId":"recipient-1","uid":"user-1"},"uid":"user-1","status":"PENDING","createdAt":"2026-11-23T16:46:33.089192584Z","updatedAt":"2026-11-23T16:46:33.089192584Z","expiresAt":"2026-11-23T16:49:33.089192584Z"},"metadata":{}}"#;
 
 fn main() {
     if std::env::var_os(BARE_ENV).is_some() {
@@ -178,132 +174,6 @@ fn spawn_sandbox(scenario: &std::path::Path) -> (Child, SocketAddr) {
     )
 }
 
-/// Pins this process (and the threads it starts later) to `core`, when the
-/// machine has `taskset` and more than one core.
-fn pin_self_to_core(core: usize) -> bool {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    cores > 1
-        && Command::new("taskset")
-            .args([
-                "-p",
-                "-c",
-                &core.to_string(),
-                &std::process::id().to_string(),
-            ])
-            .stdout(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-}
-
-#[derive(Clone)]
-struct Req {
-    method: hyper::Method,
-    path: String,
-    body: Bytes,
-}
-
-impl Req {
-    fn get(path: &str) -> Self {
-        Self {
-            method: hyper::Method::GET,
-            path: path.to_owned(),
-            body: Bytes::new(),
-        }
-    }
-    fn post(path: &str, body: &str) -> Self {
-        Self {
-            method: hyper::Method::POST,
-            path: path.to_owned(),
-            body: Bytes::from(body.to_owned()),
-        }
-    }
-    fn build(&self) -> hyper::Request<Full<Bytes>> {
-        hyper::Request::builder()
-            .method(self.method.clone())
-            .uri(&self.path)
-            .header("host", "bench")
-            .header("content-type", "application/json")
-            .body(Full::new(self.body.clone()))
-            .unwrap()
-    }
-}
-
-/// The round with the median throughput.
-fn median(mut rounds: Vec<Figures>) -> Figures {
-    rounds.sort_by(|a, b| a.rps.total_cmp(&b.rps));
-    rounds.swap_remove(rounds.len() / 2)
-}
-
-#[derive(Default)]
-struct Figures {
-    rps: f64,
-    p50_us: u64,
-    p99_us: u64,
-    errors: u64,
-}
-
-impl std::fmt::Display for Figures {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{:>9.0} req/s  p50 {:>5} µs  p99 {:>6} µs  errors {}",
-            self.rps, self.p50_us, self.p99_us, self.errors
-        )
-    }
-}
-
-/// `connections` keep-alive connections sending `req` back to back for `seconds`.
-async fn load(addr: SocketAddr, connections: usize, seconds: u64, req: Req) -> Figures {
-    let stop = Arc::new(AtomicBool::new(false));
-    let errors = Arc::new(AtomicU64::new(0));
-    let mut tasks = Vec::new();
-    for _ in 0..connections {
-        let (req, stop, errors) = (req.clone(), stop.clone(), errors.clone());
-        tasks.push(tokio::spawn(async move {
-            let mut sender = connect(addr).await;
-            let mut latencies = Vec::with_capacity(1 << 16);
-            while !stop.load(Ordering::Relaxed) {
-                let sent = Instant::now();
-                match sender.send_request(req.build()).await {
-                    Ok(res) => {
-                        let ok = res.status().is_success();
-                        let _ = res.into_body().collect().await;
-                        if !ok {
-                            errors.fetch_add(1, Ordering::Relaxed);
-                        }
-                    }
-                    Err(_) => {
-                        errors.fetch_add(1, Ordering::Relaxed);
-                        sender = connect(addr).await;
-                    }
-                }
-                latencies.push(sent.elapsed().as_micros() as u64);
-            }
-            latencies
-        }));
-    }
-    let started = Instant::now();
-    tokio::time::sleep(Duration::from_secs(seconds)).await;
-    stop.store(true, Ordering::Relaxed);
-    let mut all = Vec::new();
-    for task in tasks {
-        all.extend(task.await.unwrap());
-    }
-    let elapsed = started.elapsed().as_secs_f64();
-    all.sort_unstable();
-    let pct = |p: f64| {
-        all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1)))
-            .copied()
-            .unwrap_or(0)
-    };
-    Figures {
-        rps: all.len() as f64 / elapsed,
-        p50_us: pct(0.50),
-        p99_us: pct(0.99),
-        errors: errors.load(Ordering::Relaxed),
-    }
-}
-
 async fn post(addr: SocketAddr, path: &str, body: &str) -> Bytes {
     let mut sender = connect(addr).await;
     let res = sender
@@ -352,38 +222,4 @@ async fn create_n(addr: SocketAddr, connections: usize, n: u64) {
     for task in tasks {
         task.await.unwrap();
     }
-}
-
-/// The comparison point: hyper 1 answering a small JSON body, nothing else,
-/// on the same runtime shape as the sandbox binary.
-fn bare_server() {
-    use hyper::server::conn::http1 as server;
-    use hyper::service::service_fn;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        println!("bare hyper on http://{}", listener.local_addr().unwrap());
-        loop {
-            let (stream, _) = listener.accept().await.unwrap();
-            stream.set_nodelay(true).unwrap();
-            tokio::spawn(async move {
-                let service = service_fn(|req: hyper::Request<hyper::body::Incoming>| async {
-                    let _ = req.into_body().collect().await;
-                    let mut res =
-                        hyper::Response::new(Full::new(Bytes::from_static(BARE_ANSWER.as_bytes())));
-                    res.headers_mut().insert(
-                        "content-type",
-                        hyper::header::HeaderValue::from_static("application/json"),
-                    );
-                    Ok::<_, std::convert::Infallible>(res)
-                });
-                let _ = server::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
-            });
-        }
-    });
 }

@@ -74,3 +74,4 @@ pub(crate) async fn connect(addr: SocketAddr) -> http1::SendRequest<Full<Bytes>>
     tokio::spawn(conn);
     sender
 }
+pub(crate) mod load;

@@ -202,9 +202,11 @@ async fn fill_shine(sandbox: &TestSandbox, tenant: &str) -> (Vec<String>, Answer
                     .post(sandbox.url(&format!(
                         "/t/{tenant}/shine/v2/authentication/oauth2/action_request"
                     )))
-                    .json(&json!({"action": "bank:transfers:create", "client_id": "shine-client",
+                    .json(
+                        &json!({"action": "bank:transfers:create", "client_id": "shine-client",
                         "client_secret": "shine-secret", "uid": "user-1",
-                        "payload": crate::support::transfer_body()})),
+                        "payload": crate::support::transfer_body()}),
+                    ),
             )
             .await;
         if answer.status != StatusCode::OK {
@@ -230,7 +232,7 @@ async fn a_large_full_store_finds_a_finished_object_by_walking_not_scanning() {
     let (ids, full) = fill_shine(&sandbox, "walk").await;
     assert_eq!(ids.len(), cap);
     assert_eq!(full.status, StatusCode::TOO_MANY_REQUESTS);
-    // One finished request, the last made: a refused create looks at 64
+    // One finished request, the last made: a refused create looks at 16
     // objects, and the next one carries on where it stopped.
     let last = ids.last().unwrap();
     let rejected = sandbox
@@ -286,7 +288,10 @@ async fn the_memory_budget_is_shared_by_every_tenant_and_freed_by_a_reset() {
         full.body
     );
     let (second, refused) = fill_shine(&sandbox, "b").await;
-    assert!(second.is_empty(), "the budget is the process's, not a tenant's");
+    assert!(
+        second.is_empty(),
+        "the budget is the process's, not a tenant's"
+    );
     assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
     let stats = sandbox.get("/__admin/stats").await.body;
     assert_eq!(
@@ -296,7 +301,10 @@ async fn the_memory_budget_is_shared_by_every_tenant_and_freed_by_a_reset() {
     );
     // Dropping the tenants gives their share back.
     assert_eq!(
-        sandbox.post("/__admin/reset", serde_json::Value::Null).await.status,
+        sandbox
+            .post("/__admin/reset", serde_json::Value::Null)
+            .await
+            .status,
         StatusCode::OK
     );
     let (again, _) = fill_shine(&sandbox, "b").await;
@@ -305,8 +313,8 @@ async fn the_memory_budget_is_shared_by_every_tenant_and_freed_by_a_reset() {
 
 #[tokio::test]
 async fn uploaded_scenarios_draw_on_the_memory_budget() {
-    let sandbox = TestSandbox::from(sca_sandbox::Sandbox::builder().memory_budget(100 * 1024))
-        .await;
+    let sandbox =
+        TestSandbox::from(sca_sandbox::Sandbox::builder().memory_budget(100 * 1024)).await;
     let upload = |name: String| {
         sandbox.send(
             sandbox
