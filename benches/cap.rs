@@ -22,7 +22,7 @@ use http_body_util::BodyExt;
 
 mod support;
 
-use support::load::{bare_server, interleaved, pin_self_to_core, Figures, Req, BARE_ENV};
+use support::load::{bare_server, client_runtime, interleaved, Figures, Req, BARE_ENV};
 use support::{
     connect, env_or, rss_kib, spawn, SHINE_CREATE_BODY, SHINE_CREATE_PATH, SHINE_FIXTURES,
 };
@@ -45,12 +45,7 @@ fn main() {
     let seconds: u64 = env_or("BENCH_SECONDS", 5);
     let rounds: usize = env_or("BENCH_ROUNDS", 3);
     let connections: usize = env_or("BENCH_CONNECTIONS", 64);
-    let pinned = pin_self_to_core(0);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let (runtime, pinned) = client_runtime();
     let scenario = std::env::temp_dir().join(format!("sca-bench-cap-{}.yaml", std::process::id()));
     std::fs::write(&scenario, format!("{SCENARIO}{SHINE_FIXTURES}")).unwrap();
     let (mut bare, bare_addr) =

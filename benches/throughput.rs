@@ -21,7 +21,7 @@ use http_body_util::BodyExt;
 
 mod support;
 
-use support::load::{bare_server, load, median, pin_self_to_core, Figures, Req, BARE_ENV};
+use support::load::{bare_server, client_runtime, load, median, Figures, Req, BARE_ENV};
 use support::{connect, env_or, rss_kib, spawn, SHINE_CREATE_BODY as CREATE_BODY, SHINE_FIXTURES};
 
 const BIN: &str = env!("CARGO_BIN_EXE_sca-sandbox");
@@ -46,15 +46,7 @@ fn main() {
     let seconds: u64 = env_or("BENCH_SECONDS", 5);
     let connections: usize = env_or("BENCH_CONNECTIONS", 64);
     let live: u64 = env_or("BENCH_LIVE", 1_000_000);
-    // The load generator keeps to core 0 and every server under test to core
-    // 1, so client and server never trade places on a core between runs and
-    // the figures measure what one core of server can do.
-    let pinned = pin_self_to_core(0);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let (runtime, pinned) = client_runtime();
     // `BENCH_TARGET=127.0.0.1:4242` loads a server that is already running
     // (for profiling it), with action-request creates only.
     if let Ok(target) = std::env::var("BENCH_TARGET") {

@@ -20,9 +20,23 @@ pub(crate) const BARE_ENV: &str = "SCA_BENCH_BARE_SERVER";
 /// An answer of the size of a Shine action request's.
 const BARE_ANSWER: &str = r#"{"data":{"authenticationActionRequestId":"00000000-0000-4000-8000-000000000000","clientId":"shine-client","action":"bank:transfers:create","payload":{"amount":234,"bankTransferRecipientId":"recipient-1","uid":"user-1"},"uid":"user-1","status":"PENDING","createdAt":"2026-11-23T16:46:33.089192584Z","updatedAt":"2026-11-23T16:46:33.089192584Z","expiresAt":"2026-11-23T16:49:33.089192584Z"},"metadata":{}}"#;
 
+/// The load generator's runtime: two workers, pinned to core 0 when the
+/// machine has more than one, while [`super::spawn`] pins every server
+/// under test to core 1, so client and server never trade places on a core
+/// between runs. Whether it could pin.
+pub(crate) fn client_runtime() -> (tokio::runtime::Runtime, bool) {
+    let pinned = pin_self_to_core(0);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    (runtime, pinned)
+}
+
 /// Pins this process (and the threads it starts later) to `core`, when the
 /// machine has `taskset` and more than one core.
-pub(crate) fn pin_self_to_core(core: usize) -> bool {
+fn pin_self_to_core(core: usize) -> bool {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     cores > 1
         && Command::new("taskset")

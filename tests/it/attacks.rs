@@ -45,6 +45,10 @@ async fn register(
     out
 }
 
+fn count(statuses: &[StatusCode], wanted: StatusCode) -> usize {
+    statuses.iter().filter(|s| **s == wanted).count()
+}
+
 async fn sign(
     sandbox: &TestSandbox,
     token: &str,
@@ -87,11 +91,7 @@ async fn one_activation_code_binds_one_device_however_many_were_registered_with_
             .map(|(device, challenge)| sign(&sandbox, &token, challenge, device, text)),
     )
     .await;
-    let bound = statuses
-        .iter()
-        .filter(|s| **s == StatusCode::NO_CONTENT)
-        .count();
-    assert_eq!(bound, 1, "{statuses:?}");
+    assert_eq!(count(&statuses, StatusCode::NO_CONTENT), 1, "{statuses:?}");
     assert!(
         statuses
             .iter()
@@ -144,19 +144,8 @@ async fn the_device_limit_holds_when_bindings_complete() {
             .map(|((device, challenge), code)| sign(&sandbox, &token, challenge, device, code)),
     )
     .await;
-    let bound = statuses
-        .iter()
-        .filter(|s| **s == StatusCode::NO_CONTENT)
-        .count();
-    assert_eq!(bound, 5, "{statuses:?}");
-    assert_eq!(
-        statuses
-            .iter()
-            .filter(|s| **s == StatusCode::CONFLICT)
-            .count(),
-        3,
-        "{statuses:?}"
-    );
+    assert_eq!(count(&statuses, StatusCode::NO_CONTENT), 5, "{statuses:?}");
+    assert_eq!(count(&statuses, StatusCode::CONFLICT), 3, "{statuses:?}");
     let listed = sandbox
         .solaris(
             Method::GET,
