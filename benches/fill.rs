@@ -2,8 +2,9 @@
 //! the memory ceiling under a create load that never stops.
 //!
 //! Run with `cargo bench --bench fill`. Knobs (environment): `FILL_OBJECTS`
-//! (creates in the curve, default 1000000), `FILL_SUSTAIN` (seconds of the
-//! ceiling run, default 60), `FILL_CONNECTIONS` (64).
+//! (creates in the curve, default 1000000), `FILL_SUSTAIN` (seconds of each
+//! ceiling run, default 60), `FILL_CONNECTIONS` (64), `FILL_TENANTS` (tenants
+//! of the third run, default 1024).
 //!
 //! 1. The curve: the sandbox with `limits.live_objects` raised above the run,
 //!    Shine action requests that live a day, created back to back; it prints
@@ -13,6 +14,9 @@
 //!    tenant), half the connections creating Shine action requests and half
 //!    logging in to Weavr, for `FILL_SUSTAIN` seconds; it prints RSS each
 //!    second, the highest, and how many creates the cap refused (429).
+//! 3. The budget: the same load spread over `FILL_TENANTS` tenants, each with
+//!    its own cap, so only the process's memory budget (default 1 GiB)
+//!    bounds the whole; it prints RSS as the ceiling does.
 //!
 //! Prints figures only; the README records them.
 
@@ -66,14 +70,14 @@ fn main() {
         .build()
         .unwrap();
 
-    let (mut sandbox, addr, file) = spawn_sandbox(objects * 2);
+    let (mut sandbox, addr, file) = spawn_sandbox(objects * 2, &["--memory-budget", "8GiB"]);
     let counts = Arc::new(Counts::default());
     let seconds = runtime.block_on(curve(addr, connections, objects, counts.clone()));
     let rss = rss_kib(sandbox.id());
     stop(&mut sandbox, &file);
     report_curve(objects, &seconds, rss, &counts);
 
-    let (mut sandbox, addr, file) = spawn_sandbox(100_000);
+    let (mut sandbox, addr, file) = spawn_sandbox(100_000, &[]);
     let counts = Arc::new(Counts::default());
     let peak = runtime.block_on(ceiling(
         addr,
@@ -90,9 +94,28 @@ fn main() {
         counts.other.load(Ordering::Relaxed),
         peak as f64 / 1024.0
     );
+
+    let tenants: usize = env_or("FILL_TENANTS", 1024);
+    let (mut sandbox, addr, file) = spawn_sandbox(100_000, &[]);
+    let counts = Arc::new(Counts::default());
+    let peak = runtime.block_on(spread(
+        addr,
+        (connections, tenants),
+        sustain,
+        sandbox.id(),
+        counts.clone(),
+    ));
+    stop(&mut sandbox, &file);
+    println!(
+        "over {tenants} tenants at the default budget: {sustain} s, {} created, {} refused with 429, {} other; highest RSS {:.1} MiB",
+        counts.ok.load(Ordering::Relaxed),
+        counts.limited.load(Ordering::Relaxed),
+        counts.other.load(Ordering::Relaxed),
+        peak as f64 / 1024.0
+    );
 }
 
-fn spawn_sandbox(live: u64) -> (Child, SocketAddr, std::path::PathBuf) {
+fn spawn_sandbox(live: u64, args: &[&str]) -> (Child, SocketAddr, std::path::PathBuf) {
     let file = std::env::temp_dir().join(format!("sca-fill-{}-{live}.yaml", std::process::id()));
     let scenario = SCENARIO.replace("LIVE", &live.to_string());
     std::fs::write(&file, format!("{scenario}{SHINE_FIXTURES}")).unwrap();
@@ -100,6 +123,7 @@ fn spawn_sandbox(live: u64) -> (Child, SocketAddr, std::path::PathBuf) {
         Command::new(BIN)
             .args(["--port", "0", "--scenario"])
             .arg(&file)
+            .args(args)
             .env("RUST_LOG", "warn"),
     );
     (child, addr, file)
@@ -220,6 +244,59 @@ fn report_curve(objects: u64, seconds: &[u64], rss: u64, counts: &Counts) {
     }
 }
 
+/// Shine creates spread over `tenants` tenants (`/t/<n>/...`), round robin,
+/// for `sustain` seconds; the highest RSS seen (KiB).
+async fn spread(
+    addr: SocketAddr,
+    (connections, tenants): (usize, usize),
+    sustain: u64,
+    pid: u32,
+    counts: Arc<Counts>,
+) -> u64 {
+    let stop = Arc::new(AtomicBool::new(false));
+    let next = Arc::new(AtomicU64::new(0));
+    let tasks: Vec<_> = (0..connections)
+        .map(|_| {
+            let (stop, next, counts) = (stop.clone(), next.clone(), counts.clone());
+            tokio::spawn(async move {
+                let mut sender = connect(addr).await;
+                while !stop.load(Ordering::Relaxed) {
+                    let n = next.fetch_add(1, Ordering::Relaxed) % tenants as u64;
+                    let path = format!("/t/t{n}{}", SHINE_CREATE.0);
+                    let res = sender
+                        .send_request(request(&path, SHINE_CREATE.1))
+                        .await
+                        .unwrap();
+                    counts.count(res.status());
+                    let _ = res.into_body().collect().await;
+                }
+            })
+        })
+        .collect();
+    let peak = watch_rss(pid, sustain).await;
+    stop.store(true, Ordering::Relaxed);
+    for task in tasks {
+        task.await.unwrap();
+    }
+    peak
+}
+
+/// Samples RSS each second for `sustain` seconds, prints the samples and
+/// returns the highest (KiB).
+async fn watch_rss(pid: u32, sustain: u64) -> u64 {
+    let started = Instant::now();
+    let mut peak = 0;
+    let mut samples = Vec::new();
+    while started.elapsed() < Duration::from_secs(sustain) {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let rss = rss_kib(pid);
+        peak = peak.max(rss);
+        samples.push(format!("{:.0}", rss as f64 / 1024.0));
+    }
+    println!("RSS each second (MiB): {}", samples.join(" "));
+    peak
+}
+
 /// Creates at full speed for `sustain` seconds against the default cap and
 /// returns the highest RSS seen (KiB).
 async fn ceiling(
@@ -247,19 +324,10 @@ async fn ceiling(
             ))
         })
         .collect();
-    let started = Instant::now();
-    let mut peak = 0;
-    let mut samples = Vec::new();
-    while started.elapsed() < Duration::from_secs(sustain) {
-        tokio::time::sleep(Duration::from_secs(1)).await;
-        let rss = rss_kib(pid);
-        peak = peak.max(rss);
-        samples.push(format!("{:.0}", rss as f64 / 1024.0));
-    }
+    let peak = watch_rss(pid, sustain).await;
     stop.store(true, Ordering::Relaxed);
     for task in tasks {
         task.await.unwrap();
     }
-    println!("RSS each second (MiB): {}", samples.join(" "));
     peak
 }

@@ -6,6 +6,7 @@ mod cli;
 mod control;
 mod dashboard;
 mod demo;
+mod docs;
 mod examples;
 mod hardening;
 mod hosts;
@@ -13,7 +14,7 @@ mod intergiro;
 mod library;
 mod limits;
 mod readme;
-mod readme_reference;
+
 mod reproducible;
 mod rules;
 mod scenario;
