@@ -12,6 +12,9 @@ use chrono::{DateTime, Utc};
 use parking_lot::Mutex;
 use serde::Serialize;
 
+use std::sync::Arc;
+
+use crate::limits::{Budget, Share};
 use crate::providers::Provider;
 
 /// How many entries each provider's shard keeps.
@@ -47,19 +50,34 @@ pub(crate) struct JournalQuery<'a> {
     pub(crate) limit: Option<usize>,
 }
 
+/// What an entry counts against the memory budget.
+const ENTRY_COST: usize = 256;
+
 #[derive(Debug)]
 pub(crate) struct Journal {
     seq: AtomicU64,
-    shards: Vec<Mutex<VecDeque<JournalEntry>>>,
+    shards: Vec<Mutex<Shard>>,
 }
 
-impl Default for Journal {
-    fn default() -> Self {
+#[derive(Debug)]
+struct Shard {
+    entries: VecDeque<JournalEntry>,
+    share: Share,
+}
+
+impl Journal {
+    /// An empty journal whose entries draw on `budget`.
+    pub(crate) fn new(budget: &Arc<Budget>) -> Self {
         Self {
             seq: AtomicU64::new(0),
             shards: Provider::ALL
                 .iter()
-                .map(|_| Mutex::new(VecDeque::new()))
+                .map(|_| {
+                    Mutex::new(Shard {
+                        entries: VecDeque::new(),
+                        share: Share::new(budget.clone(), ENTRY_COST),
+                    })
+                })
                 .collect(),
         }
     }
@@ -69,12 +87,14 @@ impl Journal {
     pub(crate) fn record(&self, build: impl FnOnce(u64) -> JournalEntry) {
         let entry = build(self.seq.fetch_add(1, Ordering::Relaxed) + 1);
         let mut shard = self.shards[entry.provider as usize].lock();
-        let evicted = if shard.len() == SHARD_CAPACITY {
-            shard.pop_front()
+        // Full, or the budget spent: the oldest entry makes way.
+        let full = shard.entries.len() == SHARD_CAPACITY;
+        let evicted = if full || (!shard.entries.is_empty() && !shard.share.grow()) {
+            shard.entries.pop_front()
         } else {
             None
         };
-        shard.push_back(entry);
+        shard.entries.push_back(entry);
         // The entry that fell off is freed after the lock is released.
         drop(shard);
         drop(evicted);
@@ -90,6 +110,7 @@ impl Journal {
             out.extend(
                 shard
                     .lock()
+                    .entries
                     .iter()
                     .filter(|e| query.operation.is_none_or(|op| e.operation == Some(op)))
                     .cloned(),

@@ -170,6 +170,39 @@ impl Full {
     }
 }
 
+/// What a bounded log (the journal, a feed) holds of the budget: its entries
+/// at a fixed cost each. Under a spent budget the log drops its oldest entry
+/// for each new one, so a thousand tenants' logs stay within the budget too.
+#[derive(Debug)]
+pub(crate) struct Share {
+    budget: Arc<Budget>,
+    cost: usize,
+    entries: usize,
+}
+
+impl Share {
+    pub(crate) fn new(budget: Arc<Budget>, cost: usize) -> Self {
+        Self {
+            budget,
+            cost,
+            entries: 0,
+        }
+    }
+
+    /// Whether one more entry fits, counting it if so.
+    pub(crate) fn grow(&mut self) -> bool {
+        let fits = self.budget.try_charge(self.cost);
+        self.entries += usize::from(fits);
+        fits
+    }
+}
+
+impl Drop for Share {
+    fn drop(&mut self) {
+        self.budget.refund(self.entries * self.cost);
+    }
+}
+
 /// A map of one kind of object under both bounds. It reads like the
 /// insertion-ordered map it wraps; [`Capped::make_room`] comes before each
 /// insert of a new object.

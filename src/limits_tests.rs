@@ -109,3 +109,15 @@ fn a_room_made_but_not_used_is_given_back() {
     map.make_room(cap(100, &budget), |d| *d).unwrap();
     assert_eq!(budget.used(), OBJECT_COST);
 }
+
+#[test]
+fn a_log_share_counts_entries_until_the_budget_is_spent_and_gives_them_back() {
+    let budget = Arc::new(Budget::new(3 * 256));
+    let mut share = Share::new(budget.clone(), 256);
+    assert!(share.grow() && share.grow() && share.grow());
+    // Spent: the log drops its oldest entry for the next instead.
+    assert!(!share.grow());
+    assert_eq!(budget.used(), 3 * 256);
+    drop(share);
+    assert_eq!(budget.used(), 0);
+}

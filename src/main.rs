@@ -132,7 +132,10 @@ fn check(paths: &[PathBuf]) -> ExitCode {
     let mut bad = 0;
     for file in &files {
         match Scenario::from_file(file) {
-            Ok(_) => println!("{}: ok", file.display()),
+            Ok(_) => {
+                use std::io::Write;
+                let _ = writeln!(std::io::stdout().lock(), "{}: ok", file.display());
+            }
             Err(e) => {
                 eprintln!("{e}");
                 bad += 1;
@@ -157,9 +160,12 @@ fn main() -> ExitCode {
     match &args.command {
         Some(Command::Check { paths }) => return check(paths),
         Some(Command::Schema) => {
+            use std::io::Write;
             let text =
                 serde_json::to_string_pretty(&sca_sandbox::scenario_schema()).unwrap_or_default();
-            println!("{text}");
+            // A reader that closed the pipe early (`| head`) ends the
+            // program quietly, not with a panic.
+            let _ = writeln!(std::io::stdout().lock(), "{text}");
             return ExitCode::SUCCESS;
         }
         None => {}
@@ -237,6 +243,16 @@ fn announce(addr: SocketAddr, tls: Option<SocketAddr>) {
     let mut out = std::io::stdout().lock();
     let version = env!("CARGO_PKG_VERSION");
     let _ = writeln!(out, "sca-sandbox {version} listening on http://{addr}");
+    // Bound to every interface (a container), the links name loopback:
+    // `http://0.0.0.0:4242` is no address a browser can open.
+    let shown = |a: SocketAddr| {
+        if a.ip().is_unspecified() {
+            SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, a.port()))
+        } else {
+            a
+        }
+    };
+    let (addr, tls) = (shown(addr), tls.map(shown));
     for provider in Provider::ALL {
         let name = provider.name();
         let _ = writeln!(out, "  {name:<10} http://{addr}/{name}");

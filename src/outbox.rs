@@ -7,11 +7,15 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use parking_lot::Mutex;
 use serde::Serialize;
 use serde_json::Value;
 use tokio::sync::watch;
+
+use crate::limits::{Budget, Share};
 
 /// How many entries a feed keeps before dropping the oldest.
 pub(crate) const FEED_CAPACITY: usize = 10_000;
@@ -133,6 +137,8 @@ struct Ring<T> {
     items: VecDeque<T>,
     last_seq: u64,
     capacity: usize,
+    /// What the entries count against the memory budget, if anything.
+    share: Option<Share>,
 }
 
 impl<T: Entry> Feed<T> {
@@ -142,9 +148,18 @@ impl<T: Entry> Feed<T> {
                 items: VecDeque::new(),
                 last_seq: 0,
                 capacity,
+                share: None,
             }),
             appended: watch::channel(()).0,
         }
+    }
+
+    /// A feed whose entries draw on `budget` at `cost` each: once it is
+    /// spent, the oldest entry makes way for each new one.
+    pub(crate) fn budgeted(capacity: usize, budget: &Arc<Budget>, cost: usize) -> Self {
+        let feed = Self::new(capacity);
+        feed.inner.lock().share = Some(Share::new(budget.clone(), cost));
+        feed
     }
 
     /// Appends the entry built from the next sequence number.
@@ -164,7 +179,9 @@ impl<T: Entry> Feed<T> {
             let mut ring = self.inner.lock();
             ring.last_seq += 1;
             let entry = build(ring.last_seq);
-            let evicted = if ring.items.len() == ring.capacity {
+            let full = ring.items.len() == ring.capacity;
+            let spent = !ring.items.is_empty() && ring.share.as_mut().is_some_and(|s| !s.grow());
+            let evicted = if full || spent {
                 ring.items.pop_front()
             } else {
                 None

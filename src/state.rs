@@ -133,6 +133,9 @@ impl Tenant {
     }
 }
 
+/// What an SMS or a timeline event counts against the memory budget.
+const FEED_ENTRY_COST: usize = 512;
+
 /// Everything one scenario run holds.
 #[derive(Debug)]
 pub(crate) struct World {
@@ -166,10 +169,10 @@ impl World {
             rules: RuleSet::compile(&scenario.rules, scenario.seed),
             stores: Stores::new(&scenario.sections(), &ids),
             ids,
-            outbox: Feed::new(FEED_CAPACITY),
+            outbox: Feed::budgeted(FEED_CAPACITY, &budget, FEED_ENTRY_COST),
             late_sms: Mutex::new(Vec::new()),
-            events: Feed::new(FEED_CAPACITY),
-            journal: Journal::default(),
+            events: Feed::budgeted(FEED_CAPACITY, &budget, FEED_ENTRY_COST),
+            journal: Journal::new(&budget),
             idempotency: Idempotency::default(),
             clock,
             scenario,

@@ -17,7 +17,7 @@ mod pipeline;
 use self::body::BodyError;
 
 use hyper::body::Incoming;
-use hyper::header::{HeaderName, ALLOW};
+use hyper::header::{HeaderName, HeaderValue, ALLOW};
 use hyper::StatusCode;
 use tokio::sync::watch;
 
@@ -129,14 +129,18 @@ impl App {
                 foreign: None,
             }) => return Outcome::Respond(admin::auth::denied(page)),
         };
-        let outcome = self.route(req, skip, &tenant).await;
-        match (outcome, remember) {
-            (Outcome::Respond(mut res), Some(token)) => {
-                admin::auth::set_cookie(&mut res, token);
-                Outcome::Respond(res)
+        if let Some(token) = remember {
+            // The page link did its work: the cookie is set, and the browser
+            // goes to the same page without the token in its address bar
+            // (nor in its history, nor in a shared screen).
+            let mut res = http::empty(StatusCode::SEE_OTHER);
+            if let Ok(location) = HeaderValue::from_str(&without_token(req.uri())) {
+                res.headers_mut().insert(hyper::header::LOCATION, location);
             }
-            (outcome, _) => outcome,
+            admin::auth::set_cookie(&mut res, token);
+            return Outcome::Respond(res);
         }
+        self.route(req, skip, &tenant).await
     }
 
     /// The control API and the dashboard answer only their own pages and
@@ -229,6 +233,16 @@ impl App {
             return with_provider!(provider, P => self.provider::<P>(req, skip, tenant).await);
         }
         match first {
+            // Browsers ask every page's site for an icon; the pages have
+            // none, and say so without a 404 in the console.
+            "favicon.ico" => {
+                let mut res = http::empty(StatusCode::NO_CONTENT);
+                res.headers_mut().insert(
+                    hyper::header::CACHE_CONTROL,
+                    HeaderValue::from_static("max-age=86400"),
+                );
+                Outcome::Respond(res)
+            }
             "" => Outcome::Respond(match dashboard::Page::parse(req.method(), first) {
                 Ok(_) => admin::index(),
                 Err(allow) => {
@@ -290,6 +304,22 @@ impl App {
             }
         }
     }
+}
+
+/// The request's path and query, without its `token` parameter.
+fn without_token(uri: &hyper::Uri) -> String {
+    let kept: Vec<(String, String)> =
+        form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
+            .filter(|(name, _)| name != "token")
+            .map(|(name, value)| (name.into_owned(), value.into_owned()))
+            .collect();
+    if kept.is_empty() {
+        return uri.path().to_owned();
+    }
+    let query = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(kept)
+        .finish();
+    format!("{}?{query}", uri.path())
 }
 
 /// Mutual TLS is a property of the connection: over TLS without a client

@@ -144,3 +144,48 @@ fn check_reads_scenarios_without_serving_and_names_each_problem() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_reader_that_closes_the_pipe_early_ends_the_schema_quietly() {
+    use std::io::Read;
+    for _ in 0..5 {
+        let mut child = Command::new(BIN)
+            .arg("schema")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut head = [0; 200];
+        child.stdout.take().unwrap().read_exact(&mut head).unwrap();
+        // The pipe is closed here, with most of the schema unread.
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{:?}", out.status);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
+
+#[test]
+fn on_every_interface_the_banner_links_loopback() {
+    use std::io::BufRead;
+    let mut child = Command::new(BIN)
+        .args(["--host", "0.0.0.0", "--port", "0"])
+        .env("SCA_SANDBOX_ADMIN_TOKEN", "k3y-f0r-the-t3am-2026")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines: Vec<String> = std::io::BufReader::new(child.stdout.take().unwrap())
+        .lines()
+        .take(8)
+        .map(Result::unwrap)
+        .collect();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        lines[0].contains("listening on http://0.0.0.0:"),
+        "{lines:?}"
+    );
+    for line in &lines[1..] {
+        assert!(line.contains("http://127.0.0.1:"), "{line}");
+    }
+}

@@ -290,3 +290,11 @@ async fn weavr_pushes_are_answered_from_the_dashboard() {
         .await;
     assert!(again.starts_with("/?notice=That+push"), "{again}");
 }
+
+#[tokio::test]
+async fn the_icon_browsers_ask_for_is_no_404() {
+    let sandbox = TestSandbox::start().await;
+    let icon = sandbox.get("/favicon.ico").await;
+    assert_eq!(icon.status, StatusCode::NO_CONTENT);
+    assert_eq!(icon.headers["cache-control"], "max-age=86400");
+}

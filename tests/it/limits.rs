@@ -350,3 +350,19 @@ async fn uploaded_scenarios_draw_on_the_memory_budget() {
         .await;
     assert_eq!(upload("again".to_owned()).await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_spent_budget_keeps_the_journal_to_its_newest_entries() {
+    // Room for four journal entries (256 bytes each) and nothing else.
+    let sandbox = TestSandbox::from(sca_sandbox::Sandbox::builder().memory_budget(4 * 256)).await;
+    for _ in 0..20 {
+        sandbox
+            .shine_poll("00000000-0000-4000-8000-000000000000")
+            .await;
+    }
+    let journal = sandbox.get("/__admin/journal").await.body;
+    let entries = journal.as_array().unwrap();
+    assert!(entries.len() <= 5, "{} entries", entries.len());
+    // The newest stay.
+    assert_eq!(entries.last().unwrap()["seq"], 20, "{journal}");
+}

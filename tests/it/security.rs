@@ -77,8 +77,16 @@ async fn the_dashboard_takes_the_token_once_and_remembers_it_in_a_cookie() {
         .unwrap();
     assert_eq!(form.status(), StatusCode::UNAUTHORIZED);
 
+    // The link sets the cookie and sends the browser to the same page
+    // without the token, which leaves the address bar and the history.
     let opened = page(&format!("/?token={TOKEN}"), None).await.unwrap();
-    assert_eq!(opened.status(), StatusCode::OK);
+    assert_eq!(opened.status(), StatusCode::SEE_OTHER);
+    assert_eq!(opened.headers()["location"], "/");
+    let filtered = page(&format!("/timeline?provider=shine&token={TOKEN}"), None)
+        .await
+        .unwrap();
+    assert_eq!(filtered.status(), StatusCode::SEE_OTHER);
+    assert_eq!(filtered.headers()["location"], "/timeline?provider=shine");
     let cookie = opened.headers()["set-cookie"].to_str().unwrap().to_owned();
     assert!(
         cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
