@@ -278,8 +278,12 @@ fn init_logging(format: LogFormat) {
         Ok(quiet) => filter.add_directive(quiet),
         Err(_) => filter,
     };
+    // Colour codes only for a terminal: a log file or a CI's capture gets
+    // plain text.
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(terminal)
         .with_writer(std::io::stderr);
     match format {
         LogFormat::Pretty => builder.init(),

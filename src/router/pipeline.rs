@@ -228,14 +228,19 @@ fn record<P: ProviderApi>(
     rule: Option<std::sync::Arc<str>>,
 ) {
     let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
-    tracing::debug!(
-        provider = P::PROVIDER.name(),
+    // One line a request, at the default level: what a newcomer watches to
+    // see their client reach the sandbox. The path only: a query string
+    // may carry a secret (Shine's poll takes `client_secret`).
+    tracing::info!(
+        tenant = world.base_path.strip_prefix("/t/").unwrap_or("default"),
         method = %request.method,
         path = %request.path,
         operation,
         status,
+        rule = rule.as_deref(),
         duration_ms,
-        "request"
+        "{}",
+        P::PROVIDER.name()
     );
     world.journal.record(|seq| JournalEntry {
         seq,

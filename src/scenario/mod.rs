@@ -10,6 +10,7 @@ mod matcher;
 pub(crate) mod probe;
 mod rules;
 mod schema;
+mod suggest;
 mod template;
 
 use std::collections::BTreeMap;

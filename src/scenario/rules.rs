@@ -294,13 +294,7 @@ pub(super) fn validate(rule: &Rule) -> Result<(), (Location, String)> {
     let when = &rule.when;
     let op = &when.operation;
     if !all_operations().any(|known| known == op.value) {
-        return Err((
-            op.referenced,
-            format!(
-                "unknown operation `{}` (the README lists every operation id)",
-                op.value
-            ),
-        ));
+        return Err((op.referenced, super::suggest::unknown_operation(&op.value)));
     }
     for (key, count) in [("nth", &when.nth), ("times", &when.times)] {
         if let Some(n) = count.as_ref().filter(|n| n.value == 0) {

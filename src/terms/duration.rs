@@ -11,6 +11,10 @@ use serde::{Deserialize, Serialize, Serializer};
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Dur(pub Duration);
 
+/// The forms a duration takes, for every refusal to list.
+const FORMS: &str =
+    "write it as `150ms`, `30s`, `5m` or `1h`, or several together with no spaces (`1m30s`)";
+
 impl Dur {
     /// The longest duration a scenario or a control call may write: ten
     /// years (87600h). With the clock kept before 2200, every deadline the
@@ -28,6 +32,7 @@ impl Dur {
     }
 
     /// Parses `1h`, `5m`, `2s`, `150ms` and concatenations like `1m30s`.
+    /// Every refusal lists the forms it takes.
     pub fn parse(text: &str) -> Result<Self, String> {
         let text = text.trim();
         if text.is_empty() {
@@ -39,7 +44,7 @@ impl Dur {
             let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
             if digits == 0 {
                 return Err(format!(
-                    "invalid duration `{text}`: expected a number followed by ms, s, m or h"
+                    "invalid duration `{text}`: expected a number followed by ms, s, m or h; {FORMS}"
                 ));
             }
             let value: u64 = rest[..digits]
@@ -52,14 +57,12 @@ impl Dur {
                 "s" => Duration::from_secs(value),
                 "m" => Duration::from_secs(value.saturating_mul(60)),
                 "h" => Duration::from_secs(value.saturating_mul(3600)),
-                "" => {
-                    return Err(format!(
-                        "invalid duration `{text}`: a unit is required (ms, s, m or h)"
-                    ))
-                }
+                "" => return Err(format!(
+                    "invalid duration `{text}`: a unit is required right after the number; {FORMS}"
+                )),
                 other => {
                     return Err(format!(
-                        "invalid duration `{text}`: unknown unit `{other}` (use ms, s, m or h)"
+                        "invalid duration `{text}`: unknown unit `{other}`; {FORMS}"
                     ))
                 }
             };

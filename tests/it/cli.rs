@@ -189,3 +189,57 @@ fn on_every_interface_the_banner_links_loopback() {
         assert!(line.contains("http://127.0.0.1:"), "{line}");
     }
 }
+
+#[test]
+fn each_request_logs_one_plain_line_at_the_default_level() {
+    use std::io::{Read, Write};
+    let mut child = Command::new(BIN)
+        .args(["--port", "0"])
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let addr = first.rsplit("http://").next().unwrap().trim().to_owned();
+    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+    let body = r#"{"client_id":"shine-client","client_secret":"wrong"}"#;
+    write!(
+        stream,
+        "POST /t/ci-7/shine/v2/authentication/oauth2/action_request/00000000-0000-4000-8000-000000000000/poll?client_secret=hidden HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let _ = child.kill();
+    let out = child.wait_with_output().unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    let line = log
+        .lines()
+        .find(|l| l.contains("shine.action_request.poll"))
+        .unwrap_or_else(|| panic!("no request line in {log}"));
+    for part in [
+        "INFO",
+        "tenant=\"ci-7\"",
+        "method=POST",
+        "status=401",
+        "duration_ms=",
+    ] {
+        assert!(
+            line.contains(part) || line.contains(&part.replace('"', "")),
+            "{part}: {line}"
+        );
+    }
+    assert!(
+        !line.contains("hidden"),
+        "the query string stays out: {line}"
+    );
+    assert!(
+        !log.contains('\u{1b}'),
+        "no colour codes off a terminal: {log}"
+    );
+}

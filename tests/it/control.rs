@@ -286,3 +286,16 @@ async fn malformed_control_requests_are_refused_with_the_field() {
     let active = sandbox.get("/__admin/scenarios").await;
     assert_eq!(active.body["active"]["name"], "default");
 }
+
+#[tokio::test]
+async fn a_duration_in_words_is_refused_with_the_forms_it_takes() {
+    let sandbox = TestSandbox::start().await;
+    let refused = sandbox
+        .post("/__admin/clock", json!({"advance": "5 minutes"}))
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    let message = refused.body["error"]["message"].as_str().unwrap();
+    for form in ["`150ms`", "`30s`", "`5m`", "`1h`", "`1m30s`"] {
+        assert!(message.contains(form), "{message}");
+    }
+}

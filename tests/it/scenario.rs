@@ -173,3 +173,16 @@ async fn a_seeded_scenario_gives_the_same_ids_every_run() {
     }
     assert_eq!(ids[0], ids[1]);
 }
+
+#[test]
+fn a_misspelt_operation_names_the_ones_meant_at_its_position() {
+    let yaml =
+        "rules:\n  - when: { operation: weavr.multi_stepup.verfy }\n    respond: { status: 503 }\n";
+    let err = sca_sandbox::Scenario::parse("typo.yaml", yaml).unwrap_err();
+    assert_eq!(err.line, 2, "{err}");
+    assert!(
+        err.message
+            .contains("did you mean `weavr.multi_stepup.verify`"),
+        "{err}"
+    );
+}

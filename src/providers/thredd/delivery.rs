@@ -166,7 +166,7 @@ fn split_http_url(url: &str) -> Option<(String, String)> {
 }
 
 async fn post(authority: &str, path: &str, token: &str, body: String) -> Result<u16, String> {
-    let stream = TcpStream::connect(authority)
+    let stream = TcpStream::connect(&*loopback_by_name(authority))
         .await
         .map_err(|e| format!("connection failed: {e}"))?;
     let (mut sender, conn) = http1::handshake(TokioIo::new(stream))
@@ -193,9 +193,27 @@ async fn post(authority: &str, path: &str, token: &str, body: String) -> Result<
     Ok(status)
 }
 
+/// `localhost` as `127.0.0.1`, without the resolver: an image built from
+/// scratch has no `/etc/hosts` to say so.
+fn loopback_by_name(authority: &str) -> std::borrow::Cow<'_, str> {
+    match authority.split_once(':') {
+        Some((host, port)) if host.eq_ignore_ascii_case("localhost") => {
+            format!("127.0.0.1:{port}").into()
+        }
+        _ => authority.into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::split_http_url;
+    use super::{loopback_by_name, split_http_url};
+
+    #[test]
+    fn localhost_needs_no_resolver() {
+        assert_eq!(loopback_by_name("localhost:9000"), "127.0.0.1:9000");
+        assert_eq!(loopback_by_name("LocalHost:80"), "127.0.0.1:80");
+        assert_eq!(loopback_by_name("pm.example:443"), "pm.example:443");
+    }
 
     #[test]
     fn only_plain_http_urls_are_used() {
