@@ -125,8 +125,8 @@ pub use sandbox::{
     MIN_EXPOSED_TOKEN_LEN,
 };
 pub use scenario::{
-    scenario_schema, Arrival, Delay, Dur, Fault, Otp, Scenario, ScenarioError, SlowBody, SmsUser,
-    DEFAULT_SCENARIO, FORMAT_VERSION,
+    read_file as read_scenario_file, scenario_schema, Arrival, Delay, Dur, Fault, Otp, Scenario,
+    ScenarioError, SlowBody, SmsUser, DEFAULT_SCENARIO, FORMAT_VERSION,
 };
 pub use server::{serve, RunningSandbox, DRAIN_TIMEOUT};
 pub use tls::default_data_dir;

@@ -131,16 +131,18 @@ fn check(paths: &[PathBuf]) -> ExitCode {
     }
     let mut bad = 0;
     for file in &files {
-        match Scenario::from_file(file) {
-            Ok(_) => {
-                use std::io::Write;
-                let _ = writeln!(std::io::stdout().lock(), "{}: ok", file.display());
-            }
-            Err(e) => {
-                eprintln!("{e}");
-                bad += 1;
-            }
+        let problems = match sca_sandbox::read_scenario_file(file) {
+            Ok(text) => Scenario::check(&file.display().to_string(), &text),
+            Err(e) => vec![e],
+        };
+        if problems.is_empty() {
+            use std::io::Write;
+            let _ = writeln!(std::io::stdout().lock(), "{}: ok", file.display());
         }
+        for e in &problems {
+            eprintln!("{e}");
+        }
+        bad += usize::from(!problems.is_empty());
     }
     if bad == 0 {
         ExitCode::SUCCESS

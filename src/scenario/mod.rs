@@ -168,6 +168,28 @@ impl Scenario {
         Ok(scenario)
     }
 
+    /// Every problem of a scenario's text, each with its line and column:
+    /// a file that does not read as a scenario has one; one that does may
+    /// have many (rules, hosts, fixtures), and all are listed. Empty when
+    /// the file is good.
+    pub fn check(source: &str, yaml: &str) -> Vec<ScenarioError> {
+        let at = |(loc, message): (serde_saphyr::Location, String)| ScenarioError {
+            source: source.to_owned(),
+            line: loc.line(),
+            column: loc.column(),
+            message,
+        };
+        match serde_saphyr::from_str::<Scenario>(yaml) {
+            Err(_) => Self::parse(source, yaml).err().into_iter().collect(),
+            Ok(mut scenario) => {
+                if !scenario.fixtures.given {
+                    scenario.fixtures = Self::embedded_default().fixtures;
+                }
+                scenario.problems().into_iter().map(at).collect()
+            }
+        }
+    }
+
     /// Reads and parses a scenario file.
     pub fn from_file(path: &Path) -> Result<Self, ScenarioError> {
         Self::parse(&path.display().to_string(), &read_file(path)?)
@@ -218,10 +240,21 @@ impl Scenario {
         }
     }
 
+    /// The first problem, in the file's order.
     fn validate(&self) -> Result<(), (serde_saphyr::Location, String)> {
+        match self.problems().into_iter().next() {
+            Some(first) => Err(first),
+            None => Ok(()),
+        }
+    }
+
+    /// Every problem serde could not see, in the file's order: each rule's,
+    /// each host's, the version's and the providers' sections'.
+    fn problems(&self) -> Vec<(serde_saphyr::Location, String)> {
+        let mut out = Vec::new();
         if let Some(version) = &self.version {
             if version.value == 0 || version.value > FORMAT_VERSION {
-                return Err((
+                out.push((
                     version.referenced,
                     format!(
                         "unsupported scenario version {}: this build reads version {FORMAT_VERSION}",
@@ -230,18 +263,21 @@ impl Scenario {
                 ));
             }
         }
-        for rule in &self.rules {
-            rules::validate(rule)?;
-        }
+        out.extend(
+            self.rules
+                .iter()
+                .filter_map(|rule| rules::validate(rule).err()),
+        );
         for (host, provider) in &self.settings.hosts {
             if providers::Provider::from_name(&provider.value).is_none() {
-                return Err((
+                out.push((
                     provider.referenced,
                     format!(
                         "settings.hosts: `{host}` names no provider: `{}`",
                         provider.value
                     ),
                 ));
+                continue;
             }
             let bare = host.to_ascii_lowercase();
             let ok = !bare.is_empty()
@@ -250,18 +286,20 @@ impl Scenario {
                     .bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
             if !ok || host != &bare {
-                return Err((
+                out.push((
                     provider.referenced,
                     format!("settings.hosts: `{host}` is not a lower-case host name"),
                 ));
             }
         }
-        providers::validate(&self.sections())
+        out.extend(providers::validate(&self.sections()).err());
+        out.sort_by_key(|(at, _)| (at.line(), at.column()));
+        out
     }
 }
 
 /// A scenario file's text; a file that cannot be read is an error at line 0.
-pub(crate) fn read_file(path: &Path) -> Result<String, ScenarioError> {
+pub fn read_file(path: &Path) -> Result<String, ScenarioError> {
     std::fs::read_to_string(path).map_err(|e| ScenarioError {
         source: path.display().to_string(),
         line: 0,

@@ -57,9 +57,11 @@ impl Dur {
                 "s" => Duration::from_secs(value),
                 "m" => Duration::from_secs(value.saturating_mul(60)),
                 "h" => Duration::from_secs(value.saturating_mul(3600)),
-                "" => return Err(format!(
+                "" => {
+                    return Err(format!(
                     "invalid duration `{text}`: a unit is required right after the number; {FORMS}"
-                )),
+                ))
+                }
                 other => {
                     return Err(format!(
                         "invalid duration `{text}`: unknown unit `{other}`; {FORMS}"

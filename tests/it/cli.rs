@@ -243,3 +243,24 @@ fn each_request_logs_one_plain_line_at_the_default_level() {
         "no colour codes off a terminal: {log}"
     );
 }
+
+#[test]
+fn check_lists_every_problem_of_a_file_with_its_position() {
+    let dir = std::env::temp_dir().join(format!("sca-check-all-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("two.yaml");
+    std::fs::write(
+        &file,
+        "rules:\n  - when: { operation: weavr.multi_stepup.verfy }\n    respond: { status: 503 }\n  - when: { operation: shine.action_request.poll, nth: 0 }\n    respond: { status: 503 }\nsettings:\n  hosts: { Bad_Host: shine }\n",
+    )
+    .unwrap();
+    let out = Command::new(BIN).arg("check").arg(&file).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 3, "{stderr}");
+    assert!(lines[0].contains("two.yaml:2:") && lines[0].contains("did you mean"), "{stderr}");
+    assert!(lines[1].contains("two.yaml:4:") && lines[1].contains("counts from 1"), "{stderr}");
+    assert!(lines[2].contains("two.yaml:7:") && lines[2].contains("Bad_Host"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
