@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+
+mod logbuf;
 use sca_sandbox::{Error, Provider, Sandbox, SandboxBuilder, Scenario};
 
 /// A local sandbox for payment providers' Strong Customer Authentication APIs.
@@ -172,7 +174,7 @@ fn main() -> ExitCode {
         }
         None => {}
     }
-    init_logging(args.log_format);
+    let log = init_logging(args.log_format);
     // The builder checks the token against the address (none, blank or
     // short off loopback is refused), the same check an embedding gets.
     let mut builder = Sandbox::builder()
@@ -208,7 +210,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(run(builder.watch(args.watch)))
+    let code = runtime.block_on(run(builder.watch(args.watch)));
+    // What the log thread has not written yet goes out before the exit.
+    log.flush();
+    code
 }
 
 /// Starts the way an embedding does, then serves until Ctrl-C or SIGTERM.
@@ -271,7 +276,9 @@ fn announce(addr: SocketAddr, tls: Option<SocketAddr>) {
     let _ = out.flush();
 }
 
-fn init_logging(format: LogFormat) {
+/// Logs to stderr through a buffer (see [`logbuf`]); the buffer, to flush
+/// on the way out.
+fn init_logging(format: LogFormat) -> logbuf::LogBuffer {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     // The template engine logs whole render contexts at debug level, and the
@@ -283,14 +290,16 @@ fn init_logging(format: LogFormat) {
     // Colour codes only for a terminal: a log file or a CI's capture gets
     // plain text.
     let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let log = logbuf::LogBuffer::new();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(terminal)
-        .with_writer(std::io::stderr);
+        .with_writer(log.clone());
     match format {
         LogFormat::Pretty => builder.init(),
         LogFormat::Json => builder.json().init(),
     }
+    log
 }
 
 /// Resolves on Ctrl-C or, on Unix, SIGTERM. The SIGTERM handler is installed

@@ -215,7 +215,11 @@ fn each_request_logs_one_plain_line_at_the_default_level() {
     .unwrap();
     let mut answer = String::new();
     stream.read_to_string(&mut answer).unwrap();
-    let _ = child.kill();
+    // Stopped as a user stops it: what the log holds is written on the way out.
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     let log = String::from_utf8_lossy(&out.stderr);
     let line = log
@@ -259,8 +263,17 @@ fn check_lists_every_problem_of_a_file_with_its_position() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     let lines: Vec<&str> = stderr.lines().collect();
     assert_eq!(lines.len(), 3, "{stderr}");
-    assert!(lines[0].contains("two.yaml:2:") && lines[0].contains("did you mean"), "{stderr}");
-    assert!(lines[1].contains("two.yaml:4:") && lines[1].contains("counts from 1"), "{stderr}");
-    assert!(lines[2].contains("two.yaml:7:") && lines[2].contains("Bad_Host"), "{stderr}");
+    assert!(
+        lines[0].contains("two.yaml:2:") && lines[0].contains("did you mean"),
+        "{stderr}"
+    );
+    assert!(
+        lines[1].contains("two.yaml:4:") && lines[1].contains("counts from 1"),
+        "{stderr}"
+    );
+    assert!(
+        lines[2].contains("two.yaml:7:") && lines[2].contains("Bad_Host"),
+        "{stderr}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
