@@ -57,6 +57,36 @@ const tests = [
     assert.equal(paid.status, 200);
     assert.equal(paid.body.status, 'pending');
   }],
+  ['the page speaks as a bank: words for the permission and the account, grouped money, one font', async ({ base, shopUrl, page }) => {
+    const login = await api(base, '/v3/auth/login', { body: { api_key: 'intergiro-sandbox-key' } });
+    const token = login.body.access_token;
+    // An account's history: the page names the account, not its id.
+    const asked = await api(base, '/v3/accounts/acc-1/transactions', { token, method: 'GET' });
+    assert.equal(asked.status, 412);
+    const method = await api(base, `/v3/consents/${asked.body.consent.id}`, { token, body: { return_url: `${shopUrl}/done` } });
+    await page.setViewportSize({ width: 1366, height: 768 });
+    await page.goto(method.body.method.redirect_url);
+    assert.equal(await page.getByTestId('consent-account').textContent(), 'EUR account •••• 7466');
+    assert.equal(await page.getByTestId('consent-scope').textContent(), "See your account's transactions");
+    const text = await page.getByTestId('consent-page').textContent();
+    assert.ok(!/acc-1|view_transactions|Permission/.test(text), text);
+    // A large payment: thousands grouped, the IBAN on one line inside the card.
+    const big = { ...payment('browser-big', 'Acme GmbH'), amount: 129900 };
+    const pay = await api(base, '/v3/transactions/pay', { token, body: big });
+    const payPage = await api(base, `/v3/consents/${pay.body.consent.id}`, { token, body: { return_url: `${shopUrl}/done` } });
+    await page.goto(payPage.body.method.redirect_url);
+    assert.equal(await page.getByTestId('consent-amount').textContent(), '1,299.00 EUR');
+    const fits = await page.getByTestId('consent-iban').evaluate((el) => el.scrollWidth <= el.clientWidth);
+    assert.ok(fits, 'the IBAN fits its line');
+    const fonts = await page.evaluate(() => [
+      getComputedStyle(document.body).fontFamily,
+      getComputedStyle(document.querySelector('[data-testid=approve]')).fontFamily,
+    ]);
+    assert.equal(fonts[1], fonts[0]);
+    await page.screenshot({ path: `${artifacts}/intergiro-consent-1366.png`, fullPage: true });
+    await page.setViewportSize({ width: 375, height: 740 });
+    await page.screenshot({ path: `${artifacts}/intergiro-consent-phone.png`, fullPage: true });
+  }],
   ['markup in a payee shows as text and runs nothing', async ({ base, shopUrl, page }) => {
     const payee = '<img src=x onerror="window.pwned=1"><script>window.pwned=2</script>';
     const { redirectUrl } = await consentFor(base, shopUrl, 'browser-2', payee);

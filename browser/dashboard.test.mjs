@@ -118,6 +118,32 @@ const tests = [
     await page.getByTestId('journal').waitFor();
     await page.screenshot({ path: `${artifacts}/dashboard-journal.png`, fullPage: true });
   }],
+  ['a demo audience reads words, times on one line, and the whole journal on a phone', async ({ base, page }) => {
+    await shineRequest(base);
+    await page.setViewportSize({ width: 1366, height: 768 });
+    await page.goto(`${base}/`);
+    const words = page.locator('[data-testid=shine-row] [data-testid=pending-words]').first();
+    assert.equal(await words.textContent(), 'Bank transfer');
+    assert.equal(await words.getAttribute('title'), 'bank:transfers:create');
+    const pending = await page.getByTestId('pending-shine').textContent();
+    assert.ok(!pending.includes('bank:transfers:create'), pending);
+    // A relative time never breaks over two lines.
+    const when = page.locator('[data-testid=shine-row] [data-testid=when]').first();
+    assert.equal(await when.evaluate((el) => getComputedStyle(el).whiteSpace), 'nowrap');
+    await page.screenshot({ path: `${artifacts}/dashboard-words-1366.png`, fullPage: true });
+    // On a phone every column of the journal is there, scrolled within its
+    // box; the page itself does not overflow.
+    await page.setViewportSize({ width: 375, height: 740 });
+    await page.goto(`${base}/journal`);
+    await page.getByTestId('journal').waitFor();
+    const hidden = await page.evaluate(() => [...document.querySelectorAll('[data-testid=journal] th')]
+      .filter((th) => getComputedStyle(th).display === 'none').length);
+    assert.equal(hidden, 0);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the page overflows by ${overflow}px`);
+    await page.screenshot({ path: `${artifacts}/dashboard-journal-phone.png`, fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 800 });
+  }],
   ['markup a user set shows as text and runs nothing', async ({ base, page }) => {
     await call(`${base}/__admin/sms`, { body: { to: MARKUP, text: MARKUP, code: '111111', purpose: MARKUP, reference: MARKUP } });
     let dialogs = 0;

@@ -15,7 +15,9 @@ mkdirSync(artifacts, { recursive: true });
 
 /** Starts the sandbox on a free port and resolves to its base URL. */
 export function startSandbox(args = []) {
-  const child = spawn(bin, ['--port', '0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // Warnings only: a line per request would bury the tests' own output.
+  const env = { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn' };
+  const child = spawn(bin, ['--port', '0', ...args], { stdio: ['ignore', 'pipe', 'inherit'], env });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (chunk) => {

@@ -19,17 +19,18 @@ pub(crate) struct Summary {
     pub(crate) account: Option<String>,
 }
 
-/// An amount in minor units with `exponent` decimals: `10.00 EUR`.
+/// An amount in minor units with `exponent` decimals, thousands grouped as
+/// a statement prints them: `1,299.00 EUR`.
 pub(crate) fn money(minor: i64, exponent: u32, currency: &str) -> String {
     let sign = if minor < 0 { "-" } else { "" };
     let abs = minor.unsigned_abs();
     if exponent == 0 {
-        return format!("{sign}{abs} {currency}");
+        return format!("{sign}{} {currency}", thousands(abs));
     }
     let scale = 10u64.pow(exponent);
     format!(
         "{sign}{}.{:0width$} {currency}",
-        abs / scale,
+        thousands(abs / scale),
         abs % scale,
         width = exponent as usize
     )
@@ -37,7 +38,44 @@ pub(crate) fn money(minor: i64, exponent: u32, currency: &str) -> String {
 
 /// An amount given in major units (a provider that counts whole euros): `234.00 EUR`.
 pub(crate) fn major_money(amount: f64, currency: &str) -> String {
-    format!("{amount:.2} {currency}")
+    let cents = (amount * 100.0).round();
+    if cents.is_finite() && cents.abs() < 9e15 {
+        money(cents as i64, 2, currency)
+    } else {
+        format!("{amount:.2} {currency}")
+    }
+}
+
+/// `1299` as `1,299`.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
+}
+
+/// Gives each pending item of `items` (a JSON array) a `words` field: its
+/// `field`, a provider's code, as a demo audience reads it. The page shows
+/// the words and keeps the code for a tooltip.
+pub(crate) fn add_words(
+    mut items: serde_json::Value,
+    field: &str,
+    words: fn(&str) -> &'static str,
+) -> serde_json::Value {
+    if let Some(list) = items.as_array_mut() {
+        for item in list {
+            let said = item[field].as_str().map(words);
+            if let (Some(said), Some(object)) = (said, item.as_object_mut()) {
+                object.insert("words".to_owned(), said.into());
+            }
+        }
+    }
+    items
 }
 
 /// `DE89 3704 0044 0532 0130 00`: as printed on a statement, so a person can
@@ -99,9 +137,17 @@ mod tests {
         assert_eq!(money(1000, 2, "EUR"), "10.00 EUR");
         assert_eq!(money(5, 2, "GBP"), "0.05 GBP");
         assert_eq!(money(-1234, 2, "EUR"), "-12.34 EUR");
-        assert_eq!(money(1500, 0, "JPY"), "1500 JPY");
+        assert_eq!(money(1500, 0, "JPY"), "1,500 JPY");
         assert_eq!(major_money(234.0, "EUR"), "234.00 EUR");
         assert_eq!(major_money(2.5, "EUR"), "2.50 EUR");
+    }
+
+    #[test]
+    fn thousands_are_grouped_as_a_statement_prints_them() {
+        assert_eq!(money(129_900, 2, "EUR"), "1,299.00 EUR");
+        assert_eq!(money(-100_000_000, 2, "EUR"), "-1,000,000.00 EUR");
+        assert_eq!(money(99_999, 2, "EUR"), "999.99 EUR");
+        assert_eq!(major_money(1299.0, "EUR"), "1,299.00 EUR");
     }
 
     #[test]

@@ -80,13 +80,20 @@ impl ProviderApi for Intergiro {
 
     /// Consents waiting on their page.
     fn pending(world: &World) -> Value {
-        serde_json::to_value(
+        let items = serde_json::to_value(
             world
                 .stores()
                 .intergiro
                 .pending(world.now(), world.base_path()),
         )
-        .unwrap_or(Value::Null)
+        .unwrap_or(Value::Null);
+        crate::display::add_words(items, "scope", |scope| match scope {
+            "make_payment" => "Payment",
+            "view_transactions" => "Transaction history",
+            "view_card_credentials" => "Card details",
+            "activate_card" => "Card activation",
+            _ => "Consent",
+        })
     }
 
     type Control = control::Control;

@@ -54,9 +54,11 @@ fn consent_page(world: &World, token: &str, error: Option<&str>) -> Response {
     let Some((_, summary, scope)) = world.stores().intergiro.page(Ctx::of(world), token) else {
         return gone(world);
     };
+    let mut summary = summary;
+    summary.account = summary.account.map(|id| account_words(world, &id));
     let data = ConsentPage {
         summary,
-        scope,
+        scope: scope_words(scope),
         token,
         action: format!("{}{ACTION}", world.base_path()),
         error,
@@ -72,6 +74,36 @@ fn consent_page(world: &World, token: &str, error: Option<&str>) -> Response {
         StatusCode::OK
     };
     page(world, status, "intergiro/consent", &data)
+}
+
+/// What a permission lets the partner do, as a bank says it to its
+/// customer; the code stays out of sight.
+fn scope_words(scope: &str) -> &'static str {
+    match scope {
+        "make_payment" => "Make this payment from your account",
+        "view_transactions" => "See your account's transactions",
+        "view_card_credentials" => "See your card's number and security code",
+        "activate_card" => "Activate your card",
+        _ => "Act on your account",
+    }
+}
+
+/// An account as its holder knows it: its currency and the last digits of
+/// its IBAN (`EUR account •••• 7466`), never the sandbox's id.
+fn account_words(world: &World, id: &str) -> String {
+    let fixtures = &world.stores().intergiro.fixtures;
+    match fixtures.accounts.iter().find(|a| a.id.value == id) {
+        Some(account) => {
+            let iban: String = account.iban.as_deref().unwrap_or_default().chars().filter(char::is_ascii_alphanumeric).collect();
+            let last = &iban[iban.len().saturating_sub(4)..];
+            if last.is_empty() {
+                format!("{} account", account.currency)
+            } else {
+                format!("{} account •••• {last}", account.currency)
+            }
+        }
+        None => "Your account".to_owned(),
+    }
 }
 
 pub(crate) fn view(req: &Request, world: &World) -> Response {

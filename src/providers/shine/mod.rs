@@ -72,7 +72,7 @@ impl ProviderApi for Shine {
     /// Action requests waiting for the user in the app.
     fn pending(world: &World) -> Value {
         let directory = &world.stores().shine.directory;
-        Value::Array(
+        let items = Value::Array(
             list(world, Some(Status::Pending))
                 .into_iter()
                 .map(|mut item| {
@@ -81,7 +81,11 @@ impl ProviderApi for Shine {
                     item
                 })
                 .collect(),
-        )
+        );
+        crate::display::add_words(items, "action", |action| match action {
+            "bank:transfers:create" => "Bank transfer",
+            _ => "Action",
+        })
     }
 
     type Control = control::Control;

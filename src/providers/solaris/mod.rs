@@ -72,8 +72,13 @@ impl ProviderApi for Solaris {
 
     /// Change requests waiting for their TAN or signature.
     fn pending(world: &World) -> Value {
-        serde_json::to_value(world.stores().solaris.open_change_requests(world.now()))
-            .unwrap_or(Value::Null)
+        let items = serde_json::to_value(world.stores().solaris.open_change_requests(world.now()))
+            .unwrap_or(Value::Null);
+        crate::display::add_words(items, "status", |status| match status {
+            "AUTHORIZATION_REQUIRED" => "Waiting to be authorised",
+            "CONFIRMATION_REQUIRED" => "Waiting for the TAN",
+            _ => "Open",
+        })
     }
 
     fn apply_users(scenario: &mut SectionsMut<'_>) {

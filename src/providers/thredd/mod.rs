@@ -94,7 +94,12 @@ impl ProviderApi for Thredd {
                 view,
             })
             .collect();
-        serde_json::to_value(open).unwrap_or(Value::Null)
+        let items = serde_json::to_value(open).unwrap_or(Value::Null);
+        crate::display::add_words(items, "state", |state| match state {
+            "AWAITING_VALIDATION" => "Waiting for the cardholder's app",
+            "AWAITING_OTP" => "Waiting for the SMS code",
+            _ => "Open",
+        })
     }
 
     fn own_sms(users: &Users) -> Option<SmsUser> {
