@@ -94,7 +94,13 @@ fn account_words(world: &World, id: &str) -> String {
     let fixtures = &world.stores().intergiro.fixtures;
     match fixtures.accounts.iter().find(|a| a.id.value == id) {
         Some(account) => {
-            let iban: String = account.iban.as_deref().unwrap_or_default().chars().filter(char::is_ascii_alphanumeric).collect();
+            let iban: String = account
+                .iban
+                .as_deref()
+                .unwrap_or_default()
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .collect();
             let last = &iban[iban.len().saturating_sub(4)..];
             if last.is_empty() {
                 format!("{} account", account.currency)

@@ -7,7 +7,6 @@
 
 use std::collections::HashMap;
 
-
 use chrono::{DateTime, Utc};
 use parking_lot::Mutex;
 use serde_json::{json, Value};
@@ -98,7 +97,9 @@ impl Store {
     fn issue(&self, ctx: Ctx<'_>) -> Result<(String, String), Full> {
         let mut inner = self.inner.lock();
         inner.access.make_room(ctx.cap, |exp| *exp <= ctx.now)?;
-        inner.refresh.make_room(ctx.cap, |(exp, _)| *exp <= ctx.now)?;
+        inner
+            .refresh
+            .make_room(ctx.cap, |(exp, _)| *exp <= ctx.now)?;
         let access = format!("eyJ{}", ctx.ids.token(60));
         let refresh = ctx.ids.token(48);
         inner.access.insert(

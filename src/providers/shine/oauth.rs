@@ -4,7 +4,6 @@
 //! user named by `uid` (or the first fixture user), which is what a partner's
 //! integration test needs to obtain a token.
 
-
 use chrono::{DateTime, Utc};
 use hyper::StatusCode;
 
