@@ -10,21 +10,23 @@ import { bin } from './support.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const readme = readFileSync(`${root}/README.md`, 'utf8');
-const blocks = [...readme.matchAll(/^```js\n([\s\S]*?)^```$/gm)].map((m) => m[1]);
+// `js` blocks run as they are; `ts` blocks through tsx, as the README says.
+const blocks = [...readme.matchAll(/^```(js|ts)\n([\s\S]*?)^```$/gm)].map((m) => ({ lang: m[1], code: m[2] }));
 
 test('the README has examples to run', () => {
   assert.ok(blocks.length >= 2, `found ${blocks.length} js blocks`);
 });
 
-blocks.forEach((code, i) => {
-  test(`README js block ${i + 1} runs`, () => {
-    const file = `${root}/.readme-block-${i + 1}.test.mjs`;
+blocks.forEach(({ lang, code }, i) => {
+  test(`README ${lang} block ${i + 1} runs`, () => {
+    const file = `${root}/.readme-block-${i + 1}.test.${lang === 'ts' ? 'mts' : 'mjs'}`;
     writeFileSync(file, code);
+    const args = lang === 'ts' ? ['--import', 'tsx', '--test', file] : ['--test', file];
     // Without the parent runner's context the child reports in plain TAP.
     const env = { ...process.env, SCA_SANDBOX_BIN: bin };
     delete env.NODE_TEST_CONTEXT;
     try {
-      const run = spawnSync(process.execPath, ['--test', file], {
+      const run = spawnSync(process.execPath, args, {
         cwd: root, env, encoding: 'utf8', timeout: 60000,
       });
       assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
