@@ -41,12 +41,13 @@ pub const OBJECT_COST: usize = 1024;
 pub const PROBES: usize = 16;
 
 /// The most the sandbox reads of an answer to a call it makes itself
-/// (Thredd's NotifyInitiateAction): the rest is never read, and the
-/// connection is dropped.
+/// (Thredd's NotifyInitiateAction), by default: the rest is never read,
+/// and the connection is dropped (`settings.limits.outbound_answer`).
 pub const OUTBOUND_ANSWER_LIMIT: usize = 64 * 1024;
 
-/// The largest answer a scenario rule may render: a template that repeats
-/// a large request value is refused rather than amplified.
+/// The largest answer a scenario rule may render, by default: a template
+/// that repeats a large request value is refused rather than amplified
+/// (`settings.limits.rendered_answer`).
 pub const RENDERED_ANSWER_LIMIT: usize = 1024 * 1024;
 
 /// `settings.limits` of a scenario file.
@@ -56,12 +57,21 @@ pub struct Limits {
     /// Objects of one kind (tokens, requests, challenges, ...) a tenant's
     /// store keeps before it refuses new ones.
     pub live_objects: NonZeroUsize,
+    /// Bytes a rule's templated answer may render to; past it the request
+    /// is answered 413 in the provider's envelope.
+    pub rendered_answer: NonZeroUsize,
+    /// Bytes the sandbox reads of an answer to a call it makes itself
+    /// (Thredd's NotifyInitiateAction); the rest is never read.
+    pub outbound_answer: NonZeroUsize,
 }
 
 impl Default for Limits {
     fn default() -> Self {
+        let at_least_one = |n| NonZeroUsize::new(n).unwrap_or(NonZeroUsize::MIN);
         Self {
-            live_objects: NonZeroUsize::new(DEFAULT_LIVE_OBJECTS).unwrap_or(NonZeroUsize::MIN),
+            live_objects: at_least_one(DEFAULT_LIVE_OBJECTS),
+            rendered_answer: at_least_one(RENDERED_ANSWER_LIMIT),
+            outbound_answer: at_least_one(OUTBOUND_ANSWER_LIMIT),
         }
     }
 }

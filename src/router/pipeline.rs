@@ -13,7 +13,6 @@ use super::{closing, App, Outcome};
 use crate::http::{self, Request, Response};
 use crate::idempotency::{Begin, Key, Ticket};
 use crate::journal::JournalEntry;
-use crate::limits::RENDERED_ANSWER_LIMIT;
 use crate::providers::{CommonError, Operation, ProviderApi, RouteMatch, RouteTable};
 use crate::scenario::probe::Probe;
 use crate::scenario::{Env, Fault};
@@ -149,7 +148,11 @@ impl App {
                     now: world.now(),
                 };
                 canned
-                    .render(&probe, env, RENDERED_ANSWER_LIMIT)
+                    .render(
+                        &probe,
+                        env,
+                        world.scenario.settings.limits.rendered_answer.get(),
+                    )
                     .unwrap_or_else(|limit| P::common_error(CommonError::AnswerTooLarge { limit }))
             }
             None => run::<P>(route, &request, world, operation),

@@ -487,3 +487,33 @@ async fn shine_sends_codes_only_to_redirect_uris_the_client_registered() {
     let registered = authorize("http://127.0.0.1:3000/callback").await;
     assert_eq!(registered.status, StatusCode::FOUND);
 }
+
+#[tokio::test]
+async fn the_rendered_answer_limit_is_a_scenario_setting() {
+    let yaml = format!(
+        "settings:\n  limits: {{ rendered_answer: 1000 }}\n{}",
+        amplifying(10)
+    );
+    // Its own file: the demo world's settings would be a second `settings`.
+    let sandbox =
+        TestSandbox::from(sca_sandbox::Sandbox::builder().scenario_yaml(yaml)).await;
+    let create = |big: &str| {
+        sandbox.send(
+            sandbox
+                .http
+                .post(sandbox.url("/shine/v2/authentication/oauth2/action_request"))
+                .json(&json!({ "big": big })),
+        )
+    };
+    assert_eq!(create(&"x".repeat(90)).await.status, StatusCode::OK);
+    let large = create(&"x".repeat(110)).await;
+    assert_eq!(large.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(
+        large.body["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("1000 bytes"),
+        "{}",
+        large.body
+    );
+}

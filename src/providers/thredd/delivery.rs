@@ -16,7 +16,6 @@ use tokio::net::TcpStream;
 use super::store::Ctx;
 use super::store::Delivery;
 use super::THREDD_CLIENT;
-use crate::limits::OUTBOUND_ANSWER_LIMIT;
 use crate::providers::Provider;
 use crate::providers::World;
 
@@ -114,7 +113,8 @@ async fn attempt(
     };
     let sent_at = world.now();
     let started = Instant::now();
-    let send = post(&authority, &path, &token, payload);
+    let limit = world.settings().limits.outbound_answer.get();
+    let send = post(&authority, &path, &token, payload, limit);
     let result = tokio::select! {
         result = send => result,
         _ = tokio::time::sleep(timeout) => Err("no answer within the validation timeout".to_owned()),
@@ -165,7 +165,13 @@ fn split_http_url(url: &str) -> Option<(String, String)> {
     Some((authority, path.to_owned()))
 }
 
-async fn post(authority: &str, path: &str, token: &str, body: String) -> Result<u16, String> {
+async fn post(
+    authority: &str,
+    path: &str,
+    token: &str,
+    body: String,
+    limit: usize,
+) -> Result<u16, String> {
     let stream = TcpStream::connect(&*loopback_by_name(authority))
         .await
         .map_err(|e| format!("connection failed: {e}"))?;
@@ -187,7 +193,7 @@ async fn post(authority: &str, path: &str, token: &str, body: String) -> Result<
     // The answer's body is read up to a small bound and no further: a PM
     // that sends without end is cut off (the connection is dropped with
     // the body), not buffered.
-    let _ = http_body_util::Limited::new(response.into_body(), OUTBOUND_ANSWER_LIMIT)
+    let _ = http_body_util::Limited::new(response.into_body(), limit)
         .collect()
         .await;
     Ok(status)
