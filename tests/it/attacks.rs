@@ -495,8 +495,7 @@ async fn the_rendered_answer_limit_is_a_scenario_setting() {
         amplifying(10)
     );
     // Its own file: the demo world's settings would be a second `settings`.
-    let sandbox =
-        TestSandbox::from(sca_sandbox::Sandbox::builder().scenario_yaml(yaml)).await;
+    let sandbox = TestSandbox::from(sca_sandbox::Sandbox::builder().scenario_yaml(yaml)).await;
     let create = |big: &str| {
         sandbox.send(
             sandbox
