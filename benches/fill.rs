@@ -77,37 +77,31 @@ fn main() {
     stop(&mut sandbox, &file);
     report_curve(objects, &seconds, rss, &counts);
 
-    let (mut sandbox, addr, file) = spawn_sandbox(100_000, &[]);
-    let counts = Arc::new(Counts::default());
-    let peak = runtime.block_on(ceiling(
-        addr,
-        connections,
-        sustain,
-        sandbox.id(),
-        counts.clone(),
-    ));
-    stop(&mut sandbox, &file);
-    println!(
-        "ceiling at the default cap: {sustain} s, {} created, {} refused with 429, {} other; highest RSS {:.1} MiB",
-        counts.ok.load(Ordering::Relaxed),
-        counts.limited.load(Ordering::Relaxed),
-        counts.other.load(Ordering::Relaxed),
-        peak as f64 / 1024.0
-    );
-
+    let label = "ceiling at the default cap".to_owned();
+    sustained(&runtime, &label, sustain, |addr, pid, counts| {
+        ceiling(addr, connections, sustain, pid, counts)
+    });
     let tenants: usize = env_or("FILL_TENANTS", 1024);
+    let label = format!("over {tenants} tenants at the default budget");
+    sustained(&runtime, &label, sustain, |addr, pid, counts| {
+        spread(addr, (connections, tenants), sustain, pid, counts)
+    });
+}
+
+/// One sustained run on a fresh sandbox at the default cap and budget: what
+/// it created and refused, and the highest RSS `run` saw.
+fn sustained<F: std::future::Future<Output = u64>>(
+    runtime: &tokio::runtime::Runtime,
+    label: &str,
+    sustain: u64,
+    run: impl FnOnce(SocketAddr, u32, Arc<Counts>) -> F,
+) {
     let (mut sandbox, addr, file) = spawn_sandbox(100_000, &[]);
     let counts = Arc::new(Counts::default());
-    let peak = runtime.block_on(spread(
-        addr,
-        (connections, tenants),
-        sustain,
-        sandbox.id(),
-        counts.clone(),
-    ));
+    let peak = runtime.block_on(run(addr, sandbox.id(), counts.clone()));
     stop(&mut sandbox, &file);
     println!(
-        "over {tenants} tenants at the default budget: {sustain} s, {} created, {} refused with 429, {} other; highest RSS {:.1} MiB",
+        "{label}: {sustain} s, {} created, {} refused with 429, {} other; highest RSS {:.1} MiB",
         counts.ok.load(Ordering::Relaxed),
         counts.limited.load(Ordering::Relaxed),
         counts.other.load(Ordering::Relaxed),

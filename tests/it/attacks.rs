@@ -45,6 +45,18 @@ async fn register(
     out
 }
 
+/// Person-1's bound devices, as Solaris lists them.
+async fn bound_devices(sandbox: &TestSandbox, token: &str) -> crate::support::Answer {
+    sandbox
+        .solaris(
+            Method::GET,
+            "/v1/mfa/devices?person_id=person-1",
+            token,
+            None,
+        )
+        .await
+}
+
 fn count(statuses: &[StatusCode], wanted: StatusCode) -> usize {
     statuses.iter().filter(|s| **s == wanted).count()
 }
@@ -108,14 +120,7 @@ async fn one_activation_code_binds_one_device_however_many_were_registered_with_
         .await;
     assert_eq!(used.body["usage_count"], 1);
     assert_eq!(used.body["max_usage_count"], 1);
-    let listed = sandbox
-        .solaris(
-            Method::GET,
-            "/v1/mfa/devices?person_id=person-1",
-            &token,
-            None,
-        )
-        .await;
+    let listed = bound_devices(&sandbox, &token).await;
     assert_eq!(
         listed.body.as_array().map(Vec::len),
         Some(1),
@@ -146,14 +151,7 @@ async fn the_device_limit_holds_when_bindings_complete() {
     .await;
     assert_eq!(count(&statuses, StatusCode::NO_CONTENT), 5, "{statuses:?}");
     assert_eq!(count(&statuses, StatusCode::CONFLICT), 3, "{statuses:?}");
-    let listed = sandbox
-        .solaris(
-            Method::GET,
-            "/v1/mfa/devices?person_id=person-1",
-            &token,
-            None,
-        )
-        .await;
+    let listed = bound_devices(&sandbox, &token).await;
     assert_eq!(listed.body.as_array().map(Vec::len), Some(5));
     // A removed device frees its place for a waiting binding.
     let first = listed.body[0]["id"].as_str().unwrap();
