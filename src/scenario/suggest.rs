@@ -11,13 +11,42 @@ pub(super) fn unknown_operation(id: &str) -> String {
         .filter(|(d, _)| *d <= (id.len() / 3).max(3))
         .collect();
     near.sort();
-    let names: Vec<String> = near.iter().take(3).map(|(_, k)| format!("`{k}`")).collect();
+    let mut names: Vec<&str> = near.iter().take(3).map(|(_, k)| *k).collect();
+    if let Some(best) = names.first().copied() {
+        names.extend(
+            siblings(best)
+                .filter(|s| !names.contains(s))
+                .collect::<Vec<_>>(),
+        );
+    }
+    let names: Vec<String> = names.iter().map(|k| format!("`{k}`")).collect();
     let hint = if names.is_empty() {
         String::new()
     } else {
         format!("; did you mean {}?", names.join(" or "))
     };
     format!("unknown operation `{id}`{hint} (docs/scenarios.md lists every operation id)")
+}
+
+/// The same operation under another of the provider's APIs: the same
+/// provider and verb, one resource ending with the other
+/// (`weavr.stepup.verify` and `weavr.multi_stepup.verify`).
+fn siblings(id: &str) -> impl Iterator<Item = &'static str> + '_ {
+    let parts = |id: &str| -> Option<(String, String, String)> {
+        let (provider, rest) = id.split_once('.')?;
+        let (resource, verb) = rest.rsplit_once('.')?;
+        Some((provider.to_owned(), resource.to_owned(), verb.to_owned()))
+    };
+    let me = parts(id);
+    all_operations().filter(move |known| {
+        let (Some((p, r, v)), Some((kp, kr, kv))) = (me.as_ref(), parts(known)) else {
+            return false;
+        };
+        *known != id
+            && *p == kp
+            && *v == kv
+            && (kr.ends_with(r.as_str()) || r.ends_with(kr.as_str()))
+    })
 }
 
 /// Levenshtein distance, in characters.
@@ -49,6 +78,10 @@ mod tests {
             message.contains("did you mean `weavr.multi_stepup.verify`"),
             "{message}"
         );
+        // A misspelt Payment Run id names its Multi sibling too.
+        let sibling = unknown_operation("weavr.stepup.verfy");
+        assert!(sibling.contains("`weavr.stepup.verify`"), "{sibling}");
+        assert!(sibling.contains("`weavr.multi_stepup.verify`"), "{sibling}");
         let far = unknown_operation("nothing.like.this.at.all.really");
         assert!(!far.contains("did you mean"), "{far}");
         assert_eq!(edit_distance("kitten", "sitting"), 3);
