@@ -284,7 +284,7 @@ impl Tls {
         ];
         names.extend(hosts.iter().cloned());
         let (leaf_pem, leaf_key) = issue(&ca_key, &names, false)?;
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let provider = crypto_provider();
         let mut roots = rustls::RootCertStore::empty();
         roots
             .add(der_of(&ca_pem)?)
@@ -321,6 +321,15 @@ impl Tls {
         let (cert, key) = issue(&self.ca_key, &[name.to_owned()], true)?;
         Ok((cert, key.serialize_pem()))
     }
+}
+
+/// The *ring* provider. rustls 0.23.48 deprecates it for lacking
+/// post-quantum key exchange; a local sandbox's HTTPS needs none, and *ring*
+/// builds with a plain C compiler, statically for the image too, so it
+/// stays, without the warning in a dependant's fresh build.
+#[allow(deprecated)]
+pub(crate) fn crypto_provider() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
 }
 
 /// What the connection a request came on says about its peer.

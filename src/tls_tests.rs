@@ -15,7 +15,7 @@ fn dir(name: &str) -> PathBuf {
 fn accepted(ca_pem: &str, cert: &str, name: &str) -> Result<(), rustls::Error> {
     let mut roots = rustls::RootCertStore::empty();
     roots.add(der_of(ca_pem).unwrap()).unwrap();
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let provider = crypto_provider();
     let verifier =
         rustls::client::WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
             .build()
