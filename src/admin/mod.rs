@@ -37,6 +37,8 @@ pub(crate) struct Cx<'a> {
     pub(crate) tenant: &'a Arc<Tenant>,
     /// Turns `true` when the server shuts down: long-polls answer then.
     pub(crate) stopping: &'a watch::Receiver<bool>,
+    /// The request came over HTTPS: links to the sandbox say `https`.
+    pub(crate) tls: bool,
 }
 
 /// Answers a control API request.
@@ -45,11 +47,13 @@ pub(crate) async fn handle(
     sandbox: &Sandbox,
     tenant: &Arc<Tenant>,
     stopping: &watch::Receiver<bool>,
+    tls: bool,
 ) -> Response {
     let cx = &Cx {
         sandbox,
         tenant,
         stopping,
+        tls,
     };
     let segments = req.segments();
     let route = match Route::parse(&req.method, &segments[1..]) {
@@ -74,7 +78,7 @@ pub(crate) async fn handle(
     };
     tracing::debug!(operation = route.operation(), "control request");
     let result = match route {
-        Route::OpenApi => Ok(openapi::serve()),
+        Route::OpenApi => Ok(openapi::serve(cx.tls, req.header("host"))),
         Route::Health => Ok(http::json(
             StatusCode::OK,
             &json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }),

@@ -24,12 +24,41 @@ pub(crate) fn document() -> &'static Value {
     })
 }
 
-/// `GET /__admin/openapi.json`.
-pub(crate) fn serve() -> Response {
-    static JSON: OnceLock<Bytes> = OnceLock::new();
-    let body = JSON.get_or_init(|| Bytes::from(serde_json::to_vec(document()).unwrap_or_default()));
-    http::with_type(StatusCode::OK, body.clone(), "application/json")
+/// `GET /__admin/openapi.json`, whose `servers` is the scheme and host the
+/// request came on, so a client generated from it calls this sandbox
+/// however it is reached (another port, a host name, HTTPS).
+pub(crate) fn serve(tls: bool, host: Option<&str>) -> Response {
+    static JSON: OnceLock<(Bytes, usize, usize)> = OnceLock::new();
+    let (body, start, end) = JSON.get_or_init(|| {
+        let mut document = document().clone();
+        document["servers"] = serde_json::json!([{ "url": SERVER_MARK }]);
+        let bytes = serde_json::to_vec(&document).unwrap_or_default();
+        let mark = format!("\"{SERVER_MARK}\"");
+        let start = bytes
+            .windows(mark.len())
+            .position(|w| w == mark.as_bytes())
+            .unwrap_or(0);
+        (Bytes::from(bytes), start, start + mark.len())
+    });
+    // A Host of anything but a host name and port is not repeated back.
+    let host = host
+        .filter(|h| {
+            !h.is_empty()
+                && h.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b))
+        })
+        .unwrap_or("127.0.0.1:4242");
+    let scheme = if tls { "https" } else { "http" };
+    let url = serde_json::to_vec(&format!("{scheme}://{host}")).unwrap_or_default();
+    let mut out = Vec::with_capacity(body.len() + url.len());
+    out.extend_from_slice(&body[..*start]);
+    out.extend_from_slice(&url);
+    out.extend_from_slice(&body[*end..]);
+    http::with_type(StatusCode::OK, out.into(), "application/json")
 }
+
+/// Where the request's server URL goes in the served document.
+const SERVER_MARK: &str = "sca-sandbox-server-url";
 
 #[cfg(test)]
 #[path = "openapi_tests.rs"]

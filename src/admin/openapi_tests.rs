@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use hyper::Method;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use super::document;
 use crate::admin::routes::{Route as AdminRoute, OPERATIONS as ADMIN_OPERATIONS};
@@ -133,7 +133,51 @@ fn every_routed_operation_is_in_the_document() {
 
 #[test]
 fn the_served_document_is_the_json_of_the_file() {
-    let res = super::serve();
+    let res = super::serve(false, Some("127.0.0.1:4242"));
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-type"], "application/json");
+}
+
+#[test]
+fn the_served_servers_are_the_requests_scheme_and_host_and_nothing_else() {
+    let served = |tls, host| {
+        let body = futures_body(super::serve(tls, host));
+        let mut document: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        let servers = document["servers"].take();
+        // Everything but `servers` is the file's.
+        let mut file = super::document().clone();
+        file["servers"] = serde_json::Value::Null;
+        assert_eq!(document, file);
+        servers
+    };
+    assert_eq!(
+        served(true, Some("sandbox.weavr.io:4243")),
+        json!([{ "url": "https://sandbox.weavr.io:4243" }])
+    );
+    assert_eq!(
+        served(false, Some("[::1]:8080")),
+        json!([{ "url": "http://[::1]:8080" }])
+    );
+    // A Host that is no host name is not echoed.
+    assert_eq!(
+        served(false, Some("a\"b")),
+        json!([{ "url": "http://127.0.0.1:4242" }])
+    );
+    assert_eq!(
+        served(false, None),
+        json!([{ "url": "http://127.0.0.1:4242" }])
+    );
+}
+
+/// The bytes of a response built in memory.
+fn futures_body(res: crate::http::Response) -> bytes::Bytes {
+    use http_body_util::BodyExt;
+    let collected = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(res.into_body().collect());
+    match collected {
+        Ok(c) => c.to_bytes(),
+        Err(never) => match never {},
+    }
 }

@@ -191,9 +191,13 @@ impl App {
         }
         if first == "__admin" {
             let limit = self.sandbox.body_limit();
+            let tls = req
+                .extensions()
+                .get::<crate::tls::Peer>()
+                .is_some_and(|p| p.tls);
             return match self.buffer(req, skip).await {
                 Ok(req) => Outcome::Respond(
-                    admin::handle(&req, &self.sandbox, tenant, &self.stopping).await,
+                    admin::handle(&req, &self.sandbox, tenant, &self.stopping, tls).await,
                 ),
                 Err(BodyError::TooLarge) => Outcome::Respond(crate::control::error(
                     StatusCode::PAYLOAD_TOO_LARGE,

@@ -299,3 +299,24 @@ async fn a_duration_in_words_is_refused_with_the_forms_it_takes() {
         assert!(message.contains(form), "{message}");
     }
 }
+
+#[tokio::test]
+async fn the_description_names_the_server_as_the_request_reached_it() {
+    let sandbox = TestSandbox::start().await;
+    let description = sandbox.get("/__admin/openapi.json").await.body;
+    assert_eq!(
+        description["servers"],
+        json!([{ "url": sandbox.url("") }]),
+        "the port this sandbox has, not 4242"
+    );
+    let by_name = sandbox
+        .send(
+            sandbox
+                .http
+                .get(sandbox.url("/__admin/openapi.json"))
+                .header("host", "localhost:8080"),
+        )
+        .await;
+    assert_eq!(by_name.body["servers"][0]["url"], "http://localhost:8080");
+    assert!(by_name.body["paths"].as_object().unwrap().len() > 100);
+}
