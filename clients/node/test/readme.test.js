@@ -37,3 +37,20 @@ blocks.forEach(({ lang, code }, i) => {
     }
   });
 });
+
+test('the README\'s first test, without a binary, reports only that', () => {
+  const file = `${root}/.readme-missing-bin.test.mjs`;
+  writeFileSync(file, blocks[0].code);
+  const env = { ...process.env, SCA_SANDBOX_BIN: `${root}/no-such-binary` };
+  delete env.NODE_TEST_CONTEXT;
+  try {
+    const run = spawnSync(process.execPath, ['--test', file], { cwd: root, env, encoding: 'utf8', timeout: 60000 });
+    assert.notEqual(run.status, 0);
+    const output = `${run.stdout}\n${run.stderr}`;
+    assert.match(output, /no-such-binary/);
+    // No second error from stopping a sandbox that never started.
+    assert.doesNotMatch(output, /Cannot read properties of undefined/);
+  } finally {
+    rmSync(file, { force: true });
+  }
+});
