@@ -89,7 +89,9 @@ impl Journal {
         let mut shard = self.shards[entry.provider as usize].lock();
         // Full, or the budget spent: the oldest entry makes way.
         let full = shard.entries.len() == SHARD_CAPACITY;
-        let evicted = if full || (!shard.entries.is_empty() && !shard.share.grow()) {
+        let spent = !full && !shard.share.grow();
+        // An empty shard keeps its one entry, counted or not.
+        let evicted = if full || (spent && !shard.entries.is_empty()) {
             shard.entries.pop_front()
         } else {
             None

@@ -179,9 +179,12 @@ impl<T: Entry> Feed<T> {
             let mut ring = self.inner.lock();
             ring.last_seq += 1;
             let entry = build(ring.last_seq);
+            // Full, or the budget spent: the oldest entry makes way. The
+            // budget is asked only below the capacity, where the feed grows.
             let full = ring.items.len() == ring.capacity;
-            let spent = !ring.items.is_empty() && ring.share.as_mut().is_some_and(|s| !s.grow());
-            let evicted = if full || spent {
+            let spent = !full && ring.share.as_mut().is_some_and(|s| !s.grow());
+            // An empty feed keeps its one entry, counted or not.
+            let evicted = if full || (spent && !ring.items.is_empty()) {
                 ring.items.pop_front()
             } else {
                 None
@@ -283,6 +286,26 @@ mod tests {
             .map(|s| s.seq)
             .collect();
         assert_eq!(seqs, vec![2, 3]);
+    }
+
+    #[test]
+    fn a_full_feed_counts_against_the_budget_no_more_than_it_holds() {
+        let budget = std::sync::Arc::new(crate::limits::Budget::new(1 << 20));
+        let feed = Feed::budgeted(2, &budget, 100);
+        for _ in 0..50 {
+            feed.push(|seq| sms(seq, "+1"));
+        }
+        assert_eq!(budget.used(), 2 * 100);
+        drop(feed);
+        assert_eq!(budget.used(), 0);
+        // A spent budget keeps the feed to what it has.
+        let tight = std::sync::Arc::new(crate::limits::Budget::new(100));
+        let feed = Feed::budgeted(10, &tight, 100);
+        for _ in 0..5 {
+            feed.push(|seq| sms(seq, "+1"));
+        }
+        assert_eq!(feed.len(), 1, "the one the budget counts");
+        assert_eq!(tight.used(), 100);
     }
 
     #[test]
