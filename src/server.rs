@@ -32,9 +32,8 @@ use crate::wire::{Kill, Socket, WireBody};
 
 /// How long shutdown waits for open connections.
 pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long an idle keep-alive connection stays open once the server
-/// stops, for a request already on its way: far longer than loopback takes,
-/// short enough that a stop stays quick.
+/// How long an idle keep-alive connection stays open once the server stops,
+/// for a request already on its way; a stop stays quick.
 const SHUTDOWN_GRACE: Duration = Duration::from_millis(100);
 /// A client has this long to send a request's headers (a slow-loris guard).
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
@@ -324,23 +323,20 @@ impl Connection {
                 async move { Ok::<_, Infallible>(respond(&app, req, &kill).await) }
             })
         };
-        // The watcher only counts the connection for the drain, until this
-        // returns; when to close is decided here.
+        // The watcher only counts the connection for the drain.
         let _counted = self.watcher;
         let conn = self.http.serve_connection(TokioIo::new(stream), service);
         tokio::pin!(conn);
         let mut stopping = self.app.stopping.clone();
-        // A `drop`, `reset` or `hang` fault closes the socket unanswered, by
-        // dropping the connection (and with it the socket, which resets if
-        // asked to).
+        // A `drop`, `reset` or `hang` fault closes the socket unanswered by
+        // dropping the connection (the socket resets if asked to).
         let ended = tokio::select! {
             result = conn.as_mut() => Some(result),
             () = kill.fired() => return,
             _ = stopping.wait_for(|stop| *stop) => None,
         };
-        // Stopping: a request already on its way over an idle keep-alive
-        // connection is still read and answered (with `connection: close`)
-        // for a moment; only then is the idle connection closed.
+        // Stopping: a request already on its way is still read and answered
+        // (with `connection: close`) for a moment, then an idle one closes.
         let ended = match ended {
             Some(result) => result,
             None => tokio::select! {
@@ -393,8 +389,7 @@ async fn respond(
             std::future::pending().await
         }
     };
-    // Once the server stops, each answer closes its connection behind it,
-    // so a client learns it must not send another on this one.
+    // Once the server stops, each answer closes its connection behind it.
     if *app.stopping.borrow() {
         res.headers_mut().insert(
             hyper::header::CONNECTION,

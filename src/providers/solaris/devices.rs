@@ -15,7 +15,7 @@ use super::model::{
     SignatureChallengeView,
 };
 
-use super::error::SolarisError;
+use super::error::{device_limit, SolarisError};
 use super::store::{already_completed, expired, sms_draft, stamp, Ctx, Inner, Store};
 use crate::crypto::{self, CryptoError};
 use crate::limits::Capped;
@@ -102,14 +102,6 @@ pub(crate) fn signature_error(e: CryptoError) -> SolarisError {
         }
         other => SolarisError::validation("signature", format!("signature {}", other.describe())),
     }
-}
-
-/// The person has as many bound devices as Solaris allows.
-pub(crate) fn device_limit(max: usize) -> SolarisError {
-    SolarisError::conflict(
-        "device_limit_reached",
-        format!("A person may have at most {max} devices"),
-    )
 }
 
 impl Inner {

@@ -218,3 +218,11 @@ impl From<CommonError> for SolarisError {
         )
     }
 }
+
+/// The person has as many bound devices as Solaris allows.
+pub(crate) fn device_limit(max: usize) -> SolarisError {
+    SolarisError::conflict(
+        "device_limit_reached",
+        format!("A person may have at most {max} devices"),
+    )
+}

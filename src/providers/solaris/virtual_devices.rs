@@ -39,7 +39,7 @@ impl Store {
         let public = crypto::public_hex(&signing);
         let mut inner = self.lock();
         if inner.person(person_id)?.bound_devices >= ctx.settings.max_devices {
-            return Err(super::devices::device_limit(ctx.settings.max_devices));
+            return Err(super::error::device_limit(ctx.settings.max_devices));
         }
         inner.room_for_a_device(ctx)?;
         let device = Device {
