@@ -13,7 +13,6 @@
 //! least 0.8 of bare hyper, the last round at least 0.9 of the first.
 
 use std::net::SocketAddr;
-use std::process::{Child, Command};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -22,9 +21,9 @@ use http_body_util::BodyExt;
 
 mod support;
 
-use support::load::{bare_server, client_runtime, interleaved, Figures, Req, BARE_ENV};
+use support::load::{bare_server, client_runtime, interleaved, spawn_bare, Figures, Req, BARE_ENV};
 use support::{
-    connect, env_or, rss_kib, spawn, SHINE_CREATE_BODY, SHINE_CREATE_PATH, SHINE_FIXTURES,
+    connect, env_or, rss_kib, spawn_sandbox, SHINE_CREATE_BODY, SHINE_CREATE_PATH, SHINE_FIXTURES,
 };
 
 const BIN: &str = env!("CARGO_BIN_EXE_sca-sandbox");
@@ -48,9 +47,8 @@ fn main() {
     let (runtime, pinned) = client_runtime();
     let scenario = std::env::temp_dir().join(format!("sca-bench-cap-{}.yaml", std::process::id()));
     std::fs::write(&scenario, format!("{SCENARIO}{SHINE_FIXTURES}")).unwrap();
-    let (mut bare, bare_addr) =
-        spawn(Command::new(std::env::current_exe().unwrap()).env(BARE_ENV, "1"));
-    let (mut sandbox, addr) = spawn_sandbox(&scenario);
+    let (mut bare, bare_addr) = spawn_bare();
+    let (mut sandbox, addr) = spawn_sandbox(BIN, &scenario, &[]);
     std::thread::sleep(Duration::from_millis(300));
 
     let create = Req::post(SHINE_CREATE_PATH, SHINE_CREATE_BODY);
@@ -136,13 +134,4 @@ async fn health_latencies(addr: SocketAddr, watching: Arc<AtomicBool>) -> (u64, 
             .unwrap_or(0)
     };
     (pct(0.5), pct(0.99), latencies.len())
-}
-
-fn spawn_sandbox(scenario: &std::path::Path) -> (Child, SocketAddr) {
-    spawn(
-        Command::new(BIN)
-            .args(["--port", "0", "--scenario"])
-            .arg(scenario)
-            .env("RUST_LOG", "warn"),
-    )
 }

@@ -21,7 +21,7 @@
 //! Prints figures only; the README records them.
 
 use std::net::SocketAddr;
-use std::process::{Child, Command};
+use std::process::Child;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -31,9 +31,7 @@ use http_body_util::{BodyExt, Full};
 
 mod support;
 
-use support::{
-    connect, env_or, rss_kib, spawn, SHINE_CREATE_BODY, SHINE_CREATE_PATH, SHINE_FIXTURES,
-};
+use support::{connect, env_or, rss_kib, SHINE_CREATE_BODY, SHINE_CREATE_PATH, SHINE_FIXTURES};
 
 const BIN: &str = env!("CARGO_BIN_EXE_sca-sandbox");
 
@@ -113,13 +111,7 @@ fn spawn_sandbox(live: u64, args: &[&str]) -> (Child, SocketAddr, std::path::Pat
     let file = std::env::temp_dir().join(format!("sca-fill-{}-{live}.yaml", std::process::id()));
     let scenario = SCENARIO.replace("LIVE", &live.to_string());
     std::fs::write(&file, format!("{scenario}{SHINE_FIXTURES}")).unwrap();
-    let (child, addr) = spawn(
-        Command::new(BIN)
-            .args(["--port", "0", "--scenario"])
-            .arg(&file)
-            .args(args)
-            .env("RUST_LOG", "warn"),
-    );
+    let (child, addr) = support::spawn_sandbox(BIN, &file, args);
     (child, addr, file)
 }
 

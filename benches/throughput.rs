@@ -11,7 +11,7 @@
 //! server; the ratio between them is the figure to watch.
 
 use std::net::SocketAddr;
-use std::process::{Child, Command};
+use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -21,8 +21,13 @@ use http_body_util::BodyExt;
 
 mod support;
 
-use support::load::{bare_server, client_runtime, load, median, Figures, Req, BARE_ENV};
-use support::{connect, env_or, rss_kib, spawn, SHINE_CREATE_BODY as CREATE_BODY, SHINE_FIXTURES};
+use support::load::{
+    bare_server, client_runtime, load, median, spawn_bare, Figures, Req, BARE_ENV,
+};
+use support::{
+    connect, env_or, rss_kib, spawn, spawn_sandbox, SHINE_CREATE_BODY as CREATE_BODY,
+    SHINE_FIXTURES,
+};
 
 const BIN: &str = env!("CARGO_BIN_EXE_sca-sandbox");
 
@@ -87,9 +92,8 @@ fn main() {
         "/shine/v2/authentication/oauth2/action_request",
         CREATE_BODY,
     );
-    let (mut bare, bare_addr) =
-        spawn(Command::new(std::env::current_exe().unwrap()).env(BARE_ENV, "1"));
-    let (mut sandbox, addr) = spawn_sandbox(&scenario);
+    let (mut bare, bare_addr) = spawn_bare();
+    let (mut sandbox, addr) = spawn_sandbox(BIN, &scenario, &[]);
     let pid = sandbox.id();
     // Start-up allocates and frees (parsing the scenario); idle is after that.
     std::thread::sleep(Duration::from_millis(500));
@@ -133,7 +137,7 @@ fn main() {
     let _ = sandbox.wait();
 
     // Memory: a fresh process, idle, then holding `live` pending requests.
-    let (mut sandbox, addr) = spawn_sandbox(&scenario);
+    let (mut sandbox, addr) = spawn_sandbox(BIN, &scenario, &[]);
     let pid = sandbox.id();
     runtime.block_on(create_one(addr));
     let base = rss_kib(pid);
@@ -154,16 +158,6 @@ fn main() {
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
-}
-
-/// The sandbox binary on a free port with the bench scenario.
-fn spawn_sandbox(scenario: &std::path::Path) -> (Child, SocketAddr) {
-    spawn(
-        Command::new(BIN)
-            .args(["--port", "0", "--scenario"])
-            .arg(scenario)
-            .env("RUST_LOG", "warn"),
-    )
 }
 
 async fn post(addr: SocketAddr, path: &str, body: &str) -> Bytes {

@@ -34,6 +34,11 @@ pub(crate) fn client_runtime() -> (tokio::runtime::Runtime, bool) {
     (runtime, pinned)
 }
 
+/// The bare server: this bench's own executable, told so by [`BARE_ENV`].
+pub(crate) fn spawn_bare() -> (std::process::Child, SocketAddr) {
+    super::spawn(Command::new(std::env::current_exe().unwrap()).env(BARE_ENV, "1"))
+}
+
 /// Pins this process (and the threads it starts later) to `core`, when the
 /// machine has `taskset` and more than one core.
 fn pin_self_to_core(core: usize) -> bool {

@@ -58,6 +58,22 @@ pub(crate) fn spawn(cmd: &mut Command) -> (Child, SocketAddr) {
     (child, addr)
 }
 
+/// The sandbox binary `bin` on a free port with `scenario` and `args`,
+/// logging warnings only.
+pub(crate) fn spawn_sandbox(
+    bin: &str,
+    scenario: &std::path::Path,
+    args: &[&str],
+) -> (Child, SocketAddr) {
+    spawn(
+        Command::new(bin)
+            .args(["--port", "0", "--scenario"])
+            .arg(scenario)
+            .args(args)
+            .env("RUST_LOG", "warn"),
+    )
+}
+
 pub(crate) fn rss_kib(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     status

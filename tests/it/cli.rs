@@ -72,18 +72,10 @@ fn flags_can_come_from_the_environment() {
 
 #[test]
 fn a_closed_stdout_does_not_stop_the_server() {
-    let mut child = Command::new(BIN)
-        .args(["--port", "0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    // The reader is dropped here: the pipe is closed while lines remain to print.
-    let addr = first.rsplit("http://").next().unwrap().trim().to_owned();
+    let mut command = Command::new(BIN);
+    command.stderr(Stdio::null());
+    // The reader is dropped inside: the pipe is closed while lines remain to print.
+    let (mut child, addr) = on_port_0(&mut command);
     let mut answered = false;
     for _ in 0..100 {
         if let Ok(mut stream) = std::net::TcpStream::connect(&addr) {
@@ -193,18 +185,9 @@ fn on_every_interface_the_banner_links_loopback() {
 #[test]
 fn each_request_logs_one_plain_line_at_the_default_level() {
     use std::io::{Read, Write};
-    let mut child = Command::new(BIN)
-        .args(["--port", "0"])
-        .env_remove("RUST_LOG")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    let addr = first.rsplit("http://").next().unwrap().trim().to_owned();
+    let mut command = Command::new(BIN);
+    command.env_remove("RUST_LOG").stderr(Stdio::piped());
+    let (child, addr) = on_port_0(&mut command);
     let mut stream = std::net::TcpStream::connect(&addr).unwrap();
     let body = r#"{"client_id":"shine-client","client_secret":"wrong"}"#;
     write!(
@@ -276,4 +259,20 @@ fn check_lists_every_problem_of_a_file_with_its_position() {
         "{stderr}"
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Starts `command` on port 0 and reads the address from its first line;
+/// the reader of its stdout is dropped with this function.
+fn on_port_0(command: &mut Command) -> (std::process::Child, String) {
+    let mut child = command
+        .args(["--port", "0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let addr = first.rsplit("http://").next().unwrap().trim().to_owned();
+    (child, addr)
 }
