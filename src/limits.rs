@@ -38,7 +38,7 @@ pub const DEFAULT_MEMORY_BUDGET: usize = 1 << 30;
 pub const OBJECT_COST: usize = 1024;
 
 /// Objects a create at a bound looks at, at most, for a finished one.
-pub const PROBES: usize = 16;
+pub const PROBES: usize = 8;
 
 /// The most the sandbox reads of an answer to a call it makes itself
 /// (Thredd's NotifyInitiateAction), by default: the rest is never read,
