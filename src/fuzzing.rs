@@ -127,6 +127,7 @@ fn request(
         query,
         headers,
         body,
+        tls: false,
     }
 }
 

@@ -1,8 +1,7 @@
 //! The buffered request every handler sees, and the response builders.
 //!
 //! A request is read once, under the body limit, into a [`Request`]; handlers are
-//! plain functions of it. Decoding helpers report which field was wrong, so every
-//! provider can name it in its own error envelope.
+//! plain functions of it. Decoders name the wrong field for the provider's envelope.
 
 use std::borrow::Cow;
 
@@ -30,6 +29,8 @@ pub(crate) struct Request {
     pub(crate) query: Option<String>,
     pub(crate) headers: HeaderMap,
     pub(crate) body: Bytes,
+    /// Whether it came over HTTPS: the links the sandbox makes to itself keep the scheme.
+    pub(crate) tls: bool,
 }
 
 /// OAuth 2 client credentials: `grant_type`, and the client's id and secret

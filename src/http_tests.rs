@@ -87,6 +87,7 @@ fn bearer_tokens_are_read_case_insensitively() {
         query: Some("a=1&b=x%20y".into()),
         headers,
         body: Bytes::new(),
+        tls: false,
     };
     assert_eq!(req.bearer(), Some("abc"));
     assert_eq!(req.basic_auth(), None);

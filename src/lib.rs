@@ -93,6 +93,7 @@ mod journal;
 mod layers_tests;
 mod library;
 mod limits;
+mod origin;
 mod outbox;
 mod providers;
 mod proxy;

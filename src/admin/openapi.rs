@@ -40,16 +40,7 @@ pub(crate) fn serve(tls: bool, host: Option<&str>) -> Response {
             .unwrap_or(0);
         (Bytes::from(bytes), start, start + mark.len())
     });
-    // A Host of anything but a host name and port is not repeated back.
-    let host = host
-        .filter(|h| {
-            !h.is_empty()
-                && h.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b))
-        })
-        .unwrap_or("127.0.0.1:4242");
-    let scheme = if tls { "https" } else { "http" };
-    let url = serde_json::to_vec(&format!("{scheme}://{host}")).unwrap_or_default();
+    let url = serde_json::to_vec(&crate::origin::origin(tls, host)).unwrap_or_default();
     let mut out = Vec::with_capacity(body.len() + url.len());
     out.extend_from_slice(&body[..*start]);
     out.extend_from_slice(&url);

@@ -63,6 +63,10 @@ fn request(parts: hyper::http::request::Parts, prefix: usize, body: Bytes) -> Re
         query: parts.uri.query().map(str::to_owned),
         headers: parts.headers,
         body,
+        tls: parts
+            .extensions
+            .get::<crate::tls::Peer>()
+            .is_some_and(|peer| peer.tls),
     }
 }
 

@@ -13,7 +13,8 @@ async fn an_unknown_path_gets_the_providers_not_found_envelope() {
     assert_eq!(answer.status, StatusCode::NOT_FOUND);
     assert_eq!(
         answer.body,
-        json!({"status": 404, "code": "not_found", "message": "No such endpoint"})
+        json!({"status": 404, "code": "not_found", "message": "No such endpoint",
+            "helpUrl": "https://developers.shine.fr/reference/errors"})
     );
     let outside = sandbox.get("/nowhere").await;
     assert_eq!(outside.status, StatusCode::NOT_FOUND);

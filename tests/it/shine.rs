@@ -109,17 +109,18 @@ async fn create_refuses_bad_credentials_actions_users_and_payloads() {
         body
     };
     let cases = [
+        // The reference's codes say which of the two was wrong.
         (
             with("client_secret", json!("wrong")),
             401,
-            "invalid_client",
-            None,
+            "AUTHORIZATION_CLIENT_SECRET_DOES_NOT_MATCH",
+            Some("client_secret"),
         ),
         (
             with("client_id", json!("nobody")),
             401,
-            "invalid_client",
-            None,
+            "AUTHORIZATION_CLIENT_NOT_FOUND",
+            Some("client_id"),
         ),
         (
             with("action", json!("bank:cards:freeze")),
@@ -179,6 +180,12 @@ async fn create_refuses_bad_credentials_actions_users_and_payloads() {
         assert!(answer.body["message"]
             .as_str()
             .is_some_and(|m| !m.is_empty()));
+        // Every error carries the reference's `helpUrl`.
+        assert_eq!(
+            answer.body["helpUrl"], "https://developers.shine.fr/reference/errors",
+            "{:?}",
+            answer.body
+        );
     }
     let mut missing = base.clone();
     missing.as_object_mut().unwrap().remove("uid");
@@ -214,7 +221,10 @@ async fn polling_works_with_get_and_post_and_checks_the_client() {
         )
         .await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(wrong.body["code"], "invalid_client");
+    assert_eq!(
+        wrong.body["code"],
+        "AUTHORIZATION_CLIENT_SECRET_DOES_NOT_MATCH"
+    );
     let missing = sandbox.get(&path).await;
     assert_eq!(missing.status, StatusCode::BAD_REQUEST);
     assert_eq!(missing.body["field"], "client_id");
@@ -497,7 +507,10 @@ async fn transfers_need_a_token_and_an_access_token() {
     assert_eq!(unknown.status, StatusCode::FORBIDDEN);
     assert_eq!(unknown.body["code"], "invalid_short_lived_token");
     let token = sandbox.shine_token().await;
-    for auth in [None, Some("wrong-token")] {
+    for (auth, code) in [
+        (None, "AUTHORIZATION_MISSING_ACCESS_TOKEN"),
+        (Some("wrong-token"), "AUTHORIZATION_INVALID_ACCESS_TOKEN"),
+    ] {
         let mut req = sandbox
             .http
             .post(&path)
@@ -508,7 +521,7 @@ async fn transfers_need_a_token_and_an_access_token() {
         }
         let answer = sandbox.send(req).await;
         assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
-        assert_eq!(answer.body["code"], "invalid_access_token");
+        assert_eq!(answer.body["code"], code);
     }
     let bad_body = sandbox.shine_transfer(&token, json!({"amount": "x"})).await;
     assert_eq!(bad_body.status, StatusCode::BAD_REQUEST);
@@ -616,9 +629,18 @@ async fn oauth_authorization_code_flow_issues_rotating_tokens() {
     let access = tokens.body["access_token"].as_str().unwrap().to_owned();
     let refresh = tokens.body["refresh_token"].as_str().unwrap().to_owned();
 
-    let reused = sandbox.post(token_path, exchange).await;
+    let reused = sandbox.post(token_path, exchange.clone()).await;
     assert_eq!(reused.status, StatusCode::BAD_REQUEST);
-    assert_eq!(reused.body["code"], "invalid_grant");
+    assert_eq!(reused.body["code"], "AUTHORIZATION_CODE_NOT_FOUND");
+    let mut no_code = exchange;
+    no_code.as_object_mut().unwrap().remove("code");
+    let missing = sandbox.post(token_path, no_code).await;
+    assert_eq!(
+        (missing.status, missing.body["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("AUTHORIZATION_CODE_MISSING")),
+        "{:?}",
+        missing.body
+    );
 
     // The issued access token works like the fixture one.
     let transfer_id_path = "/shine/v3/bank/transfers/7f1b2c3d-0000-4000-8000-000000000000";
@@ -645,13 +667,22 @@ async fn oauth_authorization_code_flow_issues_rotating_tokens() {
     assert_eq!(sandbox.get(&query).await.status, StatusCode::BAD_REQUEST);
 
     let new_access = renewed.body["access_token"].as_str().unwrap().to_owned();
+    // Revoked where the reference documents it; the path beside the token
+    // endpoint is an alias.
     let revoked = sandbox
         .post(
-            "/shine/v2/authentication/oauth2/token/revoke",
+            "/shine/v2/authentication/token/revoke",
             json!({"client_id": SHINE_CLIENT.0, "client_secret": SHINE_CLIENT.1, "token": new_access}),
         )
         .await;
     assert_eq!(revoked.status, StatusCode::NO_CONTENT);
+    let by_alias = sandbox
+        .post(
+            "/shine/v2/authentication/oauth2/token/revoke",
+            json!({"client_id": SHINE_CLIENT.0, "client_secret": SHINE_CLIENT.1, "token": access}),
+        )
+        .await;
+    assert_eq!(by_alias.status, StatusCode::NO_CONTENT);
     let read = sandbox
         .send(
             sandbox
@@ -691,7 +722,7 @@ async fn authorize_refuses_unsafe_redirects_and_unknown_clients() {
         ("&client_id=shine-client", Some("redirect_uri")),
         (
             "&client_id=nobody&redirect_uri=https%3A%2F%2Fexample.com",
-            None,
+            Some("client_id"),
         ),
     ] {
         let answer = sandbox.get(&format!("{base}{query}")).await;

@@ -707,9 +707,12 @@ async fn a_transfer_waits_for_its_change_request_and_happens_on_confirm() {
     assert_eq!(held.status, StatusCode::ACCEPTED, "{:?}", held.body);
     assert_eq!(held.body["status"], "AUTHORIZATION_REQUIRED");
     let id = held.body["id"].as_str().unwrap().to_owned();
+    // Where the guide writes `:env`, the link is absolute: the scheme,
+    // host and port the request came on, ready to call as it is.
+    let link = held.body["url"].as_str().unwrap().to_owned();
     assert_eq!(
-        held.body["url"],
-        format!(":env/v1/change_requests/{id}/authorize")
+        link,
+        sandbox.url(&format!("/solaris/v1/change_requests/{id}/authorize"))
     );
     let early = sandbox
         .solaris(
@@ -721,11 +724,12 @@ async fn a_transfer_waits_for_its_change_request_and_happens_on_confirm() {
         .await;
     assert_eq!(early.status, StatusCode::UNPROCESSABLE_ENTITY);
     let authorized = sandbox
-        .solaris(
-            Method::POST,
-            &format!("/v1/change_requests/{id}/authorize"),
-            &token,
-            Some(json!({"person_id": "person-1", "delivery_method": "static"})),
+        .send(
+            sandbox
+                .http
+                .post(&link)
+                .bearer_auth(&token)
+                .json(&json!({"person_id": "person-1", "delivery_method": "static"})),
         )
         .await;
     assert_eq!(authorized.status, StatusCode::CREATED);
@@ -776,7 +780,7 @@ async fn a_wrong_tan_fails_the_change_request_for_good() {
         .as_str()
         .unwrap()
         .to_owned();
-    sandbox
+    let by_sms = sandbox
         .solaris(
             Method::POST,
             &format!("/v1/change_requests/{id}/authorize"),
@@ -784,6 +788,13 @@ async fn a_wrong_tan_fails_the_change_request_for_good() {
             Some(json!({"person_id": "person-1", "delivery_method": "mobile_number"})),
         )
         .await;
+    // The guide's SMS answer carries the link; a device-signing one does not.
+    assert_eq!(by_sms.body["status"], "CONFIRMATION_REQUIRED");
+    assert_eq!(
+        by_sms.body["url"],
+        sandbox.url(&format!("/solaris/v1/change_requests/{id}/authorize"))
+    );
+    assert!(by_sms.body.get("string_to_sign").is_none());
     assert_eq!(sandbox.last_code("+15550101").await, "212212");
     let confirm_path = format!("/v1/change_requests/{id}/confirm");
     let confirm = |tan: &str| {
@@ -893,6 +904,7 @@ async fn device_signing_confirms_with_the_restricted_key_of_a_virtual_device() {
     );
     let device = virtual_device.body["id"].as_str().unwrap().to_owned();
     let authorized = authorize(&device).await;
+    assert!(authorized.body.get("url").is_none(), "{}", authorized.body);
     let text = authorized.body["string_to_sign"]
         .as_str()
         .unwrap()

@@ -293,15 +293,8 @@ pub(crate) fn initiate_consent(req: &Request, world: &World, id: &str) -> Result
         .initiate(Ctx::of(world), id, body.return_url)
         .map_err(|status| consent_state_error(id, status))?;
     publish(world, vec![("consent.initiated", id.to_owned())]);
-    let host = req
-        .header("host")
-        .filter(|h| {
-            h.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b".:-[]".contains(&b))
-        })
-        .unwrap_or("127.0.0.1:4242");
-    let base = world.base_path();
-    let redirect_url = format!("http://{host}{base}/intergiro/sca/consent?token={token}");
+    let (origin, base) = (req.origin(), world.base_path());
+    let redirect_url = format!("{origin}{base}/intergiro/sca/consent?token={token}");
     Ok(http::json(
         StatusCode::OK,
         &Initiated {

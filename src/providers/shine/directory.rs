@@ -98,7 +98,8 @@ impl Directory {
         }
     }
 
-    /// Checks a client's credentials in constant time; the client's id.
+    /// Checks a client's credentials, the secret in constant time; the
+    /// client's id. Shine names which of the two was wrong.
     pub(crate) fn authenticate(
         &self,
         client_id: &str,
@@ -106,7 +107,8 @@ impl Directory {
     ) -> Result<&Arc<str>, ShineError> {
         match self.clients.get_key_value(client_id) {
             Some((id, (expected, _))) if secret::eq(expected, secret) => Ok(id),
-            _ => Err(ShineError::invalid_client()),
+            Some(_) => Err(ShineError::client_secret_mismatch()),
+            None => Err(ShineError::client_not_found()),
         }
     }
 

@@ -1,9 +1,10 @@
 //! Shine's error envelope.
 //!
-//! Shine does not publish its error body; its demo partner app reads
-//! `error.body.message` and `error.status`. We answer
-//! `{"status", "code", "message", "field"?}`: the two fields clients are known to
-//! read, plus a stable `code` for tests and the offending `field` where there is one.
+//! Shine's reference (Errors) gives the body of every failure: `status`,
+//! `code`, `message` and `helpUrl`, and lists its `AUTHORIZATION_*` codes,
+//! which the OAuth and client checks answer. We add the offending `field`
+//! where there is one. Where the reference lists no code (validation, SCA,
+//! a full store), the code is ours, in lower case.
 
 use hyper::StatusCode;
 use serde::Serialize;
@@ -11,8 +12,13 @@ use serde::Serialize;
 use crate::http::{self, DecodeError, Response};
 use crate::providers::{CommonError, ProviderError};
 
-pub(crate) const INVALID_CLIENT: &str = "Invalid client_id or client_secret";
-pub(crate) const INVALID_ACCESS_TOKEN: &str = "Missing, invalid or expired access token";
+pub(crate) const CLIENT_NOT_FOUND: &str = "No client has this client_id";
+pub(crate) const CLIENT_SECRET_MISMATCH: &str = "client_secret is not this client's secret";
+pub(crate) const MISSING_ACCESS_TOKEN: &str =
+    "An access token is required: Authorization: Bearer <token>";
+pub(crate) const INVALID_ACCESS_TOKEN: &str = "Unknown, revoked or expired access token";
+/// Where every error body points for more about it: the reference's page.
+pub(crate) const HELP_URL: &str = "https://developers.shine.fr/reference/errors";
 pub(crate) const SLT_MISSING: &str =
     "This action requires strong customer authentication: send the short-lived-token of a confirmed action request";
 pub(crate) const SLT_INVALID: &str = "Unknown short-lived token";
@@ -35,6 +41,8 @@ struct Envelope<'a> {
     status: u16,
     code: &'a str,
     message: &'a str,
+    #[serde(rename = "helpUrl")]
+    help_url: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     field: Option<&'a str>,
 }
@@ -54,14 +62,36 @@ impl ShineError {
         self
     }
 
-    pub(crate) fn invalid_client() -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "invalid_client", INVALID_CLIENT)
+    pub(crate) fn client_not_found() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "AUTHORIZATION_CLIENT_NOT_FOUND",
+            CLIENT_NOT_FOUND,
+        )
+        .on_field("client_id")
+    }
+
+    pub(crate) fn client_secret_mismatch() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "AUTHORIZATION_CLIENT_SECRET_DOES_NOT_MATCH",
+            CLIENT_SECRET_MISMATCH,
+        )
+        .on_field("client_secret")
+    }
+
+    pub(crate) fn missing_access_token() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "AUTHORIZATION_MISSING_ACCESS_TOKEN",
+            MISSING_ACCESS_TOKEN,
+        )
     }
 
     pub(crate) fn invalid_access_token() -> Self {
         Self::new(
             StatusCode::UNAUTHORIZED,
-            "invalid_access_token",
+            "AUTHORIZATION_INVALID_ACCESS_TOKEN",
             INVALID_ACCESS_TOKEN,
         )
     }
@@ -100,6 +130,7 @@ impl ProviderError for ShineError {
                 status: self.status.as_u16(),
                 code: self.code,
                 message: &self.message,
+                help_url: HELP_URL,
                 field: self.field.as_deref(),
             },
         )

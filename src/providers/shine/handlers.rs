@@ -166,7 +166,7 @@ pub(crate) fn authorize(req: &Request, world: &World) -> Result<Response> {
         ));
     }
     if !directory.has_client(&client_id) {
-        return Err(ShineError::invalid_client());
+        return Err(ShineError::client_not_found());
     }
     if !directory.registered_redirect(&client_id, &redirect_uri) {
         return Err(ShineError::new(
@@ -222,10 +222,14 @@ pub(crate) fn token(req: &Request, world: &World) -> Result<Response> {
     let ctx = Ctx::of(world);
     let issued = match body.grant_type.as_str() {
         "authorization_code" => {
-            let code = body
-                .code
-                .as_deref()
-                .ok_or_else(|| ShineError::validation("code", "code is required"))?;
+            let code = body.code.as_deref().ok_or_else(|| {
+                ShineError::new(
+                    StatusCode::BAD_REQUEST,
+                    "AUTHORIZATION_CODE_MISSING",
+                    "code is required with grant_type=authorization_code",
+                )
+                .on_field("code")
+            })?;
             world.stores().shine.oauth.lock().exchange_code(
                 ctx,
                 &body.client_id,
@@ -297,7 +301,7 @@ fn token_response(directory: &Directory, issued: Issued) -> TokenResponse {
 
 /// The user behind `Authorization: Bearer`: a fixture token or an issued one.
 fn bearer_user(req: &Request, world: &World) -> Result<String> {
-    let token = req.bearer().ok_or_else(ShineError::invalid_access_token)?;
+    let token = req.bearer().ok_or_else(ShineError::missing_access_token)?;
     if let Some(uid) = world.stores().shine.directory.fixture_token_user(token) {
         return Ok(uid.to_owned());
     }

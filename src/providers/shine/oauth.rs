@@ -55,6 +55,11 @@ fn invalid_grant(message: &str) -> ShineError {
     ShineError::new(StatusCode::BAD_REQUEST, "invalid_grant", message)
 }
 
+/// A code refused with one of the reference's `AUTHORIZATION_CODE_*` codes.
+fn bad_code(code: &'static str, message: &str) -> ShineError {
+    ShineError::new(StatusCode::BAD_REQUEST, code, message).on_field("code")
+}
+
 impl OAuth {
     pub(crate) fn issue_code(
         &mut self,
@@ -127,19 +132,30 @@ impl OAuth {
         // Room first, so a refusal does not burn the code.
         self.room_for_tokens(ctx.now, ctx.cap, true)?;
         let Some(found) = self.codes.remove(code) else {
-            return Err(invalid_grant("Unknown or already used authorization code"));
+            // A used code is forgotten, so it reads as unknown.
+            return Err(bad_code(
+                "AUTHORIZATION_CODE_NOT_FOUND",
+                "Unknown or already used authorization code",
+            ));
         };
         if found.expires_at <= ctx.now {
-            return Err(invalid_grant("Authorization code expired"));
+            return Err(bad_code(
+                "AUTHORIZATION_CODE_EXPIRED",
+                "Authorization code expired",
+            ));
         }
         if &*found.client_id != client_id {
-            return Err(invalid_grant("Authorization code issued to another client"));
+            return Err(bad_code(
+                "AUTHORIZATION_CODE_NOT_FOUND",
+                "Authorization code issued to another client",
+            ));
         }
         if redirect_uri.is_some_and(|uri| uri != &*found.redirect_uri) {
-            return Err(
-                invalid_grant("redirect_uri does not match the authorization request")
-                    .on_field("redirect_uri"),
-            );
+            return Err(bad_code(
+                "AUTHORIZATION_CODE_REDIRECT_URI_DOES_NOT_MATCH",
+                "redirect_uri does not match the authorization request",
+            )
+            .on_field("redirect_uri"));
         }
         Ok(self.issue_tokens(ctx, client_id, &found.uid))
     }

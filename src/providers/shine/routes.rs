@@ -40,6 +40,10 @@ impl RouteTable for Route {
         let get = method == Method::GET;
         let post = method == Method::POST;
         match segments {
+            // The reference documents revocation here; the older path below,
+            // beside the token endpoint, stays as an alias.
+            ["v2", "authentication", "token", "revoke"] if post => Found(Self::RevokeToken),
+            ["v2", "authentication", "token", "revoke"] => MethodNotAllowed("POST"),
             ["v2", "authentication", "oauth2", rest @ ..] => match rest {
                 ["authorize"] if get => Found(Self::Authorize),
                 ["authorize"] => MethodNotAllowed("GET"),
@@ -117,6 +121,11 @@ mod tests {
             (
                 Method::POST,
                 "/v2/authentication/oauth2/token/revoke",
+                Route::RevokeToken,
+            ),
+            (
+                Method::POST,
+                "/v2/authentication/token/revoke",
                 Route::RevokeToken,
             ),
         ];

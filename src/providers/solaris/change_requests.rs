@@ -70,15 +70,19 @@ impl ChangeRequest {
             response_code: None,
             response_body: None,
         };
+        // The path only: the handler makes it absolute with the scheme and
+        // host the request came on ([`ChangeRequestView::absolute`]).
+        let authorize = || Some(format!("/v1/change_requests/{}/authorize", self.id));
         match self.status {
-            Status::AuthorizationRequired => {
-                view.url = Some(format!(":env/v1/change_requests/{}/authorize", self.id));
-            }
-            Status::ConfirmationRequired => {
-                if let Some(Delivery::Device { string_to_sign, .. }) = &self.delivery {
+            Status::AuthorizationRequired => view.url = authorize(),
+            // The guide's SMS example carries the link; its device-signing
+            // example carries what to sign instead.
+            Status::ConfirmationRequired => match &self.delivery {
+                Some(Delivery::Device { string_to_sign, .. }) => {
                     view.string_to_sign = Some(string_to_sign.clone());
                 }
-            }
+                _ => view.url = authorize(),
+            },
             Status::Completed => {
                 if let Some((code, body)) = &self.result {
                     view.response_code = Some(*code);

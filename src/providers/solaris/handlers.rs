@@ -48,7 +48,7 @@ fn route_to(route: Route, req: &Request, world: &World) -> Result<Response> {
             let patch: Value = req.json()?;
             check_person_patch(&patch)?;
             store.person_view(&id)?;
-            hold(world, &id, Action::UpdatePerson { patch })
+            hold(req, world, &id, Action::UpdatePerson { patch })
         }
         Route::GetMobile(id) => ok(StatusCode::OK, &store.mobile_number(&id)?),
         Route::AddMobile(id) => {
@@ -61,7 +61,7 @@ fn route_to(route: Route, req: &Request, world: &World) -> Result<Response> {
         }
         Route::DeleteMobile(id) => {
             store.mobile_number(&id)?;
-            hold(world, &id, Action::DeleteMobileNumber)
+            hold(req, world, &id, Action::DeleteMobileNumber)
         }
         Route::AuthorizeMobile(id) => {
             let body: Number = req.json()?;
@@ -89,6 +89,7 @@ fn route_to(route: Route, req: &Request, world: &World) -> Result<Response> {
                 ));
             }
             hold(
+                req,
                 world,
                 &person,
                 Action::SepaCreditTransfer {
@@ -102,7 +103,7 @@ fn route_to(route: Route, req: &Request, world: &World) -> Result<Response> {
             let body: Iban = req.json()?;
             check_iban("iban", &body.iban)?;
             store.person_view(&id)?;
-            hold(world, &id, Action::AddTrustedIban { iban: body.iban })
+            hold(req, world, &id, Action::AddTrustedIban { iban: body.iban })
         }
         Route::CreateSmsChallenge => {
             let body: PersonId = req.json()?;
@@ -192,7 +193,10 @@ fn route_to(route: Route, req: &Request, world: &World) -> Result<Response> {
             let body: AddKey = req.json()?;
             ok(StatusCode::CREATED, &store.add_device_key(c, &id, body)?)
         }
-        Route::GetChangeRequest(id) => ok(StatusCode::OK, &store.change_request(c.now, &id)?),
+        Route::GetChangeRequest(id) => {
+            let view = store.change_request(c.now, &id)?;
+            ok(StatusCode::OK, &view.absolute(req, world.base_path()))
+        }
         Route::AuthorizeChangeRequest(id) => {
             let body: Authorize = req.json()?;
             let (view, sms) = store.authorize(c, &id, body)?;
@@ -206,7 +210,7 @@ fn route_to(route: Route, req: &Request, world: &World) -> Result<Response> {
                 c.now,
                 Value::Null,
             );
-            ok(StatusCode::CREATED, &view)
+            ok(StatusCode::CREATED, &view.absolute(req, world.base_path()))
         }
         Route::ConfirmChangeRequest(id) => {
             let body: Confirm = req.json()?;
@@ -222,7 +226,7 @@ fn route_to(route: Route, req: &Request, world: &World) -> Result<Response> {
     }
 }
 
-fn hold(world: &World, person: &str, action: Action) -> Result<Response> {
+fn hold(req: &Request, world: &World, person: &str, action: Action) -> Result<Response> {
     let view = world
         .stores()
         .solaris
@@ -234,7 +238,7 @@ fn hold(world: &World, person: &str, action: Action) -> Result<Response> {
         world.now(),
         Value::Null,
     );
-    ok(StatusCode::ACCEPTED, &view)
+    ok(StatusCode::ACCEPTED, &view.absolute(req, world.base_path()))
 }
 
 fn verified(world: &World, what: &str, id: String) {

@@ -103,7 +103,8 @@ pub(crate) struct ChangeRequestView {
     pub(crate) id: String,
     pub(crate) status: &'static str,
     pub(crate) updated_at: String,
-    /// `AUTHORIZATION_REQUIRED`: where to authorise it.
+    /// `AUTHORIZATION_REQUIRED`, and `CONFIRMATION_REQUIRED` by SMS: where to
+    /// authorise it, absolute once the handler has the request's origin.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) url: Option<String>,
     /// `CONFIRMATION_REQUIRED` by device signing: what to sign.
@@ -114,6 +115,17 @@ pub(crate) struct ChangeRequestView {
     pub(crate) response_code: Option<u16>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) response_body: Option<ActionAnswer>,
+}
+
+impl ChangeRequestView {
+    /// Makes `url` one the client can call as it is: the scheme, host and
+    /// tenant the request came on, where the guide shows `:env`.
+    pub(crate) fn absolute(mut self, req: &crate::http::Request, base_path: &str) -> Self {
+        if let Some(path) = self.url.take() {
+            self.url = Some(format!("{}{base_path}/solaris{path}", req.origin()));
+        }
+        self
+    }
 }
 
 /// For the dashboard: a request that can still be authorised or confirmed,

@@ -73,8 +73,7 @@ fn token(req: &Request, world: &World) -> Result<Response> {
 /// NotifyInitiateAction's token itself: the issuer, where its keys are, and
 /// its endpoints, on the host the request came to.
 fn discovery(req: &Request, world: &World) -> Response {
-    let host = req.header("host").unwrap_or("127.0.0.1");
-    let base = format!("http://{host}{}/thredd", world.base_path());
+    let base = format!("{}{}/thredd", req.origin(), world.base_path());
     http::json(
         StatusCode::OK,
         &Discovery {
