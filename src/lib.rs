@@ -94,6 +94,7 @@ mod layers_tests;
 mod library;
 mod limits;
 mod origin;
+mod outbound;
 mod outbox;
 mod providers;
 mod proxy;

@@ -118,12 +118,7 @@ async fn durations_past_ten_years_are_refused_with_their_position() {
     }
     let sandbox = TestSandbox::start().await;
     let refused = sandbox
-        .send(
-            sandbox
-                .http
-                .post(sandbox.url("/__admin/scenarios"))
-                .body("settings:\n  weavr:\n    lockout: 9999999999m\n"),
-        )
+        .load_scenario("settings:\n  weavr:\n    lockout: 9999999999m\n")
         .await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
     assert_eq!(refused.body["error"]["line"], 3);

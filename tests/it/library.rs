@@ -118,14 +118,7 @@ async fn a_folder_fills_the_library_and_tenants_activate_by_name() {
 async fn a_posted_scenario_with_a_name_joins_the_library() {
     let sandbox = TestSandbox::start().await;
     let yaml = world("Posted", "2m").replace("name: default", "name: posted");
-    let answer = sandbox
-        .send(
-            sandbox
-                .http
-                .post(sandbox.url("/__admin/scenarios"))
-                .body(yaml),
-        )
-        .await;
+    let answer = sandbox.load_scenario(yaml).await;
     assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.body);
     assert_eq!(
         names(&sandbox).await,

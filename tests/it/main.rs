@@ -28,6 +28,7 @@ mod solaris_reference;
 mod support;
 mod tenants;
 mod thredd;
+mod thredd_delivery;
 mod tls;
 mod tls_support;
 mod users;

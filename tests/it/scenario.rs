@@ -118,14 +118,7 @@ async fn loading_a_bad_scenario_through_the_control_api_changes_nothing() {
     let sandbox = TestSandbox::start().await;
     let id = sandbox.shine_create_id().await;
     let bad = "name: broken\nrules:\n  - when: { operation: shine.nope.poll }\n    fault: drop\n";
-    let answer = sandbox
-        .send(
-            sandbox
-                .http
-                .post(sandbox.url("/__admin/scenarios"))
-                .body(bad),
-        )
-        .await;
+    let answer = sandbox.load_scenario(bad).await;
     assert_eq!(answer.status, StatusCode::BAD_REQUEST);
     assert_eq!(answer.body["error"]["code"], "invalid_scenario");
     assert_eq!(answer.body["error"]["line"], 3);
@@ -147,14 +140,7 @@ async fn loading_a_bad_scenario_through_the_control_api_changes_nothing() {
         "{}name: replaced\n",
         crate::support::default_without_users_and_rules().replace("name: default\n", "")
     );
-    let answer = sandbox
-        .send(
-            sandbox
-                .http
-                .post(sandbox.url("/__admin/scenarios"))
-                .body(good),
-        )
-        .await;
+    let answer = sandbox.load_scenario(good).await;
     assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.body);
     assert_eq!(answer.body["active"]["name"], "replaced");
     assert_eq!(

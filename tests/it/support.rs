@@ -51,6 +51,13 @@ impl TestSandbox {
         self.server.url(path)
     }
 
+    /// `POST /__admin/scenarios` with a YAML body: loads it, or refuses it.
+    pub(crate) async fn load_scenario(&self, yaml: impl Into<String>) -> Answer {
+        let yaml: String = yaml.into();
+        self.send(self.http.post(self.url("/__admin/scenarios")).body(yaml))
+            .await
+    }
+
     pub(crate) async fn send(&self, req: reqwest::RequestBuilder) -> Answer {
         let res = req.send().await.expect("request is answered");
         let status = res.status();

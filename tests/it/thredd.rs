@@ -17,57 +17,79 @@ use crate::support::{Answer, TestSandbox};
 
 /// How the PM's endpoint answers NotifyInitiateAction.
 #[derive(Clone)]
-enum Behaviour {
+pub(crate) enum Behaviour {
     Answer(u16),
     Never,
     WhenReleased(Arc<Notify>),
 }
 
 /// A program manager's NotifyInitiateAction endpoint.
-struct Pm {
-    url: String,
-    received: mpsc::UnboundedReceiver<(String, Value)>,
+pub(crate) struct Pm {
+    pub(crate) url: String,
+    pub(crate) received: mpsc::UnboundedReceiver<(String, Value)>,
 }
 
-async fn pm(behaviour: Behaviour) -> Pm {
+pub(crate) async fn pm(behaviour: Behaviour) -> Pm {
+    pm_over(behaviour, None).await
+}
+
+/// A PM over HTTPS when `tls` is given (its certificate names `localhost`).
+pub(crate) async fn pm_over(behaviour: Behaviour, tls: Option<tokio_rustls::TlsAcceptor>) -> Pm {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/thredd/notify", listener.local_addr().unwrap());
+    let port = listener.local_addr().unwrap().port();
+    let url = match tls {
+        Some(_) => format!("https://localhost:{port}/thredd/notify"),
+        None => format!("http://127.0.0.1:{port}/thredd/notify"),
+    };
     let (tx, received) = mpsc::unbounded_channel();
     tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
-            let (tx, behaviour) = (tx.clone(), behaviour.clone());
+            let (tx, behaviour, tls) = (tx.clone(), behaviour.clone(), tls.clone());
             tokio::spawn(async move {
-                let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
-                    let (tx, behaviour) = (tx.clone(), behaviour.clone());
-                    async move {
-                        let auth = req
-                            .headers()
-                            .get("authorization")
-                            .map(|v| v.to_str().unwrap().to_owned())
-                            .unwrap_or_default();
-                        let body = req.into_body().collect().await.unwrap().to_bytes();
-                        let _ =
-                            tx.send((auth, serde_json::from_slice(&body).unwrap_or(Value::Null)));
-                        let status = match behaviour {
-                            Behaviour::Answer(status) => status,
-                            Behaviour::Never => std::future::pending().await,
-                            Behaviour::WhenReleased(release) => {
-                                release.notified().await;
-                                200
-                            }
-                        };
-                        let mut res = hyper::Response::new(Full::new(Bytes::new()));
-                        *res.status_mut() = hyper::StatusCode::from_u16(status).unwrap();
-                        Ok::<_, std::convert::Infallible>(res)
+                match tls {
+                    // A refused handshake is the sandbox refusing us.
+                    Some(tls) => {
+                        if let Ok(stream) = tls.accept(stream).await {
+                            answer(TokioIo::new(stream), tx, behaviour).await;
+                        }
                     }
-                });
-                let _ = http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
+                    None => answer(TokioIo::new(stream), tx, behaviour).await,
+                }
             });
         }
     });
     Pm { url, received }
+}
+
+/// Serves one connection as the PM: records each call and answers as told.
+async fn answer<S>(io: S, tx: mpsc::UnboundedSender<(String, Value)>, behaviour: Behaviour)
+where
+    S: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+        let (tx, behaviour) = (tx.clone(), behaviour.clone());
+        async move {
+            let auth = req
+                .headers()
+                .get("authorization")
+                .map(|v| v.to_str().unwrap().to_owned())
+                .unwrap_or_default();
+            let body = req.into_body().collect().await.unwrap().to_bytes();
+            let _ = tx.send((auth, serde_json::from_slice(&body).unwrap_or(Value::Null)));
+            let status = match behaviour {
+                Behaviour::Answer(status) => status,
+                Behaviour::Never => std::future::pending().await,
+                Behaviour::WhenReleased(release) => {
+                    release.notified().await;
+                    200
+                }
+            };
+            let mut res = hyper::Response::new(Full::new(Bytes::new()));
+            *res.status_mut() = hyper::StatusCode::from_u16(status).unwrap();
+            Ok::<_, std::convert::Infallible>(res)
+        }
+    });
+    let _ = http1::Builder::new().serve_connection(io, service).await;
 }
 
 impl TestSandbox {
@@ -106,7 +128,7 @@ impl TestSandbox {
         .body
     }
 
-    async fn purchase(&self, pubtoken: u64, url: &str, timeout: &str) -> String {
+    pub(crate) async fn purchase(&self, pubtoken: u64, url: &str, timeout: &str) -> String {
         let answer = self
             .post(
                 "/__admin/thredd/authentications",
@@ -119,7 +141,7 @@ impl TestSandbox {
     }
 
     /// Waits for the delivery's outcome event, sent or failed.
-    async fn delivery_event(&self, id: &str) -> Value {
+    pub(crate) async fn delivery_event(&self, id: &str) -> Value {
         let mut since = 0;
         for _ in 0..50 {
             let events = self
@@ -509,14 +531,22 @@ async fn a_slow_pm_is_waited_for_and_one_that_never_answers_is_given_up_on() {
     silent.received.recv().await.unwrap();
     // Nothing else is held up while the PM sits on the call.
     assert_eq!(sandbox.get("/__admin/health").await.status, StatusCode::OK);
-    sandbox.advance("10s").await;
+    // The PM has 5 s to answer 200; the call is not resent, and by default
+    // the session waits for NotifyValidate until its validation timeout.
+    sandbox.advance("5s").await;
     let event = sandbox.delivery_event(&id).await;
     assert_eq!(event["type"], "thredd.notify_initiate_action.failed");
-    assert!(event["data"]["error"]
-        .as_str()
-        .unwrap()
-        .contains("validation timeout"));
+    assert!(
+        event["data"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("no 200 within 5s"),
+        "{event}"
+    );
+    assert_eq!(sandbox.session(&id).await["state"], "AWAITING_VALIDATION");
+    sandbox.advance("5s").await;
     assert_eq!(sandbox.session(&id).await["outcome"], "TIMEOUT");
+    assert!(silent.received.try_recv().is_err(), "never resent");
 }
 
 #[tokio::test]

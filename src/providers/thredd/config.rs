@@ -27,6 +27,26 @@ pub struct Settings {
     /// `ES256` (the world's P-256 key) or `RS256` (the sandbox's RSA test key
     /// with its certificate's `x5t`, as Thredd's sample tokens).
     pub signing_alg: super::jwt::Alg,
+    /// How long the PM has to answer NotifyInitiateAction 200 (5 s).
+    pub notify_answer_timeout: Dur,
+    /// What a missed answer does to the session: `wait` for NotifyValidate
+    /// (Thredd's guide: the call is not resent, the session times out),
+    /// `fail` at once, or `fallback` to the card's OTP SMS.
+    pub on_missed_answer: OnMissedAnswer,
+    /// PEM certificates trusted beside the system's roots when
+    /// NotifyInitiateAction goes to an `https://` URL: the CA of a PM that
+    /// serves a private certificate.
+    pub trusted_ca: Option<String>,
+}
+
+/// `settings.thredd.on_missed_answer`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum OnMissedAnswer {
+    #[default]
+    Wait,
+    Fail,
+    Fallback,
 }
 
 impl Default for Settings {
@@ -38,6 +58,9 @@ impl Default for Settings {
             token_ttl: Dur::secs(14_400),
             issuer: super::jwt::ISSUER.to_owned(),
             signing_alg: super::jwt::Alg::default(),
+            notify_answer_timeout: Dur::secs(5),
+            on_missed_answer: OnMissedAnswer::Wait,
+            trusted_ca: None,
         }
     }
 }
@@ -136,6 +159,10 @@ pub(crate) fn validate(scenario: &Sections<'_>) -> Result<(), (Location, String)
             Location::UNKNOWN,
             format!("thredd validation_timeout is at most {MAX_VALIDATION_TIMEOUT}s"),
         ));
+    }
+    if let Some(pem) = &settings.trusted_ca {
+        crate::outbound::certificates(pem)
+            .map_err(|e| (Location::UNKNOWN, format!("thredd trusted_ca: {e}")))?;
     }
     if !crate::http::is_web_url(&settings.issuer) {
         return Err((

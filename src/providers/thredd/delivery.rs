@@ -1,21 +1,18 @@
 //! Sending NotifyInitiateAction to the program manager, as Thredd does: one
-//! POST with a Bearer token, a 200 expected, never resent. The attempt gives
-//! up when the validation timeout passes (real time or sandbox time, whichever
-//! comes first), so a PM that never answers holds up nothing else.
+//! POST with a Bearer token, over HTTP or HTTPS, a 200 expected within the
+//! answer timeout (5 s), never resent. The attempt gives up when the answer
+//! timeout passes (real time or sandbox time, whichever comes first), so a PM
+//! that never answers holds up nothing else; the session then goes on as
+//! `settings.thredd.on_missed_answer` says.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper::client::conn::http1;
-use hyper_util::rt::TokioIo;
 use serde_json::{json, Value};
-use tokio::net::TcpStream;
 
-use super::store::Ctx;
-use super::store::Delivery;
+use super::store::{Ctx, Delivery, Missed};
 use super::THREDD_CLIENT;
+use crate::outbound::{Failure, Target};
 use crate::providers::Provider;
 use crate::providers::World;
 
@@ -42,7 +39,17 @@ pub(crate) async fn deliver(
         world.now(),
         json!({ "state": delivery.state, "status": delivery.status, "error": delivery.error }),
     );
+    let missed = delivery.state != "delivered" && delivery.state != "not_configured";
     world.stores().thredd.record_delivery(&id, delivery);
+    if missed {
+        let outcome = world.stores().thredd.missed_answer(Ctx::of(&*world), &id);
+        if let Some((kind, data)) = outcome.event() {
+            world.emit(Provider::Thredd, kind, id.clone(), world.now(), data);
+        }
+        if let Missed::FellBack(sms) = outcome {
+            world.send_sms(sms);
+        }
+    }
 }
 
 fn failed(state: &'static str, error: impl Into<String>) -> Delivery {
@@ -94,12 +101,19 @@ async fn attempt(
             };
         }
     }
-    let Some((authority, path)) = split_http_url(url) else {
+    let Some(target) = Target::parse(url) else {
         return failed(
             "failed",
-            "notify_initiate_action_url must be an http:// URL (the sandbox does not speak TLS)",
+            "notify_initiate_action_url must be an http:// or https:// URL",
         );
     };
+    let settings = &world.settings().thredd;
+    // Checked when the scenario loaded.
+    let trusted = settings
+        .trusted_ca
+        .as_deref()
+        .map(|pem| crate::outbound::certificates(pem).unwrap_or_default())
+        .unwrap_or_default();
     let minted = world.stores().thredd.mint(
         Ctx::of(world),
         THREDD_CLIENT,
@@ -114,11 +128,22 @@ async fn attempt(
     let sent_at = world.now();
     let started = Instant::now();
     let limit = world.settings().limits.outbound_answer.get();
-    let send = post(&authority, &path, &token, payload, limit);
+    let bearer = format!("Bearer {token}");
+    let headers = [("authorization", bearer.as_str())];
+    let send = crate::outbound::post_json(&target, &headers, payload, &trusted, limit);
+    // The PM's 200 is due within the answer timeout, and never after the
+    // session's own end.
+    let answer_within = settings.notify_answer_timeout;
+    let due = deadline.min(sent_at + answer_within.as_delta());
+    let late = || {
+        Err(Failure::Other(format!(
+            "no 200 within {answer_within}; Thredd does not resend"
+        )))
+    };
     let result = tokio::select! {
         result = send => result,
-        _ = tokio::time::sleep(timeout) => Err("no answer within the validation timeout".to_owned()),
-        _ = world.clock().sleep_until(deadline) => Err("no answer within the validation timeout".to_owned()),
+        _ = tokio::time::sleep(timeout.min(answer_within.0)) => late(),
+        _ = world.clock().sleep_until(due) => late(),
     };
     let latency_ms = Some(started.elapsed().as_secs_f64() * 1000.0);
     match result {
@@ -138,101 +163,14 @@ async fn attempt(
             url: None,
         },
         Err(error) => Delivery {
-            state: "failed",
+            state: match error {
+                Failure::Untrusted(_) => "untrusted_certificate",
+                Failure::Other(_) => "failed",
+            },
             latency_ms,
-            error: Some(error),
+            error: Some(error.to_string()),
             sent_at: Some(sent_at),
             ..Delivery::default()
         },
-    }
-}
-
-/// `http://host[:port]/path` → (`host:port`, `/path`).
-fn split_http_url(url: &str) -> Option<(String, String)> {
-    let rest = url.strip_prefix("http://")?;
-    let (authority, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, "/"),
-    };
-    if authority.is_empty() || authority.contains('@') {
-        return None;
-    }
-    let authority = if authority.contains(':') {
-        authority.to_owned()
-    } else {
-        format!("{authority}:80")
-    };
-    Some((authority, path.to_owned()))
-}
-
-async fn post(
-    authority: &str,
-    path: &str,
-    token: &str,
-    body: String,
-    limit: usize,
-) -> Result<u16, String> {
-    let stream = TcpStream::connect(&*loopback_by_name(authority))
-        .await
-        .map_err(|e| format!("connection failed: {e}"))?;
-    let (mut sender, conn) = http1::handshake(TokioIo::new(stream))
-        .await
-        .map_err(|e| format!("HTTP handshake failed: {e}"))?;
-    tokio::spawn(conn);
-    let request = hyper::Request::post(path)
-        .header("host", authority)
-        .header("content-type", "application/json")
-        .header("authorization", format!("Bearer {token}"))
-        .body(Full::new(Bytes::from(body)))
-        .map_err(|e| format!("bad request: {e}"))?;
-    let response = sender
-        .send_request(request)
-        .await
-        .map_err(|e| format!("the PM closed the connection: {e}"))?;
-    let status = response.status().as_u16();
-    // The answer's body is read up to a small bound and no further: a PM
-    // that sends without end is cut off (the connection is dropped with
-    // the body), not buffered.
-    let _ = http_body_util::Limited::new(response.into_body(), limit)
-        .collect()
-        .await;
-    Ok(status)
-}
-
-/// `localhost` as `127.0.0.1`, without the resolver: an image built from
-/// scratch has no `/etc/hosts` to say so.
-fn loopback_by_name(authority: &str) -> std::borrow::Cow<'_, str> {
-    match authority.split_once(':') {
-        Some((host, port)) if host.eq_ignore_ascii_case("localhost") => {
-            format!("127.0.0.1:{port}").into()
-        }
-        _ => authority.into(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{loopback_by_name, split_http_url};
-
-    #[test]
-    fn localhost_needs_no_resolver() {
-        assert_eq!(loopback_by_name("localhost:9000"), "127.0.0.1:9000");
-        assert_eq!(loopback_by_name("LocalHost:80"), "127.0.0.1:80");
-        assert_eq!(loopback_by_name("pm.example:443"), "pm.example:443");
-    }
-
-    #[test]
-    fn only_plain_http_urls_are_used() {
-        assert_eq!(
-            split_http_url("http://127.0.0.1:9000/thredd"),
-            Some(("127.0.0.1:9000".into(), "/thredd".into()))
-        );
-        assert_eq!(
-            split_http_url("http://localhost"),
-            Some(("localhost:80".into(), "/".into()))
-        );
-        assert_eq!(split_http_url("https://pm.example.com/x"), None);
-        assert_eq!(split_http_url("http://user@host/x"), None);
-        assert_eq!(split_http_url("http:///x"), None);
     }
 }

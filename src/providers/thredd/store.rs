@@ -122,6 +122,10 @@ pub(super) struct Inner {
     sessions: Capped<String, Session>,
 }
 
+#[path = "missed.rs"]
+mod missed;
+pub(crate) use missed::{fall_back, Missed};
+
 #[derive(Debug)]
 pub(crate) struct Store {
     pub(super) clients: HashMap<String, (String, String)>,
@@ -293,30 +297,16 @@ impl Store {
         }
         session.outcome = Some(status);
         session.pm_reference = Some(pm_reference.to_owned());
-        let mut sms = None;
-        session.state = match status {
-            "SUCCESS" => State::Authenticated,
-            "STEPUP" => match self
-                .cards
-                .get(&pubtoken)
-                .and_then(|c| c.fallback_mobile.clone())
-            {
-                Some(to) => {
-                    let code = ctx.ids.digits(6);
-                    sms = Some(SmsDraft {
-                        provider: "thredd",
-                        to,
-                        text: format!("{code} is your code to approve this online payment."),
-                        code: Some(code.clone()),
-                        purpose: "3ds_otp".to_owned(),
-                        reference: Some(id.to_owned()),
-                    });
-                    session.otp = Some((code, 0));
-                    State::AwaitingOtp
-                }
-                None => State::FailWithFeedback,
-            },
-            _ => State::FailWithFeedback,
+        let sms = match status {
+            "SUCCESS" => {
+                session.state = State::Authenticated;
+                None
+            }
+            "STEPUP" => fall_back(session, self.cards.get(&pubtoken), ctx.ids),
+            _ => {
+                session.state = State::FailWithFeedback;
+                None
+            }
         };
         Ok(Validated { status, sms })
     }
