@@ -13,6 +13,17 @@ pub(crate) fn is_iban(iban: &str) -> bool {
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
 }
 
+/// A BIC (ISO 9362): four letters of the bank, two of the country, two
+/// letters or digits of the place, and an optional branch of three.
+pub(crate) fn is_bic(bic: &str) -> bool {
+    let b = bic.as_bytes();
+    matches!(b.len(), 8 | 11)
+        && b[..6].iter().all(u8::is_ascii_uppercase)
+        && b[6..]
+            .iter()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+}
+
 /// An address of the shape `format: email` asks for: one `@` between a
 /// local part and a dotted domain, no white space, at most 254 bytes.
 pub(crate) fn is_email(email: &str) -> bool {
@@ -76,6 +87,23 @@ fn is_port_suffix(rest: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn bics_have_their_shape() {
+        for ok in ["COBADEFFXXX", "COBADEFF", "NDEASESS", "DEUTDE2H123"] {
+            assert!(super::is_bic(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "COBADEF",
+            "cobadeffxxx",
+            "COBADEFFXX",
+            "C0BADEFF",
+            "COBADÉFF",
+        ] {
+            assert!(!super::is_bic(bad), "{bad}");
+        }
+    }
+
     #[test]
     fn emails_have_their_shape() {
         for ok in ["buyer@example.com", "a.b+c@mail.example.co.uk"] {

@@ -11,6 +11,7 @@ mod examples;
 mod hardening;
 mod hosts;
 mod intergiro;
+mod intergiro_onboarding;
 mod library;
 mod limits;
 mod readme;

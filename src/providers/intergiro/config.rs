@@ -16,6 +16,19 @@ pub struct Settings {
     pub consent_ttl: Dur,
     /// The passcode the hosted page accepts.
     pub passcode: String,
+    /// What Intergiro's review makes of an individual's onboarding data:
+    /// `activate` (at once), `block`, or `manual` (the control API decides).
+    pub onboarding_review: Review,
+}
+
+/// `settings.intergiro.onboarding_review`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Review {
+    #[default]
+    Activate,
+    Block,
+    Manual,
 }
 
 impl Default for Settings {
@@ -25,6 +38,7 @@ impl Default for Settings {
             refresh_token_ttl: Dur::secs(86_400),
             consent_ttl: Dur::secs(900),
             passcode: "1234".to_owned(),
+            onboarding_review: Review::Activate,
         }
     }
 }
@@ -38,6 +52,30 @@ pub struct Fixtures {
     pub accounts: Vec<Account>,
     #[serde(default)]
     pub cards: Vec<Card>,
+    /// End users to onboard (`POST /v3/individuals/{id}/onboard`).
+    #[serde(default)]
+    pub individuals: Vec<Individual>,
+}
+
+/// An individual, as `POST /v3/individuals` would have created them.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Individual {
+    #[schemars(with = "String")]
+    pub id: Spanned<String>,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub phone_number: String,
+    /// `YYYY-MM-DD`.
+    pub date_of_birth: String,
+    /// `created` (to onboard) or `active` (onboarded).
+    #[serde(default = "created")]
+    pub status: String,
+}
+
+fn created() -> String {
+    "created".to_owned()
 }
 
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
@@ -102,11 +140,20 @@ pub(crate) fn validate(scenario: &Sections<'_>) -> Result<(), (Location, String)
         .iter()
         .map(|a| &a.id)
         .chain(f.cards.iter().map(|c| &c.id))
+        .chain(f.individuals.iter().map(|i| &i.id))
     {
         if !seen.insert(id.value.as_str()) {
             return Err((
                 id.referenced,
-                format!("duplicate account or card id `{}`", id.value),
+                format!("duplicate account, card or individual id `{}`", id.value),
+            ));
+        }
+    }
+    for individual in &f.individuals {
+        if !matches!(individual.status.as_str(), "created" | "active") {
+            return Err((
+                individual.id.referenced,
+                "an individual's status is created or active".to_owned(),
             ));
         }
     }

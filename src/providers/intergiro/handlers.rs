@@ -14,7 +14,7 @@ use super::model::{
 use super::routes::Route;
 use super::store::Ctx;
 use super::store::{stamp, Gate, Guarded, RefreshError, Status, Summary};
-use super::{cards, page, publish};
+use super::{cards, onboarding, page, publish};
 use crate::http::{self, Request, Response};
 use crate::providers::CommonError;
 use crate::providers::World;
@@ -29,6 +29,8 @@ pub(crate) fn handle(route: Route, req: &Request, world: &World) -> Result<Respo
         Route::Refresh => refresh(req, world),
         Route::ConsentPage => Ok(page::view(req, world)),
         Route::SubmitConsentPage => Ok(page::submit(req, world)),
+        Route::OnboardingPage => Ok(onboarding::view(req, world)),
+        Route::SubmitOnboardingPage => Ok(onboarding::submit(req, world)),
         route => authenticate(req, world).and_then(|()| match route {
             Route::Pay => pay(req, world),
             Route::CardCredentials(id) => cards::card_credentials(world, &id),
@@ -36,6 +38,9 @@ pub(crate) fn handle(route: Route, req: &Request, world: &World) -> Result<Respo
             Route::AccountTransactions(id) => cards::account_transactions(world, &id),
             Route::InitiateConsent(id) => initiate_consent(req, world, &id),
             Route::GetConsent(id) => get_consent(world, &id),
+            Route::CreateIndividual => onboarding::create(req, world),
+            Route::GetIndividual(id) => onboarding::get(world, &id),
+            Route::Onboard(id) => onboarding::onboard(req, world, &id),
             _ => Err(CommonError::NotFound.into()),
         }),
     }
@@ -189,11 +194,27 @@ pub(crate) fn pay(req: &Request, world: &World) -> Result<Response> {
         .as_str()
         .filter(|n| !n.trim().is_empty())
         .ok_or_else(|| field("counterparty.name", "counterparty.name is required"))?;
+    no_null(&body, "/reference", "reference")?;
+    no_null(
+        &body,
+        "/counterparty/account/bic",
+        "counterparty.account.bic",
+    )?;
     let reference = match &body["reference"] {
         Value::Null => "",
         Value::String(r) => r,
         _ => return Err(field("reference", "reference is text")),
     };
+    match &body["counterparty"]["account"]["bic"] {
+        Value::Null => {}
+        Value::String(bic) if crate::validate::is_bic(bic) => {}
+        _ => {
+            return Err(field(
+                "counterparty.account.bic",
+                "counterparty.account.bic is a BIC of 8 or 11 characters",
+            ))
+        }
+    }
     if reference.chars().count() > 140 {
         return Err(field("reference", "reference is at most 140 characters"));
     }
@@ -270,10 +291,26 @@ pub(crate) fn pay(req: &Request, world: &World) -> Result<Response> {
     )
 }
 
+/// The portal's optional fields are left out, never sent as `null`: a
+/// `null` is refused, naming the field.
+pub(super) fn no_null(body: &Value, pointer: &str, name: &str) -> Result<()> {
+    match body.pointer(pointer) {
+        Some(Value::Null) => Err(error::with(
+            StatusCode::BAD_REQUEST,
+            "invalid input",
+            Some(name),
+            &format!("{name} may be left out, but not sent as null"),
+        )),
+        _ => Ok(()),
+    }
+}
+
 pub(crate) fn initiate_consent(req: &Request, world: &World, id: &str) -> Result<Response> {
     let body: Initiate = if req.body_is_empty() {
         Initiate::default()
     } else {
+        let raw: Value = req.json().map_err(error::decode)?;
+        no_null(&raw, "/return_url", "return_url")?;
         req.json().map_err(error::decode)?
     };
     // Checked here, before the user ever sees the page: only http and https.

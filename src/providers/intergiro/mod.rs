@@ -5,7 +5,7 @@
 //!
 //! Fidelity, what is not emulated:
 //! - the mobile SDKs (the page is the web approach);
-//! - KYC onboarding and Apple Pay tokenisation;
+//! - KYC itself (onboarding's form stands for it) and Apple Pay tokenisation;
 //! - Intergiro's exact error body (its v3 reference was out of reach).
 
 mod cards;
@@ -14,7 +14,9 @@ mod consent;
 mod control;
 mod error;
 mod handlers;
+mod individuals;
 mod model;
+mod onboarding;
 mod page;
 pub(crate) mod routes;
 mod store;
@@ -57,6 +59,10 @@ impl ProviderApi for Intergiro {
             include_str!("../../../templates/intergiro/style.hbs"),
         ),
         (
+            "intergiro/onboarding",
+            include_str!("../../../templates/intergiro/onboarding.hbs"),
+        ),
+        (
             "intergiro/pending",
             include_str!("../../../templates/intergiro/pending.hbs"),
         ),
@@ -92,6 +98,7 @@ impl ProviderApi for Intergiro {
             "view_transactions" => "Transaction history",
             "view_card_credentials" => "Card details",
             "activate_card" => "Card activation",
+            "onboarding" => "Onboarding",
             _ => "Consent",
         })
     }

@@ -14,7 +14,12 @@ use crate::providers::World;
 
 const ACTION: &str = "/intergiro/sca/consent";
 
-fn page(world: &World, status: StatusCode, name: &str, data: &impl Serialize) -> Response {
+pub(super) fn render(
+    world: &World,
+    status: StatusCode,
+    name: &str,
+    data: &impl Serialize,
+) -> Response {
     let data = serde_json::to_value(data).unwrap_or_default();
     match world.render(name, &data) {
         Ok(html) => http::html(status, html),
@@ -32,8 +37,8 @@ fn escape(text: &str) -> String {
     handlebars::html_escape(text)
 }
 
-fn message(world: &World, status: StatusCode, title: &str, text: &str) -> Response {
-    page(
+pub(super) fn message(world: &World, status: StatusCode, title: &str, text: &str) -> Response {
+    render(
         world,
         status,
         "intergiro/message",
@@ -41,7 +46,7 @@ fn message(world: &World, status: StatusCode, title: &str, text: &str) -> Respon
     )
 }
 
-fn gone(world: &World) -> Response {
+pub(super) fn gone(world: &World) -> Response {
     message(
         world,
         StatusCode::GONE,
@@ -73,7 +78,7 @@ fn consent_page(world: &World, token: &str, error: Option<&str>) -> Response {
     } else {
         StatusCode::OK
     };
-    page(world, status, "intergiro/consent", &data)
+    render(world, status, "intergiro/consent", &data)
 }
 
 /// What a permission lets the partner do, as a bank says it to its
@@ -84,6 +89,7 @@ fn scope_words(scope: &str) -> &'static str {
         "view_transactions" => "See your account's transactions",
         "view_card_credentials" => "See your card's number and security code",
         "activate_card" => "Activate your card",
+        "onboarding" => "Start opening your account: send Intergiro your details",
         _ => "Act on your account",
     }
 }

@@ -16,6 +16,11 @@ pub(crate) enum Route {
     GetConsent(String),
     ConsentPage,
     SubmitConsentPage,
+    CreateIndividual,
+    GetIndividual(String),
+    Onboard(String),
+    OnboardingPage,
+    SubmitOnboardingPage,
 }
 
 operation_ids! {
@@ -30,6 +35,11 @@ operation_ids! {
     Self::GetConsent(_) => "intergiro.consent.get",
     Self::ConsentPage => "intergiro.consent_page.view",
     Self::SubmitConsentPage => "intergiro.consent_page.submit",
+    Self::CreateIndividual => "intergiro.individual.create",
+    Self::GetIndividual(_) => "intergiro.individual.get",
+    Self::Onboard(_) => "intergiro.individual.onboard",
+    Self::OnboardingPage => "intergiro.onboarding_page.view",
+    Self::SubmitOnboardingPage => "intergiro.onboarding_page.submit",
 }
 
 impl RouteTable for Route {
@@ -58,6 +68,15 @@ impl RouteTable for Route {
             (["sca", "consent"], Method::GET) => Found(Self::ConsentPage),
             (["sca", "consent"], Method::POST) => Found(Self::SubmitConsentPage),
             (["sca", "consent"], _) => MethodNotAllowed("GET, POST"),
+            (["v3", "individuals"], Method::POST) => Found(Self::CreateIndividual),
+            (["v3", "individuals"], _) => MethodNotAllowed("POST"),
+            (["v3", "individuals", id], Method::GET) => Found(Self::GetIndividual(own(id))),
+            (["v3", "individuals", _], _) => MethodNotAllowed("GET"),
+            (["v3", "individuals", id, "onboard"], Method::POST) => Found(Self::Onboard(own(id))),
+            (["v3", "individuals", _, "onboard"], _) => MethodNotAllowed("POST"),
+            (["onboarding"], Method::GET) => Found(Self::OnboardingPage),
+            (["onboarding"], Method::POST) => Found(Self::SubmitOnboardingPage),
+            (["onboarding"], _) => MethodNotAllowed("GET, POST"),
             _ => NotFound,
         }
     }

@@ -63,6 +63,7 @@ impl Inner {
 pub(crate) struct Store {
     api_keys: Vec<String>,
     pub(crate) fixtures: super::config::Fixtures,
+    pub(crate) individuals: super::individuals::Individuals,
     inner: Mutex<Inner>,
 }
 
@@ -76,7 +77,9 @@ impl Store {
                 api_keys: Vec::new(),
                 accounts: f.accounts.clone(),
                 cards: f.cards.clone(),
+                individuals: Vec::new(),
             },
+            individuals: super::individuals::Individuals::new(&f.individuals, Utc::now()),
             inner: Mutex::new(Inner::default()),
         }
     }
@@ -368,8 +371,8 @@ impl Store {
     }
 
     pub(crate) fn stats(&self) -> Value {
-        let inner = self.inner.lock();
-        json!({ "consents": inner.consents.len(), "pages": inner.pages.len(), "tokens": inner.access.len() })
+        let (inner, individuals) = (self.inner.lock(), self.individuals.count());
+        json!({ "consents": inner.consents.len(), "pages": inner.pages.len(), "tokens": inner.access.len(), "individuals": individuals })
     }
 
     /// Checks a passcode typed on the page of `token`; three wrong ones burn
