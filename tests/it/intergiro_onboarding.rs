@@ -271,3 +271,63 @@ async fn optional_fields_are_left_out_never_null() {
     );
     assert_eq!(null_return.body["errors"][0]["property"], "return_url");
 }
+
+#[tokio::test]
+async fn moves_between_own_accounts_need_no_consent_and_run_once() {
+    let sandbox = TestSandbox::start().await;
+    let token = sandbox.intergiro_login().await;
+    let body = json!({"request_id": "move-1", "source_account_id": "acc-1",
+        "target_account_id": "acc-2", "amount": 12000, "reference": "Move funds"});
+    let do_move =
+        |body: Value| sandbox.intergiro(Method::POST, "/v3/transactions/move", &token, Some(body));
+    let moved = do_move(body.clone()).await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.body);
+    assert_eq!(moved.body["type"], "bank-transfer");
+    assert_eq!(moved.body["status"], "pending");
+    assert_eq!(moved.body["account_id"], "acc-1");
+    assert_eq!(moved.body["counterparty"]["account_id"], "acc-2");
+    assert_eq!(
+        moved.body["counterparty"]["account_details"],
+        json!({"type": "sepa", "iban": "SE1850000000058398257467"})
+    );
+    let again = do_move(body.clone()).await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+    let mut to_itself = body.clone();
+    to_itself["request_id"] = json!("move-2");
+    to_itself["target_account_id"] = json!("acc-1");
+    let mut unknown = body;
+    unknown["request_id"] = json!("move-3");
+    unknown["source_account_id"] = json!("acc-9");
+    for (body, status, property) in [
+        (to_itself, StatusCode::BAD_REQUEST, "target_account_id"),
+        (unknown, StatusCode::NOT_FOUND, "source_account_id"),
+    ] {
+        let refused = do_move(body).await;
+        assert_eq!(refused.status, status, "{}", refused.body);
+        assert_eq!(refused.body["errors"][0]["property"], property);
+    }
+}
+
+#[tokio::test]
+async fn bank_details_fund_an_account_with_an_iban() {
+    let sandbox = TestSandbox::start().await;
+    let token = sandbox.intergiro_login().await;
+    let details = sandbox
+        .intergiro(Method::GET, "/v3/accounts/acc-2/bank_details", &token, None)
+        .await;
+    assert_eq!(details.status, StatusCode::OK, "{}", details.body);
+    let sepa = &details.body[0];
+    assert_eq!(sepa["payment_rail"], "sepa");
+    assert_eq!(sepa["details"]["iban"], "SE1850000000058398257467");
+    assert_eq!(sepa["details"]["bic"], "FTCSSESSXXX");
+    assert!(sepa["beneficiary"].is_string());
+    assert_eq!(sepa["beneficiary_address"]["country_code"], "SE");
+    let unknown = sandbox
+        .intergiro(Method::GET, "/v3/accounts/acc-9/bank_details", &token, None)
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    let signed_out = sandbox
+        .intergiro(Method::GET, "/v3/accounts/acc-2/bank_details", "nope", None)
+        .await;
+    assert_eq!(signed_out.status, StatusCode::UNAUTHORIZED);
+}

@@ -87,6 +87,9 @@ pub struct Account {
     pub currency: String,
     #[serde(default)]
     pub iban: Option<String>,
+    /// The BIC of its bank details (Intergiro's, `FTCSSESSXXX`, by default).
+    #[serde(default)]
+    pub bic: Option<String>,
 }
 
 fn eur() -> String {

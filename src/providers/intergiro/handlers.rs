@@ -14,7 +14,7 @@ use super::model::{
 use super::routes::Route;
 use super::store::Ctx;
 use super::store::{stamp, Gate, Guarded, RefreshError, Status, Summary};
-use super::{cards, onboarding, page, publish};
+use super::{cards, moves, onboarding, page, publish};
 use crate::http::{self, Request, Response};
 use crate::providers::CommonError;
 use crate::providers::World;
@@ -41,6 +41,8 @@ pub(crate) fn handle(route: Route, req: &Request, world: &World) -> Result<Respo
             Route::CreateIndividual => onboarding::create(req, world),
             Route::GetIndividual(id) => onboarding::get(world, &id),
             Route::Onboard(id) => onboarding::onboard(req, world, &id),
+            Route::Move => moves::transfer(req, world),
+            Route::BankDetails(id) => moves::bank_details(world, &id),
             _ => Err(CommonError::NotFound.into()),
         }),
     }

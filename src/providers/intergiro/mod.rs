@@ -16,6 +16,7 @@ mod error;
 mod handlers;
 mod individuals;
 mod model;
+mod moves;
 mod onboarding;
 mod page;
 pub(crate) mod routes;

@@ -21,6 +21,8 @@ pub(crate) enum Route {
     Onboard(String),
     OnboardingPage,
     SubmitOnboardingPage,
+    Move,
+    BankDetails(String),
 }
 
 operation_ids! {
@@ -40,6 +42,8 @@ operation_ids! {
     Self::Onboard(_) => "intergiro.individual.onboard",
     Self::OnboardingPage => "intergiro.onboarding_page.view",
     Self::SubmitOnboardingPage => "intergiro.onboarding_page.submit",
+    Self::Move => "intergiro.transaction.move",
+    Self::BankDetails(_) => "intergiro.account.bank_details",
 }
 
 impl RouteTable for Route {
@@ -52,6 +56,12 @@ impl RouteTable for Route {
             (["v3", "auth", "login" | "refresh"], _) => MethodNotAllowed("POST"),
             (["v3", "transactions", "pay"], Method::POST) => Found(Self::Pay),
             (["v3", "transactions", "pay"], _) => MethodNotAllowed("POST"),
+            (["v3", "transactions", "move"], Method::POST) => Found(Self::Move),
+            (["v3", "transactions", "move"], _) => MethodNotAllowed("POST"),
+            (["v3", "accounts", id, "bank_details"], Method::GET) => {
+                Found(Self::BankDetails(own(id)))
+            }
+            (["v3", "accounts", _, "bank_details"], _) => MethodNotAllowed("GET"),
             (["v3", "cards", id, "credentials"], Method::GET) => {
                 Found(Self::CardCredentials(own(id)))
             }

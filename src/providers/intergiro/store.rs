@@ -1,9 +1,8 @@
 //! Intergiro's state: session tokens, consents and the actions they guard.
 //!
 //! An action that needs consent answers 412 with a pending consent bound to
-//! that action (a payment's `request_id`, a card or account action). Once the
-//! user approves it, repeating the action succeeds exactly once; a decline
-//! makes the action refuse.
+//! that action (a payment's `request_id`, a card or account action). Once
+//! approved, repeating the action succeeds exactly once; a decline refuses it.
 
 use std::collections::HashMap;
 
@@ -38,9 +37,8 @@ struct Inner {
 impl Inner {
     /// Room for one more consent: at the cap, consents no one can act on
     /// (declined, expired, approved and used) go, with their action keys and
-    /// page links. A payment's key goes with its used consent, so a repeat
-    /// of that payment asks for consent again rather than being refused as
-    /// a duplicate: the price of the cap.
+    /// page links. A payment's key goes with its used consent, so a repeat of
+    /// it asks for consent again instead of a duplicate's 409: the cap's price.
     fn room_for_a_consent(&mut self, now: DateTime<Utc>, cap: Cap<'_>) -> Result<(), Full> {
         let forgotten = self.consents.make_room(cap, |c| match c.status {
             Status::Pending => c.expires_at <= now,
@@ -64,6 +62,7 @@ pub(crate) struct Store {
     api_keys: Vec<String>,
     pub(crate) fixtures: super::config::Fixtures,
     pub(crate) individuals: super::individuals::Individuals,
+    pub(crate) moves: super::moves::Moves,
     inner: Mutex<Inner>,
 }
 
@@ -80,6 +79,7 @@ impl Store {
                 individuals: Vec::new(),
             },
             individuals: super::individuals::Individuals::new(&f.individuals, Utc::now()),
+            moves: super::moves::Moves::default(),
             inner: Mutex::new(Inner::default()),
         }
     }
