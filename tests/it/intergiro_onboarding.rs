@@ -331,3 +331,48 @@ async fn bank_details_fund_an_account_with_an_iban() {
         .await;
     assert_eq!(signed_out.status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn a_card_freezes_and_unfreezes_and_a_lost_one_stays_lost() {
+    let sandbox = TestSandbox::start().await;
+    let token = sandbox.intergiro_login().await;
+    let patch = |status: Value| {
+        sandbox.intergiro(
+            Method::PATCH,
+            "/v3/cards/card-1",
+            &token,
+            Some(json!({"status": status})),
+        )
+    };
+    // card-1 is not activated yet: it cannot be frozen, but it can be lost.
+    let early = patch(json!("frozen")).await;
+    assert_eq!(early.status, StatusCode::CONFLICT, "{}", early.body);
+    let first = sandbox
+        .intergiro(Method::POST, "/v3/cards/card-1/activate", &token, None)
+        .await;
+    sandbox.approve_on_page(&token, &first.body).await;
+    let active = sandbox
+        .intergiro(Method::POST, "/v3/cards/card-1/activate", &token, None)
+        .await;
+    assert_eq!(active.status, StatusCode::OK, "{}", active.body);
+    for status in ["frozen", "active", "frozen", "lost"] {
+        let answer = patch(json!(status)).await;
+        assert_eq!(answer.status, StatusCode::OK, "{status}: {}", answer.body);
+        assert_eq!(answer.body["status"], status);
+        assert_eq!(answer.body["account_id"], "acc-1");
+    }
+    let after = patch(json!("active")).await;
+    assert_eq!(after.status, StatusCode::CONFLICT, "{}", after.body);
+    let bad = patch(json!("melted")).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert_eq!(bad.body["errors"][0]["property"], "status");
+    let unknown = sandbox
+        .intergiro(
+            Method::PATCH,
+            "/v3/cards/card-9",
+            &token,
+            Some(json!({"status": "frozen"})),
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+}

@@ -43,6 +43,7 @@ pub(crate) fn handle(route: Route, req: &Request, world: &World) -> Result<Respo
             Route::Onboard(id) => onboarding::onboard(req, world, &id),
             Route::Move => moves::transfer(req, world),
             Route::BankDetails(id) => moves::bank_details(world, &id),
+            Route::UpdateCard(id) => cards::update_card(req, world, &id),
             _ => Err(CommonError::NotFound.into()),
         }),
     }

@@ -23,6 +23,7 @@ pub(crate) enum Route {
     SubmitOnboardingPage,
     Move,
     BankDetails(String),
+    UpdateCard(String),
 }
 
 operation_ids! {
@@ -44,6 +45,7 @@ operation_ids! {
     Self::SubmitOnboardingPage => "intergiro.onboarding_page.submit",
     Self::Move => "intergiro.transaction.move",
     Self::BankDetails(_) => "intergiro.account.bank_details",
+    Self::UpdateCard(_) => "intergiro.card.update",
 }
 
 impl RouteTable for Route {
@@ -62,6 +64,8 @@ impl RouteTable for Route {
                 Found(Self::BankDetails(own(id)))
             }
             (["v3", "accounts", _, "bank_details"], _) => MethodNotAllowed("GET"),
+            (["v3", "cards", id], Method::PATCH) => Found(Self::UpdateCard(own(id))),
+            (["v3", "cards", _], _) => MethodNotAllowed("PATCH"),
             (["v3", "cards", id, "credentials"], Method::GET) => {
                 Found(Self::CardCredentials(own(id)))
             }

@@ -31,7 +31,6 @@ struct Inner {
     consents: Capped<String, Consent>,
     pages: HashMap<String, String>,
     actions: HashMap<String, String>,
-    activated: Vec<String>,
 }
 
 impl Inner {
@@ -63,6 +62,7 @@ pub(crate) struct Store {
     pub(crate) fixtures: super::config::Fixtures,
     pub(crate) individuals: super::individuals::Individuals,
     pub(crate) moves: super::moves::Moves,
+    pub(crate) cards: super::cards::CardStates,
     inner: Mutex<Inner>,
 }
 
@@ -80,6 +80,7 @@ impl Store {
             },
             individuals: super::individuals::Individuals::new(&f.individuals, Utc::now()),
             moves: super::moves::Moves::default(),
+            cards: super::cards::CardStates::new(&f.cards),
             inner: Mutex::new(Inner::default()),
         }
     }
@@ -295,19 +296,6 @@ impl Store {
             inner.pages.remove(&page);
         }
         Ok((url, kind))
-    }
-
-    pub(crate) fn activate_card(&self, card: &str) -> bool {
-        let mut inner = self.inner.lock();
-        if inner.activated.iter().any(|c| c == card) {
-            return false;
-        }
-        inner.activated.push(card.to_owned());
-        true
-    }
-
-    pub(crate) fn card_active(&self, card: &str) -> bool {
-        self.inner.lock().activated.iter().any(|c| c == card)
     }
 
     /// Expires pending consents, runs the simulated user, forgets old ones.
