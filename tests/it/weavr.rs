@@ -194,8 +194,8 @@ async fn repeated_bad_passwords_lock_the_login_for_thirty_minutes() {
                 .await
         }
     };
-    // A wrong password is a body-less 401, and a locked login a body-less
-    // 423: the descriptions give neither a body.
+    // A wrong password is a body-less 401. Payment Run declares no 423, so
+    // a locked login answers its `default` body, `{code, message}`.
     for _ in 0..4 {
         let answer = attempt("wrong").await;
         assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
@@ -203,7 +203,8 @@ async fn repeated_bad_passwords_lock_the_login_for_thirty_minutes() {
     }
     let locked = attempt("wrong").await;
     assert_eq!(locked.status, StatusCode::LOCKED);
-    assert_eq!(locked.body, Value::Null);
+    assert_eq!(locked.body["code"], "LOCKED", "{}", locked.body);
+    assert!(locked.body["message"].is_string());
     assert_eq!(
         attempt("Passw0rd!").await.status,
         StatusCode::LOCKED,
@@ -300,6 +301,10 @@ async fn the_retry_timeline_runs_on_the_sandbox_clock() {
     assert_eq!(again.status, StatusCode::BAD_REQUEST, "{:?}", again.body);
     assert_eq!(error_code(&again), "INVALID_REQUEST");
     sandbox.advance("15s").await;
+    // The refused retry issued nothing and killed nothing: the open
+    // challenge's code still works (a logout is for a new challenge).
+    let open = sandbox.weavr_verify(PR, &token, &second).await;
+    assert_eq!(open.status, StatusCode::NO_CONTENT, "{:?}", open.body);
     let still = sandbox
         .weavr(
             &format!("{PR}/stepup/challenges/otp/SMS"),
@@ -524,17 +529,22 @@ async fn a_payment_run_is_queued_confirmed_and_authorised_by_its_own_challenge()
         sandbox.weavr(&sca, Some(&token), None).await.status,
         StatusCode::NO_CONTENT
     );
-    let wrong = sandbox
-        .weavr(
-            &format!("{sca}/verify"),
-            Some(&token),
-            Some(json!({"verificationCode": "000000"})),
-        )
-        .await;
-    assert_eq!(
-        error_code(&wrong),
-        "PAYMENT_RUN_SCA_CHALLENGE_VERIFY_FAILED"
-    );
+    // The simulated SCA's description asks only for some text: a short
+    // code is a wrong one, not a malformed one.
+    for (code, answer) in [
+        ("000000", "PAYMENT_RUN_SCA_CHALLENGE_VERIFY_FAILED"),
+        ("1", "ONE_CHALLENGE_LIMIT_REMAINING"),
+    ] {
+        let wrong = sandbox
+            .weavr(
+                &format!("{sca}/verify"),
+                Some(&token),
+                Some(json!({ "verificationCode": code })),
+            )
+            .await;
+        assert_eq!(wrong.status, StatusCode::CONFLICT, "{code}");
+        assert_eq!(error_code(&wrong), answer, "{code}: {:?}", wrong.body);
+    }
     let right = sandbox
         .weavr(
             &format!("{sca}/verify"),

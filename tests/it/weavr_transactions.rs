@@ -65,8 +65,18 @@ async fn a_send_waits_for_its_otp_and_only_then_completes() {
     );
     let sms = sandbox.get("/__admin/sms?provider=weavr").await.body;
     assert_eq!(sms.as_array().unwrap().last().unwrap()["purpose"], "sends");
-    let early = sandbox.weavr(&otp, Some(&token), None).await;
-    assert_eq!(code(&early), "RETRY_IN_15SEC");
+    // A send's challenge declares no RETRY_IN_15SEC (that is the step-up's
+    // rule and the batch challenge's): asked again at once, it is reissued.
+    let again = sandbox.weavr(&otp, Some(&token), None).await;
+    assert_eq!(again.status, StatusCode::NO_CONTENT, "{:?}", again.body);
+    let unknown_send = sandbox
+        .weavr("/multi/sends/123/challenges/otp/SMS", Some(&token), None)
+        .await;
+    assert_eq!(
+        (unknown_send.status, code(&unknown_send)),
+        (StatusCode::CONFLICT, "STATE_INVALID"),
+        "the description declares no 404 there"
+    );
     let wrong = sandbox
         .weavr_code(&format!("{otp}/verify"), &token, "000000")
         .await;
@@ -359,6 +369,14 @@ async fn the_user_answers_pushes_on_the_phone() {
     let stranger = simulate("verify_invalid", "1".to_owned()).await;
     assert_eq!(stranger.status, StatusCode::NOT_FOUND);
     assert!(stranger.body["message"].is_string());
+    // The Simulator declares no 401: its `default`, `{message}`, answers.
+    let keyless = sandbox
+        .send(sandbox.http.post(sandbox.url(&format!(
+            "/weavr/simulate/api/factors/{credentials}/challenges/{challenge}/verify_success"
+        ))))
+        .await;
+    assert_eq!(keyless.status, StatusCode::UNAUTHORIZED);
+    assert!(keyless.body["message"].is_string(), "{}", keyless.body);
     let denied = simulate("verify_invalid", credentials.clone()).await;
     assert_eq!(denied.body, json!({ "code": "DENIED" }));
     let read = sandbox

@@ -28,6 +28,14 @@ pub(crate) fn handle(route: Route, req: &Request, world: &World) -> Result<Respo
         .or_else(|| req.header("programme-key"));
     match key {
         Some(key) if world.stores().weavr.api_key_ok(key) => {}
+        // The Simulator declares no 401, so its `default` answers, and that
+        // has a body.
+        _ if matches!(route, Route::SimulateChallenge(..)) => {
+            return Err(WeavrError::simulator(
+                StatusCode::UNAUTHORIZED,
+                "A valid programme-key header is required",
+            ))
+        }
         _ => return Err(WeavrError::Unauthorized),
     }
     let answer = route_to(route, req, world);
@@ -130,7 +138,20 @@ fn route_to(route: Route, req: &Request, world: &World) -> Result<Response> {
         }
         Route::VerifyPaymentRunSca(id, channel) => {
             sms_channel(&channel)?;
-            let code = verification_code(req)?;
+            // The simulated SCA's description asks only for some text: a
+            // code of another length is wrong, not malformed.
+            let body: Verify = req.json()?;
+            let code = match body.verification_code {
+                Some(code) if !code.is_empty() => code,
+                Some(_) => {
+                    return Err(WeavrError::field(
+                        "verificationCode",
+                        "SIZE",
+                        &["1", "2147483647"],
+                    ))
+                }
+                None => return Err(WeavrError::field("verificationCode", "REQUIRED", &[])),
+            };
             pr_session(req, world, |s| s.verify_run_sca(&id, &code))?;
             verified(world, "payment_run_sca");
             Ok(http::empty(StatusCode::NO_CONTENT))

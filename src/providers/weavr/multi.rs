@@ -46,7 +46,9 @@ pub(super) fn handle(route: Route, req: &Request, world: &World) -> Result<Respo
         Route::IssueTxOtp(kind, id, channel) => {
             sms_channel(&channel)?;
             let (_, sms) = multi(req, world, |s| {
-                s.issue_tx_otp(kind, vec![id], WeavrError::not_found(kind.name()))
+                // The description declares no 404 here: a send that is not
+                // this user's to confirm is not in a state to be challenged.
+                s.issue_tx_otp(kind, vec![id], false)
             })?;
             world.send_sms(sms);
             Ok(http::empty(StatusCode::NO_CONTENT))
@@ -70,9 +72,7 @@ pub(super) fn handle(route: Route, req: &Request, world: &World) -> Result<Respo
         Route::IssueBatchOtp(channel) => {
             sms_channel(&channel)?;
             let (kind, ids) = batch(req)?;
-            let (id, sms) = multi(req, world, |s| {
-                s.issue_tx_otp(kind, ids, WeavrError::conflict("STATE_INVALID"))
-            })?;
+            let (id, sms) = multi(req, world, |s| s.issue_tx_otp(kind, ids, true))?;
             world.send_sms(sms);
             Ok(ok(&ScaChallengeId {
                 sca_challenge_id: id,

@@ -142,21 +142,26 @@ impl SessionMut<'_> {
         Ok(())
     }
 
-    /// Sends an OTP for transactions, under the step-up's rules: a new SMS
-    /// 15 s or more after the last, and one retry.
+    /// Sends an OTP for transactions. `paced` (the batch challenge, whose
+    /// description declares `RETRY_IN_15SEC` and `CHALLENGE_LIMIT_EXCEEDED`)
+    /// keeps the step-up's rules: a new SMS 15 s or more after the last, and
+    /// one retry. A single send's or wire transfer's challenge declares
+    /// neither, so it may be asked again at any time, and supersedes the last.
     pub(crate) fn issue_tx_otp(
         &mut self,
         kind: Kind,
         ids: Vec<String>,
-        missing: WeavrError,
+        paced: bool,
     ) -> Result<(String, SmsDraft), WeavrError> {
+        // Not this user's, or not waiting: both declared as `STATE_INVALID`.
+        let missing = WeavrError::conflict("STATE_INVALID");
         self.pending(kind, &ids, missing)?;
         if !self.account.enrolled {
             return Err(WeavrError::conflict("CHANNEL_NOT_REGISTERED"));
         }
         self.room_for_a_challenge()?;
         let c = self.ctx;
-        for id in &ids {
+        for id in ids.iter().filter(|_| paced) {
             let t = &self.data.transfers[id];
             if t.otp_sent_at
                 .is_some_and(|at| c.now < at + c.settings.retry_after.as_delta())
@@ -244,7 +249,7 @@ impl SessionMut<'_> {
         }
         match &target {
             Target::Transfers(kind, ids) => {
-                self.pending(*kind, ids, WeavrError::not_found(kind.name()))?
+                self.pending(*kind, ids, WeavrError::conflict("STATE_INVALID"))?
             }
             Target::StepUp(_) => {
                 if self

@@ -106,8 +106,9 @@ impl SessionMut<'_> {
                 return Err(WeavrError::conflict("RETRY_IN_15SEC"));
             }
             if self.token.reissues >= c.settings.max_retries {
+                // The refusal issues nothing new; the open challenge's code
+                // still works (the guide asks a logout only for a new one).
                 self.token.exhausted = true;
-                self.token.challenge = None;
                 return Err(too_many());
             }
             self.token.reissues += 1;

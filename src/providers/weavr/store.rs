@@ -140,7 +140,9 @@ impl Store {
     }
 
     /// Logs in: a token on success, a body-less 401 for a wrong email or
-    /// password (the descriptions give no code), a body-less 423 once locked.
+    /// password (the descriptions give no code), a 423 once locked: body-less
+    /// as Multi declares it; Payment Run declares no 423, so its `default`
+    /// body, `{code, message}`, comes with it.
     pub(crate) fn login(
         &self,
         ctx: Ctx<'_>,
@@ -155,17 +157,26 @@ impl Store {
         else {
             return Err(WeavrError::Unauthorized);
         };
+        let locked = || match profile {
+            Profile::Multi => WeavrError::Locked,
+            Profile::PaymentRun => WeavrError::Default {
+                status: hyper::StatusCode::LOCKED,
+                code: "LOCKED",
+                message: "Too many wrong passwords in a row: the login is locked for a while"
+                    .to_owned(),
+            },
+        };
         let mut inner = self.inner.lock();
         let account = &mut inner.accounts[index];
         if account.locked_until.is_some_and(|until| ctx.now < until) {
-            return Err(WeavrError::Locked);
+            return Err(locked());
         }
         if !secret::eq(&self.users[index].password, password) {
             account.failed_logins += 1;
             if account.failed_logins >= ctx.settings.max_login_attempts {
                 account.failed_logins = 0;
                 account.locked_until = Some(ctx.now + ctx.settings.lockout.as_delta());
-                return Err(WeavrError::Locked);
+                return Err(locked());
             }
             return Err(WeavrError::Unauthorized);
         }
