@@ -619,10 +619,14 @@ async fn the_multi_profile_answers_with_its_own_codes() {
     assert_eq!(limit.status, StatusCode::CONFLICT);
     assert_eq!(error_code(&limit), "CHALLENGE_LIMIT_EXCEEDED");
 
-    // The challenge is gone with the refused retry; a new login starts over.
+    // The refused retry left the open challenge alone: its code still
+    // works. A new challenge needs a new login.
+    assert_eq!(
+        sandbox.weavr_verify("/multi", &token, &code).await.status,
+        StatusCode::NO_CONTENT
+    );
     let token = sandbox.weavr_login("/multi", BUYER).await;
     let code2 = sandbox.weavr_issue("/multi", &token).await;
-    let _ = code;
     assert_eq!(
         sandbox.weavr_verify("/multi", &token, &code2).await.status,
         StatusCode::NO_CONTENT

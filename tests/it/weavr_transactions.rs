@@ -195,25 +195,41 @@ async fn wire_transfers_are_confirmed_together_by_one_challenge() {
         )
         .await;
     assert_eq!(code(&limit), "CHALLENGE_LIMIT_EXCEEDED");
-    let stale = sandbox
-        .weavr_code(
-            &format!("/multi/challenges/{sca}/otp/SMS/verify"),
-            &token,
-            "123456",
-        )
-        .await;
+    // The batch form's verify names the kind of its resources, as its
+    // description requires.
+    let batch_verify = |sca: String, body: serde_json::Value| {
+        let sandbox = &sandbox;
+        let token = token.clone();
+        async move {
+            sandbox
+                .weavr(
+                    &format!("/multi/challenges/{sca}/otp/SMS/verify"),
+                    Some(&token),
+                    Some(body),
+                )
+                .await
+        }
+    };
+    let code_only = batch_verify(newest.clone(), json!({"verificationCode": "123456"})).await;
+    assert_eq!(
+        code_only.status,
+        StatusCode::BAD_REQUEST,
+        "{:?}",
+        code_only.body
+    );
+    assert_eq!(
+        code_only.body["syntaxErrors"]["invalidFields"][0]["fieldName"],
+        "resourceType"
+    );
+    let verify_body =
+        json!({"verificationCode": "123456", "resourceType": "outgoing_wire_transfers"});
+    let stale = batch_verify(sca.clone(), verify_body.clone()).await;
     assert_eq!(
         code(&stale),
         "STATE_INVALID",
         "only the newest challenge counts"
     );
-    let verified = sandbox
-        .weavr_code(
-            &format!("/multi/challenges/{newest}/otp/SMS/verify"),
-            &token,
-            "123456",
-        )
-        .await;
+    let verified = batch_verify(newest, verify_body).await;
     assert_eq!(verified.status, StatusCode::NO_CONTENT);
     let reader = sandbox.stepped_up("/multi", BUYER).await;
     for id in &ids {

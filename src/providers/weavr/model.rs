@@ -32,6 +32,9 @@ pub(crate) struct Password {
 pub(crate) struct Verify {
     #[serde(default)]
     pub(crate) verification_code: Option<String>,
+    /// The batch form's verify names the kind of its resources as well.
+    #[serde(default)]
+    pub(crate) resource_type: Option<String>,
 }
 
 /// `POST /multi/access_token`.

@@ -80,6 +80,15 @@ pub(super) fn handle(route: Route, req: &Request, world: &World) -> Result<Respo
         }
         Route::VerifyBatchOtp(sca_id, channel) => {
             sms_channel(&channel)?;
+            // The description requires `resourceType` beside the code.
+            let body: super::model::Verify = req.json()?;
+            match body.resource_type.as_deref() {
+                None => return Err(WeavrError::field("resourceType", "REQUIRED", &[])),
+                Some(kind) if !RESOURCE_TYPES.contains(&kind) => {
+                    return Err(WeavrError::field("resourceType", "IN", &RESOURCE_TYPES))
+                }
+                Some(_) => {}
+            }
             let code = verification_code(req)?;
             multi(req, world, |s| s.verify_tx_otp(&sca_id, &code))?;
             verified(world, "challenges");
@@ -117,6 +126,14 @@ fn multi<R>(
     session(req, world, Profile::Multi, f)
 }
 
+/// The description's `MultipleSCAResourceType`.
+const RESOURCE_TYPES: [&str; 4] = [
+    "outgoing_wire_transfers",
+    "sends",
+    "linked_account_declaration",
+    "correspondent_bank_transfers",
+];
+
 /// The resources of a batch challenge: one kind the sandbox plays, 1 to 100
 /// numeric ids.
 fn batch(req: &Request) -> Result<(Kind, Vec<String>)> {
@@ -129,12 +146,7 @@ fn batch(req: &Request) -> Result<(Kind, Vec<String>)> {
             WeavrError::field(
                 "resourceType",
                 "IN",
-                &[
-                    "outgoing_wire_transfers",
-                    "sends",
-                    "linked_account_declaration",
-                    "correspondent_bank_transfers",
-                ],
+                &RESOURCE_TYPES,
             )
         })?,
     };
