@@ -142,13 +142,8 @@ fn batch(req: &Request) -> Result<(Kind, Vec<String>)> {
         "linked_account_declaration" | "correspondent_bank_transfers" => {
             return Err(WeavrError::conflict("CHANNEL_NOT_SUPPORTED"))
         }
-        other => Kind::parse(other).ok_or_else(|| {
-            WeavrError::field(
-                "resourceType",
-                "IN",
-                &RESOURCE_TYPES,
-            )
-        })?,
+        other => Kind::parse(other)
+            .ok_or_else(|| WeavrError::field("resourceType", "IN", &RESOURCE_TYPES))?,
     };
     let mut ids = body.resource_ids;
     if ids.is_empty() || ids.len() > 100 {
