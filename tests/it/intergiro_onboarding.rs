@@ -376,3 +376,110 @@ async fn a_card_freezes_and_unfreezes_and_a_lost_one_stays_lost() {
         .await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn an_approved_payment_method_consent_saves_the_card() {
+    let sandbox = TestSandbox::start().await;
+    let token = sandbox.intergiro_login().await;
+    let path = "/v3/individuals/ind-1/payment_methods";
+    let empty = sandbox.intergiro(Method::GET, path, &token, None).await;
+    assert_eq!(
+        empty.body,
+        json!({"data": [], "has_more": false}),
+        "{}",
+        empty.body
+    );
+    let body = json!({"type": "card", "charge": {"amount": 1000, "currency": "EUR", "account_id": "acc-1"}});
+    let created = sandbox
+        .intergiro(Method::POST, path, &token, Some(body))
+        .await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.body);
+    assert_eq!(created.body["consent"]["status"], "pending");
+    // Not saved while pending.
+    let pending = sandbox.intergiro(Method::GET, path, &token, None).await;
+    assert_eq!(pending.body["data"], json!([]));
+    sandbox.approve_on_page(&token, &created.body).await;
+    let saved = sandbox.intergiro(Method::GET, path, &token, None).await;
+    assert_eq!(
+        saved.body["data"].as_array().unwrap().len(),
+        1,
+        "{}",
+        saved.body
+    );
+    assert_eq!(saved.body["data"][0]["type"], "card");
+    assert_eq!(saved.body["data"][0]["details"]["last4"], "1115");
+    let again = sandbox.intergiro(Method::GET, path, &token, None).await;
+    assert_eq!(again.body, saved.body, "saved once");
+
+    for (body, property) in [
+        (json!({"type": "iban"}), "type"),
+        (json!({"type": "card", "charge": null}), "charge"),
+        (
+            json!({"type": "card", "charge": {"amount": 1, "currency": "EUR", "account_id": "acc-9"}}),
+            "charge.account_id",
+        ),
+    ] {
+        let refused = sandbox
+            .intergiro(Method::POST, path, &token, Some(body))
+            .await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+        assert_eq!(refused.body["errors"][0]["property"], property);
+    }
+    let nobody = sandbox
+        .intergiro(
+            Method::GET,
+            "/v3/individuals/nobody/payment_methods",
+            &token,
+            None,
+        )
+        .await;
+    assert_eq!(nobody.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn apple_pay_tokenisation_asks_consent_for_an_active_card() {
+    let sandbox = TestSandbox::start().await;
+    let token = sandbox.intergiro_login().await;
+    let tokenize = "/v3/cards/card-1/apple_pay/tokenize";
+    let inactive = sandbox
+        .intergiro(Method::POST, tokenize, &token, None)
+        .await;
+    assert_eq!(inactive.status, StatusCode::CONFLICT, "{}", inactive.body);
+    let first = sandbox
+        .intergiro(Method::POST, "/v3/cards/card-1/activate", &token, None)
+        .await;
+    sandbox.approve_on_page(&token, &first.body).await;
+    sandbox
+        .intergiro(Method::POST, "/v3/cards/card-1/activate", &token, None)
+        .await;
+
+    let asked = sandbox
+        .intergiro(Method::POST, tokenize, &token, None)
+        .await;
+    assert_eq!(
+        asked.status,
+        StatusCode::PRECONDITION_FAILED,
+        "{}",
+        asked.body
+    );
+    assert_eq!(asked.body["consent"]["scope"], json!(["apple_pay"]));
+    let consent = asked.body["consent"]["id"].as_str().unwrap();
+    let method = sandbox
+        .intergiro(
+            Method::POST,
+            &format!("/v3/consents/{consent}"),
+            &token,
+            None,
+        )
+        .await;
+    assert!(
+        method.body["method"]["token"].is_string(),
+        "the SDK's token"
+    );
+    sandbox.approve_on_page(&token, &asked.body).await;
+    let done = sandbox
+        .intergiro(Method::POST, tokenize, &token, None)
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert_eq!(done.body, json!({"status": "approved"}));
+}

@@ -35,6 +35,12 @@ fn card_label(id: &str) -> String {
     format!("{} ({id})", crate::display::mask_card(PAN))
 }
 
+/// A fixture card's status (`not_found` for another).
+pub(crate) fn card_status(world: &World, id: &str) -> Result<&'static str> {
+    card(world, id)?;
+    Ok(world.stores().intergiro.cards.status(id))
+}
+
 pub(crate) fn card_credentials(world: &World, id: &str) -> Result<Response> {
     card(world, id)?;
     let summary = || Summary {

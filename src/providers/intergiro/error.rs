@@ -47,6 +47,20 @@ pub(crate) fn with(
     }
 }
 
+/// A 400 naming the field (`property`) that is wrong.
+pub(crate) fn invalid(property: &str, message: &str) -> IntergiroError {
+    with(
+        StatusCode::BAD_REQUEST,
+        "invalid input",
+        Some(property),
+        message,
+    )
+}
+
+pub(crate) fn not_found(message: &str) -> IntergiroError {
+    with(StatusCode::NOT_FOUND, "not found", None, message)
+}
+
 pub(crate) fn unauthorized(message: &str) -> IntergiroError {
     with(StatusCode::UNAUTHORIZED, "unauthorized", None, message)
 }

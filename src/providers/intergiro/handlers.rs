@@ -14,7 +14,7 @@ use super::model::{
 use super::routes::Route;
 use super::store::Ctx;
 use super::store::{stamp, Gate, Guarded, RefreshError, Status, Summary};
-use super::{cards, moves, onboarding, page, publish};
+use super::{cards, moves, onboarding, page, payment_methods, publish};
 use crate::http::{self, Request, Response};
 use crate::providers::CommonError;
 use crate::providers::World;
@@ -44,6 +44,9 @@ pub(crate) fn handle(route: Route, req: &Request, world: &World) -> Result<Respo
             Route::Move => moves::transfer(req, world),
             Route::BankDetails(id) => moves::bank_details(world, &id),
             Route::UpdateCard(id) => cards::update_card(req, world, &id),
+            Route::CreatePaymentMethod(id) => payment_methods::create(req, world, &id),
+            Route::ListPaymentMethods(id) => payment_methods::list(world, &id),
+            Route::TokenizeApplePay(id) => payment_methods::tokenize(world, &id),
             _ => Err(CommonError::NotFound.into()),
         }),
     }

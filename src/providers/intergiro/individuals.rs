@@ -32,7 +32,17 @@ pub(crate) struct Individual {
     /// outnumber the individuals.
     #[serde(skip)]
     pub(crate) form: Option<String>,
+    /// Payment-method consents not yet decided, oldest first (at most
+    /// [`OPEN_METHOD_CONSENTS`]), and the methods saved.
+    #[serde(skip)]
+    pub(crate) method_consents: Vec<String>,
+    #[serde(skip)]
+    pub(crate) methods: Vec<Value>,
 }
+
+/// Undecided payment-method consents kept per individual; a newer one
+/// pushes out the oldest, which expires on its own anyway.
+pub(crate) const OPEN_METHOD_CONSENTS: usize = 16;
 
 /// An onboarding form link: whose, until when, and where the user goes after.
 #[derive(Debug, Clone)]
@@ -83,6 +93,8 @@ impl Individuals {
                     status,
                     created_at: stamp(&now),
                     form: None,
+                    method_consents: Vec::new(),
+                    methods: Vec::new(),
                 },
             );
         }
@@ -183,6 +195,43 @@ impl Individuals {
         }
         individual.status = if activate { "active" } else { "blocked" };
         Ok(individual.clone())
+    }
+
+    /// Watches a payment-method consent of the individual; `false` when
+    /// there is no such individual.
+    pub(crate) fn watch(&self, id: &str, consent: String) -> bool {
+        let mut inner = self.inner.lock();
+        let Some(individual) = inner.individuals.get_mut(id) else {
+            return false;
+        };
+        if individual.method_consents.len() >= OPEN_METHOD_CONSENTS {
+            individual.method_consents.remove(0);
+        }
+        individual.method_consents.push(consent);
+        true
+    }
+
+    /// The consents to look at, without holding the lock while the consent
+    /// store is asked about them.
+    pub(crate) fn watched(&self, id: &str) -> Option<Vec<String>> {
+        let inner = self.inner.lock();
+        Some(inner.individuals.get(id)?.method_consents.clone())
+    }
+
+    /// Settles the watched consents: approved ones become `saved` methods,
+    /// decided ones are no longer watched. The methods saved so far.
+    pub(crate) fn settle_methods(
+        &self,
+        id: &str,
+        decided: &[(String, Option<Value>)],
+    ) -> Option<Vec<Value>> {
+        let mut inner = self.inner.lock();
+        let individual = inner.individuals.get_mut(id)?;
+        for (consent, method) in decided {
+            individual.method_consents.retain(|c| c != consent);
+            individual.methods.extend(method.clone());
+        }
+        Some(individual.methods.clone())
     }
 
     pub(crate) fn count(&self) -> usize {

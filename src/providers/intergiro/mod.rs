@@ -5,7 +5,8 @@
 //!
 //! Fidelity, what is not emulated:
 //! - the mobile SDKs (the page is the web approach);
-//! - KYC itself (onboarding's form stands for it) and Apple Pay tokenisation;
+//! - KYC itself (onboarding's form stands for it), and the SDKs' card and
+//!   Apple Pay screens (the consent page stands for them);
 //! - Intergiro's exact error body (its v3 reference was out of reach).
 
 mod cards;
@@ -19,6 +20,7 @@ mod model;
 mod moves;
 mod onboarding;
 mod page;
+mod payment_methods;
 pub(crate) mod routes;
 mod store;
 
@@ -100,6 +102,8 @@ impl ProviderApi for Intergiro {
             "view_card_credentials" => "Card details",
             "activate_card" => "Card activation",
             "onboarding" => "Onboarding",
+            "payment_method" => "Saving a card",
+            "apple_pay" => "Apple Pay",
             _ => "Consent",
         })
     }

@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::config::Account;
-use super::error::{self, IntergiroError};
+use super::error;
 use super::handlers::{no_null, Result};
 use super::model::{AccountDetails, Counterparty, Transaction};
 use super::store::{stamp, Ctx};
@@ -29,15 +29,6 @@ pub(crate) struct Moves {
 /// and address, as its guide shows them.
 const BENEFICIARY: &str = "Intergiro Intl AB (publ)";
 const DEFAULT_BIC: &str = "FTCSSESSXXX";
-
-fn invalid(property: &str, message: &str) -> IntergiroError {
-    error::with(
-        StatusCode::BAD_REQUEST,
-        "invalid input",
-        Some(property),
-        message,
-    )
-}
 
 fn account<'a>(world: &'a World, id: &str, property: Option<&str>) -> Result<&'a Account> {
     world
@@ -63,33 +54,32 @@ pub(crate) fn transfer(req: &crate::http::Request, world: &World) -> Result<Resp
         body[name]
             .as_str()
             .filter(|v| !v.is_empty())
-            .ok_or_else(|| invalid(name, &format!("{name} is required")))
+            .ok_or_else(|| error::invalid(name, &format!("{name} is required")))
     };
     let request_id = text("request_id")?;
     let source = account(world, text("source_account_id")?, Some("source_account_id"))?;
     let target = account(world, text("target_account_id")?, Some("target_account_id"))?;
     if source.id.value == target.id.value {
-        return Err(invalid(
+        return Err(error::invalid(
             "target_account_id",
             "target_account_id is another account than the source",
         ));
     }
     if source.currency != target.currency {
-        return Err(invalid(
+        return Err(error::invalid(
             "target_account_id",
             "a move is between accounts of the same currency",
         ));
     }
-    let amount = body["amount"]
-        .as_i64()
-        .filter(|a| *a > 0)
-        .ok_or_else(|| invalid("amount", "amount is a positive whole number of minor units"))?;
+    let amount = body["amount"].as_i64().filter(|a| *a > 0).ok_or_else(|| {
+        error::invalid("amount", "amount is a positive whole number of minor units")
+    })?;
     no_null(&body, "/reference", "reference")?;
     let reference = match &body["reference"] {
         Value::Null => "",
         Value::String(r) if r.chars().count() <= 140 => r,
         _ => {
-            return Err(invalid(
+            return Err(error::invalid(
                 "reference",
                 "reference is text of at most 140 characters",
             ))

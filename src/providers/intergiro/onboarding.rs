@@ -18,30 +18,12 @@ use crate::providers::World;
 /// Where the form posts, below the tenant's base path.
 const ACTION: &str = "/intergiro/onboarding";
 
-fn invalid(property: &str, message: &str) -> error::IntergiroError {
-    error::with(
-        StatusCode::BAD_REQUEST,
-        "invalid input",
-        Some(property),
-        message,
-    )
-}
-
-fn not_found() -> error::IntergiroError {
-    error::with(
-        StatusCode::NOT_FOUND,
-        "not found",
-        None,
-        "No such individual",
-    )
-}
-
 /// A required text field of `body`, not empty.
 fn text<'a>(body: &'a Value, name: &str) -> Result<&'a str> {
     body[name]
         .as_str()
         .filter(|v| !v.trim().is_empty())
-        .ok_or_else(|| invalid(name, &format!("{name} is required text")))
+        .ok_or_else(|| error::invalid(name, &format!("{name} is required text")))
 }
 
 /// `POST /v3/individuals`: the onboarding guide's fields; `address` may be
@@ -51,16 +33,19 @@ pub(crate) fn create(req: &Request, world: &World) -> Result<Response> {
     let body: Value = req.json().map_err(error::decode)?;
     let email = text(&body, "email")?;
     if !crate::validate::is_email(email) {
-        return Err(invalid("email", "email is not an email address"));
+        return Err(error::invalid("email", "email is not an email address"));
     }
     let phone = text(&body, "phone_number")?;
     let digits = phone.strip_prefix('+').unwrap_or(phone);
     if !(6..=15).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(invalid("phone_number", "phone_number is 6 to 15 digits"));
+        return Err(error::invalid(
+            "phone_number",
+            "phone_number is 6 to 15 digits",
+        ));
     }
     let born = text(&body, "date_of_birth")?;
     if chrono::NaiveDate::parse_from_str(born, "%Y-%m-%d").is_err() {
-        return Err(invalid(
+        return Err(error::invalid(
             "date_of_birth",
             "date_of_birth is a date, YYYY-MM-DD",
         ));
@@ -70,7 +55,7 @@ pub(crate) fn create(req: &Request, world: &World) -> Result<Response> {
     if !address.is_null() {
         for field in ["street1", "city", "postal_code"] {
             text(&address, field).map_err(|_| {
-                invalid(
+                error::invalid(
                     &format!("address.{field}"),
                     &format!("address.{field} is required text"),
                 )
@@ -78,7 +63,7 @@ pub(crate) fn create(req: &Request, world: &World) -> Result<Response> {
         }
         let country = address["country_code"].as_str().unwrap_or_default();
         if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
-            return Err(invalid(
+            return Err(error::invalid(
                 "address.country_code",
                 "address.country_code is two capital letters",
             ));
@@ -95,6 +80,8 @@ pub(crate) fn create(req: &Request, world: &World) -> Result<Response> {
         status: "created",
         created_at: stamp(&world.now()),
         form: None,
+        method_consents: Vec::new(),
+        methods: Vec::new(),
     };
     let created = world
         .stores()
@@ -112,7 +99,7 @@ pub(crate) fn get(world: &World, id: &str) -> Result<Response> {
         .intergiro
         .individuals
         .get(id)
-        .ok_or_else(not_found)?;
+        .ok_or_else(|| error::not_found("No such individual"))?;
     Ok(http::json(StatusCode::OK, &individual))
 }
 
@@ -131,18 +118,21 @@ pub(crate) fn onboard(req: &Request, world: &World, id: &str) -> Result<Response
         req.json().map_err(error::decode)?
     };
     no_null(&raw, "/return_url", "return_url")?;
-    let body: Initiate =
-        serde_json::from_value(raw).map_err(|_| invalid("return_url", "return_url is text"))?;
+    let body: Initiate = serde_json::from_value(raw)
+        .map_err(|_| error::invalid("return_url", "return_url is text"))?;
     if let Some(url) = &body.return_url {
         if !http::is_web_url(url) {
-            return Err(invalid(
+            return Err(error::invalid(
                 "return_url",
                 "return_url must be an absolute http or https URL",
             ));
         }
     }
     let store = &world.stores().intergiro;
-    let individual = store.individuals.get(id).ok_or_else(not_found)?;
+    let individual = store
+        .individuals
+        .get(id)
+        .ok_or_else(|| error::not_found("No such individual"))?;
     if matches!(individual.status, "active" | "blocked") {
         return Err(error::with(
             StatusCode::CONFLICT,

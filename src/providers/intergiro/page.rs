@@ -90,6 +90,8 @@ fn scope_words(scope: &str) -> &'static str {
         "view_card_credentials" => "See your card's number and security code",
         "activate_card" => "Activate your card",
         "onboarding" => "Start opening your account: send Intergiro your details",
+        "payment_method" => "Save your card for payments (and pay, when an amount is shown)",
+        "apple_pay" => "Add your card to Apple Pay on this device",
         _ => "Act on your account",
     }
 }

@@ -24,6 +24,9 @@ pub(crate) enum Route {
     Move,
     BankDetails(String),
     UpdateCard(String),
+    CreatePaymentMethod(String),
+    ListPaymentMethods(String),
+    TokenizeApplePay(String),
 }
 
 operation_ids! {
@@ -46,6 +49,9 @@ operation_ids! {
     Self::Move => "intergiro.transaction.move",
     Self::BankDetails(_) => "intergiro.account.bank_details",
     Self::UpdateCard(_) => "intergiro.card.update",
+    Self::CreatePaymentMethod(_) => "intergiro.payment_method.create",
+    Self::ListPaymentMethods(_) => "intergiro.payment_method.list",
+    Self::TokenizeApplePay(_) => "intergiro.card.apple_pay_tokenize",
 }
 
 impl RouteTable for Route {
@@ -88,6 +94,17 @@ impl RouteTable for Route {
             (["v3", "individuals", _], _) => MethodNotAllowed("GET"),
             (["v3", "individuals", id, "onboard"], Method::POST) => Found(Self::Onboard(own(id))),
             (["v3", "individuals", _, "onboard"], _) => MethodNotAllowed("POST"),
+            (["v3", "individuals", id, "payment_methods"], Method::POST) => {
+                Found(Self::CreatePaymentMethod(own(id)))
+            }
+            (["v3", "individuals", id, "payment_methods"], Method::GET) => {
+                Found(Self::ListPaymentMethods(own(id)))
+            }
+            (["v3", "individuals", _, "payment_methods"], _) => MethodNotAllowed("GET, POST"),
+            (["v3", "cards", id, "apple_pay", "tokenize"], Method::POST) => {
+                Found(Self::TokenizeApplePay(own(id)))
+            }
+            (["v3", "cards", _, "apple_pay", "tokenize"], _) => MethodNotAllowed("POST"),
             (["onboarding"], Method::GET) => Found(Self::OnboardingPage),
             (["onboarding"], Method::POST) => Found(Self::SubmitOnboardingPage),
             (["onboarding"], _) => MethodNotAllowed("GET, POST"),
