@@ -624,3 +624,78 @@ async fn a_faster_payments_beneficiary_needs_its_type_as_the_description_says() 
     assert_eq!(made.status, StatusCode::OK, "{:?}", made.body);
     assert_eq!(made.body["type"], "FASTER_PAYMENTS");
 }
+
+#[tokio::test]
+async fn the_users_transactions_are_listed_filtered_and_paged() {
+    let sandbox = TestSandbox::start().await;
+    let token = sandbox.weavr_login("/multi", BUYER).await;
+    let first = sandbox.send_money(&token, 100).await.body["id"].clone();
+    sandbox.advance("1s").await;
+    let second = sandbox.send_money(&token, 200).await.body["id"].clone();
+    sandbox.wire(&token).await;
+    let list = |query: &'static str, token: String| {
+        let sandbox = &sandbox;
+        async move {
+            sandbox
+                .weavr_call(Method::GET, &format!("/multi/sends{query}"), &token, None)
+                .await
+        }
+    };
+    // Transactions are account information: the list wants a step-up too.
+    let gated = list("", token.clone()).await;
+    assert_eq!(code(&gated), "STEP_UP_REQUIRED");
+    let reader = sandbox.stepped_up("/multi", BUYER).await;
+    let all = list("", reader.clone()).await;
+    assert_eq!(all.status, StatusCode::OK, "{:?}", all.body);
+    assert_eq!(all.body["count"], 2, "sends only: {:?}", all.body);
+    assert_eq!(all.body["send"][0]["id"], second, "newest first");
+    assert_eq!(all.body["send"][1]["id"], first);
+    let paged = list("?offset=1&limit=1", reader.clone()).await;
+    assert_eq!(
+        (
+            paged.body["count"].clone(),
+            paged.body["responseCount"].clone()
+        ),
+        (json!(2), json!(1))
+    );
+    assert_eq!(paged.body["send"][0]["id"], first);
+    let none = list("?state=COMPLETED", reader.clone()).await;
+    assert_eq!(none.body["count"], 0);
+    let pending = list("?state=PENDING_CHALLENGE&state=COMPLETED", reader.clone()).await;
+    assert_eq!(pending.body["count"], 2);
+    let bad = list("?state=MELTED", reader.clone()).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        bad.body["syntaxErrors"]["invalidFields"][0]["fieldName"],
+        "state"
+    );
+    let wires = sandbox
+        .weavr_call(
+            Method::GET,
+            "/multi/outgoing_wire_transfers?limit=100",
+            &reader,
+            None,
+        )
+        .await;
+    assert_eq!(wires.body["count"], 1, "{:?}", wires.body);
+    assert!(wires.body["transfer"][0]["id"].is_string());
+
+    // Only a scheduled transaction cancels; the sandbox schedules none.
+    let id = first.as_str().unwrap();
+    let cancel = sandbox
+        .weavr_call(
+            Method::POST,
+            &format!("/multi/sends/{id}/cancel"),
+            &token,
+            None,
+        )
+        .await;
+    assert_eq!(
+        (cancel.status, code(&cancel)),
+        (StatusCode::CONFLICT, "INVALID_STATE")
+    );
+    let unknown = sandbox
+        .weavr_call(Method::POST, "/multi/sends/123/cancel", &token, None)
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+}

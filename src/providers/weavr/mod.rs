@@ -19,6 +19,7 @@ pub(crate) mod config;
 mod control;
 mod error;
 mod handlers;
+mod listing;
 mod model;
 mod multi;
 pub(crate) mod routes;

@@ -38,6 +38,19 @@ pub(super) fn handle(route: Route, req: &Request, world: &World) -> Result<Respo
             emit(world, event, id);
             Ok(ok(&view))
         }
+        Route::ListTransfers(kind) => {
+            let page = super::model::Page::of_query(req)?;
+            let filter = super::listing::TxFilter::of_query(req, kind)?;
+            multi(req, world, |s| {
+                // Transactions are account information: the token's step-up.
+                s.require_step_up()?;
+                Ok(ok(&s.transfers(kind, &filter, page)))
+            })
+        }
+        Route::CancelTransfer(kind, id) => multi(req, world, |s| {
+            s.cancel_transfer(kind, &id)?;
+            Ok(ok(&s.transfer(kind, &id)?.view()))
+        }),
         Route::GetTransfer(kind, id) => multi(req, world, |s| {
             // A transaction is account information: the token's own step-up.
             s.require_step_up()?;

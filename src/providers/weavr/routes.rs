@@ -40,7 +40,9 @@ pub(crate) enum Route {
     UpdateBuyer,
     IssueStepUpPush(String),
     CreateTransfer(Kind),
+    ListTransfers(Kind),
     GetTransfer(Kind, String),
+    CancelTransfer(Kind, String),
     IssueTxOtp(Kind, String, String),
     VerifyTxOtp(Kind, String, String),
     IssueTxPush(Kind, String, String),
@@ -81,11 +83,15 @@ operation_ids! {
     Self::UpdateBuyer => "weavr.buyer.update",
     Self::IssueStepUpPush(_) => "weavr.multi_stepup_push.issue",
     Self::CreateTransfer(Kind::Send) => "weavr.multi_send.create",
+    Self::ListTransfers(Kind::Send) => "weavr.multi_send.list",
+    Self::CancelTransfer(Kind::Send, _) => "weavr.multi_send.cancel",
     Self::GetTransfer(Kind::Send, _) => "weavr.multi_send.get",
     Self::IssueTxOtp(Kind::Send, ..) => "weavr.multi_send_otp.issue",
     Self::VerifyTxOtp(Kind::Send, ..) => "weavr.multi_send_otp.verify",
     Self::IssueTxPush(Kind::Send, ..) => "weavr.multi_send_push.issue",
     Self::CreateTransfer(Kind::Owt) => "weavr.multi_owt.create",
+    Self::ListTransfers(Kind::Owt) => "weavr.multi_owt.list",
+    Self::CancelTransfer(Kind::Owt, _) => "weavr.multi_owt.cancel",
     Self::GetTransfer(Kind::Owt, _) => "weavr.multi_owt.get",
     Self::IssueTxOtp(Kind::Owt, ..) => "weavr.multi_owt_otp.issue",
     Self::VerifyTxOtp(Kind::Owt, ..) => "weavr.multi_owt_otp.verify",
@@ -223,8 +229,14 @@ fn parse_multi(method: &Method, rest: &[&str]) -> Option<RouteMatch<Route>> {
 fn parse_transfer(method: &Method, kind: Kind, tail: &[&str]) -> Option<RouteMatch<Route>> {
     let owned = |s: &&str| (*s).to_owned();
     Some(match tail {
-        [] => post(method, || Route::CreateTransfer(kind)),
+        [] => read_write(
+            method,
+            &Method::POST,
+            Route::ListTransfers(kind),
+            Route::CreateTransfer(kind),
+        ),
         [id] => get(method, || Route::GetTransfer(kind, owned(id))),
+        [id, "cancel"] => post(method, || Route::CancelTransfer(kind, owned(id))),
         [id, "challenges", "otp", ch] => {
             post(method, || Route::IssueTxOtp(kind, owned(id), owned(ch)))
         }

@@ -68,6 +68,8 @@ pub(super) struct Account {
 pub(super) struct Data {
     pub(super) runs: Capped<String, PaymentRun>,
     pub(super) transfers: Capped<String, Transfer>,
+    /// Each user's transactions, so that their list never walks the store.
+    pub(super) owned: std::collections::HashMap<usize, indexmap::IndexSet<String>>,
     /// Transaction and push challenges, by their numeric id.
     pub(super) scas: Capped<String, Sca>,
     /// The push challenges among them, so that settling what came due looks

@@ -127,6 +127,20 @@ pub(crate) struct Transfer {
 }
 
 impl Transfer {
+    pub(crate) fn profile_id(&self) -> &str {
+        match &self.body {
+            Body::Send(s) => &s.profile_id,
+            Body::Owt(o) => &o.profile_id,
+        }
+    }
+
+    pub(crate) fn tag(&self) -> Option<&str> {
+        match &self.body {
+            Body::Send(s) => s.tag.as_deref(),
+            Body::Owt(o) => o.tag.as_deref(),
+        }
+    }
+
     pub(crate) fn kind(&self) -> Kind {
         match self.body {
             Body::Send(_) => Kind::Send,
@@ -331,10 +345,16 @@ impl SessionMut<'_> {
             return Err(conflict("FUNDS_INSUFFICIENT"));
         }
         let c = self.ctx;
-        self.data
+        let forgotten = self
+            .data
             .transfers
             .make_room(c.cap, |t| t.state.finished())
             .map_err(WeavrError::too_many)?;
+        if let Some((id, t)) = forgotten {
+            if let Some(mine) = self.data.owned.get_mut(&t.owner) {
+                mine.swap_remove(&id);
+            }
+        }
         // Numeric ids, as Weavr's, unique in the tenant.
         let id = loop {
             let id = format!("1{}", c.ids.digits(17));
@@ -354,6 +374,11 @@ impl SessionMut<'_> {
         };
         let view = transfer.view();
         self.data.transfers.insert(id.clone(), transfer);
+        self.data
+            .owned
+            .entry(self.user_index)
+            .or_default()
+            .insert(id.clone());
         Ok((id, view))
     }
 
