@@ -106,7 +106,7 @@ pub fn signature(data: &[u8]) -> bool {
     }
 }
 
-fn world() -> World {
+fn world() -> Arc<World> {
     static SCENARIO: OnceLock<Arc<Scenario>> = OnceLock::new();
     let scenario = SCENARIO.get_or_init(|| Arc::new(Scenario::embedded_default()));
     let clock = Clock::new();

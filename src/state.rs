@@ -57,7 +57,7 @@ impl Tenant {
             clock,
             base_path,
             origin: Mutex::new(origin),
-            world: ArcSwap::from_pointee(world),
+            world: ArcSwap::new(world),
             budget,
         }
     }
@@ -78,12 +78,12 @@ impl Tenant {
     pub(crate) fn reset(&self) {
         self.clock.reset();
         let scenario = self.world.load().scenario.clone();
-        self.world.store(Arc::new(World::new(
+        self.world.store(World::new(
             scenario,
             self.clock.clone(),
             self.base_path.clone(),
             self.budget.clone(),
-        )));
+        ));
     }
 
     /// Makes `scenario` the active one, with a fresh world; `origin` is its
@@ -91,12 +91,12 @@ impl Tenant {
     pub(crate) fn activate(&self, scenario: Arc<Scenario>, origin: Option<String>) {
         *self.origin.lock() = origin;
         self.clock.reset();
-        self.world.store(Arc::new(World::new(
+        self.world.store(World::new(
             scenario,
             self.clock.clone(),
             self.base_path.clone(),
             self.budget.clone(),
-        )));
+        ));
     }
 
     /// The library name of the active scenario.
@@ -154,6 +154,9 @@ pub(crate) struct World {
     /// Every provider's state, one field per provider.
     pub(crate) stores: Stores,
     budget: Arc<Budget>,
+    /// The world itself, for work a request starts and a task finishes
+    /// (a notification sent out, its answer on the timeline).
+    me: std::sync::Weak<World>,
 }
 
 impl World {
@@ -162,9 +165,10 @@ impl World {
         clock: Clock,
         base_path: Arc<str>,
         budget: Arc<Budget>,
-    ) -> Self {
+    ) -> Arc<Self> {
         let ids = IdGen::new(scenario.seed);
-        Self {
+        Arc::new_cyclic(|me| Self {
+            me: me.clone(),
             base_path,
             rules: RuleSet::compile(&scenario.rules, scenario.seed),
             stores: Stores::new(&scenario.sections(), &ids),
@@ -177,7 +181,7 @@ impl World {
             clock,
             scenario,
             budget,
-        }
+        })
     }
 
     pub(crate) fn now(&self) -> DateTime<Utc> {
@@ -237,6 +241,11 @@ impl World {
 
 // The world as the providers see it; see `providers::Host`.
 impl Host for World {
+    fn shared(&self) -> Option<Arc<dyn Host>> {
+        // A world replaced by a reset has nothing left to report into.
+        self.me.upgrade().map(|world| world as Arc<dyn Host>)
+    }
+
     fn now(&self) -> DateTime<Utc> {
         self.clock.now()
     }

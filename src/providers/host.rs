@@ -45,6 +45,8 @@ pub(crate) trait Host: Send + Sync + std::fmt::Debug {
     /// Sends a message as the scenario's users receive them (at once, late or
     /// never); the message when it arrived at once.
     fn send_sms(&self, draft: SmsDraft) -> Option<Sms>;
+    /// The world as a spawned task holds it (`None` once it was replaced).
+    fn shared(&self) -> Option<std::sync::Arc<dyn Host>>;
     /// What the scenario's rules script for a call the sandbox makes itself,
     /// as `operation`, to `url` with `body`.
     fn scripted_call(&self, operation: &str, url: &str, body: &[u8]) -> Option<ScriptedCall>;

@@ -69,9 +69,12 @@ where
     let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
         let (tx, behaviour) = (tx.clone(), behaviour.clone());
         async move {
-            let auth = req
-                .headers()
+            // NotifyInitiateAction carries a Bearer token; a delegated OTP
+            // notification its signature instead.
+            let headers = req.headers();
+            let auth = headers
                 .get("authorization")
+                .or_else(|| headers.get("x-thredd-signature"))
                 .map(|v| v.to_str().unwrap().to_owned())
                 .unwrap_or_default();
             let body = req.into_body().collect().await.unwrap().to_bytes();
@@ -176,7 +179,7 @@ impl TestSandbox {
 
     /// A purchase with the card that has an SMS fallback, which the PM
     /// answers STEPUP: the session waits for the fallback OTP.
-    async fn stepped_up_purchase(&self) -> String {
+    pub(crate) async fn stepped_up_purchase(&self) -> String {
         let pm_token = self.pm_token().await;
         let id = self
             .purchase(812_561_666, "http://127.0.0.1:9/unused", "30s")

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
 use reqwest::StatusCode;
+use serde_json::json;
 use tokio_rustls::rustls;
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
@@ -149,4 +150,85 @@ async fn wait_for_state(sandbox: &TestSandbox, id: &str, state: &str) -> serde_j
         "session {id} never reached {state}: {}",
         sandbox.session(id).await
     );
+}
+
+#[tokio::test]
+async fn a_delegated_otp_goes_to_the_pm_signed_and_the_cardholder_types_it() {
+    let mut pm = pm(Behaviour::Answer(200)).await;
+    let yaml = sca_sandbox::DEFAULT_SCENARIO.replace(
+        "    prog_mgr_code: ABC",
+        &format!(
+            "    prog_mgr_code: ABC\n    signing_alg: RS256\n    delegated_otp_url: {}",
+            pm.url
+        ),
+    );
+    let sandbox = TestSandbox::from(sca_sandbox::Sandbox::builder().scenario_yaml(yaml)).await;
+    let id = sandbox.stepped_up_purchase().await;
+    assert_eq!(sandbox.session(&id).await["state"], "AWAITING_OTP");
+    let (signature, body) = pm.received.recv().await.unwrap();
+    assert_eq!(body["DelegatedOtpId"], id.as_str());
+    assert_eq!(body["Pubtoken"], 812_561_666);
+    assert_eq!(body["Credential"]["Type"], "OTPSMS");
+    assert_eq!(body["Credential"]["Text"], "+447700900456");
+    assert_eq!(body["MobileNumber"], "+447700900456");
+    let code = body["Passcode"].as_str().unwrap().to_owned();
+    assert!(body["MessageContent"].as_str().unwrap().contains(&code));
+    // Thredd does not text the cardholder itself: the PM does.
+    let texted = sandbox.get("/__admin/sms?provider=thredd").await.body;
+    assert_eq!(texted, json!([]), "{texted}");
+
+    // X-Thredd-Signature: k=<key id>,s=<hex SHA256withRSA of the body>,
+    // checked with the key the JWKS publishes.
+    let (k, s) = signature.split_once(",s=").unwrap();
+    assert!(k.starts_with("k=") && k.len() > 10, "{signature}");
+    let jwks = sandbox
+        .get("/thredd/.well-known/openid-configuration/jwks")
+        .await
+        .body;
+    let b64 = |field: &str| {
+        use base64ct::{Base64UrlUnpadded, Encoding};
+        Base64UrlUnpadded::decode_vec(jwks["keys"][0][field].as_str().unwrap()).unwrap()
+    };
+    let public = rsa::PublicKey::new(
+        rsa::BoxedUint::from_be_slice_vartime(&b64("n")),
+        rsa::BoxedUint::from_be_slice_vartime(&b64("e")),
+    )
+    .unwrap();
+    let verifier = rsa::pkcs1v15::VerifyingKey::<sha2::Sha256>::new(public);
+    let bytes = base16ct::lower::decode_vec(s).unwrap();
+    let signed = rsa::pkcs1v15::Signature::try_from(bytes.as_slice()).unwrap();
+    let exact = serde_json::to_vec(&body).unwrap();
+    assert!(rsa::signature::Verifier::verify(&verifier, &exact, &signed).is_ok());
+    let mut tampered = body.clone();
+    tampered["Passcode"] = json!("000000");
+    let tampered = serde_json::to_vec(&tampered).unwrap();
+    assert!(rsa::signature::Verifier::verify(&verifier, &tampered, &signed).is_err());
+
+    let sent = wait_for_event(&sandbox, &id, "thredd.delegated_otp.sent").await;
+    assert_eq!(sent["data"]["status"], 200);
+    let typed = sandbox
+        .post(
+            &format!("/__admin/thredd/authentications/{id}/otp"),
+            json!({ "code": code }),
+        )
+        .await;
+    assert_eq!(typed.body["state"], "AUTHENTICATED", "{}", typed.body);
+}
+
+/// The first timeline event of `kind` for `subject` (the task that sends
+/// runs beside the test).
+async fn wait_for_event(sandbox: &TestSandbox, subject: &str, kind: &str) -> serde_json::Value {
+    for _ in 0..100 {
+        let events = sandbox
+            .get(&format!("/__admin/events?subject={subject}&wait=1s"))
+            .await
+            .body;
+        if let Some(found) = events
+            .as_array()
+            .and_then(|e| e.iter().find(|e| e["type"] == kind))
+        {
+            return found.clone();
+        }
+    }
+    panic!("no {kind} for {subject}");
 }

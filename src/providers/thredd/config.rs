@@ -37,6 +37,9 @@ pub struct Settings {
     /// NotifyInitiateAction goes to an `https://` URL: the CA of a PM that
     /// serves a private certificate.
     pub trusted_ca: Option<String>,
+    /// The PM's DelegatedOTPNotification endpoint: when set, the OTP of the
+    /// SMS fallback goes there for the PM to send, not to the cardholder.
+    pub delegated_otp_url: Option<String>,
 }
 
 /// `settings.thredd.on_missed_answer`.
@@ -61,6 +64,7 @@ impl Default for Settings {
             notify_answer_timeout: Dur::secs(5),
             on_missed_answer: OnMissedAnswer::Wait,
             trusted_ca: None,
+            delegated_otp_url: None,
         }
     }
 }

@@ -47,7 +47,7 @@ pub(crate) async fn deliver(
             world.emit(Provider::Thredd, kind, id.clone(), world.now(), data);
         }
         if let Missed::FellBack(sms) = outcome {
-            world.send_sms(sms);
+            super::delegated::hand_over(&*world, &id, sms);
         }
     }
 }

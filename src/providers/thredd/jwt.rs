@@ -176,6 +176,21 @@ impl Issuer {
     }
 }
 
+/// The `X-Thredd-Signature` of a notification's JSON body: `k=<key id>,
+/// s=<hex signature>`, SHA256withRSA with the sandbox's RSA test key (whose
+/// certificate the JWKS publishes with `signing_alg: RS256`). The key id is
+/// the base64url SHA-256 of that certificate.
+pub(crate) fn notification_signature(body: &[u8]) -> Option<String> {
+    let private = rsa::PrivateKey::from_pkcs8_der(RS256_KEY).ok()?;
+    let key = rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new(private);
+    let signature: rsa::pkcs1v15::Signature = rsa::signature::Signer::sign(&key, body);
+    let kid = base64url(&sha2::Sha256::digest(RS256_CERT));
+    Some(format!(
+        "k={kid},s={}",
+        base16ct::lower::encode_string(&signature.to_vec())
+    ))
+}
+
 /// A public key of the JWKS.
 #[derive(Debug, Serialize)]
 pub(crate) struct Jwk<'a> {

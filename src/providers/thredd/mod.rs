@@ -13,6 +13,7 @@
 
 pub(crate) mod config;
 mod control;
+mod delegated;
 pub(crate) mod delivery;
 mod error;
 mod handlers;
@@ -296,7 +297,7 @@ pub(crate) fn validated(world: &World, id: &str, validated: store::Validated) {
         json!({ "status": validated.status }),
     );
     if let Some(sms) = validated.sms {
-        world.send_sms(sms);
+        delegated::hand_over(world, id, sms);
     }
 }
 
