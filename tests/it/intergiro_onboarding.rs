@@ -103,6 +103,22 @@ async fn onboarding_asks_consent_then_hands_out_the_form_that_activates() {
         .await;
     assert_eq!(active.body["status"], "active");
 
+    // A link or a form without its token is malformed.
+    let bare = sandbox
+        .http
+        .get(sandbox.url("/intergiro/onboarding"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bare.status(), StatusCode::BAD_REQUEST);
+    let empty = sandbox
+        .http
+        .post(sandbox.url("/intergiro/onboarding"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(empty.status(), StatusCode::BAD_REQUEST);
+
     // The link is spent, and an onboarded individual is not onboarded again.
     let again = sandbox.http.get(&form_url).send().await.unwrap();
     assert_eq!(again.status(), StatusCode::GONE);

@@ -210,7 +210,10 @@ struct FormPage<'a> {
 
 /// `GET /intergiro/onboarding?token=...`: the form, for a live link.
 pub(crate) fn view(req: &Request, world: &World) -> Response {
-    let token = req.query_param("token").unwrap_or_default();
+    // A link without its token is malformed (400), as the consent page's.
+    let Some(token) = req.query_param("token") else {
+        return malformed(world);
+    };
     match world
         .stores()
         .intergiro
@@ -240,7 +243,7 @@ pub(crate) fn submit(req: &Request, world: &World) -> Response {
         token: String,
     }
     let Ok(sent) = req.form::<Sent>(false) else {
-        return page::gone(world);
+        return malformed(world);
     };
     let review = world.settings().intergiro.onboarding_review;
     let Some(provided) =
@@ -277,4 +280,13 @@ pub(crate) fn submit(req: &Request, world: &World) -> Response {
             "You can close this window and return to the app.",
         ),
     }
+}
+
+fn malformed(world: &World) -> Response {
+    page::message(
+        world,
+        StatusCode::BAD_REQUEST,
+        "This link is not valid",
+        "The onboarding link is missing its token. Return to the app and start again.",
+    )
 }
