@@ -129,10 +129,16 @@ impl SessionMut<'_> {
     /// reached the end of what the sandbox plays make room.
     pub(crate) fn create_run(&mut self, request: Value) -> Result<RunView, WeavrError> {
         let c = self.ctx;
-        self.data
+        let forgotten = self
+            .data
             .runs
             .make_room(c.cap, |r| r.status.finished())
             .map_err(WeavrError::too_many)?;
+        if let Some((id, run)) = forgotten {
+            if let Some(mine) = self.data.runs_owned.get_mut(&run.owner) {
+                mine.swap_remove(&id);
+            }
+        }
         let id = c.ids.hex(24);
         self.data.seq += 1;
         let run = PaymentRun {
@@ -145,6 +151,8 @@ impl SessionMut<'_> {
             sca: None,
         };
         let view = run.view_as(RunStatus::Queued);
+        let owned = self.data.runs_owned.entry(self.user_index).or_default();
+        owned.insert(id.clone());
         self.data.runs.insert(id, run);
         Ok(view)
     }
@@ -157,13 +165,14 @@ impl SessionMut<'_> {
             .ok_or_else(|| WeavrError::not_found("Payment run"))
     }
 
-    /// This buyer's runs, oldest first, one page of them.
+    /// This buyer's runs, oldest first, one page of them: found through the
+    /// user's own index, never the whole store.
     pub(crate) fn runs(&self, filter: &RunFilter, page: Page) -> Listing<RunView> {
-        let mut runs: Vec<&PaymentRun> = self
-            .data
-            .runs
-            .values()
-            .filter(|r| r.owner == self.user_index)
+        let mine = self.data.runs_owned.get(&self.user_index);
+        let mut runs: Vec<&PaymentRun> = mine
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.data.runs.get(id))
             .filter(|r| filter.status.is_none_or(|s| r.status == s))
             .filter(|r| {
                 filter.tags.is_empty()

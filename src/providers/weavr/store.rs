@@ -67,6 +67,8 @@ pub(super) struct Account {
 #[derive(Debug, Default)]
 pub(super) struct Data {
     pub(super) runs: Capped<String, PaymentRun>,
+    /// Each user's payment runs, for their list.
+    pub(super) runs_owned: std::collections::HashMap<usize, indexmap::IndexSet<String>>,
     pub(super) transfers: Capped<String, Transfer>,
     /// Each user's transactions, so that their list never walks the store.
     pub(super) owned: std::collections::HashMap<usize, indexmap::IndexSet<String>>,
