@@ -125,6 +125,9 @@ export declare class Tenant {
   readonly intergiro: {
     approve(consentId: string): Promise<Record<string, unknown>>;
     decline(consentId: string): Promise<Record<string, unknown>>;
+    /** Intergiro's review of an individual's onboarding data (`onboarding_review: manual`). */
+    activateIndividual(id: string): Promise<Record<string, unknown>>;
+    blockIndividual(id: string): Promise<Record<string, unknown>>;
     /** Submits the hosted page as the user; resolves to the redirect back. */
     submitPage(redirectUrl: string, options?: { decision?: 'approve' | 'decline'; passcode?: string }): Promise<string>;
   };

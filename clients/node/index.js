@@ -337,6 +337,9 @@ class Intergiro {
   constructor(tenant) { this.tenant = tenant; }
   approve(consentId) { return this.tenant.call('adminIntergiroApprove', { params: { id: consentId } }); }
   decline(consentId) { return this.tenant.call('adminIntergiroDecline', { params: { id: consentId } }); }
+  /** Intergiro's review of an individual's onboarding data (`onboarding_review: manual`). */
+  activateIndividual(id) { return this.tenant.call('adminIntergiroActivate', { params: { id } }); }
+  blockIndividual(id) { return this.tenant.call('adminIntergiroBlock', { params: { id } }); }
 
   /**
    * Opens the consent page (`method.redirect_url`) and submits it as a user

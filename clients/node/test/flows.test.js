@@ -80,6 +80,9 @@ test('Intergiro: a declined consent through the control API refuses the action',
   assert.equal(declined.status, 'declined');
   const refused = await http(`${base}/v3/cards/card-1/activate`, { headers: auth });
   assert.equal(refused.status, 403);
+  // The review decides only once the individual has sent the onboarding form.
+  await assert.rejects(t.intergiro.blockIndividual('ind-1'), (e) => e instanceof SandboxError && e.status === 409);
+  await assert.rejects(t.intergiro.activateIndividual('nobody'), (e) => e instanceof SandboxError && e.status === 404);
 }));
 
 test('Weavr: the step-up OTP arrives by SMS and verifies', () => withTenant(async (t) => {

@@ -84,6 +84,13 @@ def test_intergiro_a_declined_consent_refuses_the_action(sca_sandbox):
     assert status == 412
     assert sca_sandbox.intergiro.decline(first["consent"]["id"])["status"] == "declined"
     assert call(f"{base}/v3/cards/card-1/activate", {}, headers=auth)[0] == 403
+    # The review decides only once the individual has sent the onboarding form.
+    with pytest.raises(SandboxError) as early:
+        sca_sandbox.intergiro.block_individual("ind-1")
+    assert early.value.status == 409
+    with pytest.raises(SandboxError) as unknown:
+        sca_sandbox.intergiro.activate_individual("nobody")
+    assert unknown.value.status == 404
 
 
 def test_weavr_the_step_up_otp_arrives_by_sms_and_verifies(sca_sandbox):

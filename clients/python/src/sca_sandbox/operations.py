@@ -23,6 +23,8 @@ OPERATIONS = {
     "adminClientCertificate": ("POST", "/__admin/client-certificates"),
     "adminIntergiroApprove": ("POST", "/__admin/intergiro/consents/{id}/approve"),
     "adminIntergiroDecline": ("POST", "/__admin/intergiro/consents/{id}/decline"),
+    "adminIntergiroActivate": ("POST", "/__admin/intergiro/individuals/{id}/activate"),
+    "adminIntergiroBlock": ("POST", "/__admin/intergiro/individuals/{id}/block"),
     "adminSolarisBindDevice": ("POST", "/__admin/solaris/devices"),
     "adminSolarisSign": ("POST", "/__admin/solaris/devices/{id}/sign"),
     "adminThreddStart": ("POST", "/__admin/thredd/authentications"),

@@ -63,6 +63,13 @@ class Intergiro:
     def decline(self, consent_id: str) -> Dict[str, Any]:
         return self._tenant.call("adminIntergiroDecline", params={"id": consent_id})
 
+    def activate_individual(self, individual_id: str) -> Dict[str, Any]:
+        """Intergiro's review of an individual's onboarding data (``onboarding_review: manual``)."""
+        return self._tenant.call("adminIntergiroActivate", params={"id": individual_id})
+
+    def block_individual(self, individual_id: str) -> Dict[str, Any]:
+        return self._tenant.call("adminIntergiroBlock", params={"id": individual_id})
+
     def submit_page(self, redirect_url: str, *, decision: str = "approve", passcode: str = "1234") -> str:
         """Opens the consent page (``method.redirect_url``) and submits it as a
         user would: ``approve`` with the passcode (default the demo 1234), or
