@@ -31,7 +31,7 @@ fn card(world: &World, id: &str) -> Result<()> {
 /// The number every sandbox card has; pages only ever show it masked.
 const PAN: &str = "5555341244441115";
 
-fn card_label(id: &str) -> String {
+pub(super) fn card_label(id: &str) -> String {
     format!("{} ({id})", crate::display::mask_card(PAN))
 }
 

@@ -149,7 +149,7 @@ pub(crate) fn tokenize(world: &World, card: &str) -> Result<Response> {
     }
     let summary = || Summary {
         title: "Add your card to Apple Pay".to_owned(),
-        card: Some(format!("•••• 1115 ({card})")),
+        card: Some(super::cards::card_label(card)),
         ..Summary::default()
     };
     guarded(

@@ -156,6 +156,17 @@ impl PmDecision {
     }
 }
 
+impl Settings {
+    /// `trusted_ca` as certificates (checked when the scenario loaded, so a
+    /// failure here cannot happen and yields none).
+    pub(crate) fn trusted(&self) -> Vec<tokio_rustls::rustls::pki_types::CertificateDer<'static>> {
+        self.trusted_ca
+            .as_deref()
+            .map(|pem| crate::outbound::certificates(pem).unwrap_or_default())
+            .unwrap_or_default()
+    }
+}
+
 pub(crate) fn validate(scenario: &Sections<'_>) -> Result<(), (Location, String)> {
     let settings = &scenario.settings.thredd;
     if settings.validation_timeout.0.as_secs() > MAX_VALIDATION_TIMEOUT {

@@ -71,15 +71,9 @@ async fn deliver(world: Arc<World>, session: String, url: String, body: Value) {
         (Some(target), Some(signature)) => {
             let headers = [("x-thredd-signature", signature.as_str())];
             let limit = world.settings().limits.outbound_answer.get();
-            let trusted = world
-                .settings()
-                .thredd
-                .trusted_ca
-                .as_deref()
-                .map(|pem| crate::outbound::certificates(pem).unwrap_or_default())
-                .unwrap_or_default();
+            let trusted = world.settings().thredd.trusted();
             let send = crate::outbound::post_json(&target, &headers, payload, &trusted, limit);
-            let due = world.now() + chrono::TimeDelta::seconds(10);
+            let due = world.now() + chrono::TimeDelta::from_std(ANSWER_WITHIN).unwrap_or_default();
             let late = || Err(Failure::Other("no 200 within 10s".to_owned()));
             tokio::select! {
                 result = send => result,

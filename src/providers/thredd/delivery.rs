@@ -108,12 +108,7 @@ async fn attempt(
         );
     };
     let settings = &world.settings().thredd;
-    // Checked when the scenario loaded.
-    let trusted = settings
-        .trusted_ca
-        .as_deref()
-        .map(|pem| crate::outbound::certificates(pem).unwrap_or_default())
-        .unwrap_or_default();
+    let trusted = settings.trusted();
     let minted = world.stores().thredd.mint(
         Ctx::of(world),
         THREDD_CLIENT,
