@@ -89,9 +89,28 @@ pub(crate) fn public_hex(key: &SigningKey) -> String {
     to_hex(key.verifying_key().to_sec1_point(false).as_bytes())
 }
 
+/// Base64 of the HMAC-SHA256 of `parts`, one after another, keyed with
+/// `key`: the signature of a webhook.
+pub(crate) fn hmac_sha256_base64(key: &[u8], parts: &[&[u8]]) -> String {
+    use base64ct::Encoding;
+    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, key);
+    let mut context = ring::hmac::Context::with_key(&key);
+    for part in parts {
+        context.update(part);
+    }
+    base64ct::Base64::encode_string(context.sign().as_ref())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hmac_is_rfc_4231s() {
+        // RFC 4231, test case 2: key "Jefe", "what do ya want for nothing?".
+        let mac = hmac_sha256_base64(b"Jefe", &[b"what do ya want ", b"for nothing?"]);
+        assert_eq!(mac, "W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM=");
+    }
 
     #[test]
     fn hex_round_trips_and_refuses_junk() {

@@ -125,8 +125,15 @@ fn system_roots() -> &'static [CertificateDer<'static>] {
     ROOTS.get_or_init(|| rustls_native_certs::load_native_certs().certs)
 }
 
+/// A receiver's answer: its status, and its body up to the bound.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) body: Vec<u8>,
+}
+
 /// POSTs `body` as JSON to `target` with `headers`, trusting the system's
-/// roots and `extra` over HTTPS. The answer's status; its body is read up
+/// roots and `extra` over HTTPS. The answer's status, and its body read up
 /// to `limit` bytes and no further (a receiver that sends without end is cut
 /// off with the connection).
 pub(crate) async fn post_json(
@@ -135,7 +142,7 @@ pub(crate) async fn post_json(
     body: String,
     extra: &[CertificateDer<'static>],
     limit: usize,
-) -> Result<u16, Failure> {
+) -> Result<Answer, Failure> {
     let other = |what: &str, e: &dyn std::fmt::Display| Failure::Other(format!("{what}: {e}"));
     let tcp = TcpStream::connect(target.dial())
         .await
@@ -184,7 +191,7 @@ async fn exchange<S>(
     stream: S,
     request: hyper::Request<Full<Bytes>>,
     limit: usize,
-) -> Result<u16, Failure>
+) -> Result<Answer, Failure>
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
@@ -197,10 +204,22 @@ where
         .await
         .map_err(|e| Failure::Other(format!("the receiver closed the connection: {e}")))?;
     let status = response.status().as_u16();
-    let _ = http_body_util::Limited::new(response.into_body(), limit)
-        .collect()
-        .await;
-    Ok(status)
+    let mut body = response.into_body();
+    let mut kept = Vec::new();
+    // Frame by frame, and no further than the bound: dropping the body
+    // then closes the connection on a receiver that would send without end.
+    while kept.len() < limit {
+        match body.frame().await {
+            Some(Ok(frame)) => {
+                if let Some(data) = frame.data_ref() {
+                    let room = limit - kept.len();
+                    kept.extend_from_slice(&data[..data.len().min(room)]);
+                }
+            }
+            _ => break,
+        }
+    }
+    Ok(Answer { status, body: kept })
 }
 
 #[cfg(test)]

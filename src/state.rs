@@ -23,7 +23,7 @@ use crate::ids::IdGen;
 use crate::journal::Journal;
 use crate::limits::Budget;
 use crate::outbox::{Event, Feed, Sms, SmsDraft, FEED_CAPACITY};
-use crate::providers::{self, Host, Provider, ScriptedCall, Settings, Stores, Users};
+use crate::providers::{self, CallFault, Host, Provider, ScriptedCall, Settings, Stores, Users};
 use crate::scenario::probe::Probe;
 use crate::scenario::{Arrival, Fault, RuleSet, Scenario};
 
@@ -153,6 +153,8 @@ pub(crate) struct World {
     pub(crate) idempotency: Idempotency,
     /// Every provider's state, one field per provider.
     pub(crate) stores: Stores,
+    /// Webhooks sent, their attempts, and the built-in receiver's inbox.
+    pub(crate) webhooks: crate::providers::webhooks::Webhooks,
     budget: Arc<Budget>,
     /// The world itself, for work a request starts and a task finishes
     /// (a notification sent out, its answer on the timeline).
@@ -178,6 +180,7 @@ impl World {
             events: Feed::budgeted(FEED_CAPACITY, &budget, FEED_ENTRY_COST),
             journal: Journal::new(&budget),
             idempotency: Idempotency::default(),
+            webhooks: crate::providers::webhooks::Webhooks::new(&budget),
             clock,
             scenario,
             budget,
@@ -236,6 +239,7 @@ impl World {
         self.release_late_sms();
         self.idempotency.sweep(self.now());
         providers::sweep(self);
+        crate::providers::webhooks::start_due(self);
     }
 }
 
@@ -346,7 +350,18 @@ impl Host for World {
                 .fault
                 .is_some_and(|f| matches!(f, Fault::Drop | Fault::Reset | Fault::Hang)),
             status: effect.respond.as_ref().map(|r| r.status.as_u16()),
+            fault: effect.fault.and_then(|f| match f {
+                Fault::Duplicate => Some(CallFault::Duplicate),
+                Fault::OutOfOrder => Some(CallFault::OutOfOrder),
+                Fault::CorruptSignature => Some(CallFault::CorruptSignature),
+                Fault::DeadEndpoint => Some(CallFault::DeadEndpoint),
+                Fault::Drop | Fault::Reset | Fault::Hang | Fault::SlowBody(_) => None,
+            }),
         })
+    }
+
+    fn webhooks(&self) -> &crate::providers::webhooks::Webhooks {
+        &self.webhooks
     }
 
     fn render(&self, template: &str, data: &Value) -> Result<String, String> {

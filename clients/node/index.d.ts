@@ -111,6 +111,44 @@ export interface ThreddPurchase {
   validation_timeout?: string;
 }
 
+export interface WebhookAttempt {
+  attempt: number;
+  at: string;
+  status: number | null;
+  latency_ms: number;
+  error?: string;
+  answer?: string;
+  rule?: string;
+}
+
+export interface WebhookDelivery {
+  id: string;
+  provider: string;
+  event: string;
+  operation: string;
+  subject: string;
+  url: string;
+  state: 'pending' | 'held' | 'retrying' | 'delivered' | 'failed' | 'dropped';
+  created_at: string;
+  next_attempt_at: string | null;
+  attempts: WebhookAttempt[];
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+export interface WebhookArrival {
+  seq: number;
+  id: string;
+  inbox: string;
+  provider: string;
+  event: string;
+  delivery: string | null;
+  headers: Record<string, string>;
+  body: Record<string, any>;
+  verified: boolean | null;
+  received_at: string;
+}
+
 export type NotifyValidateStatus = 'SUCCESS' | 'STEPUP' | 'FAILURE' | 'FAILWITHFEEDBACK' | 'ERROR';
 
 export declare class Tenant {
@@ -173,6 +211,12 @@ export declare class Tenant {
   waitForSms(to: string, options?: { since?: number | string; provider?: string; timeout?: Duration }): Promise<Sms>;
   events(filter?: { type?: string; provider?: string; subject?: string; since?: number | string }): Promise<SandboxEvent[]>;
   waitForEvent(type: string, options?: { subject?: string; provider?: string; since?: number | string; timeout?: Duration }): Promise<SandboxEvent>;
+  webhooks(filter?: { provider?: string; event?: string; state?: WebhookDelivery['state']; limit?: number }): Promise<WebhookDelivery[]>;
+  webhook(id: string): Promise<WebhookDelivery>;
+  redeliverWebhook(id: string): Promise<WebhookDelivery>;
+  inbox(name: string, options?: { since?: number | string }): Promise<WebhookArrival[]>;
+  /** The first arrival in `match.inbox` (default `ci`) after `since` whose fields equal the match's and whose body holds `match.body`. */
+  waitForWebhook(match?: { inbox?: string; event?: string; provider?: string; verified?: boolean; body?: Record<string, unknown> }, options?: { since?: number | string; timeout?: Duration }): Promise<WebhookArrival>;
   journal(filter?: { provider?: string; operation?: string; limit?: number }): Promise<JournalEntry[]>;
   expectRequest(match: Partial<Pick<JournalEntry, 'operation' | 'provider' | 'status' | 'method' | 'path'>>): Promise<JournalEntry>;
   expectEvent(type: string, options?: { subject?: string; provider?: string }): Promise<SandboxEvent>;

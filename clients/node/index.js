@@ -150,6 +150,16 @@ export class Sandbox {
 }
 
 /** How long to long-poll: a number of milliseconds, or a duration such as `5s`. */
+/** Whether `value` holds every field of `pattern` (objects by their own fields). */
+function holds(value, pattern) {
+  if (pattern === undefined) return true;
+  if (pattern === null || typeof pattern !== 'object' || Array.isArray(pattern)) {
+    return JSON.stringify(value) === JSON.stringify(pattern);
+  }
+  return value !== null && typeof value === 'object'
+    && Object.entries(pattern).every(([k, v]) => holds(value[k], v));
+}
+
 function millis(duration) {
   if (typeof duration === 'number') return duration;
   const match = /^(\d+)(ms|s|m|h)$/.exec(String(duration));
@@ -280,6 +290,38 @@ export class Tenant {
       if (left <= 0) return null;
       const list = await this.call(operationId, { query: { ...filter, wait: `${left}ms` } });
       if (list.length > 0) return list[list.length - 1];
+    }
+  }
+
+  /** The webhooks the providers sent, newest first: `{provider, event, state, limit}`. */
+  webhooks(filter = {}) { return this.call('adminListWebhooks', { query: filter }); }
+
+  /** One delivery, with its attempts. */
+  webhook(id) { return this.call('adminGetWebhook', { params: { id } }); }
+
+  /** One more attempt of a delivery, now. */
+  redeliverWebhook(id) { return this.call('adminRedeliverWebhook', { params: { id } }); }
+
+  /** What the built-in receiver `inbox:<name>` got, oldest first. */
+  inbox(name, { since } = {}) { return this.call('adminWebhookInbox', { params: { name }, query: { since } }); }
+
+  /**
+   * Waits for a webhook in the inbox `match.inbox` (default `ci`) whose
+   * `event`, `provider` and `verified` equal the match's, and whose body
+   * holds every field of `match.body` (nested objects match by their own
+   * fields); resolves to the first such arrival after `since`.
+   */
+  async waitForWebhook(match = {}, { since, timeout = '10s' } = {}) {
+    const { inbox = 'ci', body, ...fields } = match;
+    const deadline = Date.now() + millis(timeout);
+    let after = since;
+    for (;;) {
+      const left = Math.min(deadline - Date.now(), 60000);
+      if (left <= 0) throw new Error(`no webhook matching ${JSON.stringify(match)} within ${timeout}`);
+      const list = await this.call('adminWebhookInbox', { params: { name: inbox }, query: { since: after, wait: `${left}ms` } });
+      const hit = list.find((a) => Object.entries(fields).every(([k, v]) => a[k] === v) && holds(a.body, body));
+      if (hit) return hit;
+      if (list.length > 0) after = list[list.length - 1].seq;
     }
   }
 

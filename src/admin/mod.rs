@@ -113,6 +113,14 @@ pub(crate) async fn handle(
         Route::GetScenario => Ok(scenarios::info(cx)),
         Route::LoadScenario => scenarios::load(req, cx),
         Route::ActivateScenario { name } => scenarios::activate(cx, &name),
+        Route::Webhooks => webhooks::list(req, cx),
+        Route::Webhook { id } => webhooks::get(cx, &id),
+        Route::Redeliver { id } => webhooks::redeliver(cx, &id),
+        Route::Inbox { name } => match feed_params(req) {
+            Ok((since, wait)) => webhooks::inbox(cx, &name, since, wait, stop(cx)).await,
+            Err(e) => Err(e),
+        },
+        Route::InboxReceive { name, event } => webhooks::receive(req, cx, &name, event),
         Route::Provider(route) => route.handle(req, cx.tenant.world()),
     };
     result.unwrap_or_else(ControlError::into_response)
@@ -123,6 +131,7 @@ mod certificates;
 pub(crate) mod openapi;
 mod routes;
 mod scenarios;
+mod webhooks;
 
 pub(crate) use self::routes::Route;
 
@@ -151,6 +160,11 @@ fn stats(cx: &Cx<'_>) -> Response {
     stats.insert("tenants".to_owned(), json!(cx.sandbox.tenant_count()));
     stats.insert("sms".to_owned(), json!(world.outbox.len()));
     stats.insert("events".to_owned(), json!(world.events.len()));
+    stats.insert("webhooks".to_owned(), json!(world.webhooks.len()));
+    stats.insert(
+        "webhook_inbox".to_owned(),
+        json!(world.webhooks.inbox.len()),
+    );
     let budget = cx.sandbox.budget();
     stats.insert(
         "memory_budget".to_owned(),

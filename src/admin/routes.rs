@@ -30,6 +30,22 @@ pub(crate) enum Route {
     CaCertificate,
     ClientCertificate,
     ScenarioSchema,
+    Webhooks,
+    Webhook {
+        id: String,
+    },
+    Redeliver {
+        id: String,
+    },
+    Inbox {
+        name: String,
+    },
+    InboxReceive {
+        name: String,
+        /// The path after the inbox's name: the event, as a provider that
+        /// appends it to the receiver's URL sends it.
+        event: String,
+    },
     /// A provider's own control route, such as playing its end user.
     Provider(ControlRoute),
 }
@@ -75,6 +91,29 @@ impl Route {
             ["client-certificates"] => return Err(Some("POST")),
             ["scenario.schema.json"] if get => Self::ScenarioSchema,
             ["scenario.schema.json"] => return Err(Some("GET")),
+            ["webhooks"] if get => Self::Webhooks,
+            ["webhooks"] => return Err(Some("GET")),
+            ["webhooks", id] if get => Self::Webhook {
+                id: (*id).to_owned(),
+            },
+            ["webhooks", _] => return Err(Some("GET")),
+            ["webhooks", id, "redeliver"] if post => Self::Redeliver {
+                id: (*id).to_owned(),
+            },
+            ["webhooks", _, "redeliver"] => return Err(Some("POST")),
+            ["webhook-inbox", name] if get => Self::Inbox {
+                name: (*name).to_owned(),
+            },
+            ["webhook-inbox", name] if post => Self::InboxReceive {
+                name: (*name).to_owned(),
+                event: String::new(),
+            },
+            ["webhook-inbox", _] => return Err(Some("GET, POST")),
+            ["webhook-inbox", name, event @ ..] if post => Self::InboxReceive {
+                name: (*name).to_owned(),
+                event: format!("/{}", event.join("/")),
+            },
+            ["webhook-inbox", _, ..] => return Err(Some("POST")),
             [first, rest @ ..] if Provider::from_name(first).is_some() => {
                 match ControlRoute::parse(method, first, rest) {
                     RouteMatch::Found(route) => Self::Provider(route),
@@ -127,4 +166,9 @@ own_operations! {
     Self::CaCertificate => "admin.ca_certificate.get",
     Self::ClientCertificate => "admin.client_certificate.create",
     Self::ScenarioSchema => "admin.scenario_schema.get",
+    Self::Webhooks => "admin.webhooks.list",
+    Self::Webhook { .. } => "admin.webhooks.get",
+    Self::Redeliver { .. } => "admin.webhooks.redeliver",
+    Self::Inbox { .. } => "admin.webhook_inbox.list",
+    Self::InboxReceive { .. } => "admin.webhook_inbox.receive",
 }

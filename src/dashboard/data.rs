@@ -103,6 +103,8 @@ pub(super) fn timeline(world: &World, provider: Option<&str>, subject: Option<&s
                 "provider": e.provider,
                 "subject": e.subject,
                 "data": if e.data.is_null() { String::new() } else { e.data.to_string() },
+                // A webhook's step offers its redelivery.
+                "delivery": e.kind.starts_with("webhook.").then(|| e.data.get("delivery")).flatten(),
             })
         })
         .collect();

@@ -233,7 +233,10 @@ fn act(req: &Request, sandbox: &Sandbox) -> Response {
         Ok(form) if form.action == "advance" && !STEPS.contains(&form.by.as_str()) => {
             return bad_form(&format!("cannot advance the clock by `{}`", form.by))
         }
-        Ok(form) if form.action != "advance" && !crate::providers::is_button(&form.action) => {
+        Ok(form)
+            if !matches!(form.action.as_str(), "advance" | "webhook_redeliver")
+                && !crate::providers::is_button(&form.action) =>
+        {
             return bad_form(&format!("no button `{}`", form.action))
         }
         Ok(form) => form,
@@ -249,6 +252,14 @@ fn act(req: &Request, sandbox: &Sandbox) -> Response {
                 .map_err(|e| e.to_string())?;
             tenant.world().sweep();
             return Ok(format!("The clock moved on {by}"));
+        }
+        if form.action == "webhook_redeliver" {
+            let world = tenant.world();
+            return if crate::providers::webhooks::redeliver(&*world, &form.id) {
+                Ok(format!("Webhook {} sent again", form.id))
+            } else {
+                Err("That webhook delivery is gone, or an attempt is on its way".to_owned())
+            };
         }
         crate::providers::button(&*tenant.world(), &form.action, &form.id, &form.code)
             .ok_or_else(|| format!("There is no button `{}`", form.action))?

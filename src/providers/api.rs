@@ -304,6 +304,15 @@ pub(crate) trait ProviderApi: Parts {
     /// Operation ids of the calls the sandbox makes itself (no route answers
     /// them); scenario rules still match them.
     const OUTBOUND_OPERATIONS: &'static [&'static str] = &[];
+    /// Checks a webhook that reached the built-in receiver over HTTP:
+    /// `Some(verified)` when it carries this provider's signature headers.
+    fn check_webhook(
+        _world: &super::World,
+        _header: &dyn Fn(&str) -> Option<String>,
+        _body: &str,
+    ) -> Option<bool> {
+        None
+    }
     /// A request only a signed-in caller gets past, and what it then
     /// answers: `(method, path, body, status)`. The fuzz tests check that
     /// [`ProviderApi::SIGN_IN`] signs in.

@@ -50,6 +50,8 @@ pub(crate) trait Host: Send + Sync + std::fmt::Debug {
     /// What the scenario's rules script for a call the sandbox makes itself,
     /// as `operation`, to `url` with `body`.
     fn scripted_call(&self, operation: &str, url: &str, body: &[u8]) -> Option<ScriptedCall>;
+    /// The world's webhook deliveries and the built-in receiver's inbox.
+    fn webhooks(&self) -> &crate::providers::webhooks::Webhooks;
     /// Renders one of the pages' templates (the providers' among them).
     fn render(&self, template: &str, data: &Value) -> Result<String, String>;
 }
@@ -68,4 +70,31 @@ pub(crate) struct ScriptedCall {
     pub(crate) dropped: bool,
     /// The answer the rule gives instead.
     pub(crate) status: Option<u16>,
+    /// What the rule does to a webhook beyond dropping it.
+    pub(crate) fault: Option<CallFault>,
+}
+
+/// A scenario fault only a webhook can have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CallFault {
+    /// Send it twice, with the same call reference.
+    Duplicate,
+    /// Hold it until the next one to the same receiver has gone.
+    OutOfOrder,
+    /// Spoil its signature headers.
+    CorruptSignature,
+    /// The attempt goes to an endpoint that refuses connections.
+    DeadEndpoint,
+}
+
+impl CallFault {
+    /// How a scenario file writes it.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::Duplicate => "duplicate",
+            Self::OutOfOrder => "out_of_order",
+            Self::CorruptSignature => "corrupt_signature",
+            Self::DeadEndpoint => "dead_endpoint",
+        }
+    }
 }

@@ -26,7 +26,8 @@
 //!
 //! [`registry!`] lists the providers, one line each. `api.rs` holds the seam
 //! (the traits, common failures, the store context); `host.rs` the world as
-//! a provider sees it; `sections.rs` and `dispatch.rs` generate from the list
+//! a provider sees it; `webhooks/` the one delivery engine every provider's
+//! webhooks go through; `sections.rs` and `dispatch.rs` generate from the list
 //! the scenario file's per-provider blocks and what the rest of the sandbox
 //! calls (the world's stores, the control API's and dashboard's provider
 //! parts), so nothing outside a provider's folder names a provider. A new
@@ -36,6 +37,7 @@ mod api;
 mod dispatch;
 mod host;
 mod sections;
+pub(crate) mod webhooks;
 
 use std::collections::BTreeMap;
 
@@ -51,7 +53,7 @@ pub(crate) use dispatch::{
     apply_users, button, is_button, own_sms, pending, stats, sweep, templates, validate,
     ControlRoute, Stores,
 };
-pub(crate) use host::{Host, ScriptedCall, World};
+pub(crate) use host::{CallFault, Host, ScriptedCall, World};
 pub(crate) use sections::{Fixtures, Sections, SectionsMut, Settings, Users};
 
 /// The providers the sandbox imitates, one line each: the module (and name,
@@ -211,6 +213,23 @@ pub(crate) fn all_operations() -> impl Iterator<Item = &'static str> {
             .chain(p.outbound_operations())
             .copied()
     })
+}
+
+/// Which provider signed a webhook that reached the built-in receiver over
+/// HTTP, and whether its signature checks out (`None`: no provider's).
+pub(crate) fn check_webhook(
+    world: &World,
+    header: &dyn Fn(&str) -> Option<String>,
+    body: &str,
+) -> (&'static str, Option<bool>) {
+    for provider in Provider::ALL {
+        let checked =
+            with_provider!(*provider, P => <P as ProviderApi>::check_webhook(world, header, body));
+        if let Some(verified) = checked {
+            return (provider.name(), Some(verified));
+        }
+    }
+    ("unknown", None)
 }
 
 macro_rules! declare_with_provider {

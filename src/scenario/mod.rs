@@ -6,6 +6,7 @@
 //! refused, so a typo never silently does nothing.
 
 mod error;
+mod fault;
 mod matcher;
 pub(crate) mod probe;
 mod rules;

@@ -18,45 +18,16 @@ use std::time::Duration;
 use bytes::Bytes;
 use hyper::header::{HeaderName, HeaderValue};
 use hyper::StatusCode;
-use serde::Deserialize;
 use serde_saphyr::Location;
 
+pub use super::fault::{Fault, SlowBody};
 use super::matcher::Matcher;
 use super::probe::Probe;
 use super::template::{Env, Template};
-use super::{Delay, Dur, Rule};
+use super::{Delay, Rule};
 use crate::http::{self, Response};
 use crate::ids::IdGen;
 use crate::providers::all_operations;
-
-/// A connection-level misbehaviour.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Fault {
-    /// Close the connection without answering.
-    Drop,
-    /// Abort the connection with a TCP reset.
-    Reset,
-    /// Never answer, until the client gives up or the server stops.
-    Hang,
-    /// Answer, but send the body a few bytes at a time.
-    SlowBody(SlowBody),
-}
-
-/// How slowly a `slow_body` fault sends the body.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SlowBody {
-    /// Bytes per chunk (16 by default).
-    #[serde(default = "default_chunk")]
-    pub chunk: usize,
-    /// Sandbox time between chunks.
-    pub every: Dur,
-}
-
-fn default_chunk() -> usize {
-    16
-}
 
 /// What a matched rule does to a request.
 #[derive(Debug)]
@@ -324,7 +295,28 @@ pub(super) fn validate(rule: &Rule) -> Result<(), (Location, String)> {
         }
         Matcher::compile(&raw.value).map_err(|e| (raw.referenced, e))?;
     }
-    let blocking = rule.fault.is_some_and(|f| !matches!(f, Fault::SlowBody(_)));
+    if let Some(fault) = rule.fault.filter(|f| f.webhook_only()) {
+        if !op.value.contains(".webhook.") {
+            return Err((
+                op.referenced,
+                format!(
+                    "`fault: {}` is for webhooks: name a `<provider>.webhook.<event>` operation",
+                    fault.name()
+                ),
+            ));
+        }
+    }
+    if matches!(rule.fault, Some(Fault::SlowBody(_)) | Some(Fault::Hang))
+        && op.value.contains(".webhook.")
+    {
+        return Err((
+            op.referenced,
+            "a webhook takes `fault: drop`, `duplicate`, `out_of_order`, `corrupt_signature` or `dead_endpoint`".to_owned(),
+        ));
+    }
+    let blocking = rule
+        .fault
+        .is_some_and(|f| matches!(f, Fault::Drop | Fault::Reset | Fault::Hang));
     if rule.respond.is_some() && blocking {
         return Err((
             op.referenced,

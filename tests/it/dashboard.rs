@@ -26,7 +26,7 @@ impl TestSandbox {
     }
 
     /// Presses a dashboard button; the redirect's location.
-    async fn press(&self, fields: &[(&str, &str)]) -> String {
+    pub(crate) async fn press(&self, fields: &[(&str, &str)]) -> String {
         let res = self
             .http
             .post(self.url("/actions"))

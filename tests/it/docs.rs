@@ -11,9 +11,15 @@ use crate::support::TestSandbox;
 
 const PROVIDERS: &[&str] = &["intergiro", "weavr", "solaris", "shine", "thredd"];
 
-/// What the README calls but the sandbox does not serve: the outbound call it
-/// makes to the program manager.
-const OUTBOUND: &[&str] = &["thredd.notify_initiate_action.send"];
+/// What the docs name but the sandbox does not serve: the calls it makes
+/// itself, to the program manager and to webhook receivers.
+const OUTBOUND: &[&str] = &[
+    "thredd.notify_initiate_action.send",
+    "weavr.webhook.stepup",
+    "weavr.webhook.authentication_factors",
+    "weavr.webhook.send",
+    "weavr.webhook.outgoing_wire_transfers",
+];
 
 /// The backticked words of a table cell.
 fn ticks(cell: &str) -> Vec<(usize, &str)> {
@@ -122,6 +128,7 @@ const ALL_PAGES: &[(&str, &str)] = &[
         "docs/control-api.md",
         include_str!("../../docs/control-api.md"),
     ),
+    ("docs/webhooks.md", include_str!("../../docs/webhooks.md")),
     ("docs/dashboard.md", include_str!("../../docs/dashboard.md")),
     ("docs/scenarios.md", include_str!("../../docs/scenarios.md")),
     ("docs/unchanged.md", include_str!("../../docs/unchanged.md")),

@@ -36,3 +36,4 @@ mod users;
 mod weavr;
 mod weavr_reference;
 mod weavr_transactions;
+mod webhooks;

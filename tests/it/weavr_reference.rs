@@ -103,6 +103,26 @@ impl TestSandbox {
             .await
     }
 
+    /// A new send with a push challenge on the user's phone: the send's id
+    /// and the pending push as the control API lists it.
+    pub(crate) async fn pushed_send(&self, token: &str, amount: i64) -> (String, Value) {
+        let send = self.send_money(token, amount).await.body["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let pushed = self
+            .weavr_call(
+                Method::POST,
+                &format!("/multi/sends/{send}/challenges/push/BIOMETRIC"),
+                token,
+                None,
+            )
+            .await;
+        assert_eq!(pushed.status, StatusCode::NO_CONTENT);
+        let pending = self.get("/__admin/weavr/push_challenges").await.body;
+        (send, pending[0].clone())
+    }
+
     pub(crate) async fn wire(&self, token: &str) -> Answer {
         let body = json!({
             "profileId": OWT_PROFILE,

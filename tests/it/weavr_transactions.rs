@@ -351,23 +351,10 @@ async fn the_user_answers_pushes_on_the_phone() {
     assert_eq!(accounts.status, StatusCode::OK, "stepped up by the push");
 
     // A send by push, rejected through the Simulator.
-    let send = sandbox.send_money(&token, 500).await.body["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let pushed = sandbox
-        .weavr_call(
-            Method::POST,
-            &format!("/multi/sends/{send}/challenges/push/BIOMETRIC"),
-            &token,
-            None,
-        )
-        .await;
-    assert_eq!(pushed.status, StatusCode::NO_CONTENT);
-    let pending = sandbox.get("/__admin/weavr/push_challenges").await.body;
-    let challenge = pending[0]["id"].as_str().unwrap().to_owned();
-    let credentials = pending[0]["credentials_id"].as_str().unwrap().to_owned();
-    assert_eq!(pending[0]["resource_ids"], json!([send]));
+    let (send, pending) = sandbox.pushed_send(&token, 500).await;
+    let challenge = pending["id"].as_str().unwrap().to_owned();
+    let credentials = pending["credentials_id"].as_str().unwrap().to_owned();
+    assert_eq!(pending["resource_ids"], json!([send]));
     let simulate = |verb: &'static str, credentials: String| {
         let sandbox = &sandbox;
         let (token, challenge) = (token.clone(), challenge.clone());

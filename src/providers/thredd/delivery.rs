@@ -136,7 +136,7 @@ async fn attempt(
         )))
     };
     let result = tokio::select! {
-        result = send => result,
+        result = send => result.map(|answer| answer.status),
         _ = tokio::time::sleep(timeout.min(answer_within.0)) => late(),
         _ = world.clock().sleep_until(due) => late(),
     };

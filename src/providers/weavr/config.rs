@@ -28,6 +28,9 @@ pub struct Settings {
     pub lockout: Dur,
     /// The code every SMS carries (`"123456"`, as Weavr's sandbox), or `random`.
     pub otp: Otp,
+    /// Where Weavr's webhooks go: `{url, secret?, events?}`, the events by
+    /// their paths (`/stepup/watch`). None are sent without it.
+    pub webhooks: Option<crate::providers::webhooks::Receiver>,
 }
 
 impl Default for Settings {
@@ -41,6 +44,7 @@ impl Default for Settings {
             max_login_attempts: 5,
             lockout: Dur::secs(1800),
             otp: Otp::default(),
+            webhooks: None,
         }
     }
 }
@@ -201,6 +205,10 @@ pub(crate) fn validate(scenario: &Sections<'_>) -> Result<(), (Location, String)
         ));
     }
     let settings = &scenario.settings.weavr;
+    if let Some(receiver) = &settings.webhooks {
+        let paths: Vec<&str> = super::webhooks::EVENTS.iter().map(|(p, _)| *p).collect();
+        receiver.validate(&paths)?;
+    }
     if settings.max_verify_attempts == 0 || settings.max_login_attempts == 0 {
         let at = fixtures
             .api_keys

@@ -10,7 +10,8 @@ use serde::Serialize;
 
 use super::config::PushChannel;
 use super::model::credentials_id;
-use super::sca::{event_name, Factor, Outcome, Target};
+use super::push::event_name;
+use super::sca::{Factor, Outcome, Target};
 use super::store::Ctx;
 use super::store::Inner;
 use crate::control::{ControlError, Reply};
@@ -104,8 +105,9 @@ fn decide(world: &World, id: &str, outcome: Outcome) -> Result<(), ()> {
     world
         .stores()
         .weavr
-        .settle_push(None, id, outcome)
+        .settle_push(None, id, outcome, world.now())
         .map_err(|_| ())?;
+    super::handlers::publish(world);
     world.emit(
         Provider::Weavr,
         event_name(outcome),

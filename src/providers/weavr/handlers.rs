@@ -229,8 +229,12 @@ pub(super) fn verified(world: &World, purpose: &str) {
 
 /// Publishes push challenges that the store settled.
 pub(crate) fn publish(world: &World) {
-    for (id, event) in world.stores().weavr.take_happened() {
+    let (happened, hooks) = world.stores().weavr.take_happened();
+    for (id, event) in happened {
         emit(world, event, id);
+    }
+    if !hooks.is_empty() {
+        super::webhooks::publish(world, hooks);
     }
 }
 

@@ -22,12 +22,14 @@ mod handlers;
 mod listing;
 mod model;
 mod multi;
+mod push;
 pub(crate) mod routes;
 mod runs;
 mod sca;
 mod session;
 mod store;
 mod transfers;
+mod webhooks;
 
 use hyper::header::HeaderValue;
 
@@ -53,6 +55,14 @@ impl ProviderApi for Weavr {
     /// `/simulate/api`).
     const HOSTS: &'static [&'static str] = &["sandbox.weavr.io", "api.weavr.io"];
     type Route = Route;
+    const OUTBOUND_OPERATIONS: &'static [&'static str] = webhooks::OPERATIONS;
+    fn check_webhook(
+        world: &World,
+        header: &dyn Fn(&str) -> Option<String>,
+        body: &str,
+    ) -> Option<bool> {
+        webhooks::check(world, header, body)
+    }
     const TEMPLATES: &'static [(&'static str, &'static str)] = &[(
         "weavr/pending",
         include_str!("../../../templates/weavr/pending.hbs"),

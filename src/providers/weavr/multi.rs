@@ -9,7 +9,7 @@ use super::error::WeavrError;
 use super::handlers::{emit, ok, session, sms_channel, verification_code, verified, Result};
 use super::model::{credentials_id, ChallengeId, ScaChallengeId, SimulatorOutcome};
 use super::routes::{Profile, Route};
-use super::sca::{self, Outcome, Target};
+use super::sca::{Outcome, Target};
 use super::transfers::{Body, Kind, OwtCreate, SendCreate};
 use crate::http::{self, Request, Response};
 use crate::providers::World;
@@ -191,13 +191,15 @@ fn simulate(
         ));
     }
     let store = &world.stores().weavr;
-    store.settle_push(Some(owner), id, outcome).map_err(|_| {
-        WeavrError::simulator(
-            StatusCode::NOT_FOUND,
-            "No pending push challenge with this id",
-        )
-    })?;
-    emit(world, sca::event_name(outcome), id.to_owned());
+    store
+        .settle_push(Some(owner), id, outcome, world.now())
+        .map_err(|_| {
+            WeavrError::simulator(
+                StatusCode::NOT_FOUND,
+                "No pending push challenge with this id",
+            )
+        })?;
+    emit(world, super::push::event_name(outcome), id.to_owned());
     let code = if outcome == Outcome::Approved {
         "COMPLETED"
     } else {

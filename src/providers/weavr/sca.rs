@@ -9,8 +9,9 @@ use chrono::{DateTime, Utc};
 use super::challenge::Challenge;
 use super::config::{PushChannel, PushDecision};
 use super::error::WeavrError;
+use super::push::settle;
 use super::session::sms;
-use super::store::{Ctx, Inner, SessionMut, StepUp};
+use super::store::SessionMut;
 use super::transfers::{Kind, State};
 use crate::outbox::SmsDraft;
 
@@ -227,12 +228,24 @@ impl SessionMut<'_> {
         let outcome = match challenge.verify(c.settings, c.now, code) {
             Ok(()) => Outcome::Approved,
             Err(e) if e.error_code() == Some("CHALLENGE_LIMIT_EXCEEDED") => {
-                settle(self.data, sca_id, Outcome::Rejected, State::Failed);
+                settle(
+                    self.data,
+                    sca_id,
+                    Outcome::Rejected,
+                    State::Failed,
+                    c.now.timestamp_millis(),
+                );
                 return Err(e);
             }
             Err(e) => return Err(e),
         };
-        settle(self.data, sca_id, outcome, State::Failed);
+        settle(
+            self.data,
+            sca_id,
+            outcome,
+            State::Failed,
+            c.now.timestamp_millis(),
+        );
         Ok(())
     }
 
@@ -287,99 +300,5 @@ impl SessionMut<'_> {
             self.token.push = Some(id.clone());
         }
         Ok(id)
-    }
-}
-
-/// Ends a challenge: the transactions still pointing at it move (approved:
-/// they execute; rejected: `on_reject`), and an approved push step-up steps
-/// its token up. Expiry leaves transactions waiting for a new challenge.
-fn settle(data: &mut super::store::Data, sca_id: &str, outcome: Outcome, on_reject: State) {
-    data.pushes.remove(sca_id);
-    let Some(sca) = data.scas.remove(sca_id) else {
-        return;
-    };
-    if let Target::Transfers(kind, ids) = &sca.target {
-        for id in ids {
-            let Some(t) = data.transfers.get_mut(id) else {
-                continue;
-            };
-            if t.challenge.as_deref() != Some(sca_id) || t.state != State::PendingChallenge {
-                continue;
-            }
-            t.challenge = None;
-            t.state = match (outcome, kind) {
-                (Outcome::Approved, Kind::Send) => State::Completed,
-                (Outcome::Approved, Kind::Owt) => State::Submitted,
-                (Outcome::Rejected, _) => on_reject,
-                (Outcome::Expired, _) => State::PendingChallenge,
-            };
-        }
-    }
-}
-
-/// Settles a push challenge: the user's answer on the phone, or its expiry.
-/// A step-up push approves its token if the token still lives.
-pub(crate) fn decide_push(
-    inner: &mut Inner,
-    sca_id: &str,
-    outcome: Outcome,
-) -> Result<(), WeavrError> {
-    let Some(sca) = inner.data.scas.get(sca_id) else {
-        return Err(WeavrError::not_found("Challenge"));
-    };
-    if !matches!(sca.factor, Factor::Push { .. }) {
-        return Err(WeavrError::not_found("Challenge"));
-    }
-    if let Target::StepUp(token) = &sca.target {
-        if let Some(t) = inner.tokens.get_mut(token) {
-            if t.push.as_deref() == Some(sca_id) {
-                t.push = None;
-                if outcome == Outcome::Approved {
-                    t.step_up = StepUp::SteppedUp;
-                }
-            }
-        }
-    }
-    settle(&mut inner.data, sca_id, outcome, State::Rejected);
-    Ok(())
-}
-
-/// Push challenges that expired, or that the simulated user answers now.
-pub(crate) fn settle_due(inner: &mut Inner, ctx: Ctx<'_>) {
-    let data = &inner.data;
-    let due: Vec<(String, Outcome)> = data
-        .pushes
-        .iter()
-        .filter_map(|id| data.scas.get(id))
-        .filter_map(|s| match &s.factor {
-            Factor::Push { expires_at, .. } if *expires_at <= ctx.now => {
-                Some((s.id.clone(), Outcome::Expired))
-            }
-            Factor::Push {
-                decide_at: Some((at, decision)),
-                ..
-            } if *at <= ctx.now => Some((
-                s.id.clone(),
-                if *decision == PushDecision::Approve {
-                    Outcome::Approved
-                } else {
-                    Outcome::Rejected
-                },
-            )),
-            Factor::Otp(_) | Factor::Push { .. } => None,
-        })
-        .collect();
-    for (id, outcome) in due {
-        if decide_push(inner, &id, outcome).is_ok() {
-            inner.data.happened.push((id, event_name(outcome)));
-        }
-    }
-}
-
-pub(crate) fn event_name(outcome: Outcome) -> &'static str {
-    match outcome {
-        Outcome::Approved => "push.approved",
-        Outcome::Rejected => "push.rejected",
-        Outcome::Expired => "push.expired",
     }
 }

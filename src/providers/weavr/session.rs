@@ -77,6 +77,8 @@ impl SessionMut<'_> {
         challenge.verify(c.settings, c.now, code)?;
         self.account.enrolled = true;
         self.account.enrolment = None;
+        let user = self.user_index;
+        self.data.hooks.note(|| super::webhooks::enrolled(user));
         Ok(())
     }
 

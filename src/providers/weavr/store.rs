@@ -28,6 +28,9 @@ use crate::secret;
 
 pub(crate) use super::session::SessionMut;
 
+/// Timeline steps (id and event) and webhook events, waiting to go out.
+pub(crate) type Happened = (Vec<(String, &'static str)>, Vec<super::webhooks::Pending>);
+
 /// The world's context for Weavr's store.
 pub(crate) type Ctx<'a> = crate::providers::Ctx<'a, super::Weavr>;
 
@@ -82,6 +85,8 @@ pub(super) struct Data {
     pub(super) seq: u64,
     /// Push challenges settled and not yet published: id and event.
     pub(super) happened: Vec<(String, &'static str)>,
+    /// Webhook events noted and not yet handed to the engine.
+    pub(super) hooks: super::webhooks::Noted,
 }
 
 #[derive(Debug)]
@@ -102,6 +107,7 @@ pub(crate) struct Session<'a> {
 #[derive(Debug)]
 pub(crate) struct Store {
     api_keys: HashSet<String>,
+    first_key: Option<String>,
     pub(super) users: Vec<User>,
     pub(super) inner: Mutex<Inner>,
     /// Something settled and waits in `Data::happened` to be published.
@@ -125,11 +131,15 @@ impl Store {
             .collect();
         Self {
             api_keys: fixtures.api_keys.iter().map(|k| k.value.clone()).collect(),
+            first_key: fixtures.api_keys.first().map(|k| k.value.clone()),
             users: fixtures.users.clone(),
             inner: Mutex::new(Inner {
                 accounts,
                 tokens: Capped::default(),
-                data: Data::default(),
+                data: Data {
+                    hooks: super::webhooks::Noted::new(scenario.settings.weavr.webhooks.is_some()),
+                    ..Data::default()
+                },
             }),
             happened: std::sync::atomic::AtomicBool::new(false),
         }
@@ -256,7 +266,23 @@ impl Store {
             account: &mut accounts[user],
             data,
         };
-        f(&mut session)
+        let result = f(&mut session);
+        self.note(&inner);
+        result
+    }
+
+    /// Raises the flag when something waits to be published.
+    fn note(&self, inner: &Inner) {
+        if !inner.data.happened.is_empty() || !inner.data.hooks.pending.is_empty() {
+            self.happened
+                .store(true, std::sync::atomic::Ordering::Release);
+        }
+    }
+
+    /// The first API key, which signs webhooks unless the scenario names a
+    /// secret.
+    pub(crate) fn first_api_key(&self) -> Option<&str> {
+        self.first_key.as_deref()
     }
 
     /// Forgets tokens idle past the timeout, and settles push challenges
@@ -276,6 +302,7 @@ impl Store {
         owner: Option<usize>,
         id: &str,
         outcome: super::sca::Outcome,
+        now: DateTime<Utc>,
     ) -> Result<(), WeavrError> {
         let mut inner = self.inner.lock();
         let theirs = inner
@@ -286,7 +313,9 @@ impl Store {
         if !theirs {
             return Err(WeavrError::not_found("Challenge"));
         }
-        super::sca::decide_push(&mut inner, id, outcome)
+        let settled = super::push::decide_push(&mut inner, &self.users, id, outcome, now);
+        self.note(&inner);
+        settled
     }
 
     /// Pushes waiting for their user, for the control API and the dashboard.
@@ -296,26 +325,28 @@ impl Store {
         super::control::pending_pushes(&inner, &self.users)
     }
 
-    /// What settled since the last call, for the journal.
-    pub(crate) fn take_happened(&self) -> Vec<(String, &'static str)> {
+    /// What settled since the last call, for the journal, and the webhook
+    /// events noted.
+    pub(crate) fn take_happened(&self) -> Happened {
         // Every Weavr answer asks; almost always nothing happened, and the
         // flag says so without taking the lock again.
         if !self
             .happened
             .swap(false, std::sync::atomic::Ordering::AcqRel)
         {
-            return Vec::new();
+            return Happened::default();
         }
-        std::mem::take(&mut self.inner.lock().data.happened)
+        let mut inner = self.inner.lock();
+        (
+            std::mem::take(&mut inner.data.happened),
+            std::mem::take(&mut inner.data.hooks.pending),
+        )
     }
 
     /// Settles the pushes that came due, raising the flag for the journal.
     fn settle_due(&self, inner: &mut Inner, ctx: Ctx<'_>) {
-        super::sca::settle_due(inner, ctx);
-        if !inner.data.happened.is_empty() {
-            self.happened
-                .store(true, std::sync::atomic::Ordering::Release);
-        }
+        super::push::settle_due(inner, &self.users, ctx);
+        self.note(inner);
     }
 
     pub(crate) fn stats(&self) -> Value {

@@ -373,6 +373,10 @@ impl SessionMut<'_> {
             otp_sends: 0,
         };
         let view = transfer.view();
+        let now_ms = c.now.timestamp_millis();
+        self.data
+            .hooks
+            .note(|| super::webhooks::transfer(&transfer, now_ms));
         self.data.transfers.insert(id.clone(), transfer);
         self.data
             .owned

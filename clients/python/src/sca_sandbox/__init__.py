@@ -23,6 +23,15 @@ from .players import Clock, Intergiro, Shine, Solaris, Thredd, Weavr
 
 __all__ = ["OPERATIONS", "Sandbox", "SandboxError", "Tenant", "start_sandbox"]
 
+
+def _holds(value: Any, pattern: Any) -> bool:
+    """Whether ``value`` holds every field of ``pattern`` (dicts by their own fields)."""
+    if pattern is None:
+        return True
+    if isinstance(pattern, dict):
+        return isinstance(value, dict) and all(_holds(value.get(k), v) for k, v in pattern.items())
+    return value == pattern
+
 class SandboxError(Exception):
     """A control API answer that was not a 2xx; ``code`` is the sandbox's error code."""
 
@@ -310,6 +319,49 @@ class Tenant:
             found = self.call(operation_id, query={**filters, "wait": f"{max(1, int(left * 1000))}ms"})
             if found:
                 return found[-1]
+
+    def webhooks(
+        self, provider: Optional[str] = None, event: Optional[str] = None, state: Optional[str] = None,
+        limit: Optional[int] = None,
+    ) -> List[Dict[str, Any]]:
+        """The webhooks the providers sent, newest first, each with its attempts."""
+        return self.call("adminListWebhooks", query={"provider": provider, "event": event, "state": state, "limit": limit})
+
+    def webhook(self, delivery_id: str) -> Dict[str, Any]:
+        """One delivery, with its attempts."""
+        return self.call("adminGetWebhook", params={"id": delivery_id})
+
+    def redeliver_webhook(self, delivery_id: str) -> Dict[str, Any]:
+        """One more attempt of a delivery, now."""
+        return self.call("adminRedeliverWebhook", params={"id": delivery_id})
+
+    def inbox(self, name: str = "ci", since: Any = None) -> List[Dict[str, Any]]:
+        """What the built-in receiver ``inbox:<name>`` got, oldest first."""
+        return self.call("adminWebhookInbox", params={"name": name}, query={"since": since})
+
+    def wait_for_webhook(
+        self, *, inbox: str = "ci", since: Any = None, timeout: Duration = "10s", body: Optional[Dict[str, Any]] = None,
+        **match: Any,
+    ) -> Dict[str, Any]:
+        """Waits for a webhook in ``inbox`` whose fields (``event``, ``provider``,
+        ``verified``) equal ``match`` and whose body holds every field of
+        ``body`` (nested dicts by their own fields); returns the first such
+        arrival after ``since``."""
+        deadline = time.monotonic() + seconds(timeout)
+        after = since
+        while True:
+            left = min(deadline - time.monotonic(), 60.0)
+            if left <= 0:
+                raise TimeoutError(f"no webhook matching {dict(match, body=body)} within {timeout}")
+            arrived = self.call(
+                "adminWebhookInbox", params={"name": inbox},
+                query={"since": after, "wait": f"{max(1, int(left * 1000))}ms"},
+            )
+            for arrival in arrived:
+                if all(arrival.get(k) == v for k, v in match.items()) and _holds(arrival.get("body"), body):
+                    return arrival
+            if arrived:
+                after = arrived[-1]["seq"]
 
     def journal(
         self, provider: Optional[str] = None, operation: Optional[str] = None, limit: Optional[int] = None

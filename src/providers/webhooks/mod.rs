@@ -1,0 +1,150 @@
+//! Webhooks: the calls a provider makes to its integrator when something
+//! happens on its side (a push approved on the phone, a transaction done).
+//!
+//! One engine serves every provider that sends them. A provider hands over
+//! a [`Hook`]: the URL, the signed headers, the body and its retry policy.
+//! The engine keeps each delivery with its attempts, sends the first attempt
+//! at once and every retry when the sandbox clock reaches it (the world's
+//! sweep asks [`Webhooks::take_due`]), so advancing the clock delivers them
+//! and a frozen clock holds them. Scenario rules name each event as an
+//! operation and can delay, drop, duplicate, reorder, corrupt or misdirect
+//! one attempt (see `engine`).
+//!
+//! A receiver URL of `inbox:<name>` is the built-in receiver: the delivery
+//! lands in [`Webhooks::inbox`], with its signature checked, and a test reads
+//! it from the control API without a listener of its own.
+
+mod engine;
+mod store;
+
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde_saphyr::{Location, Spanned};
+
+pub(crate) use engine::{redeliver, send, start_due};
+pub(crate) use store::{Arrival, Webhooks};
+
+use crate::outbound::Target;
+use crate::providers::Provider;
+
+/// Where one provider sends its webhooks: `settings.<provider>.webhooks`.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Receiver {
+    /// `http://` or `https://` base URL (each event's path is appended, as
+    /// the provider does), or `inbox:<name>` for the built-in receiver.
+    #[schemars(with = "String")]
+    pub url: Spanned<String>,
+    /// The key the signatures are made with; by default the provider's own
+    /// (Weavr: the tenant's first API key).
+    #[serde(default)]
+    pub secret: Option<String>,
+    /// Only these events (as the provider names them); all by default.
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<String>>")]
+    pub events: Option<Vec<Spanned<String>>>,
+}
+
+impl Receiver {
+    /// Checks the URL and that every event named is one of `known`.
+    pub(crate) fn validate(&self, known: &[&str]) -> Result<(), (Location, String)> {
+        let url = &self.url;
+        if Endpoint::parse(&url.value).is_none() {
+            return Err((
+                url.referenced,
+                "a webhook `url` is http://…, https://… or inbox:<name> (letters, digits, `-` and `_`, at most 64)".to_owned(),
+            ));
+        }
+        for event in self.events.iter().flatten() {
+            if !known.contains(&event.value.as_str()) {
+                return Err((
+                    event.referenced,
+                    format!(
+                        "unknown event `{}`; this provider sends {}",
+                        event.value,
+                        known.join(", ")
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether `event` goes to this receiver.
+    pub(crate) fn wants(&self, event: &str) -> bool {
+        self.events
+            .as_ref()
+            .is_none_or(|events| events.iter().any(|e| e.value == event))
+    }
+
+    /// The URL `event` goes to: the base URL with the event's path appended,
+    /// or the inbox itself.
+    pub(crate) fn url_for(&self, path: &str) -> String {
+        let base = &self.url.value;
+        if base.starts_with("inbox:") {
+            base.clone()
+        } else {
+            format!("{}{path}", base.trim_end_matches('/'))
+        }
+    }
+}
+
+/// Where a delivery goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Endpoint {
+    Http(Target),
+    Inbox(String),
+}
+
+impl Endpoint {
+    pub(crate) fn parse(url: &str) -> Option<Self> {
+        match url.strip_prefix("inbox:") {
+            Some(name) => inbox_name(name).then(|| Self::Inbox(name.to_owned())),
+            None => Target::parse(url).map(Self::Http),
+        }
+    }
+}
+
+/// An inbox is named with letters, digits, `-` and `_`, at most 64.
+pub(crate) fn inbox_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// How a provider retries, and what answer counts as received.
+#[derive(Debug)]
+pub(crate) struct Policy {
+    /// Sandbox time before each retry; its length is the number of retries.
+    pub(crate) backoff: &'static [Duration],
+    /// Whether the receiver's status counts as received.
+    pub(crate) accept: fn(u16) -> bool,
+    /// How long (real time) an attempt waits for the receiver's answer.
+    pub(crate) timeout: Duration,
+}
+
+/// Checks a delivery's signature: the secret, a header by name, the body.
+pub(crate) type Verify = fn(&str, &dyn Fn(&str) -> Option<String>, &str) -> bool;
+
+/// One event for the engine to deliver, signed by its provider.
+#[derive(Debug, Clone)]
+pub(crate) struct Hook {
+    pub(crate) provider: Provider,
+    /// The event as the provider names it (Weavr: `/stepup/watch`).
+    pub(crate) event: &'static str,
+    /// The scenario operation id that rules name it by.
+    pub(crate) operation: &'static str,
+    pub(crate) url: String,
+    pub(crate) headers: Vec<(&'static str, String)>,
+    /// The headers a `corrupt_signature` fault spoils.
+    pub(crate) signatures: &'static [&'static str],
+    pub(crate) body: String,
+    /// The key the signatures use, for the inbox's check.
+    pub(crate) secret: String,
+    pub(crate) verify: Verify,
+    pub(crate) policy: &'static Policy,
+    /// The object the event is about, for the timeline.
+    pub(crate) subject: String,
+}
