@@ -89,16 +89,26 @@ pub(crate) fn public_hex(key: &SigningKey) -> String {
     to_hex(key.verifying_key().to_sec1_point(false).as_bytes())
 }
 
-/// Base64 of the HMAC-SHA256 of `parts`, one after another, keyed with
-/// `key`: the signature of a webhook.
-pub(crate) fn hmac_sha256_base64(key: &[u8], parts: &[&[u8]]) -> String {
-    use base64ct::Encoding;
+/// The HMAC-SHA256 of `parts`, one after another, keyed with `key`: the
+/// signature of a webhook.
+fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> ring::hmac::Tag {
     let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, key);
     let mut context = ring::hmac::Context::with_key(&key);
     for part in parts {
         context.update(part);
     }
-    base64ct::Base64::encode_string(context.sign().as_ref())
+    context.sign()
+}
+
+/// [`hmac_sha256`] in base64.
+pub(crate) fn hmac_sha256_base64(key: &[u8], parts: &[&[u8]]) -> String {
+    use base64ct::Encoding;
+    base64ct::Base64::encode_string(hmac_sha256(key, parts).as_ref())
+}
+
+/// [`hmac_sha256`] in lowercase hex.
+pub(crate) fn hmac_sha256_hex(key: &[u8], parts: &[&[u8]]) -> String {
+    base16ct::lower::encode_string(hmac_sha256(key, parts).as_ref())
 }
 
 #[cfg(test)]
@@ -110,6 +120,10 @@ mod tests {
         // RFC 4231, test case 2: key "Jefe", "what do ya want for nothing?".
         let mac = hmac_sha256_base64(b"Jefe", &[b"what do ya want ", b"for nothing?"]);
         assert_eq!(mac, "W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM=");
+        assert_eq!(
+            hmac_sha256_hex(b"Jefe", &[b"what do ya want for nothing?"]),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
     }
 
     #[test]

@@ -306,13 +306,7 @@ pub(crate) trait ProviderApi: Parts {
     const OUTBOUND_OPERATIONS: &'static [&'static str] = &[];
     /// Checks a webhook that reached the built-in receiver over HTTP:
     /// `Some(verified)` when it carries this provider's signature headers.
-    fn check_webhook(
-        _world: &super::World,
-        _header: &dyn Fn(&str) -> Option<String>,
-        _body: &str,
-    ) -> Option<bool> {
-        None
-    }
+    const CHECK_WEBHOOK: Option<super::webhooks::Check> = None;
     /// A request only a signed-in caller gets past, and what it then
     /// answers: `(method, path, body, status)`. The fuzz tests check that
     /// [`ProviderApi::SIGN_IN`] signs in.

@@ -223,9 +223,8 @@ pub(crate) fn check_webhook(
     body: &str,
 ) -> (&'static str, Option<bool>) {
     for provider in Provider::ALL {
-        let checked =
-            with_provider!(*provider, P => <P as ProviderApi>::check_webhook(world, header, body));
-        if let Some(verified) = checked {
+        let check = with_provider!(*provider, P => <P as ProviderApi>::CHECK_WEBHOOK);
+        if let Some(verified) = check.and_then(|check| check(world, header, body)) {
             return (provider.name(), Some(verified));
         }
     }

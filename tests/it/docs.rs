@@ -19,6 +19,11 @@ const OUTBOUND: &[&str] = &[
     "weavr.webhook.authentication_factors",
     "weavr.webhook.send",
     "weavr.webhook.outgoing_wire_transfers",
+    "solaris.webhook.person_changed",
+    "solaris.webhook.person_mobile_number_created",
+    "solaris.webhook.person_mobile_number_deleted",
+    "solaris.webhook.booking",
+    "solaris.webhook.subscription_check",
 ];
 
 /// The backticked words of a table cell.

@@ -26,6 +26,7 @@ mod shine;
 mod shine_reads;
 mod solaris;
 mod solaris_reference;
+mod solaris_webhooks;
 mod support;
 mod tenants;
 mod thredd;

@@ -50,7 +50,7 @@ enum Delivery {
 #[derive(Debug)]
 pub(crate) struct ChangeRequest {
     id: String,
-    person_id: String,
+    pub(super) person_id: String,
     action: Action,
     status: Status,
     updated_at: DateTime<Utc>,

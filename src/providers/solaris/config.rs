@@ -24,6 +24,9 @@ pub struct Settings {
     pub static_tan: String,
     /// An activation code (sent by post) binds a device within this long.
     pub activation_code_ttl: Dur,
+    /// A receiver subscribed from the start: `{url, secret?, events?}`, the
+    /// events by their types (`BOOKING`).
+    pub webhooks: Option<crate::providers::webhooks::Receiver>,
 }
 
 impl Default for Settings {
@@ -35,6 +38,7 @@ impl Default for Settings {
             max_devices: 5,
             static_tan: "212212".to_owned(),
             activation_code_ttl: Dur::secs(30 * 24 * 3600),
+            webhooks: None,
         }
     }
 }
@@ -106,6 +110,10 @@ pub(crate) fn apply_users(scenario: &mut SectionsMut<'_>) {
 }
 
 pub(crate) fn validate(scenario: &Sections<'_>) -> Result<(), (Location, String)> {
+    if let Some(receiver) = &scenario.settings.solaris.webhooks {
+        let events: Vec<&str> = super::webhooks::EVENTS.iter().map(|(e, _)| *e).collect();
+        receiver.validate(&events)?;
+    }
     let mut seen = HashSet::new();
     for client in &scenario.fixtures.solaris.clients {
         if !seen.insert(client.client_id.value.as_str()) {

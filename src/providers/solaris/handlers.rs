@@ -14,6 +14,7 @@ use super::model::{
 };
 use super::routes::Route;
 use super::store::Ctx;
+use super::webhooks;
 use crate::http::{self, ClientCredentials, Request, Response};
 use crate::providers::Provider;
 use crate::providers::World;
@@ -54,11 +55,17 @@ fn route_to(route: Route, req: &Request, world: &World) -> Result<Response> {
         Route::AddMobile(id) => {
             let body: Number = req.json()?;
             check_e164(&body.number)?;
-            ok(
-                StatusCode::CREATED,
-                &store.add_mobile_number(c, &id, &body.number)?,
-            )
+            let added = store.add_mobile_number(c, &id, &body.number)?;
+            webhooks::notify(world, "PERSON_MOBILE_NUMBER_CREATED", &id, json!({}));
+            ok(StatusCode::CREATED, &added)
         }
+        Route::ListWebhooks => ok(StatusCode::OK, &store.subscriptions.list()),
+        Route::CreateWebhook => {
+            let created = super::subscriptions::subscribe(world, req.json()?)?;
+            ok(StatusCode::CREATED, &created)
+        }
+        Route::GetWebhook(id) => ok(StatusCode::OK, &store.subscriptions.get(&id)?),
+        Route::DeleteWebhook(id) => ok(StatusCode::OK, &store.subscriptions.delete(&id)?),
         Route::DeleteMobile(id) => {
             store.mobile_number(&id)?;
             hold(req, world, &id, Action::DeleteMobileNumber)
@@ -215,13 +222,18 @@ fn route_to(route: Route, req: &Request, world: &World) -> Result<Response> {
         Route::ConfirmChangeRequest(id) => {
             let body: Confirm = req.json()?;
             let result = store.confirm(c, &id, body);
+            let person = store.person_of_change_request(&id);
             let kind = if result.is_ok() {
                 "change_request.completed"
             } else {
                 "change_request.refused"
             };
             world.emit(Provider::Solaris, kind, id, c.now, Value::Null);
-            ok(StatusCode::CREATED, &result?)
+            let view = result?;
+            if let Some(person) = person {
+                webhooks::confirmed(world, &person, &view);
+            }
+            ok(StatusCode::CREATED, &view)
         }
     }
 }

@@ -23,7 +23,9 @@ mod model;
 mod persons;
 pub(crate) mod routes;
 mod store;
+mod subscriptions;
 mod virtual_devices;
+mod webhooks;
 
 use serde_json::Value;
 
@@ -49,6 +51,8 @@ impl ProviderApi for Solaris {
     /// The sandbox and production API hosts of the reference.
     const HOSTS: &'static [&'static str] = &["api.solaris-sandbox.de", "api.solarisbank.de"];
     type Route = Route;
+    const OUTBOUND_OPERATIONS: &'static [&'static str] = webhooks::OPERATIONS;
+    const CHECK_WEBHOOK: Option<crate::providers::webhooks::Check> = Some(webhooks::check);
     const TEMPLATES: &'static [(&'static str, &'static str)] = &[(
         "solaris/pending",
         include_str!("../../../templates/solaris/pending.hbs"),

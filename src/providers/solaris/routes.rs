@@ -43,6 +43,10 @@ pub(crate) enum Route {
     CreateActivationChallenge,
     GetActivationChallenge(String),
     DeleteActivationChallenge(String),
+    ListWebhooks,
+    CreateWebhook,
+    GetWebhook(String),
+    DeleteWebhook(String),
 }
 
 operation_ids! {
@@ -78,6 +82,10 @@ operation_ids! {
     Self::CreateActivationChallenge => "solaris.activation_challenge.create",
     Self::GetActivationChallenge(_) => "solaris.activation_challenge.get",
     Self::DeleteActivationChallenge(_) => "solaris.activation_challenge.delete",
+    Self::ListWebhooks => "solaris.webhook_subscription.list",
+    Self::CreateWebhook => "solaris.webhook_subscription.create",
+    Self::GetWebhook(_) => "solaris.webhook_subscription.get",
+    Self::DeleteWebhook(_) => "solaris.webhook_subscription.delete",
 }
 
 impl Route {
@@ -194,6 +202,12 @@ impl RouteTable for Route {
                     Found(Self::AddDeviceKey(own(id)))
                 }
                 (["mfa", "devices", _, "keys"], _) => MethodNotAllowed("GET, POST"),
+                (["webhooks"], Method::GET) => Found(Self::ListWebhooks),
+                (["webhooks"], Method::POST) => Found(Self::CreateWebhook),
+                (["webhooks"], _) => MethodNotAllowed("GET, POST"),
+                (["webhooks", id], Method::GET) => Found(Self::GetWebhook(own(id))),
+                (["webhooks", id], Method::DELETE) => Found(Self::DeleteWebhook(own(id))),
+                (["webhooks", _], _) => MethodNotAllowed("GET, DELETE"),
                 (["change_requests", id], Method::GET) => Found(Self::GetChangeRequest(own(id))),
                 (["change_requests", _], _) => MethodNotAllowed("GET"),
                 (["change_requests", id, "authorize"], Method::POST) => {

@@ -200,6 +200,7 @@ impl Inner {
 pub(crate) struct Store {
     clients: HashMap<String, String>,
     inner: Mutex<Inner>,
+    pub(crate) subscriptions: super::subscriptions::Subscriptions,
 }
 
 impl Store {
@@ -220,6 +221,7 @@ impl Store {
                 persons,
                 ..Inner::default()
             }),
+            subscriptions: super::subscriptions::Subscriptions::default(),
         }
     }
 

@@ -56,13 +56,7 @@ impl ProviderApi for Weavr {
     const HOSTS: &'static [&'static str] = &["sandbox.weavr.io", "api.weavr.io"];
     type Route = Route;
     const OUTBOUND_OPERATIONS: &'static [&'static str] = webhooks::OPERATIONS;
-    fn check_webhook(
-        world: &World,
-        header: &dyn Fn(&str) -> Option<String>,
-        body: &str,
-    ) -> Option<bool> {
-        webhooks::check(world, header, body)
-    }
+    const CHECK_WEBHOOK: Option<crate::providers::webhooks::Check> = Some(webhooks::check);
     const TEMPLATES: &'static [(&'static str, &'static str)] = &[(
         "weavr/pending",
         include_str!("../../../templates/weavr/pending.hbs"),

@@ -20,7 +20,7 @@ use super::config::PushChannel;
 use super::model::{credentials_id, identity_id};
 use super::sca::Outcome;
 use super::transfers::{Body, State, Transfer};
-use crate::providers::webhooks::{Hook, Policy};
+use crate::providers::webhooks::{Hook, Policy, LADDER};
 use crate::providers::{Provider, World};
 
 /// The events, as the description's paths name them, and their operation
@@ -47,14 +47,12 @@ pub(crate) const OPERATIONS: &[&str] = &[
 ];
 
 static POLICY: Policy = Policy {
-    backoff: &[
-        Duration::from_secs(60),
-        Duration::from_secs(300),
-        Duration::from_secs(1_800),
-        Duration::from_secs(7_200),
-    ],
-    accept: |status| (200..300).contains(&status),
+    // Weavr publishes none: the ladder's first four steps.
+    backoff: LADDER.split_at(4).0,
+    verdict: crate::providers::webhooks::any_2xx,
+    unanswered: crate::providers::webhooks::Verdict::Retry,
     timeout: Duration::from_secs(10),
+    attempt_header: None,
 };
 
 /// An event the store noted, published after its lock is let go.
@@ -327,6 +325,8 @@ pub(crate) fn publish(world: &World, events: Vec<Pending>) {
             verify,
             policy: &POLICY,
             subject,
+            on_gone: None,
+            subscription: None,
         };
         crate::providers::webhooks::send(world, hook);
     }

@@ -18,7 +18,7 @@ use chrono::TimeDelta;
 use serde_json::{json, Value};
 
 use super::store::{Arrival, Attempt, State, ANSWER_KEPT};
-use super::{Endpoint, Hook};
+use super::{Endpoint, Hook, Verdict};
 use crate::outbound::Failure;
 use crate::providers::{CallFault as Fault, Host, ScriptedCall, World};
 
@@ -122,7 +122,10 @@ async fn attempt(world: Arc<dyn Host>, id: String) {
         }
         _ => {
             let fault = call.as_ref().and_then(|c| c.fault);
-            let headers = signed(&hook, fault == Some(Fault::CorruptSignature));
+            let mut headers = signed(&hook, fault == Some(Fault::CorruptSignature));
+            if let Some(name) = hook.policy.attempt_header {
+                headers.push((name, n.to_string()));
+            }
             let copies = if fault == Some(Fault::Duplicate) {
                 2
             } else {
@@ -141,16 +144,24 @@ async fn attempt(world: Arc<dyn Host>, id: String) {
         Ok((status, answer)) => (Some(status), None, answer),
         Err(error) => (None, Some(error), None),
     };
-    let accepted = status.is_some_and(hook.policy.accept);
+    let verdict = status.map_or(hook.policy.unanswered, hook.policy.verdict);
+    let accepted = verdict == Verdict::Delivered;
     let error = error.or_else(|| {
-        status
-            .filter(|_| !accepted)
-            .map(|s| format!("the receiver answered {s}"))
+        status.filter(|_| !accepted).map(|s| match verdict {
+            Verdict::Gone => format!("the receiver answered {s}: its subscription is cancelled"),
+            Verdict::Rejected => format!("the receiver answered {s}: rejected, never retried"),
+            _ => format!("the receiver answered {s}"),
+        })
     });
-    let retry_at = (!accepted)
+    let retry_at = (verdict == Verdict::Retry)
         .then(|| hook.policy.backoff.get(n as usize - 1))
         .flatten()
         .map(|wait| done + TimeDelta::from_std(*wait).unwrap_or(TimeDelta::MAX));
+    if verdict == Verdict::Gone {
+        if let (Some(cancel), Some(subscription)) = (hook.on_gone, &hook.subscription) {
+            cancel(&*world, subscription);
+        }
+    }
     let state = if accepted {
         State::Delivered
     } else {
@@ -199,11 +210,14 @@ fn signed(hook: &Hook, corrupt: bool) -> Vec<(&'static str, String)> {
     if corrupt {
         for (name, value) in &mut headers {
             if hook.signatures.contains(name) {
-                // One character changed, so the value keeps its form and
-                // length: a receiver that checks only the form is caught too.
-                let first = if value.starts_with('A') { "B" } else { "A" };
-                if !value.is_empty() {
-                    value.replace_range(0..1, first);
+                // One character changed, past an algorithm prefix such as
+                // `sha256=`, to another that hex and base64 both have: the
+                // value keeps its form and length, so a receiver that checks
+                // only the form is caught too.
+                let at = value.find("sha256=").map_or(0, |i| i + "sha256=".len());
+                if let Some(c) = value[at..].chars().next() {
+                    let other = if c == 'a' { "b" } else { "a" };
+                    value.replace_range(at..at + c.len_utf8(), other);
                 }
             }
         }

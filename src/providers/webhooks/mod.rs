@@ -114,19 +114,63 @@ pub(crate) fn inbox_name(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
+/// What a receiver's status means to the provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    Delivered,
+    /// Failed: retried while the policy has retries left.
+    Retry,
+    /// Refused for good: never retried.
+    Rejected,
+    /// The receiver wants no more: the provider cancels its subscription.
+    Gone,
+}
+
 /// How a provider retries, and what answer counts as received.
 #[derive(Debug)]
 pub(crate) struct Policy {
     /// Sandbox time before each retry; its length is the number of retries.
     pub(crate) backoff: &'static [Duration],
-    /// Whether the receiver's status counts as received.
-    pub(crate) accept: fn(u16) -> bool,
+    /// What the receiver's status means.
+    pub(crate) verdict: fn(u16) -> Verdict,
+    /// What no answer at all means (a refused connection, a timeout).
+    pub(crate) unanswered: Verdict,
     /// How long (real time) an attempt waits for the receiver's answer.
     pub(crate) timeout: Duration,
+    /// A header that carries the attempt's number, where the provider sends one.
+    pub(crate) attempt_header: Option<&'static str>,
+}
+
+/// Sandbox time before each retry, growing: 1 min, 5 min, 30 min, 2 h,
+/// 6 h, 12 h, 24 h and 48 h (about 4.6 days in all). A provider takes as
+/// many steps as its policy says.
+pub(crate) const LADDER: [Duration; 8] = [
+    Duration::from_secs(60),
+    Duration::from_secs(300),
+    Duration::from_secs(1_800),
+    Duration::from_secs(7_200),
+    Duration::from_secs(21_600),
+    Duration::from_secs(43_200),
+    Duration::from_secs(86_400),
+    Duration::from_secs(172_800),
+];
+
+/// Any 2xx is received; anything else is retried.
+pub(crate) fn any_2xx(status: u16) -> Verdict {
+    if (200..300).contains(&status) {
+        Verdict::Delivered
+    } else {
+        Verdict::Retry
+    }
 }
 
 /// Checks a delivery's signature: the secret, a header by name, the body.
 pub(crate) type Verify = fn(&str, &dyn Fn(&str) -> Option<String>, &str) -> bool;
+
+/// Checks a call that reached the built-in receiver over HTTP, by a
+/// header's name and the body: `Some(verified)` when it carries the
+/// provider's signature headers.
+pub(crate) type Check = fn(&super::World, &dyn Fn(&str) -> Option<String>, &str) -> Option<bool>;
 
 /// One event for the engine to deliver, signed by its provider.
 #[derive(Debug, Clone)]
@@ -147,4 +191,9 @@ pub(crate) struct Hook {
     pub(crate) policy: &'static Policy,
     /// The object the event is about, for the timeline.
     pub(crate) subject: String,
+    /// What the provider does when the receiver answers [`Verdict::Gone`]:
+    /// called with the world and `subscription`.
+    pub(crate) on_gone: Option<fn(&super::World, &str)>,
+    /// The provider's subscription the delivery belongs to, if any.
+    pub(crate) subscription: Option<String>,
 }
