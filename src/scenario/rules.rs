@@ -295,20 +295,21 @@ pub(super) fn validate(rule: &Rule) -> Result<(), (Location, String)> {
         }
         Matcher::compile(&raw.value).map_err(|e| (raw.referenced, e))?;
     }
-    if let Some(fault) = rule.fault.filter(|f| f.webhook_only()) {
-        if !op.value.contains(".webhook.") {
-            return Err((
-                op.referenced,
-                format!(
-                    "`fault: {}` is for webhooks: name a `<provider>.webhook.<event>` operation",
-                    fault.name()
-                ),
-            ));
-        }
+    // Calls the sandbox makes itself (webhooks) take their own faults, and
+    // no answer's.
+    let outbound = crate::providers::Provider::ALL
+        .iter()
+        .any(|p| p.outbound_operations().contains(&op.value.as_str()));
+    if let Some(fault) = rule.fault.filter(|f| f.webhook_only() && !outbound) {
+        return Err((
+            op.referenced,
+            format!(
+                "`fault: {}` is for webhooks: name one of the calls the sandbox makes (the operation ids marked outbound)",
+                fault.name()
+            ),
+        ));
     }
-    if matches!(rule.fault, Some(Fault::SlowBody(_)) | Some(Fault::Hang))
-        && op.value.contains(".webhook.")
-    {
+    if outbound && matches!(rule.fault, Some(Fault::SlowBody(_)) | Some(Fault::Hang)) {
         return Err((
             op.referenced,
             "a webhook takes `fault: drop`, `duplicate`, `out_of_order`, `corrupt_signature` or `dead_endpoint`".to_owned(),

@@ -464,3 +464,34 @@ async fn the_dashboard_timeline_redelivers_a_webhook() {
         .await;
     assert!(gone.contains("gone"), "{gone}");
 }
+
+#[tokio::test]
+async fn thredd_notify_initiate_action_goes_through_the_same_engine() {
+    let rules = "  - when: { operation: thredd.notify_initiate_action.send, nth: 2 }\n    fault: corrupt_signature\n";
+    let sandbox = sandbox("inbox:unused", rules).await;
+    let first = sandbox.purchase(812_561_666, "inbox:pm", "30s").await;
+    let got = arrivals(&sandbox, "pm", 0).await;
+    assert_eq!(got[0]["event"], "NotifyInitiateAction");
+    assert_eq!(got[0]["provider"], "thredd");
+    assert!(got[0]["headers"]["authorization"]
+        .as_str()
+        .unwrap()
+        .starts_with("Bearer "));
+    assert_eq!(got[0]["verified"], true);
+    let delivered = sandbox.delivery_event(&first).await;
+    assert_eq!(delivered["type"], "thredd.notify_initiate_action.sent");
+    let listed = sandbox.get("/__admin/webhooks?provider=thredd").await.body;
+    assert_eq!(listed[0]["state"], "delivered");
+    assert_eq!(
+        listed[0]["attempts"][0]["status"], 200,
+        "the inbox answers as Thredd expects"
+    );
+    // The second: its Bearer token spoilt; the inbox says so.
+    sandbox.purchase(812_561_666, "inbox:pm", "30s").await;
+    let got = arrivals(&sandbox, "pm", got[0]["seq"].as_u64().unwrap()).await;
+    assert_eq!(got[0]["verified"], false);
+    assert!(got[0]["headers"]["authorization"]
+        .as_str()
+        .unwrap()
+        .starts_with("Bearer "));
+}

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::error::SolarisError;
 use super::webhooks::CHECK;
-use crate::providers::webhooks::{Endpoint, Hook, Policy, Verdict};
+use crate::providers::webhooks::{Endpoint, Extras, Hook, Policy, Verdict};
 use crate::providers::{Provider, World};
 
 /// Subscriptions a tenant may hold.
@@ -30,6 +30,7 @@ static CHECK_POLICY: Policy = Policy {
     unanswered: Verdict::Gone,
     timeout: Duration::from_secs(30),
     attempt_header: None,
+    expects: 200,
 };
 
 /// One subscription: an event type and where it goes.
@@ -154,8 +155,11 @@ pub(crate) fn subscribe(world: &World, body: NewSubscription) -> Result<Value, S
         verify: |_, _, _| true,
         policy: &CHECK_POLICY,
         subject: subscription.id.clone(),
-        on_gone: Some(cancel),
-        subscription: Some(subscription.id.clone()),
+        extras: Extras {
+            on_gone: Some(cancel),
+            subscription: Some(subscription.id.clone()),
+            ..Extras::default()
+        },
     };
     crate::providers::webhooks::send(world, check);
     let mut answer = serde_json::to_value(&subscription).unwrap_or(Value::Null);

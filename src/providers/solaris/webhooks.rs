@@ -20,7 +20,7 @@ use serde_json::{json, Value};
 
 use super::model::{ActionAnswer, ChangeRequestView};
 use super::store::Store;
-use crate::providers::webhooks::{Hook, Policy, Verdict, LADDER};
+use crate::providers::webhooks::{Extras, Hook, Policy, Verdict, LADDER};
 use crate::providers::{Provider, World};
 
 /// The events the sandbox sends, and their operation ids for scenario rules.
@@ -70,6 +70,7 @@ static POLICY: Policy = Policy {
     unanswered: Verdict::Retry,
     timeout: Duration::from_secs(30),
     attempt_header: Some("solaris-webhook-attempt"),
+    expects: 200,
 };
 
 /// Sends `event_type` about `entity` to every subscription to it, and to the
@@ -120,8 +121,11 @@ pub(crate) fn notify(world: &World, event_type: &'static str, entity: &str, body
             verify,
             policy: &POLICY,
             subject: entity.to_owned(),
-            on_gone: Some(super::subscriptions::cancel),
-            subscription: Some(subscription),
+            extras: Extras {
+                on_gone: Some(super::subscriptions::cancel),
+                subscription: Some(subscription),
+                ..Extras::default()
+            },
         };
         crate::providers::webhooks::send(world, hook);
     }

@@ -35,7 +35,7 @@ pub(crate) use store::Store;
 use self::error::ThreddError;
 use self::routes::Route;
 use self::store::Ctx;
-use crate::http::{self, Request, Response};
+use crate::http::{Request, Response};
 use crate::providers::Users;
 use crate::providers::World;
 use crate::providers::{Provider, ProviderApi, SignIn};
@@ -184,11 +184,11 @@ pub(crate) fn start(
         .notify_initiate_action_url
         .or_else(|| settings.notify_initiate_action_url.clone());
     if let Some(url) = &url {
-        if !http::is_web_url(url) {
+        if crate::providers::webhooks::Endpoint::parse(url).is_none() {
             return Err((
                 StatusCode::BAD_REQUEST,
                 "invalid_body",
-                "notify_initiate_action_url: an http URL".to_owned(),
+                "notify_initiate_action_url: an http(s) URL, or inbox:<name>".to_owned(),
             ));
         }
     }
@@ -269,13 +269,13 @@ pub(crate) fn start(
             }
         }
         None => {
-            tokio::spawn(delivery::deliver(
-                world,
+            delivery::deliver(
+                &*world,
                 id,
                 url,
                 body,
                 Duration::from_secs(timeout.0.as_secs()),
-            ));
+            );
         }
     }
     Ok(view)

@@ -20,7 +20,7 @@ use super::config::PushChannel;
 use super::model::{credentials_id, identity_id};
 use super::sca::Outcome;
 use super::transfers::{Body, State, Transfer};
-use crate::providers::webhooks::{Hook, Policy, LADDER};
+use crate::providers::webhooks::{Extras, Hook, Policy, LADDER};
 use crate::providers::{Provider, World};
 
 /// The events, as the description's paths name them, and their operation
@@ -53,6 +53,7 @@ static POLICY: Policy = Policy {
     unanswered: crate::providers::webhooks::Verdict::Retry,
     timeout: Duration::from_secs(10),
     attempt_header: None,
+    expects: 204,
 };
 
 /// An event the store noted, published after its lock is let go.
@@ -325,8 +326,7 @@ pub(crate) fn publish(world: &World, events: Vec<Pending>) {
             verify,
             policy: &POLICY,
             subject,
-            on_gone: None,
-            subscription: None,
+            extras: Extras::default(),
         };
         crate::providers::webhooks::send(world, hook);
     }

@@ -18,9 +18,10 @@ use chrono::TimeDelta;
 use serde_json::{json, Value};
 
 use super::store::{Arrival, Attempt, State, ANSWER_KEPT};
-use super::{Endpoint, Hook, Verdict};
+use super::{Endpoint, Hook, Outcome, Verdict};
 use crate::outbound::Failure;
 use crate::providers::{CallFault as Fault, Host, ScriptedCall, World};
+use crate::terms::Dur;
 
 /// How long an `out_of_order` fault holds a delivery when no later event
 /// to the same receiver comes (sandbox time).
@@ -102,6 +103,15 @@ async fn attempt(world: Arc<dyn Host>, id: String) {
             rule,
         };
         hooks.finish(&id, attempt, State::Dropped, None);
+        let outcome = Outcome {
+            state: State::Dropped,
+            status: None,
+            error: Some("dropped by the scenario".to_owned()),
+            latency_ms: 0.0,
+            sent_at: now,
+            untrusted: false,
+        };
+        report(&*world, &hook, &outcome);
         event(
             &*world,
             &id,
@@ -117,9 +127,10 @@ async fn attempt(world: Arc<dyn Host>, id: String) {
             status: Some(status),
             ..
         }) => Ok((*status, None)),
-        Some(c) if c.fault == Some(Fault::DeadEndpoint) => {
-            Err("connection refused: the scenario sent this attempt to a dead endpoint".to_owned())
-        }
+        Some(c) if c.fault == Some(Fault::DeadEndpoint) => Err((
+            "connection refused: the scenario sent this attempt to a dead endpoint".to_owned(),
+            false,
+        )),
         _ => {
             let fault = call.as_ref().and_then(|c| c.fault);
             let mut headers = signed(&hook, fault == Some(Fault::CorruptSignature));
@@ -131,7 +142,7 @@ async fn attempt(world: Arc<dyn Host>, id: String) {
             } else {
                 1
             };
-            let mut last = Err(String::new());
+            let mut last = Err((String::new(), false));
             for _ in 0..copies {
                 last = once(&*world, &id, &hook, &headers).await;
             }
@@ -140,9 +151,9 @@ async fn attempt(world: Arc<dyn Host>, id: String) {
     };
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
     let done = world.now();
-    let (status, error, answer) = match result {
-        Ok((status, answer)) => (Some(status), None, answer),
-        Err(error) => (None, Some(error), None),
+    let (status, error, answer, untrusted) = match result {
+        Ok((status, answer)) => (Some(status), None, answer, false),
+        Err((error, untrusted)) => (None, Some(error), None, untrusted),
     };
     let verdict = status.map_or(hook.policy.unanswered, hook.policy.verdict);
     let accepted = verdict == Verdict::Delivered;
@@ -158,7 +169,8 @@ async fn attempt(world: Arc<dyn Host>, id: String) {
         .flatten()
         .map(|wait| done + TimeDelta::from_std(*wait).unwrap_or(TimeDelta::MAX));
     if verdict == Verdict::Gone {
-        if let (Some(cancel), Some(subscription)) = (hook.on_gone, &hook.subscription) {
+        if let (Some(cancel), Some(subscription)) = (hook.extras.on_gone, &hook.extras.subscription)
+        {
             cancel(&*world, subscription);
         }
     }
@@ -177,6 +189,17 @@ async fn attempt(world: Arc<dyn Host>, id: String) {
         rule,
     };
     hooks.finish(&id, attempt, state, retry_at);
+    if retry_at.is_none() {
+        let outcome = Outcome {
+            state,
+            status,
+            error: error.clone(),
+            latency_ms,
+            sent_at: now,
+            untrusted,
+        };
+        report(&*world, &hook, &outcome);
+    }
     let kind = match (accepted, retry_at) {
         (true, _) => "webhook.delivered",
         (false, Some(_)) => "webhook.retrying",
@@ -191,6 +214,13 @@ async fn attempt(world: Arc<dyn Host>, id: String) {
     );
     for held in hooks.release_held(&hook.url, done) {
         spawn(&*world, held);
+    }
+}
+
+/// Tells the provider how its delivery ended, where it wants to know.
+fn report(world: &World, hook: &Hook, outcome: &Outcome) {
+    if let Some(on_done) = hook.extras.on_done {
+        on_done(world, hook, outcome);
     }
 }
 
@@ -210,11 +240,15 @@ fn signed(hook: &Hook, corrupt: bool) -> Vec<(&'static str, String)> {
     if corrupt {
         for (name, value) in &mut headers {
             if hook.signatures.contains(name) {
-                // One character changed, past an algorithm prefix such as
-                // `sha256=`, to another that hex and base64 both have: the
+                // One character changed, past a prefix such as `sha256=` or
+                // `Bearer `, to another that hex and base64 both have: the
                 // value keeps its form and length, so a receiver that checks
                 // only the form is caught too.
-                let at = value.find("sha256=").map_or(0, |i| i + "sha256=".len());
+                let at = value
+                    .find("sha256=")
+                    .map(|i| i + "sha256=".len())
+                    .or_else(|| value.starts_with("Bearer ").then_some("Bearer ".len()))
+                    .unwrap_or(0);
                 if let Some(c) = value[at..].chars().next() {
                     let other = if c == 'a' { "b" } else { "a" };
                     value.replace_range(at..at + c.len_utf8(), other);
@@ -231,7 +265,7 @@ async fn once(
     id: &str,
     hook: &Hook,
     headers: &[(&'static str, String)],
-) -> Result<(u16, Option<String>), String> {
+) -> Result<(u16, Option<String>), (String, bool)> {
     match Endpoint::parse(&hook.url) {
         Some(Endpoint::Inbox(name)) => {
             let lookup = |wanted: &str| {
@@ -257,28 +291,43 @@ async fn once(
                 received_at: world.now(),
             };
             world.webhooks().inbox.push(arrival);
-            Ok((204, None))
+            Ok((hook.policy.expects, None))
         }
         Some(Endpoint::Http(target)) => {
             let pairs: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            let post =
-                crate::outbound::post_json(&target, &pairs, hook.body.clone(), &[], ANSWER_KEPT);
-            match tokio::time::timeout(hook.policy.timeout, post).await {
-                Ok(Ok(answer)) => Ok((
-                    answer.status,
-                    (!answer.body.is_empty())
-                        .then(|| String::from_utf8_lossy(&answer.body).into_owned()),
-                )),
-                Ok(Err(failure)) => Err(match failure {
-                    Failure::Untrusted(_) | Failure::Other(_) => failure.to_string(),
-                }),
-                Err(_) => Err(format!(
-                    "no answer within {} s",
-                    hook.policy.timeout.as_secs()
-                )),
+            let extras = &hook.extras;
+            let post = crate::outbound::post_json(
+                &target,
+                &pairs,
+                hook.body.clone(),
+                &extras.trusted,
+                ANSWER_KEPT,
+            );
+            let timeout = extras.timeout.unwrap_or(hook.policy.timeout);
+            let due = extras
+                .answer_by
+                .unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC);
+            let late = || Err((format!("no answer within {}", Dur(timeout)), false));
+            tokio::select! {
+                answer = post => match answer {
+                    Ok(answer) => Ok((
+                        answer.status,
+                        (!answer.body.is_empty())
+                            .then(|| String::from_utf8_lossy(&answer.body).into_owned()),
+                    )),
+                    Err(failure) => Err((
+                        failure.to_string(),
+                        matches!(failure, Failure::Untrusted(_)),
+                    )),
+                },
+                _ = tokio::time::sleep(timeout) => late(),
+                _ = world.clock().sleep_until(due) => late(),
             }
         }
-        None => Err("the webhook URL is neither http(s):// nor inbox:<name>".to_owned()),
+        None => Err((
+            "the webhook URL is neither http(s):// nor inbox:<name>".to_owned(),
+            false,
+        )),
     }
 }
 

@@ -23,7 +23,7 @@ use serde::Deserialize;
 use serde_saphyr::{Location, Spanned};
 
 pub(crate) use engine::{redeliver, send, start_due};
-pub(crate) use store::{Arrival, Webhooks};
+pub(crate) use store::{Arrival, State, Webhooks};
 
 use crate::outbound::Target;
 use crate::providers::Provider;
@@ -139,6 +139,9 @@ pub(crate) struct Policy {
     pub(crate) timeout: Duration,
     /// A header that carries the attempt's number, where the provider sends one.
     pub(crate) attempt_header: Option<&'static str>,
+    /// What a receiver answers, as the provider documents it: the built-in
+    /// receiver answers it.
+    pub(crate) expects: u16,
 }
 
 /// Sandbox time before each retry, growing: 1 min, 5 min, 30 min, 2 h,
@@ -191,9 +194,37 @@ pub(crate) struct Hook {
     pub(crate) policy: &'static Policy,
     /// The object the event is about, for the timeline.
     pub(crate) subject: String,
+    pub(crate) extras: Extras,
+}
+
+/// What only some providers' deliveries have.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Extras {
     /// What the provider does when the receiver answers [`Verdict::Gone`]:
     /// called with the world and `subscription`.
     pub(crate) on_gone: Option<fn(&super::World, &str)>,
     /// The provider's subscription the delivery belongs to, if any.
     pub(crate) subscription: Option<String>,
+    /// What the provider does once the delivery ends (delivered, failed or
+    /// dropped), such as Thredd's session going on without an answer.
+    pub(crate) on_done: Option<fn(&super::World, &Hook, &Outcome)>,
+    /// The answer is due by then on the sandbox clock too, as well as
+    /// within the timeout.
+    pub(crate) answer_by: Option<chrono::DateTime<chrono::Utc>>,
+    /// The timeout of this delivery, where a setting decides it.
+    pub(crate) timeout: Option<Duration>,
+    /// Certificates trusted beside the system's roots over HTTPS.
+    pub(crate) trusted: Vec<tokio_rustls::rustls::pki_types::CertificateDer<'static>>,
+}
+
+/// How a delivery ended, for [`Extras::on_done`].
+#[derive(Debug, Clone)]
+pub(crate) struct Outcome {
+    pub(crate) state: store::State,
+    pub(crate) status: Option<u16>,
+    pub(crate) error: Option<String>,
+    pub(crate) latency_ms: f64,
+    pub(crate) sent_at: chrono::DateTime<chrono::Utc>,
+    /// The receiver's certificate was not one the sandbox trusts.
+    pub(crate) untrusted: bool,
 }
