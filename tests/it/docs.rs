@@ -24,6 +24,9 @@ const OUTBOUND: &[&str] = &[
     "solaris.webhook.person_mobile_number_deleted",
     "solaris.webhook.booking",
     "solaris.webhook.subscription_check",
+    "intergiro.webhook.individual_onboarding_data_provided",
+    "intergiro.webhook.individual_activated",
+    "intergiro.webhook.individual_blocked",
 ];
 
 /// The backticked words of a table cell.

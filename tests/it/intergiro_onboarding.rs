@@ -11,7 +11,7 @@ use crate::support::TestSandbox;
 
 impl TestSandbox {
     /// The consent of a 412 approved on its page, as the user would.
-    async fn approve_on_page(&self, token: &str, consent: &Value) {
+    pub(crate) async fn approve_on_page(&self, token: &str, consent: &Value) {
         let id = consent["consent"]["id"].as_str().unwrap();
         let method = self
             .intergiro(Method::POST, &format!("/v3/consents/{id}"), token, None)
@@ -32,7 +32,7 @@ impl TestSandbox {
     }
 
     /// The user sends the onboarding form behind `form_url`.
-    async fn send_form(&self, form_url: &str) -> reqwest::Response {
+    pub(crate) async fn send_form(&self, form_url: &str) -> reqwest::Response {
         let form_token = form_url.split("token=").nth(1).unwrap();
         self.http
             .post(self.url("/intergiro/onboarding"))

@@ -12,6 +12,7 @@ mod hardening;
 mod hosts;
 mod intergiro;
 mod intergiro_onboarding;
+mod intergiro_webhooks;
 mod library;
 mod limits;
 mod readme;

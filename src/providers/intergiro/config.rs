@@ -19,6 +19,9 @@ pub struct Settings {
     /// What Intergiro's review makes of an individual's onboarding data:
     /// `activate` (at once), `block`, or `manual` (the control API decides).
     pub onboarding_review: Review,
+    /// Where Intergiro's webhooks go: `{url, events?}`, the events by their
+    /// names (`IndividualActivated`). Intergiro signs none, so no `secret`.
+    pub webhooks: Option<crate::providers::webhooks::Receiver>,
 }
 
 /// `settings.intergiro.onboarding_review`.
@@ -39,6 +42,7 @@ impl Default for Settings {
             consent_ttl: Dur::secs(900),
             passcode: "1234".to_owned(),
             onboarding_review: Review::Activate,
+            webhooks: None,
         }
     }
 }
@@ -136,6 +140,16 @@ pub enum Decide {
 }
 
 pub(crate) fn validate(scenario: &Sections<'_>) -> Result<(), (Location, String)> {
+    if let Some(receiver) = &scenario.settings.intergiro.webhooks {
+        receiver.validate(super::webhooks::NAMES)?;
+        if receiver.secret.is_some() {
+            return Err((
+                receiver.url.referenced,
+                "Intergiro signs no webhook: `settings.intergiro.webhooks` takes no `secret`"
+                    .to_owned(),
+            ));
+        }
+    }
     let mut seen = std::collections::HashSet::new();
     let f = &scenario.fixtures.intergiro;
     for id in f

@@ -40,6 +40,7 @@ pub(crate) fn handle(route: Route, req: &Request, world: &World) -> Result<Respo
             Route::GetConsent(id) => get_consent(world, &id),
             Route::CreateIndividual => onboarding::create(req, world),
             Route::GetIndividual(id) => onboarding::get(world, &id),
+            Route::GetEvent(id) => super::webhooks::get(world, &id),
             Route::Onboard(id) => onboarding::onboard(req, world, &id),
             Route::Move => moves::transfer(req, world),
             Route::BankDetails(id) => moves::bank_details(world, &id),

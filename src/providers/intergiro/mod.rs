@@ -23,6 +23,7 @@ mod page;
 mod payment_methods;
 pub(crate) mod routes;
 mod store;
+mod webhooks;
 
 use serde_json::Value;
 
@@ -48,6 +49,7 @@ impl ProviderApi for Intergiro {
         "integrate.intergiro.com",
     ];
     type Route = Route;
+    const OUTBOUND_OPERATIONS: &'static [&'static str] = webhooks::OPERATIONS;
     const TEMPLATES: &'static [(&'static str, &'static str)] = &[
         (
             "intergiro/consent",
@@ -113,6 +115,7 @@ impl ProviderApi for Intergiro {
 
 pub(crate) fn publish(world: &World, events: Vec<(&'static str, String)>) {
     for (kind, id) in events {
+        webhooks::notify(world, kind, &id);
         world.emit(Provider::Intergiro, kind, id, world.now(), Value::Null);
     }
 }

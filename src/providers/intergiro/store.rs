@@ -63,6 +63,7 @@ pub(crate) struct Store {
     pub(crate) individuals: super::individuals::Individuals,
     pub(crate) moves: super::moves::Moves,
     pub(crate) cards: super::cards::CardStates,
+    pub(crate) events: super::webhooks::Events,
     inner: Mutex<Inner>,
 }
 
@@ -81,6 +82,7 @@ impl Store {
             individuals: super::individuals::Individuals::new(&f.individuals, Utc::now()),
             moves: super::moves::Moves::default(),
             cards: super::cards::CardStates::new(&f.cards),
+            events: super::webhooks::Events::default(),
             inner: Mutex::new(Inner::default()),
         }
     }
