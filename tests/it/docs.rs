@@ -16,6 +16,7 @@ const PROVIDERS: &[&str] = &["intergiro", "weavr", "solaris", "shine", "thredd"]
 const OUTBOUND: &[&str] = &[
     "thredd.notify_initiate_action.send",
     "weavr.webhook.stepup",
+    "weavr.webhook.login",
     "weavr.webhook.authentication_factors",
     "weavr.webhook.send",
     "weavr.webhook.outgoing_wire_transfers",

@@ -11,12 +11,21 @@ use crate::weavr_reference::{numeric, one_of, BUYER};
 
 const KEY: &str = "weavr-sandbox-key";
 
+/// The events most tests watch: every one but the logins each test makes.
+const ALL_BUT_LOGIN: &str =
+    "[/stepup/watch, /authentication_factors/watch, /send/watch, /outgoing_wire_transfers/watch]";
+
 /// The default world with Weavr's webhooks going to `url`, and `rules`.
 fn scenario(url: &str, rules: &str) -> String {
+    scenario_for(url, ALL_BUT_LOGIN, rules)
+}
+
+/// The same, with the receiver taking only `events`.
+fn scenario_for(url: &str, events: &str, rules: &str) -> String {
     let base = default_without_users_and_rules();
     let with = base.replacen(
         "\n  weavr:\n",
-        &format!("\n  weavr:\n    webhooks: {{ url: \"{url}\" }}\n"),
+        &format!("\n  weavr:\n    webhooks: {{ url: \"{url}\", events: {events} }}\n"),
         1,
     );
     assert_ne!(with, base, "the default scenario has settings.weavr");
@@ -409,11 +418,7 @@ async fn a_bad_receiver_or_a_webhook_fault_elsewhere_is_refused_with_its_place()
         "{}",
         refused.body
     );
-    let unknown_event = scenario("inbox:x", " []\n").replacen(
-        "webhooks: { url: \"inbox:x\" }",
-        "webhooks: { url: \"inbox:x\", events: [/nope/watch] }",
-        1,
-    );
+    let unknown_event = scenario_for("inbox:x", "[/nope/watch]", " []\n");
     let refused = sandbox.load_scenario(unknown_event).await;
     assert!(
         refused.body.to_string().contains("/stepup/watch"),
@@ -494,4 +499,51 @@ async fn thredd_notify_initiate_action_goes_through_the_same_engine() {
         .as_str()
         .unwrap()
         .starts_with("Bearer "));
+}
+
+#[tokio::test]
+async fn a_password_login_reports_verified_or_declined() {
+    let yaml = scenario_for("inbox:login", "[/login/watch]", " []\n");
+    let sandbox = TestSandbox::from(sca_sandbox::Sandbox::builder().scenario_yaml(yaml)).await;
+    let wrong = sandbox
+        .weavr(
+            "/multi/login_with_password",
+            None,
+            Some(json!({ "email": BUYER, "password": { "value": "nope" } })),
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    sandbox.weavr_login("/payment-run/v1", BUYER).await;
+    let mut got = arrivals(&sandbox, "login", 0).await;
+    while got.len() < 2 {
+        let last = got.last().unwrap()["seq"].as_u64().unwrap();
+        got.extend(arrivals(&sandbox, "login", last).await);
+    }
+    for (arrival, status) in got.iter().zip(["DECLINED", "VERIFIED"]) {
+        assert_eq!(arrival["event"], "/login/watch");
+        check_signed(arrival);
+        let body = &arrival["body"];
+        // LoginEvent: credential, publishedTimestamp, status and type.
+        assert_eq!(body["status"], status);
+        assert_eq!(body["type"], "PASSWORD");
+        one_of(&body["credential"]["type"], &["ROOT", "USER", "API_CLIENT"]);
+        numeric(&body["credential"]["id"]);
+        numeric(&body["identity"]["id"]);
+    }
+    assert_eq!(got[0]["body"]["identity"]["type"], "CORPORATE");
+    assert_eq!(got[1]["body"]["identity"]["type"], "BUYER");
+    // An unknown email names no credential: nothing is sent.
+    sandbox
+        .weavr(
+            "/multi/login_with_password",
+            None,
+            Some(json!({ "email": "nobody@example.com", "password": { "value": "x" } })),
+        )
+        .await;
+    let _ = sandbox.get("/__admin/health").await;
+    let all = sandbox
+        .get("/__admin/webhooks?event=/login/watch")
+        .await
+        .body;
+    assert_eq!(all.as_array().unwrap().len(), 2);
 }

@@ -98,11 +98,16 @@ pub(crate) struct LoginAnswer {
 
 /// A login's answer: who logged in, with the product's identity and
 /// credential types.
-pub(crate) fn login_answer(profile: Profile, token: &str, user: usize, role: &str) -> LoginAnswer {
-    let (identity_type, credentials_type) = match profile {
+/// The identity's and the credentials' types of a user's login.
+pub(crate) fn login_types(profile: Profile, role: &str) -> (&'static str, &'static str) {
+    match profile {
         Profile::PaymentRun => ("BUYER", if role == "ADMIN" { "ADMIN" } else { "USER" }),
         Profile::Multi => ("CORPORATE", if role == "ADMIN" { "ROOT" } else { "USER" }),
-    };
+    }
+}
+
+pub(crate) fn login_answer(profile: Profile, token: &str, user: usize, role: &str) -> LoginAnswer {
+    let (identity_type, credentials_type) = login_types(profile, role);
     LoginAnswer {
         token: token.to_owned(),
         token_type: Some("AUTH"),

@@ -185,7 +185,15 @@ impl Store {
         if account.locked_until.is_some_and(|until| ctx.now < until) {
             return Err(locked());
         }
+        let (identity_type, credential_type) =
+            super::model::login_types(profile, &self.users[index].role);
         if !secret::eq(&self.users[index].password, password) {
+            inner
+                .data
+                .hooks
+                .note(|| super::webhooks::login(index, identity_type, credential_type, false));
+            self.note(&inner);
+            let account = &mut inner.accounts[index];
             account.failed_logins += 1;
             if account.failed_logins >= ctx.settings.max_login_attempts {
                 account.failed_logins = 0;
@@ -194,6 +202,12 @@ impl Store {
             }
             return Err(WeavrError::Unauthorized);
         }
+        inner
+            .data
+            .hooks
+            .note(|| super::webhooks::login(index, identity_type, credential_type, true));
+        self.note(&inner);
+        let account = &mut inner.accounts[index];
         account.failed_logins = 0;
         account.locked_until = None;
         let idle = ctx.settings.token_idle_timeout.as_delta();

@@ -1,6 +1,7 @@
 //! The webhooks Weavr sends for the flows the sandbox serves, as its webhook
-//! description gives them: a push step-up settled (`/stepup/watch`), the SMS
-//! factor enrolled (`/authentication_factors/watch`), and each state a send
+//! description gives them: a push step-up settled (`/stepup/watch`), a
+//! password login verified or declined (`/login/watch`), the SMS factor
+//! enrolled (`/authentication_factors/watch`), and each state a send
 //! or an outgoing wire transfer reaches (`/send/watch`,
 //! `/outgoing_wire_transfers/watch`).
 //!
@@ -27,6 +28,7 @@ use crate::providers::{Provider, World};
 /// ids for scenario rules.
 pub(crate) const EVENTS: &[(&str, &str)] = &[
     ("/stepup/watch", "weavr.webhook.stepup"),
+    ("/login/watch", "weavr.webhook.login"),
     (
         "/authentication_factors/watch",
         "weavr.webhook.authentication_factors",
@@ -41,6 +43,7 @@ pub(crate) const EVENTS: &[(&str, &str)] = &[
 /// The operation ids of [`EVENTS`].
 pub(crate) const OPERATIONS: &[&str] = &[
     "weavr.webhook.stepup",
+    "weavr.webhook.login",
     "weavr.webhook.authentication_factors",
     "weavr.webhook.send",
     "weavr.webhook.outgoing_wire_transfers",
@@ -97,6 +100,31 @@ fn who(user: usize, admin: bool) -> (Value, Value) {
     )
 }
 
+/// A login with a password: `VERIFIED`, or `DECLINED` for a wrong
+/// password. The description's `type` is the login's kind ("with password
+/// or with auth/access token").
+pub(crate) fn login(
+    user: usize,
+    identity_type: &str,
+    credential_type: &str,
+    verified: bool,
+) -> Pending {
+    // The description's `CredentialId` knows ROOT, USER and API_CLIENT:
+    // Payment Run's admin is its root user.
+    let credential_type = if credential_type == "ADMIN" {
+        "ROOT"
+    } else {
+        credential_type
+    };
+    let body = json!({
+        "credential": { "type": credential_type, "id": credentials_id(user) },
+        "identity": { "type": identity_type, "id": identity_id(user) },
+        "type": "PASSWORD",
+        "status": if verified { "VERIFIED" } else { "DECLINED" },
+    });
+    pending(1, &credentials_id(user), body)
+}
+
 /// A push step-up that ended.
 pub(crate) fn stepup(
     challenge: &str,
@@ -128,7 +156,7 @@ pub(crate) fn enrolled(user: usize) -> Pending {
         "type": "SMS_OTP",
         "status": "ACTIVE",
     });
-    pending(1, &credentials_id(user), body)
+    pending(2, &credentials_id(user), body)
 }
 
 /// A transaction's state, as it now is.
@@ -162,7 +190,7 @@ pub(crate) fn transfer(t: &Transfer, now_ms: i64) -> Pending {
             } else {
                 name
             };
-            pending(2, &t.id, json!({ "eventType": event, "send": send }))
+            pending(3, &t.id, json!({ "eventType": event, "send": send }))
         }
         Body::Owt(o) => {
             let view = serde_json::to_value(o).unwrap_or(Value::Null);
@@ -188,7 +216,7 @@ pub(crate) fn transfer(t: &Transfer, now_ms: i64) -> Pending {
                 "eventType": name,
                 "transfer": transfer,
             });
-            pending(3, &t.id, body)
+            pending(4, &t.id, body)
         }
     }
 }
