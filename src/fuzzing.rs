@@ -128,6 +128,7 @@ fn request(
         headers,
         body,
         tls: false,
+        id: (0, ""),
     }
 }
 

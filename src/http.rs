@@ -31,6 +31,9 @@ pub(crate) struct Request {
     pub(crate) body: Bytes,
     /// Whether it came over HTTPS: the links the sandbox makes to itself keep the scheme.
     pub(crate) tls: bool,
+    /// A provider request's `seq` in the journal, and its operation (`0`
+    /// and `""` before routing): what the integration report links to.
+    pub(crate) id: (u64, &'static str),
 }
 
 /// OAuth 2 client credentials: `grant_type`, and the client's id and secret

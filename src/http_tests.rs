@@ -88,6 +88,7 @@ fn bearer_tokens_are_read_case_insensitively() {
         headers,
         body: Bytes::new(),
         tls: false,
+        id: (0, ""),
     };
     assert_eq!(req.bearer(), Some("abc"));
     assert_eq!(req.basic_auth(), None);

@@ -84,8 +84,16 @@ impl Journal {
 }
 
 impl Journal {
-    pub(crate) fn record(&self, build: impl FnOnce(u64) -> JournalEntry) {
-        let entry = build(self.seq.fetch_add(1, Ordering::Relaxed) + 1);
+    /// The next `seq`, for a request whose entry comes later.
+    pub(crate) fn reserve(&self) -> u64 {
+        self.seq.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    /// Records an entry under `seq` (from [`Journal::reserve`]), or the next
+    /// one when `seq` is 0.
+    pub(crate) fn record(&self, seq: u64, build: impl FnOnce(u64) -> JournalEntry) {
+        let seq = if seq == 0 { self.reserve() } else { seq };
+        let entry = build(seq);
         let mut shard = self.shards[entry.provider as usize].lock();
         // Full, or the budget spent: the oldest entry makes way.
         let full = shard.entries.len() == SHARD_CAPACITY;

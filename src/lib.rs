@@ -98,6 +98,7 @@ mod outbound;
 mod outbox;
 mod providers;
 mod proxy;
+mod report;
 mod router;
 mod sandbox;
 mod scenario;

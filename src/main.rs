@@ -70,6 +70,10 @@ struct Args {
     /// sandbox's CA signed.
     #[arg(long, env = "SCA_SANDBOX_TLS_ANY_CLIENT_CERTIFICATE", requires = "tls")]
     tls_any_client_certificate: bool,
+    /// Writes the integration report here when the sandbox stops: JUnit XML
+    /// for `.xml`, Markdown for `.md`, JSON otherwise.
+    #[arg(long, env = "SCA_SANDBOX_REPORT", value_name = "FILE")]
+    report: Option<PathBuf>,
 }
 
 fn parse_timeout(text: &str) -> Result<std::time::Duration, String> {
@@ -210,14 +214,14 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let code = runtime.block_on(run(builder.watch(args.watch)));
+    let code = runtime.block_on(run(builder.watch(args.watch), args.report));
     // What the log thread has not written yet goes out before the exit.
     log.flush();
     code
 }
 
 /// Starts the way an embedding does, then serves until Ctrl-C or SIGTERM.
-async fn run(builder: SandboxBuilder) -> ExitCode {
+async fn run(builder: SandboxBuilder, report: Option<PathBuf>) -> ExitCode {
     let running = match builder.start().await {
         Ok(running) => running,
         // A bad scenario or token is the user's mistake, reported as
@@ -233,13 +237,21 @@ async fn run(builder: SandboxBuilder) -> ExitCode {
     };
     let shutdown = shutdown_signal();
     announce(running.addr(), running.tls_addr());
-    match running.run_until(shutdown).await {
+    let sandbox = running.sandbox().clone();
+    let code = match running.run_until(shutdown).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("server failed: {e}");
             ExitCode::FAILURE
         }
+    };
+    if let Some(path) = report {
+        if let Err(e) = sandbox.write_report(&path) {
+            eprintln!("the report could not be written to {}: {e}", path.display());
+            return ExitCode::FAILURE;
+        }
     }
+    code
 }
 
 /// Prints where everything is. A closed stdout (a supervisor that read the

@@ -25,6 +25,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/dashboard/journal.hbs"),
     ),
     (
+        "dashboard/report",
+        include_str!("../templates/dashboard/report.hbs"),
+    ),
+    (
         "dashboard/top",
         include_str!("../templates/dashboard/top.hbs"),
     ),

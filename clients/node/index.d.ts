@@ -149,6 +149,26 @@ export interface WebhookArrival {
   received_at: string;
 }
 
+export interface Deviation {
+  seq: number;
+  rule: string;
+  severity: 'error' | 'warning';
+  provider: string;
+  operation: string | null;
+  /** The request's `seq` in the journal. */
+  request: number | null;
+  message: string;
+  source: string;
+  at: string;
+}
+
+export interface Report {
+  errors: number;
+  warnings: number;
+  rules: { rule: string; severity: 'error' | 'warning'; count: number; expects: string; source: string }[];
+  deviations: Deviation[];
+}
+
 export type NotifyValidateStatus = 'SUCCESS' | 'STEPUP' | 'FAILURE' | 'FAILWITHFEEDBACK' | 'ERROR';
 
 export declare class Tenant {
@@ -211,6 +231,11 @@ export declare class Tenant {
   waitForSms(to: string, options?: { since?: number | string; provider?: string; timeout?: Duration }): Promise<Sms>;
   events(filter?: { type?: string; provider?: string; subject?: string; since?: number | string }): Promise<SandboxEvent[]>;
   waitForEvent(type: string, options?: { subject?: string; provider?: string; since?: number | string; timeout?: Duration }): Promise<SandboxEvent>;
+  report(): Promise<Report>;
+  report(format: 'json'): Promise<Report>;
+  report(format: 'junit' | 'markdown'): Promise<string>;
+  /** Throws when the report holds deviations of `severity` (`error` by default; `warning` counts both). */
+  expectNoDeviations(options?: { severity?: 'error' | 'warning' }): Promise<Report>;
   webhooks(filter?: { provider?: string; event?: string; state?: WebhookDelivery['state']; limit?: number }): Promise<WebhookDelivery[]>;
   webhook(id: string): Promise<WebhookDelivery>;
   redeliverWebhook(id: string): Promise<WebhookDelivery>;

@@ -293,6 +293,28 @@ export class Tenant {
     }
   }
 
+  /**
+   * The integration report: where the client broke the providers' rules.
+   * `format` is `json` (the default, parsed), `junit` or `markdown` (text).
+   */
+  report(format) { return this.call('adminReport', { query: { format } }); }
+
+  /**
+   * Throws when the report holds deviations of `severity` (`error` by
+   * default; `warning` counts warnings and errors), listing each with its
+   * rule, request and source.
+   */
+  async expectNoDeviations({ severity = 'error' } = {}) {
+    const report = await this.report();
+    const counted = severity === 'warning' ? ['error', 'warning'] : ['error'];
+    const found = report.deviations.filter((d) => counted.includes(d.severity));
+    if (found.length > 0) {
+      const lines = found.map((d) => `${d.severity} ${d.rule} (request ${d.request ?? '-'}): ${d.message} [${d.source}]`);
+      throw new Error(`the client broke ${found.length} provider rule(s):\n  ${lines.join('\n  ')}`);
+    }
+    return report;
+  }
+
   /** The webhooks the providers sent, newest first: `{provider, event, state, limit}`. */
   webhooks(filter = {}) { return this.call('adminListWebhooks', { query: filter }); }
 

@@ -113,6 +113,7 @@ pub(crate) async fn handle(
         Route::GetScenario => Ok(scenarios::info(cx)),
         Route::LoadScenario => scenarios::load(req, cx),
         Route::ActivateScenario { name } => scenarios::activate(cx, &name),
+        Route::Report => report::get(req, cx),
         Route::Webhooks => webhooks::list(req, cx),
         Route::Webhook { id } => webhooks::get(cx, &id),
         Route::Redeliver { id } => webhooks::redeliver(cx, &id),
@@ -129,6 +130,7 @@ pub(crate) async fn handle(
 pub(crate) mod auth;
 mod certificates;
 pub(crate) mod openapi;
+mod report;
 mod routes;
 mod scenarios;
 mod webhooks;

@@ -30,6 +30,7 @@ pub(crate) enum Route {
     CaCertificate,
     ClientCertificate,
     ScenarioSchema,
+    Report,
     Webhooks,
     Webhook {
         id: String,
@@ -91,6 +92,8 @@ impl Route {
             ["client-certificates"] => return Err(Some("POST")),
             ["scenario.schema.json"] if get => Self::ScenarioSchema,
             ["scenario.schema.json"] => return Err(Some("GET")),
+            ["report"] if get => Self::Report,
+            ["report"] => return Err(Some("GET")),
             ["webhooks"] if get => Self::Webhooks,
             ["webhooks"] => return Err(Some("GET")),
             ["webhooks", id] if get => Self::Webhook {
@@ -166,6 +169,7 @@ own_operations! {
     Self::CaCertificate => "admin.ca_certificate.get",
     Self::ClientCertificate => "admin.client_certificate.create",
     Self::ScenarioSchema => "admin.scenario_schema.get",
+    Self::Report => "admin.report.get",
     Self::Webhooks => "admin.webhooks.list",
     Self::Webhook { .. } => "admin.webhooks.get",
     Self::Redeliver { .. } => "admin.webhooks.redeliver",

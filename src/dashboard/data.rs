@@ -124,6 +124,7 @@ pub(super) fn journal(world: &World) -> Value {
         .take(ROWS)
         .map(|e| {
             json!({
+                "seq": e.seq,
                 "at": timefmt::seconds(&e.at),
                 "method": e.method.as_str(),
                 "path": e.path,

@@ -23,7 +23,7 @@ use crate::state::Tenant;
 use crate::templates;
 
 /// The first path segments the dashboard answers, besides `/`.
-pub(crate) const PATHS: &[&str] = &["timeline", "journal", "actions", "dashboard.js"];
+pub(crate) const PATHS: &[&str] = &["timeline", "journal", "report", "actions", "dashboard.js"];
 
 const SCRIPT: &str = include_str!("../../templates/dashboard/dashboard.js");
 
@@ -44,6 +44,7 @@ pub(crate) enum Page {
     Home,
     Timeline,
     Journal,
+    Report,
     Actions,
     Script,
 }
@@ -53,6 +54,7 @@ crate::providers::operation_ids! {
     Page::Home => "index.get",
     Page::Timeline => "dashboard.timeline.get",
     Page::Journal => "dashboard.journal.get",
+    Page::Report => "dashboard.report.get",
     Page::Actions => "dashboard.action.create",
     Page::Script => "dashboard.script.get",
 }
@@ -65,6 +67,7 @@ impl Page {
             "" if get => Ok(Self::Home),
             "timeline" if get => Ok(Self::Timeline),
             "journal" if get => Ok(Self::Journal),
+            "report" if get => Ok(Self::Report),
             "dashboard.js" if get => Ok(Self::Script),
             "actions" if method == Method::POST => Ok(Self::Actions),
             "actions" => Err("POST"),
@@ -95,6 +98,7 @@ pub(crate) fn handle(req: &Request, sandbox: &Sandbox) -> Response {
         Ok(Page::Home) => render(req, sandbox, ""),
         Ok(Page::Timeline) => render(req, sandbox, "timeline"),
         Ok(Page::Journal) => render(req, sandbox, "journal"),
+        Ok(Page::Report) => render(req, sandbox, "report"),
         Err(allow) => {
             let mut res = http::empty(StatusCode::METHOD_NOT_ALLOWED);
             res.headers_mut()
@@ -155,6 +159,10 @@ fn render(req: &Request, sandbox: &Sandbox, page: &str) -> Response {
         "journal" => {
             data["entries"] = data::journal(&world);
             "dashboard/journal"
+        }
+        "report" => {
+            data["report"] = serde_json::to_value(world.report()).unwrap_or_default();
+            "dashboard/report"
         }
         _ => {
             data["inbox"] = data::inbox(&world, &tenant_query);

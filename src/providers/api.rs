@@ -304,6 +304,9 @@ pub(crate) trait ProviderApi: Parts {
     /// Operation ids of the calls the sandbox makes itself (no route answers
     /// them); scenario rules still match them.
     const OUTBOUND_OPERATIONS: &'static [&'static str] = &[];
+    /// The rules of the provider's guide and reference the integration
+    /// report judges the client by.
+    const RULES: &'static [crate::report::Rule] = &[];
     /// Checks a webhook that reached the built-in receiver over HTTP:
     /// `Some(verified)` when it carries this provider's signature headers.
     const CHECK_WEBHOOK: Option<super::webhooks::Check> = None;

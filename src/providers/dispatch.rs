@@ -148,6 +148,13 @@ macro_rules! dispatch {
         }
 
         impl Provider {
+            /// The rules the integration report judges this provider's clients by.
+            pub(crate) fn rules(self) -> &'static [crate::report::Rule] {
+                match self {
+                    $(Self::$ty => <$name::$ty as ProviderApi>::RULES,)*
+                }
+            }
+
             /// The operation ids of the calls the sandbox makes as this provider.
             pub(crate) fn outbound_operations(self) -> &'static [&'static str] {
                 match self {

@@ -50,6 +50,15 @@ pub(crate) trait Host: Send + Sync + std::fmt::Debug {
     /// What the scenario's rules script for a call the sandbox makes itself,
     /// as `operation`, to `url` with `body`.
     fn scripted_call(&self, operation: &str, url: &str, body: &[u8]) -> Option<ScriptedCall>;
+    /// Records where the client broke one of `provider`'s rules, on the
+    /// request `request` (its journal `seq`) of `operation`.
+    fn deviate(
+        &self,
+        provider: Provider,
+        rule: &'static crate::report::Rule,
+        request: Option<(u64, &'static str)>,
+        message: String,
+    );
     /// The world's webhook deliveries and the built-in receiver's inbox.
     fn webhooks(&self) -> &crate::providers::webhooks::Webhooks;
     /// Renders one of the pages' templates (the providers' among them).

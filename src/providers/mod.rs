@@ -204,6 +204,11 @@ mod host_tests {
     }
 }
 
+/// Every provider's report rules.
+pub(crate) fn all_rules() -> impl Iterator<Item = &'static crate::report::Rule> {
+    Provider::ALL.iter().flat_map(|p| p.rules().iter())
+}
+
 /// Every operation id of every provider, routed or outbound, for
 /// validating scenario rules.
 pub(crate) fn all_operations() -> impl Iterator<Item = &'static str> {
@@ -263,6 +268,34 @@ pub(crate) fn parse_path<R>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_report_rule_is_unique_its_providers_own_and_in_the_docs() {
+        let docs = include_str!("../../docs/report.md");
+        let mut seen = std::collections::HashSet::new();
+        for provider in Provider::ALL {
+            for rule in provider.rules() {
+                assert!(seen.insert(rule.id), "{} twice", rule.id);
+                assert!(
+                    rule.id.starts_with(&format!("{}.", provider.name())),
+                    "{}",
+                    rule.id
+                );
+                assert!(
+                    docs.contains(&format!("| `{}` |", rule.id)) && docs.contains(rule.source),
+                    "docs/report.md lacks {} or its source",
+                    rule.id
+                );
+                for op in rule.operations {
+                    assert!(
+                        all_operations().any(|known| known == *op),
+                        "{}: {op}",
+                        rule.id
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn operation_ids_are_unique_and_well_formed() {

@@ -22,6 +22,9 @@ macro_rules! sections {
             /// What a tenant's stores keep at most.
             #[serde(default)]
             pub limits: crate::limits::Limits,
+            /// The integration report's rules: ignored, or judged otherwise.
+            #[serde(default)]
+            pub report: crate::report::Tuning,
             /// More host names that reach a provider without its path
             /// prefix (`host: provider`), over the providers' own hosts.
             #[serde(default)]

@@ -67,6 +67,7 @@ fn request(parts: hyper::http::request::Parts, prefix: usize, body: Bytes) -> Re
             .extensions
             .get::<crate::tls::Peer>()
             .is_some_and(|peer| peer.tls),
+        id: (0, ""),
     }
 }
 

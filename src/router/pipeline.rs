@@ -50,7 +50,7 @@ impl App {
         let started = Instant::now();
         let method = req.method().clone();
         let limit = self.sandbox.body_limit();
-        let request = match self.buffer(req, prefix).await {
+        let mut request = match self.buffer(req, prefix).await {
             Ok(request) => request,
             Err(BodyError::TooLarge) => {
                 return Outcome::Respond(P::common_error(CommonError::PayloadTooLarge { limit }))
@@ -80,6 +80,9 @@ impl App {
             }
         };
         let operation = route.operation();
+        // Its journal entry's number now, so what the operation finds for
+        // the report links to it.
+        request.id = (world.journal.reserve(), operation);
 
         // The idempotency key is taken before any scripted delay, so a repeat
         // sent while the first request waits sees it in progress.
@@ -245,7 +248,7 @@ fn record<P: ProviderApi>(
         "{}",
         P::PROVIDER.name()
     );
-    world.journal.record(|seq| JournalEntry {
+    world.journal.record(request.id.0, |seq| JournalEntry {
         seq,
         at: world.now(),
         method: request.method,

@@ -138,6 +138,15 @@ impl Sandbox {
         self.inner.tenants.read().len()
     }
 
+    /// The default tenant's integration report, in the format `path`'s
+    /// extension names (`.xml` JUnit, `.md` Markdown, else JSON), written to
+    /// `path`: what `--report FILE` does when the sandbox stops.
+    pub fn write_report(&self, path: &std::path::Path) -> std::io::Result<()> {
+        let format = crate::report::Format::of_file(path);
+        let (body, _) = crate::report::rendered(&self.inner.tenant.world().report(), format);
+        std::fs::write(path, body)
+    }
+
     /// Makes `scenario` the active one, with a fresh world.
     pub fn load_scenario(&self, scenario: Scenario) {
         self.inner.tenant.activate(Arc::new(scenario), None);

@@ -294,6 +294,12 @@ impl Scenario {
             }
         }
         out.extend(providers::validate(&self.sections()).err());
+        out.extend(
+            self.settings
+                .report
+                .validate(|id| providers::all_rules().any(|r| r.id == id))
+                .err(),
+        );
         out.sort_by_key(|(at, _)| (at.line(), at.column()));
         out
     }

@@ -276,3 +276,39 @@ fn on_port_0(command: &mut Command) -> (std::process::Child, String) {
     let addr = first.rsplit("http://").next().unwrap().trim().to_owned();
     (child, addr)
 }
+
+#[test]
+fn report_writes_the_integration_report_when_the_sandbox_stops() {
+    use std::io::{Read, Write};
+    let dir = std::env::temp_dir().join(format!("sca-report-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("report.xml");
+    let mut command = Command::new(BIN);
+    command.arg("--report").arg(&file);
+    let (child, addr) = on_port_0(&mut command);
+    // A Shine transfer without a short-lived token breaks a rule.
+    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+    let body = r#"{"amount":234,"bankTransferRecipientId":"recipient-1","uid":"user-1"}"#;
+    write!(
+        stream,
+        "POST /shine/v3/bank/transfers HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer shine-user-1-token\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 403"), "{answer}");
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(child.wait_with_output().unwrap().status.success());
+    let xml = std::fs::read_to_string(&file).unwrap();
+    assert!(xml.starts_with("<?xml"), "{xml}");
+    assert!(
+        xml.contains("name=\"shine.transfer.without_action_request\">"),
+        "{xml}"
+    );
+    assert!(xml.contains("<failure"), "{xml}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -138,6 +138,7 @@ const ALL_PAGES: &[(&str, &str)] = &[
         include_str!("../../docs/control-api.md"),
     ),
     ("docs/webhooks.md", include_str!("../../docs/webhooks.md")),
+    ("docs/report.md", include_str!("../../docs/report.md")),
     ("docs/dashboard.md", include_str!("../../docs/dashboard.md")),
     ("docs/scenarios.md", include_str!("../../docs/scenarios.md")),
     ("docs/unchanged.md", include_str!("../../docs/unchanged.md")),

@@ -16,6 +16,7 @@ mod intergiro_webhooks;
 mod library;
 mod limits;
 mod readme;
+mod report;
 
 mod reproducible;
 mod rules;

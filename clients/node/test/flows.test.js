@@ -172,3 +172,23 @@ test('a bad scenario is refused with its line and column, and waiting for an SMS
   await assert.rejects(t.waitForSms('+15559999', { timeout: '300ms' }), /no SMS to \+15559999 within 300ms/);
   await assert.rejects(t.expectRequest({ operation: 'shine.transfer.create' }), /no request matching/);
 }));
+
+test('the report names a broken rule and expectNoDeviations throws with it', () => withTenant(async (t) => {
+  await t.expectNoDeviations();
+  const shine = t.providerUrl('shine');
+  const payload = { amount: 234, bankTransferRecipientId: 'recipient-1', uid: 'user-1' };
+  const created = await http(`${shine}/v2/authentication/oauth2/action_request`, {
+    body: { action: 'bank:transfers:create', client_id: 'shine-client', client_secret: 'shine-secret', uid: 'user-1', payload },
+  });
+  const id = created.body.data.authenticationActionRequestId;
+  await t.shine.confirm(id);
+  const poll = await http(`${shine}/v2/authentication/oauth2/action_request/${id}/poll?client_id=shine-client&client_secret=shine-secret`, { method: 'GET' });
+  const transfer = () => http(`${shine}/v3/bank/transfers`, {
+    body: payload, headers: { authorization: 'Bearer shine-user-1-token', 'short-lived-token': poll.body.data.token },
+  });
+  await transfer();
+  await t.expectNoDeviations({ severity: 'warning' });
+  await transfer();
+  await assert.rejects(t.expectNoDeviations(), /shine\.token\.reused/);
+  assert.match(await t.report('markdown'), /shine\.token\.reused/);
+}));

@@ -183,3 +183,24 @@ def test_a_bad_scenario_is_refused_with_its_line_and_waiting_for_nothing_gives_u
         sca_sandbox.wait_for_sms("+15559999", timeout="300ms")
     with pytest.raises(AssertionError, match="no request matching"):
         sca_sandbox.expect_request(operation="shine.transfer.create")
+
+
+def test_the_report_names_a_broken_rule_and_expect_no_deviations_raises(sca_sandbox):
+    """A token reused on Shine is a deviation: the report names its rule,
+    and expect_no_deviations raises with it."""
+    sca_sandbox.expect_no_deviations()
+    shine = sca_sandbox.provider_url("shine")
+    request_id = shine_request(sca_sandbox)
+    sca_sandbox.shine.confirm(request_id)
+    _, poll = call(
+        f"{shine}/v2/authentication/oauth2/action_request/{request_id}/poll"
+        "?client_id=shine-client&client_secret=shine-secret",
+        method="GET",
+    )
+    headers = {"authorization": "Bearer shine-user-1-token", "short-lived-token": poll["data"]["token"]}
+    call(f"{shine}/v3/bank/transfers", PAYLOAD, headers=headers)
+    sca_sandbox.expect_no_deviations(severity="warning")
+    call(f"{shine}/v3/bank/transfers", PAYLOAD, headers=headers)
+    with pytest.raises(AssertionError, match="shine.token.reused"):
+        sca_sandbox.expect_no_deviations()
+    assert "<testsuites" in sca_sandbox.report("junit")

@@ -27,7 +27,7 @@ struct Detail<'a> {
 /// An error Intergiro reports, with its status.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct IntergiroError {
-    status: StatusCode,
+    pub(crate) status: StatusCode,
     kind: &'static str,
     property: Option<String>,
     message: String,

@@ -24,6 +24,12 @@ pub(super) type Result<T> = std::result::Result<T, IntergiroError>;
 /// Runs one of Intergiro's operations; all but login, refresh and the
 /// consent page need a valid access token.
 pub(crate) fn handle(route: Route, req: &Request, world: &World) -> Result<Response> {
+    let answer = route_to(route, req, world);
+    super::report::answered(world, req, &answer);
+    answer
+}
+
+fn route_to(route: Route, req: &Request, world: &World) -> Result<Response> {
     match route {
         Route::Login => login(req, world),
         Route::Refresh => refresh(req, world),
@@ -132,17 +138,27 @@ pub(super) fn guarded(
         once,
         scope,
     };
-    let gate = world
-        .stores()
-        .intergiro
-        .gate(Ctx::of(world), action, summary, &mut events);
+    let mut broke = None;
+    let gate =
+        world
+            .stores()
+            .intergiro
+            .gate(Ctx::of(world), action, summary, (&mut events, &mut broke));
     publish(world, events);
+    // The rule the call broke rides on the answer to `handle`, which knows
+    // the request.
+    let marked = |mut res: Response| {
+        if let Some(rule) = broke {
+            res.extensions_mut().insert(super::report::Broke(rule));
+        }
+        res
+    };
     match gate {
-        Gate::Consent(consent) => Ok(http::json(
+        Gate::Consent(consent) => Ok(marked(http::json(
             StatusCode::PRECONDITION_FAILED,
             &ConsentRequired { consent },
-        )),
-        Gate::Proceed => Ok(act()),
+        ))),
+        Gate::Proceed => Ok(marked(act())),
         Gate::Declined(id) => Err(error::with(
             StatusCode::FORBIDDEN,
             "consent_declined",

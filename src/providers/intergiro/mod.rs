@@ -21,6 +21,7 @@ mod moves;
 mod onboarding;
 mod page;
 mod payment_methods;
+mod report;
 pub(crate) mod routes;
 mod store;
 mod webhooks;
@@ -50,6 +51,7 @@ impl ProviderApi for Intergiro {
     ];
     type Route = Route;
     const OUTBOUND_OPERATIONS: &'static [&'static str] = webhooks::OPERATIONS;
+    const RULES: &'static [crate::report::Rule] = report::RULES;
     const TEMPLATES: &'static [(&'static str, &'static str)] = &[
         (
             "intergiro/consent",

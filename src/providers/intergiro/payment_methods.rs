@@ -77,7 +77,7 @@ pub(crate) fn create(req: &Request, world: &World, individual: &str) -> Result<R
         scope: "payment_method",
     };
     let mut events = Vec::new();
-    let gate = store.gate(Ctx::of(world), action, || summary, &mut events);
+    let gate = store.gate(Ctx::of(world), action, || summary, (&mut events, &mut None));
     publish(world, events);
     match gate {
         Gate::Consent(consent) => {

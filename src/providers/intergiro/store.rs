@@ -165,7 +165,7 @@ impl Store {
         ctx: Ctx<'_>,
         action: Guarded,
         summary: impl FnOnce() -> Summary,
-        events: &mut Vec<(&'static str, String)>,
+        (events, broke): (&mut Vec<(&'static str, String)>, &mut Option<&'static str>),
     ) -> Gate {
         let Guarded {
             key,
@@ -183,11 +183,18 @@ impl Store {
                     return Gate::Duplicate;
                 }
                 match (consent.status, consent.used) {
-                    (Status::Pending, _) => return Gate::Consent(consent.view()),
+                    (Status::Pending, _) => {
+                        *broke = Some("intergiro.consent.retried_while_pending");
+                        return Gate::Consent(consent.view());
+                    }
                     (Status::Approved, false) => {
+                        if consent.initiated_at.is_none() {
+                            *broke = Some("intergiro.consent.not_initiated");
+                        }
                         consent.used = true;
                         return Gate::Proceed;
                     }
+                    (Status::Expired, _) => *broke = Some("intergiro.consent.expired"),
                     (Status::Approved, true) if once => return Gate::Duplicate,
                     (Status::Declined, _) => return Gate::Declined(id),
                     _ => {}

@@ -26,6 +26,14 @@ pub(crate) fn publish(world: &World, happened: Vec<Happened>) {
 
 /// Runs one of Shine's operations.
 pub(crate) fn handle(route: Route, req: &Request, world: &World) -> Result<Response> {
+    let answer = route_to(route, req, world);
+    if let Err(error) = &answer {
+        super::report::refused(world, req, error);
+    }
+    answer
+}
+
+fn route_to(route: Route, req: &Request, world: &World) -> Result<Response> {
     match route {
         Route::Authorize => authorize(req, world),
         Route::Token => token(req, world),
@@ -104,11 +112,12 @@ pub(crate) fn poll_action_request(req: &Request, world: &World, id: &str) -> Res
         .directory
         .authenticate(&creds.client_id, &creds.client_secret)?;
     let mut happened = Vec::new();
+    let mut last = None;
     let response = world.stores().shine.poll(
         Ctx::of(world),
         id,
         &creds.client_id,
-        &mut happened,
+        (&mut happened, &mut last),
         |view| {
             http::with_type(
                 StatusCode::OK,
@@ -118,6 +127,9 @@ pub(crate) fn poll_action_request(req: &Request, world: &World, id: &str) -> Res
         },
     );
     publish(world, happened);
+    if response.is_ok() {
+        super::report::poll_rules(world, req, last);
+    }
     response
 }
 

@@ -18,6 +18,7 @@ mod handlers;
 mod model;
 mod oauth;
 mod queries;
+mod report;
 mod requests;
 pub(crate) mod routes;
 mod store;
@@ -53,6 +54,7 @@ impl ProviderApi for Shine {
     const MUTUAL_TLS_HOSTS: &'static [&'static str] =
         &["connect.mtls.shine.fr", "mtls.connect.staging.shine.fr"];
     type Route = Route;
+    const RULES: &'static [crate::report::Rule] = report::RULES;
     const TEMPLATES: &'static [(&'static str, &'static str)] = &[(
         "shine/pending",
         include_str!("../../../templates/shine/pending.hbs"),

@@ -27,6 +27,8 @@ pub(super) struct ActionRequest {
     pub(super) token_used: bool,
     /// Polls answered `PENDING`, for `after_polls`.
     pub(super) polls: u32,
+    /// The last poll, for the report's poll rules.
+    pub(super) polled: Option<super::report::Polled>,
 }
 
 impl ActionRequest {

@@ -104,6 +104,7 @@ impl Store {
             token_expires_at: ctx.now,
             token_used: false,
             polls: 0,
+            polled: None,
         };
         let mut inner = self.inner.lock();
         inner.make_room_for_request(ctx.now, ctx.cap)?;
@@ -135,7 +136,7 @@ impl Store {
         ctx: Ctx<'_>,
         id: &str,
         client_id: &str,
-        out: &mut Vec<Happened>,
+        (out, last): (&mut Vec<Happened>, &mut Option<super::report::Polled>),
         render: impl FnOnce(ActionRequestView<'_>) -> R,
     ) -> Result<R, ShineError> {
         let not_found = || ShineError::not_found("Action request");
@@ -156,7 +157,15 @@ impl Store {
                 }
             }
         }
-        let request = inner.requests.get(&id).ok_or_else(not_found)?;
+        let request = inner.requests.get_mut(&id).ok_or_else(not_found)?;
+        *last = request.polled;
+        request.polled = Some(super::report::Polled {
+            at: ctx.now,
+            instant: std::time::Instant::now(),
+            // Shine still shows an expired request PENDING; its expiresAt
+            // tells the client it is over.
+            told_final: request.status != Status::Pending || request.expires_at <= ctx.now,
+        });
         Ok(render(request.view(id)))
     }
 

@@ -28,6 +28,9 @@ fn ok(status: StatusCode, body: &impl serde::Serialize) -> Result<Response> {
 pub(crate) fn handle(route: Route, req: &Request, world: &World) -> Result<Response> {
     let flat = route.is_mfa_challenge();
     let answer = route_to(route, req, world);
+    if let Err(error) = &answer {
+        super::report::refused(world, req, error);
+    }
     if flat {
         answer.map_err(SolarisError::flat)
     } else {

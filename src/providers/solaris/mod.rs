@@ -21,6 +21,7 @@ mod error;
 mod handlers;
 mod model;
 mod persons;
+mod report;
 pub(crate) mod routes;
 mod store;
 mod subscriptions;
@@ -52,6 +53,7 @@ impl ProviderApi for Solaris {
     const HOSTS: &'static [&'static str] = &["api.solaris-sandbox.de", "api.solarisbank.de"];
     type Route = Route;
     const OUTBOUND_OPERATIONS: &'static [&'static str] = webhooks::OPERATIONS;
+    const RULES: &'static [crate::report::Rule] = report::RULES;
     const CHECK_WEBHOOK: Option<crate::providers::webhooks::Check> = Some(webhooks::check);
     const TEMPLATES: &'static [(&'static str, &'static str)] = &[(
         "solaris/pending",

@@ -153,6 +153,10 @@ fn record(world: &World, id: &str, delivery: Delivery) {
         json!({ "state": delivery.state, "status": delivery.status, "error": delivery.error }),
     );
     let missed = delivery.state != "delivered" && delivery.state != "not_configured";
+    // A drop is the scenario's doing, not the program manager's.
+    if missed && delivery.state != "dropped_by_scenario" {
+        super::report::not_answered(world, delivery.error.as_deref().unwrap_or("no 200"));
+    }
     let store = &world.stores().thredd;
     store.record_delivery(id, delivery);
     if missed {

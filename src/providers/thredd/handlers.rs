@@ -144,10 +144,12 @@ fn notify_validate(req: &Request, world: &World) -> Result<Response> {
     let body: Value = match http::decode_json(&req.body) {
         Ok(body) => body,
         Err(e) => {
+            let refusal = refusal(world, "Invalid JSON", &e.describe());
+            super::report::refused(world, req, &refusal);
             return Err(ThreddError::Refused {
                 request: Value::Null,
-                refusal: refusal(world, "Invalid JSON", &e.describe()),
-            })
+                refusal,
+            });
         }
     };
     let outcome = check(world, &body).and_then(|(id, pubtoken, status, reference)| {
@@ -158,14 +160,18 @@ fn notify_validate(req: &Request, world: &World) -> Result<Response> {
     });
     match outcome {
         Ok(validated) => {
+            super::report::validated(world, req, &validated);
             let id = body["GPSInitiateActionID"].as_str().unwrap_or_default();
             super::validated(world, id, validated);
             Ok(echo(StatusCode::OK, &body, &Refusal::none()))
         }
-        Err(refusal) => Err(ThreddError::Refused {
-            request: body,
-            refusal,
-        }),
+        Err(refusal) => {
+            super::report::refused(world, req, &refusal);
+            Err(ThreddError::Refused {
+                request: body,
+                refusal,
+            })
+        }
     }
 }
 

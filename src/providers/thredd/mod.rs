@@ -19,6 +19,7 @@ mod error;
 mod handlers;
 mod jwt;
 mod model;
+mod report;
 pub(crate) mod routes;
 mod store;
 mod tokens;
@@ -66,6 +67,7 @@ impl ProviderApi for Thredd {
         include_str!("../../../templates/thredd/pending.hbs"),
     )];
     const OUTBOUND_OPERATIONS: &'static [&'static str] = &[delivery::OPERATION];
+    const RULES: &'static [crate::report::Rule] = report::RULES;
     /// A bad body, not a missing token.
     #[cfg(test)]
     const SIGNED_IN_PROBE: (&'static str, &'static str, &'static str, u16) =

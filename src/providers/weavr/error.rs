@@ -142,6 +142,9 @@ pub(crate) enum WeavrError {
     RateLimited { limit: usize, reset_secs: u64 },
     /// The api-key, the credentials or the auth token are not good.
     Unauthorized,
+    /// A token that lived, but idled past its timeout: answered as
+    /// [`WeavrError::Unauthorized`], and told apart for the report.
+    Expired,
     /// Too many wrong passwords in a row.
     Locked,
     /// A 403 the description gives no body.
@@ -269,7 +272,7 @@ impl ProviderError for WeavrError {
                     message: &message,
                 },
             ),
-            Self::Unauthorized => http::empty(StatusCode::UNAUTHORIZED),
+            Self::Unauthorized | Self::Expired => http::empty(StatusCode::UNAUTHORIZED),
             Self::Locked => http::empty(StatusCode::LOCKED),
             Self::Forbidden => http::empty(StatusCode::FORBIDDEN),
             Self::Simulator { status, message } => http::json(status, &Body::Message { message }),

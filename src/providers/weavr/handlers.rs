@@ -40,6 +40,9 @@ pub(crate) fn handle(route: Route, req: &Request, world: &World) -> Result<Respo
     }
     let answer = route_to(route, req, world);
     publish(world);
+    if let Err(error) = &answer {
+        super::report::refused(world, req, error);
+    }
     answer
 }
 

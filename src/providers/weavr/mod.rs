@@ -23,6 +23,7 @@ mod listing;
 mod model;
 mod multi;
 mod push;
+mod report;
 pub(crate) mod routes;
 mod runs;
 mod sca;
@@ -56,6 +57,7 @@ impl ProviderApi for Weavr {
     const HOSTS: &'static [&'static str] = &["sandbox.weavr.io", "api.weavr.io"];
     type Route = Route;
     const OUTBOUND_OPERATIONS: &'static [&'static str] = webhooks::OPERATIONS;
+    const RULES: &'static [crate::report::Rule] = report::RULES;
     const CHECK_WEBHOOK: Option<crate::providers::webhooks::Check> = Some(webhooks::check);
     const TEMPLATES: &'static [(&'static str, &'static str)] = &[(
         "weavr/pending",

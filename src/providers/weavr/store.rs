@@ -93,6 +93,9 @@ pub(super) struct Data {
 pub(super) struct Inner {
     pub(super) accounts: Vec<Account>,
     pub(super) tokens: Capped<Box<str>, Token>,
+    /// Tokens that idled out lately, so a call with one is told apart from
+    /// a call with a token that never was (for the report).
+    pub(super) idled: indexmap::IndexSet<Box<str>>,
     pub(super) data: Data,
 }
 
@@ -136,6 +139,7 @@ impl Store {
             inner: Mutex::new(Inner {
                 accounts,
                 tokens: Capped::default(),
+                idled: indexmap::IndexSet::new(),
                 data: Data {
                     hooks: super::webhooks::Noted::new(scenario.settings.weavr.webhooks.is_some()),
                     ..Data::default()
@@ -251,6 +255,9 @@ impl Store {
         // an answer never depends on when the sweeper last ran.
         self.settle_due(&mut inner, ctx);
         let idle = ctx.settings.token_idle_timeout.as_delta();
+        if !inner.tokens.contains_key(key) && inner.idled.contains(key) {
+            return Err(WeavrError::Expired);
+        }
         let alive = match inner.tokens.get_mut(key) {
             Some(t) if t.profile == profile && ctx.now < t.last_active + idle => {
                 t.last_active = ctx.now;
@@ -261,12 +268,13 @@ impl Store {
         };
         if !alive {
             inner.tokens.remove(key);
-            return Err(WeavrError::Unauthorized);
+            return Err(WeavrError::Expired);
         }
         let Inner {
             accounts,
             tokens,
             data,
+            ..
         } = &mut *inner;
         let token = tokens.get_mut(key).ok_or(WeavrError::Unauthorized)?;
         let user = token.user;
@@ -304,7 +312,18 @@ impl Store {
     pub(crate) fn sweep(&self, ctx: Ctx<'_>) {
         let idle = ctx.settings.token_idle_timeout.as_delta();
         let mut inner = self.inner.lock();
-        inner.tokens.retain(|_, t| ctx.now < t.last_active + idle);
+        let Inner { tokens, idled, .. } = &mut *inner;
+        tokens.retain(|key, t| {
+            let alive = ctx.now < t.last_active + idle;
+            if !alive {
+                idled.insert(key.clone());
+            }
+            alive
+        });
+        // The last thousand are enough to tell a late call apart.
+        while idled.len() > 1_000 {
+            idled.shift_remove_index(0);
+        }
         self.settle_due(&mut inner, ctx);
         super::sca::forget_expired(&mut inner.data, ctx.now);
     }

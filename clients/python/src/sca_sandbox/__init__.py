@@ -320,6 +320,26 @@ class Tenant:
             if found:
                 return found[-1]
 
+    def report(self, format: Optional[str] = None) -> Any:
+        """The integration report: where the client broke the providers'
+        rules. ``format`` is ``json`` (the default, parsed), ``junit`` or
+        ``markdown`` (text)."""
+        return self.call("adminReport", query={"format": format})
+
+    def expect_no_deviations(self, severity: str = "error") -> Dict[str, Any]:
+        """Raises AssertionError when the report holds deviations of
+        ``severity`` (``error`` by default; ``warning`` counts both), listing
+        each with its rule, request and source."""
+        report = self.report()
+        counted = ("error", "warning") if severity == "warning" else ("error",)
+        found = [d for d in report["deviations"] if d["severity"] in counted]
+        if found:
+            lines = "\n  ".join(
+                f"{d['severity']} {d['rule']} (request {d['request']}): {d['message']} [{d['source']}]" for d in found
+            )
+            raise AssertionError(f"the client broke {len(found)} provider rule(s):\n  {lines}")
+        return report
+
     def webhooks(
         self, provider: Optional[str] = None, event: Optional[str] = None, state: Optional[str] = None,
         limit: Optional[int] = None,

@@ -21,6 +21,7 @@ OPERATIONS = {
     "adminScenarioSchema": ("GET", "/__admin/scenario.schema.json"),
     "adminCaCertificate": ("GET", "/__admin/ca.pem"),
     "adminClientCertificate": ("POST", "/__admin/client-certificates"),
+    "adminReport": ("GET", "/__admin/report"),
     "adminListWebhooks": ("GET", "/__admin/webhooks"),
     "adminGetWebhook": ("GET", "/__admin/webhooks/{id}"),
     "adminRedeliverWebhook": ("POST", "/__admin/webhooks/{id}/redeliver"),

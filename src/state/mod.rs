@@ -12,10 +12,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+mod host;
+
 use arc_swap::ArcSwap;
 use chrono::{DateTime, Utc};
 use parking_lot::Mutex;
-use serde_json::Value;
 
 use crate::clock::Clock;
 use crate::idempotency::Idempotency;
@@ -23,9 +24,8 @@ use crate::ids::IdGen;
 use crate::journal::Journal;
 use crate::limits::Budget;
 use crate::outbox::{Event, Feed, Sms, SmsDraft, FEED_CAPACITY};
-use crate::providers::{self, CallFault, Host, Provider, ScriptedCall, Settings, Stores, Users};
-use crate::scenario::probe::Probe;
-use crate::scenario::{Arrival, Fault, RuleSet, Scenario};
+use crate::providers::{self, Stores};
+use crate::scenario::{RuleSet, Scenario};
 
 /// One isolated sandbox: its clock and its current world.
 #[derive(Debug)]
@@ -155,6 +155,8 @@ pub(crate) struct World {
     pub(crate) stores: Stores,
     /// Webhooks sent, their attempts, and the built-in receiver's inbox.
     pub(crate) webhooks: crate::providers::webhooks::Webhooks,
+    /// Where the client broke the providers' rules.
+    pub(crate) deviations: crate::report::Deviations,
     budget: Arc<Budget>,
     /// The world itself, for work a request starts and a task finishes
     /// (a notification sent out, its answer on the timeline).
@@ -181,6 +183,7 @@ impl World {
             journal: Journal::new(&budget),
             idempotency: Idempotency::default(),
             webhooks: crate::providers::webhooks::Webhooks::new(&budget),
+            deviations: crate::report::Deviations::default(),
             clock,
             scenario,
             budget,
@@ -234,137 +237,32 @@ impl World {
         sms
     }
 
+    /// The integration report: the deviations, and the rules whose
+    /// operations the client called (read from the journal, not counted per
+    /// request).
+    pub(crate) fn report(&self) -> crate::report::Report {
+        let journal = self.journal.read(&crate::journal::JournalQuery {
+            provider: None,
+            operation: None,
+            limit: None,
+        });
+        let called: std::collections::BTreeSet<&str> =
+            journal.iter().filter_map(|e| e.operation).collect();
+        let rules: Vec<_> = providers::all_rules().collect();
+        let exercised = rules
+            .iter()
+            .filter(|r| r.operations.iter().any(|op| called.contains(op)))
+            .map(|r| r.id)
+            .collect();
+        self.deviations
+            .report(&rules, &exercised, &self.scenario.settings.report)
+    }
+
     /// Settles every store at the current sandbox time.
     pub(crate) fn sweep(&self) {
         self.release_late_sms();
         self.idempotency.sweep(self.now());
         providers::sweep(self);
         crate::providers::webhooks::start_due(self);
-    }
-}
-
-// The world as the providers see it; see `providers::Host`.
-impl Host for World {
-    fn shared(&self) -> Option<Arc<dyn Host>> {
-        // A world replaced by a reset has nothing left to report into.
-        self.me.upgrade().map(|world| world as Arc<dyn Host>)
-    }
-
-    fn now(&self) -> DateTime<Utc> {
-        self.clock.now()
-    }
-
-    fn clock(&self) -> &Clock {
-        &self.clock
-    }
-
-    fn ids(&self) -> &IdGen {
-        &self.ids
-    }
-
-    fn base_path(&self) -> &str {
-        &self.base_path
-    }
-
-    fn stores(&self) -> &Stores {
-        &self.stores
-    }
-
-    fn settings(&self) -> &Settings {
-        &self.scenario.settings
-    }
-
-    fn users(&self) -> &Users {
-        &self.scenario.users
-    }
-
-    fn budget(&self) -> &Arc<Budget> {
-        &self.budget
-    }
-
-    fn embedded(&self) -> bool {
-        self.scenario.embedded
-    }
-
-    /// Adds a step to the timeline.
-    fn emit(
-        &self,
-        provider: Provider,
-        kind: &'static str,
-        subject: String,
-        at: DateTime<Utc>,
-        data: Value,
-    ) {
-        self.events.push(|seq| Event {
-            seq,
-            kind,
-            provider: provider.name(),
-            subject,
-            at,
-            data,
-        });
-    }
-
-    /// Sends a message as the scenario's users receive them: into the outbox
-    /// at once, later (held until the clock reaches it), or never. Returns
-    /// the message when it arrived at once.
-    fn send_sms(&self, draft: SmsDraft) -> Option<Sms> {
-        let now = self.now();
-        match self.scenario.users.sms_for(draft.provider) {
-            Some(Arrival::Never) => {
-                self.events.push(|seq| Event {
-                    seq,
-                    kind: "sms.lost",
-                    provider: draft.provider,
-                    subject: draft.reference.clone().unwrap_or_default(),
-                    at: now,
-                    data: serde_json::json!({ "to": draft.to, "purpose": draft.purpose }),
-                });
-                None
-            }
-            Some(Arrival::After(delay)) if !delay.0.is_zero() => {
-                let due = now + delay.as_delta();
-                self.events.push(|seq| Event {
-                    seq,
-                    kind: "sms.delayed",
-                    provider: draft.provider,
-                    subject: draft.reference.clone().unwrap_or_default(),
-                    at: now,
-                    data: serde_json::json!({ "to": draft.to, "purpose": draft.purpose, "deliver_at": crate::timefmt::millis(&due) }),
-                });
-                self.late_sms.lock().push((due, draft));
-                None
-            }
-            _ => Some(self.deliver_sms(draft)),
-        }
-    }
-
-    fn scripted_call(&self, operation: &str, url: &str, body: &[u8]) -> Option<ScriptedCall> {
-        let probe = Probe::new("POST", url, None, None, body);
-        let applied = self.rules.apply(operation, &probe)?;
-        let effect = applied.effect;
-        Some(ScriptedCall {
-            label: effect.label.clone(),
-            delay: applied.delay,
-            dropped: effect
-                .fault
-                .is_some_and(|f| matches!(f, Fault::Drop | Fault::Reset | Fault::Hang)),
-            status: effect.respond.as_ref().map(|r| r.status.as_u16()),
-            fault: effect.fault.and_then(|f| match f {
-                Fault::Duplicate => Some(CallFault::Duplicate),
-                Fault::OutOfOrder => Some(CallFault::OutOfOrder),
-                Fault::CorruptSignature => Some(CallFault::CorruptSignature),
-                Fault::DeadEndpoint => Some(CallFault::DeadEndpoint),
-                Fault::Drop | Fault::Reset | Fault::Hang | Fault::SlowBody(_) => None,
-            }),
-        })
-    }
-
-    fn webhooks(&self) -> &crate::providers::webhooks::Webhooks {
-        &self.webhooks
-    }
-
-    fn render(&self, template: &str, data: &Value) -> Result<String, String> {
-        crate::templates::render(template, data)
     }
 }
