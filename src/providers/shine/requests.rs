@@ -27,8 +27,9 @@ pub(super) struct ActionRequest {
     pub(super) token_used: bool,
     /// Polls answered `PENDING`, for `after_polls`.
     pub(super) polls: u32,
-    /// The last poll, for the report's poll rules.
-    pub(super) polled: Option<super::report::Polled>,
+    /// The last poll, for the report's poll rules; boxed, so a request
+    /// never polled costs one pointer.
+    pub(super) polled: Option<Box<super::report::Polled>>,
 }
 
 impl ActionRequest {

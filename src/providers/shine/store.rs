@@ -158,14 +158,20 @@ impl Store {
             }
         }
         let request = inner.requests.get_mut(&id).ok_or_else(not_found)?;
-        *last = request.polled;
-        request.polled = Some(super::report::Polled {
+        let now = super::report::Polled {
             at: ctx.now,
             instant: std::time::Instant::now(),
             // Shine still shows an expired request PENDING; its expiresAt
             // tells the client it is over.
             told_final: request.status != Status::Pending || request.expires_at <= ctx.now,
-        });
+        };
+        *last = match &mut request.polled {
+            Some(polled) => Some(std::mem::replace(&mut **polled, now)),
+            None => {
+                request.polled = Some(Box::new(now));
+                None
+            }
+        };
         Ok(render(request.view(id)))
     }
 
