@@ -22,6 +22,20 @@ pub(super) fn list(req: &Request, cx: &Cx<'_>) -> Reply<Response> {
     let provider = req.query_param("provider");
     let event = req.query_param("event");
     let state = req.query_param("state");
+    const STATES: &[&str] = &[
+        "pending",
+        "held",
+        "retrying",
+        "delivered",
+        "failed",
+        "dropped",
+    ];
+    if state.as_deref().is_some_and(|s| !STATES.contains(&s)) {
+        return Err(ControlError::bad_query(
+            "state",
+            "state is pending, held, retrying, delivered, failed or dropped",
+        ));
+    }
     let limit = match req.query_param("limit") {
         None => 100,
         Some(raw) => raw

@@ -547,3 +547,22 @@ async fn a_password_login_reports_verified_or_declined() {
         .body;
     assert_eq!(all.as_array().unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn the_webhook_list_refuses_a_state_or_limit_it_does_not_know() {
+    let sandbox = TestSandbox::start().await;
+    for query in [
+        "state=null",
+        "state=DELIVERED",
+        "limit=0",
+        "limit=1001",
+        "limit=x",
+    ] {
+        let answer = sandbox.get(&format!("/__admin/webhooks?{query}")).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{query}");
+    }
+    let fine = sandbox
+        .get("/__admin/webhooks?state=delivered&limit=5")
+        .await;
+    assert_eq!(fine.status, StatusCode::OK);
+}
