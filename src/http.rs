@@ -12,9 +12,8 @@ use hyper::{HeaderMap, Method, StatusCode};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-/// The body type of every response.
+/// Every handler answers a [`Response`] whose [`Body`] is buffered in full.
 pub(crate) type Body = Full<Bytes>;
-/// The response type of every handler.
 pub(crate) type Response = hyper::Response<Body>;
 
 /// Default maximum request body size: 1 MiB.
@@ -31,8 +30,7 @@ pub(crate) struct Request {
     pub(crate) body: Bytes,
     /// Whether it came over HTTPS: the links the sandbox makes to itself keep the scheme.
     pub(crate) tls: bool,
-    /// A provider request's `seq` in the journal, and its operation (`0`
-    /// and `""` before routing): what the integration report links to.
+    /// Its journal `seq` and operation once routed (`(0, "")` before).
     pub(crate) id: (u64, &'static str),
 }
 
@@ -120,8 +118,7 @@ impl<'a> std::ops::Deref for Segments<'a> {
     }
 }
 
-/// The token of an `Authorization` value with the Bearer scheme, whose name
-/// is case-insensitive (RFC 9110, section 11.1).
+/// The token of a Bearer `Authorization`; the scheme is case-insensitive (RFC 9110, 11.1).
 pub(crate) fn bearer_token(value: &str) -> Option<&str> {
     let (scheme, token) = value.split_once(' ')?;
     scheme

@@ -81,6 +81,29 @@ pub(crate) struct Polled {
     pub(crate) told_final: bool,
 }
 
+impl Polled {
+    /// Notes a poll at `at` (`over`: it tells a final state); the poll
+    /// before it, if any.
+    pub(crate) fn note(
+        slot: &mut Option<Box<Polled>>,
+        at: DateTime<Utc>,
+        over: bool,
+    ) -> Option<Self> {
+        let now = Self {
+            at,
+            instant: Instant::now(),
+            told_final: over,
+        };
+        match slot {
+            Some(last) => Some(std::mem::replace(&mut **last, now)),
+            None => {
+                *slot = Some(Box::new(now));
+                None
+            }
+        }
+    }
+}
+
 /// What one poll broke: too soon after the last (by both the sandbox clock
 /// and real time), or after the final state was already told.
 pub(crate) fn poll_rules(world: &World, req: &Request, last: Option<Polled>) {

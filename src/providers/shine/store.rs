@@ -158,20 +158,10 @@ impl Store {
             }
         }
         let request = inner.requests.get_mut(&id).ok_or_else(not_found)?;
-        let now = super::report::Polled {
-            at: ctx.now,
-            instant: std::time::Instant::now(),
-            // Shine still shows an expired request PENDING; its expiresAt
-            // tells the client it is over.
-            told_final: request.status != Status::Pending || request.expires_at <= ctx.now,
-        };
-        *last = match &mut request.polled {
-            Some(polled) => Some(std::mem::replace(&mut **polled, now)),
-            None => {
-                request.polled = Some(Box::new(now));
-                None
-            }
-        };
+        // Shine still shows an expired request PENDING; its expiresAt tells
+        // the client it is over.
+        let over = request.status != Status::Pending || request.expires_at <= ctx.now;
+        *last = super::report::Polled::note(&mut request.polled, ctx.now, over);
         Ok(render(request.view(id)))
     }
 

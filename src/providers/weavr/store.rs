@@ -255,15 +255,15 @@ impl Store {
         // an answer never depends on when the sweeper last ran.
         self.settle_due(&mut inner, ctx);
         let idle = ctx.settings.token_idle_timeout.as_delta();
-        if !inner.tokens.contains_key(key) && inner.idled.contains(key) {
-            return Err(WeavrError::Expired);
-        }
-        let alive = match inner.tokens.get_mut(key) {
+        let Inner { tokens, idled, .. } = &mut *inner;
+        let alive = match tokens.get_mut(key) {
             Some(t) if t.profile == profile && ctx.now < t.last_active + idle => {
                 t.last_active = ctx.now;
                 true
             }
             Some(t) if t.profile == profile => false,
+            // Only an unknown token pays for telling an idled one apart.
+            None if idled.contains(key) => return Err(WeavrError::Expired),
             _ => return Err(WeavrError::Unauthorized),
         };
         if !alive {
